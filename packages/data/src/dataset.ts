@@ -1,0 +1,60 @@
+import type { IdIndex } from './ids.ts';
+import type { CsrMatrix } from './sparse.ts';
+
+/** Input formats, named the same on every surface (CLI flags, API, browser). */
+export type FormatName =
+  | 'taste-profile'
+  | 'msd-tracks'
+  | 'lastfm-hetrec'
+  | 'lastfm-1k'
+  | 'lastfm-360k'
+  | 'movielens'
+  | 'csv';
+
+/** What a reader saw: counts of lines and problems, with the first few bad lines for the user. */
+export interface ParseReport {
+  /** File name or `<stream>`. */
+  source: string;
+  bytesRead: number;
+  /** Lines read, including the header and skipped lines, excluding a trailing empty line. */
+  lines: number;
+  /** Interactions accepted (before merging duplicates). */
+  accepted: number;
+  /** Lines skipped in lenient mode. */
+  skipped: number;
+  /** (user, item) pairs seen more than once; their counts are summed. */
+  duplicates: number;
+  /** The first few problems, with 1-based line numbers. */
+  problems: { line: number; reason: string }[];
+}
+
+/** Display information for an item (a song, track or artist). */
+export interface ItemInfo {
+  artist?: string;
+  title?: string;
+}
+
+/**
+ * Raw interactions as read: users × items play counts (or explicit ratings for MovieLens),
+ * with the maps back to external ids. Every later step (filters, transforms, splits) keeps
+ * `users`/`items` consistent with the matrix shape.
+ */
+export interface Dataset {
+  name: string;
+  format: FormatName;
+  users: IdIndex;
+  items: IdIndex;
+  /** users × items, user-major; values are play counts (or ratings when `explicit`). */
+  counts: CsrMatrix;
+  /** True when values are explicit ratings (MovieLens), not play counts. */
+  explicit: boolean;
+  /** Display info by dense item index, when metadata was joined. */
+  itemInfo?: (ItemInfo | undefined)[];
+  report?: ParseReport;
+}
+
+/** Closed range of the rating scale, used to clip predictions. */
+export interface RatingScale {
+  min: number;
+  max: number;
+}

@@ -1,0 +1,6 @@
+export * from './dataset.ts';
+export * from './errors.ts';
+export * from './ids.ts';
+export * from './random.ts';
+export * from './sparse.ts';
+export * from './triplets.ts';

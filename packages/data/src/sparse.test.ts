@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { csrFromTriplets, filterEntries, getValue, nnz, rowIndices, transpose } from './sparse.ts';
+
+describe('csrFromTriplets', () => {
+  it('sorts columns within rows and sums duplicates', () => {
+    const m = csrFromTriplets(2, 4, [1, 0, 1, 1], [3, 2, 0, 3], [1, 2, 3, 4]);
+    expect(Array.from(m.indptr)).toEqual([0, 1, 3]);
+    expect(Array.from(rowIndices(m, 1))).toEqual([0, 3]);
+    expect(getValue(m, 1, 3)).toBe(5);
+    expect(m.duplicates).toBe(1);
+  });
+
+  it('rejects out-of-range indices', () => {
+    expect(() => csrFromTriplets(1, 1, [1], [0], [1])).toThrow(/row index 1/);
+    expect(() => csrFromTriplets(1, 1, [0], [2], [1])).toThrow(/column index 2/);
+  });
+
+  it('matches a dense reference for arbitrary triplets, and transpose twice is identity', () => {
+    const triplet = fc.tuple(fc.nat(5), fc.nat(6), fc.integer({ min: 1, max: 9 }));
+    fc.assert(
+      fc.property(fc.array(triplet, { maxLength: 60 }), (ts) => {
+        const dense = Array.from({ length: 6 }, () => new Array(7).fill(0));
+        for (const [r, c, v] of ts) dense[r][c] += v;
+        const m = csrFromTriplets(
+          6,
+          7,
+          ts.map((t) => t[0]),
+          ts.map((t) => t[1]),
+          ts.map((t) => t[2]),
+        );
+        for (let r = 0; r < 6; r++) for (let c = 0; c < 7; c++) expect(getValue(m, r, c)).toBe(dense[r][c]);
+        const t = transpose(m);
+        for (let r = 0; r < 6; r++) for (let c = 0; c < 7; c++) expect(getValue(t, c, r)).toBe(dense[r][c]);
+        const back = transpose(t);
+        expect(Array.from(back.indptr)).toEqual(Array.from(m.indptr));
+        expect(Array.from(back.indices)).toEqual(Array.from(m.indices));
+        expect(nnz(m) + m.duplicates).toBe(ts.length);
+      }),
+    );
+  });
+
+  it('filterEntries keeps the chosen entries only', () => {
+    const m = csrFromTriplets(2, 2, [0, 0, 1], [0, 1, 1], [1, 2, 3]);
+    const f = filterEntries(m, (_r, _c, v) => v >= 2);
+    expect(nnz(f)).toBe(2);
+    expect(getValue(f, 0, 0)).toBe(0);
+    expect(getValue(f, 1, 1)).toBe(3);
+  });
+});
