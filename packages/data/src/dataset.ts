@@ -58,3 +58,44 @@ export interface RatingScale {
   min: number;
   max: number;
 }
+
+/** Play count → rating/weight transforms, named the same on every surface. */
+export type TransformName =
+  | 'log-bins'
+  | 'global-quantiles'
+  | 'user-quantiles'
+  | 'log1p'
+  | 'binary'
+  | 'confidence'
+  | 'none';
+
+/**
+ * A fitted transform: its name plus whatever it learned from the data (e.g. quantile
+ * thresholds), so the same mapping can be applied later to a new listener's plays
+ * (fold-in) and saved with a model. Plain JSON.
+ */
+export interface TransformSpec {
+  name: TransformName;
+  /** global-quantiles: the 4 cut points on log(count) between ratings 1|2, 2|3, 3|4, 4|5. */
+  thresholds?: number[];
+  /** confidence: weight = 1 + alpha * log(1 + count / epsilon). */
+  alpha?: number;
+  epsilon?: number;
+  /** The range of values this transform produces on the data it was fitted on. */
+  scale: RatingScale;
+}
+
+/**
+ * What a model trains on: the rating matrix of the training split with the id maps and
+ * how the ratings were made. Produced by the data package's preparation step.
+ */
+export interface TrainSet {
+  /** users × items, user-major; values are ratings after the transform. */
+  ratings: CsrMatrix;
+  users: IdIndex;
+  items: IdIndex;
+  /** The rating range; predictions are clipped to it. */
+  scale: RatingScale;
+  transform: TransformSpec;
+  itemInfo?: (ItemInfo | undefined)[];
+}

@@ -1,0 +1,311 @@
+import {
+  type CsrMatrix,
+  decodeBundle,
+  encodeBundle,
+  IdIndex,
+  type ItemInfo,
+  type RatingScale,
+  rowIndices,
+  type TrainSet,
+  type TransformSpec,
+  transformPlays,
+} from '@autorec/data';
+import { topK } from './topk.ts';
+import type {
+  FitOptions,
+  FitResult,
+  HyperParameterInfo,
+  ModelName,
+  ModelStore,
+  Play,
+  RecommendOptions,
+  ScoredItem,
+} from './types.ts';
+
+/** Version of the saved-model layout (manifest.json + state files). Bump on incompatible change. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** What `manifest.json` in a saved model directory holds. */
+export interface ModelManifest {
+  formatVersion: number;
+  model: ModelName;
+  hyperParameters: Record<string, number | string | boolean>;
+  scale: RatingScale;
+  transform: TransformSpec;
+  fit?: FitResult;
+  savedAt: string;
+  /** Free-form extras (e.g. evaluation metrics) written by the caller. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Base class of every model: it maps external ids to dense indices, keeps the training
+ * ratings (for "exclude seen" and for scoring training users), clips to the rating scale,
+ * does top-N selection, and saves/loads the common parts. A subclass writes only the maths:
+ * `fitIndexed`, `predictIndices`, `scoreUsers`, `scoreFoldIn`, `itemSimilarities` and its
+ * state (de)serialisation — as Surprise's AlgoBase does for `fit`/`estimate`.
+ *
+ * @example
+ * const model = new SvdModel({ factors: 50 });
+ * await model.fit(trainSet, { validation, onProgress: (p) => console.log(p.epoch, p.loss) });
+ * model.recommend('user-42', 10);               // [{ item: 'SOAKIMP12A8C130995', score: 4.7 }, …]
+ * model.recommendForPlays([{ item: 'SO…', count: 12 }], 10);
+ * model.similarItems('SOAKIMP12A8C130995', 5);
+ */
+export abstract class Recommender {
+  abstract readonly name: ModelName;
+  protected data?: TrainSet;
+
+  /** The hyper-parameters with their meaning (for help screens, reports and saving). */
+  abstract describe(): HyperParameterInfo[];
+
+  /** Hyper-parameter values as a plain object. */
+  get hyperParameters(): Record<string, number | string | boolean> {
+    return Object.fromEntries(this.describe().map((h) => [h.name, h.value]));
+  }
+
+  get isFitted(): boolean {
+    return this.data !== undefined;
+  }
+
+  /** Users, items, scale and transform the model was trained with. Throws before `fit`. */
+  get trainSet(): TrainSet {
+    if (!this.data) throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
+    return this.data;
+  }
+
+  get users(): IdIndex {
+    return this.trainSet.users;
+  }
+
+  get items(): IdIndex {
+    return this.trainSet.items;
+  }
+
+  get scale(): RatingScale {
+    return this.trainSet.scale;
+  }
+
+  /** Trains on `data`. Resolves when done, stopped early, or aborted (the model stays usable). */
+  async fit(data: TrainSet, options: FitOptions = {}): Promise<FitResult> {
+    if (data.ratings.rows !== data.users.size || data.ratings.cols !== data.items.size)
+      throw new Error(
+        `${this.name}: ratings are ${data.ratings.rows}×${data.ratings.cols} but the id maps have ` +
+          `${data.users.size} users and ${data.items.size} items`,
+      );
+    if (
+      options.validation &&
+      (options.validation.rows !== data.ratings.rows || options.validation.cols !== data.ratings.cols)
+    )
+      throw new Error(`${this.name}: validation matrix shape differs from the training matrix`);
+    this.data = data;
+    return this.fitIndexed(data, options);
+  }
+
+  // ---- what a model implements (dense indices) ----
+
+  protected abstract fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult>;
+
+  /**
+   * Rating predictions for (user, item) index pairs, clipped to the scale. An index of -1
+   * means unknown in training (cold): the model must fall back sensibly (biases, mean).
+   */
+  abstract predictIndices(users: Int32Array, items: Int32Array): Float32Array;
+
+  /**
+   * Ranking scores over all items for a batch of training users: a users.length × items
+   * row-major block. Callers keep batches small so no dense users × items matrix is held.
+   */
+  abstract scoreUsers(users: Uint32Array): Float32Array;
+
+  /** Ranking scores over all items for a listener not in training, from item indices and ratings. */
+  abstract scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array;
+
+  /** Similarity of `item` to every item (higher is more similar). */
+  abstract itemSimilarities(item: number): Float32Array;
+
+  /** Writes the model's own state (weights) to the store. */
+  protected abstract saveState(store: ModelStore): Promise<void>;
+
+  /** Restores the model's own state; `data` is already set. */
+  protected abstract loadState(store: ModelStore, manifest: ModelManifest): Promise<void>;
+
+  /** Frees resources (tfjs tensors). Safe to call twice. */
+  dispose(): void {}
+
+  // ---- the public surface, in external ids ----
+
+  /** Predicted rating of `item` by `user` (clipped). Unknown ids get the model's fallback. */
+  predict(user: string, item: string): number {
+    return this.predictIndices(
+      Int32Array.of(this.users.indexOf(user)),
+      Int32Array.of(this.items.indexOf(item)),
+    )[0];
+  }
+
+  /** Top-`k` items for a training user. Throws for an unknown user (use recommendForPlays). */
+  recommend(user: string, k = 10, options: RecommendOptions = {}): ScoredItem[] {
+    const u = this.users.indexOf(user);
+    if (u < 0) throw new UnknownIdError('user', user);
+    const scores = this.scoreUsers(Uint32Array.of(u));
+    const seen = options.excludeSeen === false ? undefined : rowIndices(this.trainSet.ratings, u);
+    return this.rank(scores, k, seen, options);
+  }
+
+  /**
+   * Top-`k` items for a listener not in training, from songs and play counts, without
+   * retraining. Play counts go through the same transform as training; unknown songs are ignored.
+   */
+  recommendForPlays(plays: Play[], k = 10, options: RecommendOptions = {}): ScoredItem[] {
+    const { items, ratings } = this.playsToRatings(plays);
+    const scores = this.scoreFoldIn(items, ratings);
+    return this.rank(scores, k, options.excludeSeen === false ? undefined : items, options);
+  }
+
+  /** The `k` items most similar to `item`, excluding itself. */
+  similarItems(item: string, k = 10): ScoredItem[] {
+    const i = this.items.indexOf(item);
+    if (i < 0) throw new UnknownIdError('item', item);
+    const sims = this.itemSimilarities(i);
+    return this.rank(sims, k, Uint32Array.of(i), {});
+  }
+
+  /** Display info (artist, title) for an item, when the training data had it. */
+  itemInfo(item: string): ItemInfo | undefined {
+    const i = this.items.indexOf(item);
+    return i < 0 ? undefined : this.trainSet.itemInfo?.[i];
+  }
+
+  /** Dense item indices and transformed ratings for a list of plays (unknown items dropped, duplicates summed). */
+  playsToRatings(plays: Play[]): { items: Uint32Array; ratings: Float32Array; unknown: string[] } {
+    const summed = new Map<number, number>();
+    const unknown: string[] = [];
+    for (const { item, count } of plays) {
+      if (!(count > 0)) throw new RangeError(`play count for '${item}' must be positive, got ${count}`);
+      const i = this.items.indexOf(item);
+      if (i < 0) unknown.push(item);
+      else summed.set(i, (summed.get(i) ?? 0) + count);
+    }
+    const items = Uint32Array.from([...summed.keys()].sort((a, b) => a - b));
+    const counts = Float32Array.from(items, (i) => summed.get(i)!);
+    return { items, ratings: transformPlays(this.trainSet.transform, counts), unknown };
+  }
+
+  protected rank(
+    scores: Float32Array,
+    k: number,
+    exclude: Uint32Array | undefined,
+    options: RecommendOptions,
+  ): ScoredItem[] {
+    const skipSet = new Set<number>(exclude ?? []);
+    for (const id of options.exclude ?? []) {
+      const i = this.items.indexOf(id);
+      if (i >= 0) skipSet.add(i);
+    }
+    let allowed: Set<number> | undefined;
+    if (options.candidates) {
+      allowed = new Set();
+      for (const id of options.candidates) {
+        const i = this.items.indexOf(id);
+        if (i >= 0) allowed.add(i);
+      }
+    }
+    const { indices, scores: top } = topK(
+      scores,
+      k,
+      (i) => skipSet.has(i) || (allowed !== undefined && !allowed.has(i)),
+    );
+    return indices.map((i, j) => ({ item: this.items.external(i), score: top[j] }));
+  }
+
+  protected clip(x: number): number {
+    const { min, max } = this.scale;
+    return x < min ? min : x > max ? max : x;
+  }
+
+  // ---- persistence ----
+
+  /** Saves manifest, id maps, training ratings and the model's state to `store`. */
+  async save(store: ModelStore, extra?: Record<string, unknown>, fit?: FitResult): Promise<void> {
+    const data = this.trainSet;
+    const manifest: ModelManifest = {
+      formatVersion: MODEL_FORMAT_VERSION,
+      model: this.name,
+      hyperParameters: this.hyperParameters,
+      scale: data.scale,
+      transform: data.transform,
+      fit,
+      savedAt: new Date().toISOString(),
+      extra,
+    };
+    await store.write('manifest.json', JSON.stringify(manifest, null, 2));
+    await store.write(
+      'ids.json',
+      JSON.stringify({
+        users: data.users.toArray(),
+        items: data.items.toArray(),
+        itemInfo: data.itemInfo ?? null,
+      }),
+    );
+    const m = data.ratings;
+    await store.write(
+      'ratings.bin',
+      encodeBundle(
+        'train-ratings',
+        1,
+        { indptr: m.indptr, indices: m.indices, values: m.values },
+        {
+          rows: m.rows,
+          cols: m.cols,
+        },
+      ),
+    );
+    await this.saveState(store);
+    await store.commit?.();
+  }
+
+  /** Restores id maps, training ratings and state from `store` (manifest already read). */
+  async restore(store: ModelStore, manifest: ModelManifest): Promise<void> {
+    const ids = parseJson<{ users: string[]; items: string[]; itemInfo: (ItemInfo | undefined)[] | null }>(
+      await store.readText('ids.json'),
+      'ids.json',
+    );
+    const { arrays, meta } = decodeBundle(await store.read('ratings.bin'), 'train-ratings', 1, 'ratings.bin');
+    const { rows, cols } = meta as { rows: number; cols: number };
+    const ratings: CsrMatrix = {
+      rows,
+      cols,
+      indptr: arrays.indptr as Uint32Array,
+      indices: arrays.indices as Uint32Array,
+      values: arrays.values as Float32Array,
+    };
+    this.data = {
+      ratings,
+      users: new IdIndex(ids.users),
+      items: new IdIndex(ids.items),
+      scale: manifest.scale,
+      transform: manifest.transform,
+      itemInfo: ids.itemInfo ?? undefined,
+    };
+    await this.loadState(store, manifest);
+  }
+}
+
+/** An external user or item id that the model never saw in training. */
+export class UnknownIdError extends Error {
+  constructor(
+    readonly kind: 'user' | 'item',
+    readonly id: string,
+  ) {
+    super(`unknown ${kind} '${id}': not in the training data`);
+    this.name = 'UnknownIdError';
+  }
+}
+
+export function parseJson<T>(text: string, file: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${(e as Error).message}); the model directory is corrupt`);
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Indices of the k largest scores, best first, skipping indices for which `skip(i)` is true
+ * and NaN scores. A bounded min-heap: O(n log k) time, O(k) memory, so ranking a 41K-song
+ * catalogue per user never sorts the whole row.
+ *
+ * @example
+ * topK(Float32Array.of(0.1, 0.9, 0.5), 2); // { indices: [1, 2], scores: [0.9, 0.5] }
+ */
+export function topK(
+  scores: ArrayLike<number>,
+  k: number,
+  skip?: (index: number) => boolean,
+  offset = 0,
+  length = scores.length - offset,
+): { indices: number[]; scores: number[] } {
+  const heapIdx = new Int32Array(Math.max(k, 0));
+  const heapVal = new Float64Array(Math.max(k, 0));
+  let size = 0;
+  for (let i = 0; i < length; i++) {
+    const v = scores[offset + i];
+    if (v !== v || (skip && skip(i))) continue;
+    if (size < k) {
+      // sift up
+      let c = size++;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (heapVal[p] <= v) break;
+        heapVal[c] = heapVal[p];
+        heapIdx[c] = heapIdx[p];
+        c = p;
+      }
+      heapVal[c] = v;
+      heapIdx[c] = i;
+    } else if (k > 0 && v > heapVal[0]) {
+      // replace root, sift down
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        const m = r < size && heapVal[r] < heapVal[l] ? r : l;
+        if (heapVal[m] >= v) break;
+        heapVal[c] = heapVal[m];
+        heapIdx[c] = heapIdx[m];
+        c = m;
+      }
+      heapVal[c] = v;
+      heapIdx[c] = i;
+    }
+  }
+  const order = Array.from({ length: size }, (_, j) => j).sort(
+    (a, b) => heapVal[b] - heapVal[a] || heapIdx[a] - heapIdx[b],
+  );
+  return { indices: order.map((j) => heapIdx[j]), scores: order.map((j) => heapVal[j]) };
+}

@@ -1,0 +1,96 @@
+import type { CsrMatrix, RatingScale, TrainSet } from '@autorec/data';
+
+/** Model names, the same on every surface (CLI `--model`, API, browser). */
+export type ModelName = 'u-autorec' | 'i-autorec' | 'svd' | 'baseline' | 'global-mean' | 'popularity';
+
+/** One progress event during `fit`. Batch events come at most every few hundred ms; epoch events always. */
+export interface TrainingProgress {
+  model: ModelName;
+  phase: 'batch' | 'epoch' | 'done';
+  /** 1-based epoch (0 before the first epoch ends). */
+  epoch: number;
+  epochs: number;
+  /** 1-based batch within the epoch. */
+  batch: number;
+  batches: number;
+  /** Mean training loss over the epoch so far (the model's own objective). */
+  loss?: number;
+  /** Training RMSE on observed entries, when the model tracks it. */
+  trainRmse?: number;
+  /** RMSE on the validation matrix, after each epoch when one was given. */
+  validationRmse?: number;
+  elapsedSeconds: number;
+  /** Estimated seconds left for the whole fit. */
+  etaSeconds?: number;
+}
+
+export interface FitOptions {
+  /** Held-out ratings (same shape as the training matrix) for early stopping and progress. Never the test set. */
+  validation?: CsrMatrix;
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Stops training at the next batch boundary; the model stays usable with the weights it has. */
+  signal?: AbortSignal;
+}
+
+/** One row of the learning curve. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainRmse?: number;
+  validationRmse?: number;
+  seconds: number;
+}
+
+export interface FitResult {
+  epochs: EpochRecord[];
+  /** Epoch whose weights the model kept (early stopping), 1-based; 0 for closed-form models. */
+  bestEpoch: number;
+  seconds: number;
+  /** True when an AbortSignal stopped training early. */
+  aborted: boolean;
+  /** Compute backend used (tfjs backend name, or 'js' for plain typed-array models). */
+  backend: string;
+}
+
+/** A recommendation or similar-item result with external ids. */
+export interface ScoredItem {
+  item: string;
+  score: number;
+}
+
+export interface RecommendOptions {
+  /** Leave out items the user already played (default true). */
+  excludeSeen?: boolean;
+  /** External item ids never to return. */
+  exclude?: Iterable<string>;
+  /** Only rank these external item ids. */
+  candidates?: Iterable<string>;
+}
+
+/** A new listener's history: external song ids with play counts (before the rating transform). */
+export interface Play {
+  item: string;
+  count: number;
+}
+
+/** Documentation of one hyper-parameter, for help screens and forms. */
+export interface HyperParameterInfo {
+  name: string;
+  value: number | string | boolean;
+  description: string;
+}
+
+/**
+ * Where a model's files go. Node writes a directory atomically (`@autorec/core/node`);
+ * the browser keeps them in memory or IndexedDB. Keeping I/O behind this interface keeps core
+ * free of file-system code.
+ */
+export interface ModelStore {
+  write(name: string, data: Uint8Array | string): Promise<void>;
+  read(name: string): Promise<Uint8Array>;
+  readText(name: string): Promise<string>;
+  /** Makes everything written visible at once (atomic rename in Node). */
+  commit?(): Promise<void>;
+}
+
+export type { CsrMatrix, RatingScale, TrainSet };
