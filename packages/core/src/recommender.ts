@@ -220,7 +220,7 @@ export abstract class Recommender {
 
   protected clip(x: number): number {
     const { min, max } = this.scale;
-    return x < min ? min : x > max ? max : x;
+    return x < min ? min : Math.min(x, max);
   }
 
   // ---- persistence ----

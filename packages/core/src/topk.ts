@@ -18,7 +18,7 @@ export function topK(
   let size = 0;
   for (let i = 0; i < length; i++) {
     const v = scores[offset + i];
-    if (v !== v || (skip && skip(i))) continue;
+    if (Number.isNaN(v) || skip?.(i)) continue;
     if (size < k) {
       // sift up
       let c = size++;

@@ -87,7 +87,7 @@ export function transformPlays(spec: TransformSpec, counts: ArrayLike<number>): 
       break;
     case 'global-quantiles': {
       const cuts = spec.thresholds;
-      if (!cuts || cuts.length !== 4) throw new Error('global-quantiles transform has no fitted thresholds');
+      if (cuts?.length !== 4) throw new Error('global-quantiles transform has no fitted thresholds');
       for (let i = 0; i < counts.length; i++) {
         const x = Math.log(counts[i]);
         let r = 1;
@@ -149,7 +149,7 @@ function userQuintiles(counts: ArrayLike<number>, out: Float32Array): void {
   while (i < n) {
     let j = i;
     while (j + 1 < n && counts[order[j + 1]] === counts[order[i]]) j++;
-    const midRank = (i + j + 1) / 2; // 1-based mid-rank of the tie group
+    const midRank = (i + j + 2) / 2; // 1-based mid-rank of the tie group
     const r = Math.min(5, 1 + Math.floor((5 * (midRank - 0.5)) / n));
     for (let t = i; t <= j; t++) out[order[t]] = r;
     i = j + 1;
