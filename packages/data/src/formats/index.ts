@@ -1,0 +1,21 @@
+export { csvFormat } from './csv.ts';
+export { Fields } from './fields.ts';
+export type { CsvColumns, InteractionFormat } from './format.ts';
+export {
+  type InfoLayout,
+  InfoTableParser,
+  type ItemInfoFormat,
+  type ItemInfoFormatName,
+} from './info-table.ts';
+export { ItemInfoMap, type ItemInfoReadOptions, joinItemInfo, readItemInfo } from './item-info.ts';
+export { lastfm1kFormat } from './lastfm-1k.ts';
+export { lastfm360kFormat } from './lastfm-360k.ts';
+export { lastfmHetrecArtistsFormat, lastfmHetrecFormat } from './lastfm-hetrec.ts';
+export { LineError } from './line-error.ts';
+export { movielensFormat } from './movielens.ts';
+export { msdTracksFormat } from './msd-tracks.ts';
+export { type ReadOptions, readInteractions } from './read.ts';
+export { type CommonReadOptions, type LineParser, type ReadMode, runLineParser } from './run.ts';
+export { InteractionSink } from './sink.ts';
+export { readValue, type TableLayout, TableParser, type ValueKind } from './table.ts';
+export { tasteProfileFormat } from './taste-profile.ts';

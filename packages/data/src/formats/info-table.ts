@@ -1,0 +1,72 @@
+import type { ItemInfo } from '../dataset.ts';
+import { Fields } from './fields.ts';
+import { LineError } from './line-error.ts';
+import type { LineParser } from './run.ts';
+
+/** Metadata formats: files that give display info for item ids, not interactions. */
+export type ItemInfoFormatName = 'lastfm-hetrec' | 'msd-tracks';
+
+export interface ItemInfoFormat {
+  readonly name: ItemInfoFormatName;
+  parser(info: Map<string, ItemInfo>): InfoTableParser;
+}
+
+/** The shape of a delimited metadata file. */
+export interface InfoLayout {
+  delimiter: string;
+  names: readonly string[];
+  /** Fewest fields a line may have; at most `names.length`. Defaults to `names.length`. */
+  minColumns?: number;
+  header: 'none' | 'detect';
+  /** Column of the item id. */
+  key: number;
+  /** Columns that must not be empty besides the key. */
+  required?: readonly number[];
+  info: (fields: Fields) => ItemInfo;
+}
+
+/**
+ * Line parser for metadata files: checks the field count and required fields, and maps the id
+ * to its info, keeping the first line for an id seen twice.
+ *
+ * @example
+ * const info = new Map();
+ * const parser = new InfoTableParser(info, { delimiter: '\t', names: ['id', 'name'], header: 'none',
+ *   key: 0, info: (f) => ({ artist: f.text(1) }) });
+ */
+export class InfoTableParser implements LineParser {
+  /** Lines accepted, and how many of them repeated an id already seen. */
+  accepted = 0;
+  repeats = 0;
+  private readonly fields: Fields;
+  private readonly map: Map<string, ItemInfo>;
+  private readonly layout: InfoLayout;
+  private readonly minColumns: number;
+
+  constructor(map: Map<string, ItemInfo>, layout: InfoLayout) {
+    this.map = map;
+    this.layout = layout;
+    this.fields = new Fields(layout.delimiter);
+    this.minColumns = layout.minColumns ?? layout.names.length;
+  }
+
+  parse(bytes: Uint8Array, start: number, end: number, line: number): void {
+    const f = this.fields;
+    const { names, key } = this.layout;
+    const n = f.split(bytes, start, end);
+    if (line === 1 && this.layout.header === 'detect' && f.equalsNames(names)) return;
+    if (n < this.minColumns || n > names.length) {
+      const expected =
+        this.minColumns === names.length ? `${names.length}` : `${this.minColumns} to ${names.length}`;
+      throw new LineError(`expected ${expected} ${f.description} fields, found ${n}`);
+    }
+    if (f.isEmpty(key)) throw new LineError('empty id', names[key]);
+    for (const column of this.layout.required ?? []) {
+      if (f.isEmpty(column)) throw new LineError('empty value', names[column]);
+    }
+    const id = f.text(key);
+    this.accepted++;
+    if (this.map.has(id)) this.repeats++;
+    else this.map.set(id, this.layout.info(f));
+  }
+}

@@ -1,0 +1,76 @@
+import type { ParseReport } from '../dataset.ts';
+import { DataError, formatLocation } from '../errors.ts';
+import { type ProgressInfo, readLines } from '../io/read-lines.ts';
+import type { ByteSource } from '../io/source.ts';
+import { LineError } from './line-error.ts';
+
+/** Parses one non-empty line (terminator removed), throwing `LineError` for a bad one. */
+export interface LineParser {
+  parse(bytes: Uint8Array, start: number, end: number, line: number): void;
+  /** Finishes work deferred to batch it; called before the bytes given to `parse` change, and at the end. */
+  flush?(): void;
+}
+
+/** How a read treats bad lines: `strict` stops at the first, `lenient` skips and counts them. */
+export type ReadMode = 'strict' | 'lenient';
+
+/** Options every reader takes. */
+export interface CommonReadOptions {
+  /** Names the input in messages and reports (and the dataset); defaults to a `File`'s name or `<stream>`. */
+  name?: string;
+  mode?: ReadMode;
+  /** Input size for progress, when the source cannot tell (a plain stream). */
+  totalBytes?: number;
+  /** Called every ~100 ms while reading, then once at the end. */
+  onProgress?: (progress: ProgressInfo) => void;
+  /** Problems kept in `report.problems` in lenient mode (all are counted in `skipped`). */
+  maxProblems?: number;
+}
+
+/**
+ * Feeds every non-empty line of `source` to `parser`, applying the strict/lenient policy, and
+ * reports what it saw. `accepted` and `duplicates` are left at 0 for the caller to fill in.
+ * Empty lines carry no data and are passed over (they still count in `lines`).
+ */
+export async function runLineParser(
+  source: ByteSource,
+  parser: LineParser,
+  label: string,
+  options: CommonReadOptions,
+): Promise<ParseReport> {
+  const strict = (options.mode ?? 'strict') === 'strict';
+  const maxProblems = options.maxProblems ?? 10;
+  const problems: ParseReport['problems'] = [];
+  let skipped = 0;
+  const onLine = (bytes: Uint8Array, start: number, end: number, line: number): void => {
+    if (start === end) return;
+    try {
+      parser.parse(bytes, start, end, line);
+    } catch (error) {
+      if (!(error instanceof LineError)) throw error;
+      if (strict || error.fatal)
+        throw new DataError(error.message, { file: label, line, field: error.field });
+      skipped++;
+      if (problems.length < maxProblems) {
+        problems.push({ line, reason: formatLocation({ field: error.field }) + error.message });
+      }
+    }
+  };
+  const { bytesRead, lines } = await readLines(source, onLine, {
+    totalBytes: options.totalBytes,
+    onProgress: options.onProgress,
+    label,
+    onFlush: parser.flush ? () => parser.flush?.() : undefined,
+  });
+  return { source: label, bytesRead, lines, accepted: 0, skipped, duplicates: 0, problems };
+}
+
+/** The error for an input with nothing usable in it, with the first problem when lines were skipped. */
+export function noDataError(report: ParseReport): DataError {
+  if (report.skipped === 0) return new DataError('no data lines', { file: report.source });
+  const first = report.problems[0];
+  const detail = first ? `; first problem at line ${first.line}: ${first.reason}` : '';
+  return new DataError(`no valid data lines: all ${report.skipped} were skipped${detail}`, {
+    file: report.source,
+  });
+}

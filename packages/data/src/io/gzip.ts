@@ -1,0 +1,97 @@
+import { DataError } from '../errors.ts';
+
+/** True when the bytes start with the gzip magic number (1f 8b). */
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/**
+ * Passes chunks through unchanged, or decompresses them when the stream starts with the gzip
+ * magic number, so `.gz` files work whatever their name. Uses the platform `DecompressionStream`
+ * (Node ≥ 18 and every current browser). `label` names the input in errors.
+ *
+ * @example
+ * for await (const chunk of gunzipIfNeeded(byteChunks(bytes), 'plays.tsv.gz')) handle(chunk);
+ */
+export async function* gunzipIfNeeded(
+  chunks: AsyncIterable<Uint8Array>,
+  label = '<stream>',
+): AsyncGenerator<Uint8Array> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  // The magic number may straddle chunks when a stream hands out single bytes.
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < 2) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    if (next.value.length === 0) continue;
+    head.push(next.value);
+    headBytes += next.value.length;
+  }
+  const first = head.length === 1 ? head[0] : concat(head, Math.min(headBytes, 2));
+  if (!isGzip(first)) {
+    yield* head;
+    if (!ended) yield* { [Symbol.asyncIterator]: () => iterator };
+    return;
+  }
+  if (typeof DecompressionStream === 'undefined') {
+    throw new DataError('input is gzip-compressed but this runtime has no DecompressionStream', {
+      file: label,
+    });
+  }
+  const compressed = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of head) controller.enqueue(chunk);
+      if (ended) controller.close();
+    },
+    async pull(controller) {
+      if (ended) return;
+      const next = await iterator.next();
+      if (next.done) {
+        ended = true;
+        controller.close();
+      } else {
+        controller.enqueue(next.value);
+      }
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  const reader = compressed
+    .pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
+    .getReader();
+  let done = false;
+  try {
+    while (true) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        throw new DataError(`corrupt gzip data (${(error as Error).message})`, { file: label });
+      }
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+  }
+}
+
+function concat(parts: Uint8Array[], atLeast: number): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+    if (at >= atLeast) break;
+  }
+  return out.subarray(0, at);
+}

@@ -1,0 +1,122 @@
+/**
+ * Called once per line with the line's bytes `bytes[start..end)`, line terminator (LF or CRLF)
+ * removed, and its 1-based number. `bytes` is only valid during the call: it is either the
+ * current chunk or a buffer reused for lines that straddle chunks, so copy what you keep.
+ */
+export type LineHandler = (bytes: Uint8Array, start: number, end: number, line: number) => void;
+
+/** Called when the bytes handed to `LineHandler` so far are about to change or be released. */
+export type FlushHandler = () => void;
+
+const LF = 10;
+const CR = 13;
+const BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * Splits a byte stream into lines, whatever the chunk boundaries: lines may straddle chunks,
+ * a CRLF may be cut between its two bytes, and a UTF-8 character may be cut anywhere (lines are
+ * cut at LF bytes only, which never occur inside a multi-byte character). Strips a leading
+ * UTF-8 BOM and accepts a last line without a newline. Memory is one chunk plus the longest line.
+ * A handler that defers work on the bytes it saw (to batch it) finishes that work in `onFlush`,
+ * which runs after the last line of every chunk and at the end.
+ *
+ * @example
+ * const lines: string[] = [];
+ * const splitter = new LineSplitter((b, s, e) => lines.push(new TextDecoder().decode(b.subarray(s, e))));
+ * splitter.push(new TextEncoder().encode('a\r\nb'));
+ * splitter.end(); // lines: ['a', 'b']
+ */
+export class LineSplitter {
+  /** Lines emitted so far, including empty ones. */
+  lines = 0;
+  private carry = new Uint8Array(256);
+  private carryLength = 0;
+  private sawStart = false;
+  private readonly onLine: LineHandler;
+  private readonly onFlush: FlushHandler | undefined;
+
+  constructor(onLine: LineHandler, onFlush?: FlushHandler) {
+    this.onLine = onLine;
+    this.onFlush = onFlush;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    if (!this.sawStart) {
+      // Hold bytes back until the first three are known, to strip a BOM cut across chunks.
+      this.append(chunk, 0, chunk.length);
+      if (this.carryLength < BOM.length && isPrefixOfBom(this.carry, this.carryLength)) return;
+      this.releaseStart();
+      return;
+    }
+    this.scan(chunk);
+  }
+
+  /** Flushes the last line when the input does not end with a newline. */
+  end(): void {
+    if (!this.sawStart) this.releaseStart();
+    if (this.carryLength > 0) {
+      const length = this.carryLength;
+      this.carryLength = 0;
+      this.emit(this.carry, 0, length);
+    }
+    this.onFlush?.();
+  }
+
+  private releaseStart(): void {
+    this.sawStart = true;
+    const skip = hasBom(this.carry, this.carryLength) ? BOM.length : 0;
+    const head = this.carry.slice(skip, this.carryLength);
+    this.carryLength = 0;
+    this.scan(head);
+  }
+
+  private scan(chunk: Uint8Array): void {
+    let pos = 0;
+    let nl = chunk.indexOf(LF);
+    if (this.carryLength > 0) {
+      if (nl < 0) {
+        this.append(chunk, 0, chunk.length);
+        return;
+      }
+      this.append(chunk, 0, nl);
+      const length = this.carryLength;
+      this.carryLength = 0;
+      this.emit(this.carry, 0, length);
+      pos = nl + 1;
+      nl = chunk.indexOf(LF, pos);
+    }
+    while (nl >= 0) {
+      this.emit(chunk, pos, nl);
+      pos = nl + 1;
+      nl = chunk.indexOf(LF, pos);
+    }
+    this.onFlush?.();
+    if (pos < chunk.length) this.append(chunk, pos, chunk.length);
+  }
+
+  private emit(bytes: Uint8Array, start: number, end: number): void {
+    const line = ++this.lines;
+    this.onLine(bytes, start, end > start && bytes[end - 1] === CR ? end - 1 : end, line);
+  }
+
+  private append(bytes: Uint8Array, start: number, end: number): void {
+    const needed = this.carryLength + (end - start);
+    if (needed > this.carry.length) {
+      const grown = new Uint8Array(Math.max(needed, this.carry.length * 2));
+      grown.set(this.carry.subarray(0, this.carryLength));
+      this.carry = grown;
+    }
+    this.carry.set(bytes.subarray(start, end), this.carryLength);
+    this.carryLength = needed;
+  }
+}
+
+function isPrefixOfBom(bytes: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length && i < BOM.length; i++) if (bytes[i] !== BOM[i]) return false;
+  return true;
+}
+
+function hasBom(bytes: Uint8Array, length: number): boolean {
+  return length >= BOM.length && isPrefixOfBom(bytes, BOM.length);
+}

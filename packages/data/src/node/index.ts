@@ -1,0 +1,2 @@
+export * from './cache-file.ts';
+export * from './files.ts';

@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { csrFromTriplets } from './sparse.ts';
+import { datasetStats, longTail, quantiles } from './stats.ts';
+import { quantileSorted } from './transforms.ts';
+
+describe('datasetStats', () => {
+  // 3 users × 4 songs; song 0 is the hit.
+  const m = csrFromTriplets(3, 4, [0, 0, 1, 1, 2, 2], [0, 1, 0, 2, 0, 3], [10, 1, 20, 1, 30, 2]);
+  const s = datasetStats(m);
+
+  it('counts sizes, plays and density', () => {
+    expect(s).toMatchObject({ users: 3, items: 4, interactions: 6, plays: 64, density: 0.5 });
+  });
+
+  it('summarises play counts, songs per user, plays per user and listeners per song', () => {
+    expect(s.playCount).toMatchObject({ min: 1, p50: 6, max: 30 });
+    expect(s.playCount.mean).toBeCloseTo(64 / 6);
+    expect(s.itemsPerUser).toMatchObject({ min: 2, p50: 2, max: 2 });
+    expect(s.playsPerUser).toMatchObject({ min: 11, p50: 21, max: 32 });
+    expect(s.usersPerItem).toMatchObject({ min: 1, p50: 1, max: 3, mean: 1.5 });
+  });
+
+  it('measures the long tail by plays and by listeners', () => {
+    // Top 20% of 4 songs = 1 song (song 0): 60 of 64 plays, 3 of 6 listens.
+    expect(s.longTail.byPlays.top20Share).toBeCloseTo(60 / 64);
+    expect(s.longTail.byPlays.itemsFor80Share).toBe(0.25);
+    expect(s.longTail.byUsers.top20Share).toBe(0.5);
+    expect(s.longTail.byUsers.itemsFor80Share).toBe(0.75);
+  });
+});
+
+describe('quantiles and longTail', () => {
+  it('matches a plain sort for integer and fractional values alike', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 70000 }), fc.double({ min: 0, max: 100, noNaN: true })), {
+          minLength: 1,
+          maxLength: 300,
+        }),
+        (values) => {
+          const sorted = Float64Array.from(values).sort();
+          const q = quantiles(values);
+          expect(q.min).toBe(sorted[0]);
+          expect(q.max).toBe(sorted[sorted.length - 1]);
+          expect(q.p90).toBeCloseTo(quantileSorted(sorted, 0.9), 9);
+          expect(q.p25).toBeCloseTo(quantileSorted(sorted, 0.25), 9);
+        },
+      ),
+    );
+  });
+
+  it('handles empty input and the documented example', () => {
+    expect(quantiles([]).p50).toBeNaN();
+    expect(quantiles([1, 2, 3, 4, 5]).p50).toBe(3);
+    expect(longTail([80, 5, 5, 5, 5])).toEqual({ top20Share: 0.8, itemsFor80Share: 0.2 });
+    expect(longTail([]).top20Share).toBeNaN();
+  });
+});
