@@ -57,6 +57,19 @@ describe('prepared-dataset cache', () => {
     });
   }
 
+  it('rebuilds the full count matrix on first access, as a plain property', () => {
+    const p = prepareDataset(tiny, { split: { method: 'held-out-users', testUsers: 10 }, seed: 4 });
+    const back = decodePreparedDataset(encodePreparedDataset(p));
+    const descriptor = () => Object.getOwnPropertyDescriptor(back.dataset, 'counts');
+    expect(descriptor()?.get).toBeTypeOf('function');
+    expect(back.dataset.counts).toEqual(p.dataset.counts);
+    expect(descriptor()?.get).toBeUndefined();
+    expect(back.dataset.counts).toBe(back.dataset.counts);
+    const again = decodePreparedDataset(encodePreparedDataset(p));
+    again.dataset.counts = p.dataset.counts;
+    expect(again.dataset.counts).toBe(p.dataset.counts);
+  });
+
   it('decodes from an unaligned copy', () => {
     const p = prepareDataset(tiny, { split: { method: 'random' }, seed: 1 });
     const bytes = encodePreparedDataset(p);
@@ -107,39 +120,59 @@ describe('prepared-dataset cache', () => {
     });
 
     it('inconsistent content behind a valid checksum', () => {
+      const edit = (name: string, f: (a: Uint32Array | Uint8Array) => void) =>
+        reencode((a) => {
+          const copy = (a[name] as Uint32Array | Uint8Array).slice();
+          f(copy);
+          a[name] = copy;
+        });
       expectError(
         reencode((a) => {
           a.labels = (a.labels as Uint8Array).subarray(1);
         }),
-        /corrupt prepared-dataset cache: .*labels/,
+        /corrupt prepared-dataset cache: \d+ split labels for \d+ interactions/,
       );
       expectError(
-        reencode((a) => {
-          const idx = (a.indices as Uint32Array).slice();
-          idx[0] = 1e6;
-          a.indices = idx;
+        edit('train.indices', (x) => {
+          x[0] = 1e6;
         }),
-        /song indices out of range/,
+        /train: user 0's song indices are out of range/,
+      );
+      expectError(
+        edit('test.indptr', (x) => {
+          x[1] = x[x.length - 1] + 1;
+        }),
+        /test: row offsets decrease/,
       );
       expectError(
         reencode((a) => {
           a.userIdEnds = (a.userIdEnds as Uint32Array).subarray(1);
         }),
-        /user ids/,
+        /id offsets do not match|user ids/,
       );
       expectError(
-        reencode((a) => {
-          const l = (a.labels as Uint8Array).slice();
-          l[0] = 9;
-          a.labels = l;
+        edit('labels', (x) => {
+          x[0] = 9;
         }),
         /label 9/,
       );
       expectError(
-        reencode((a) => {
-          delete a.ratings;
+        edit('labels', (x) => {
+          x[x.indexOf(0)] = 2;
         }),
-        /'ratings' is missing/,
+        /the labels put \d+ interactions in 'train'/,
+      );
+      expectError(
+        reencode((a) => {
+          delete a['validation.ratings'];
+        }),
+        /'validation\.ratings' is missing/,
+      );
+      expectError(
+        reencode((_, meta) => {
+          meta.parts = ['train'];
+        }),
+        /no matrix shape or parts/,
       );
     });
   });

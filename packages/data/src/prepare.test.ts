@@ -3,13 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeRealData } from '../test/real-data.ts';
 import type { Dataset } from './dataset.ts';
 import { readInteractionsFile } from './node/files.ts';
-import {
-  DEFAULT_TRANSFORMS,
-  datasetChecksum,
-  defaultTransform,
-  prepareDataset,
-  ratingsByInteraction,
-} from './prepare.ts';
+import { DEFAULT_TRANSFORMS, datasetChecksum, defaultTransform, prepareDataset } from './prepare.ts';
 import { type CsrMatrix, nnz, rowIndices, rowValues } from './sparse.ts';
 import { SPLIT_LABEL } from './splits.ts';
 import { syntheticDataset } from './synthetic.ts';
@@ -120,7 +114,7 @@ describe('prepareDataset', () => {
     const k = prepareDataset(tiny, { split: { method: 'k-fold', folds: 5, fold: 2 }, seed: 1 });
     const n = nnz(tiny.counts);
     expect(nnz(k.split.test)).toBe(Math.floor(n / 5) + (2 < n % 5 ? 1 : 0));
-    expect(ratingsByInteraction(k)).toEqual(applyTransform(k.transform, tiny.counts).values);
+    expect(k.ratings.test.values).toEqual(applyTransform(k.transform, k.split.test).values);
   });
 
   it('records a given source checksum and tells data apart by content', () => {

@@ -182,31 +182,6 @@ export function assemblePrepared(parts: {
 }
 
 /**
- * The rating of every interaction of `prepared.dataset.counts` (parallel to its indices), put
- * back together from the split's rating matrices. What the cache stores.
- */
-export function ratingsByInteraction(prepared: PreparedDataset): Float32Array {
-  const { split, ratings } = prepared;
-  const out = new Float32Array(split.labels.length);
-  const sources: (Float32Array | undefined)[] = [];
-  sources[SPLIT_LABEL.train] = ratings.train.values;
-  sources[SPLIT_LABEL.validation] = ratings.validation?.values;
-  sources[SPLIT_LABEL.test] = ratings.test.values;
-  sources[SPLIT_LABEL.testFoldIn] = ratings.foldIn?.values;
-  sources[SPLIT_LABEL.validationFoldIn] = ratings.foldIn?.values;
-  // Fold-in of test and validation users share one matrix, so they share one cursor.
-  const cursor = new Float64Array(5);
-  const slot = [0, 1, 2, 3, 3];
-  for (let p = 0; p < out.length; p++) {
-    const l = split.labels[p];
-    const src = sources[l];
-    if (!src) throw new Error(`prepared dataset has label ${l} but no matching matrix`);
-    out[p] = src[cursor[slot[l]]++];
-  }
-  return out;
-}
-
-/**
  * A checksum of a dataset's content: FNV-1a of its count matrix (offsets, indices, values)
  * and of its user and item ids, as 32 hex digits prefixed `counts-fnv1a:`.
  *

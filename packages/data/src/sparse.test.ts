@@ -48,3 +48,18 @@ describe('csrFromTriplets', () => {
     expect(getValue(f, 1, 1)).toBe(3);
   });
 });
+
+describe('csrFromTriplets on long unsorted rows', () => {
+  it('sorts rows longer than the insertion-sort cutoff and sums their duplicates', () => {
+    const n = 500;
+    const cols = Array.from({ length: n }, (_, i) => (i * 7919) % 97);
+    const m = csrFromTriplets(1, 97, new Array(n).fill(0), cols, new Array(n).fill(1));
+    const idx = Array.from(rowIndices(m, 0));
+    expect(idx).toEqual([...idx].sort((a, b) => a - b));
+    expect(new Set(idx).size).toBe(idx.length);
+    let total = 0;
+    for (const c of idx) total += getValue(m, 0, c);
+    expect(total).toBe(n);
+    expect(m.duplicates).toBe(n - idx.length);
+  });
+});

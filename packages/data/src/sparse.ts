@@ -89,23 +89,11 @@ export function csrFromTriplets(
   const indptr = new Uint32Array(rows + 1);
   let write = 0;
   let duplicates = 0;
-  let order = new Uint32Array(16);
   for (let r = 0; r < rows; r++) {
     const start = counts[r];
     const end = counts[r + 1];
     const n = end - start;
-    if (!isSortedStrict(indices, start, end)) {
-      if (order.length < n) order = new Uint32Array(n * 2);
-      const keys = indices.slice(start, end);
-      const vs = values.slice(start, end);
-      const ord = order.subarray(0, n);
-      for (let i = 0; i < n; i++) ord[i] = i;
-      ord.sort((a, b) => keys[a] - keys[b] || a - b);
-      for (let i = 0; i < n; i++) {
-        indices[start + i] = keys[ord[i]];
-        values[start + i] = vs[ord[i]];
-      }
-    }
+    if (!isSortedStrict(indices, start, end)) sortRow(indices, values, start, end);
     indptr[r] = write;
     for (let p = start; p < end; p++) {
       if (write > indptr[r] && indices[write - 1] === indices[p]) {
@@ -127,6 +115,53 @@ export function csrFromTriplets(
     values: write === length ? values : values.slice(0, write),
     duplicates,
   };
+}
+
+/**
+ * Sorts one row's (column, value) pairs by column, stable for equal columns. Short rows use an
+ * insertion sort; long rows pack (column, position) into one float64 key so the engine's native
+ * numeric sort does the work (a comparator sort is ~10× slower at tens of millions of entries).
+ */
+function sortRow(indices: Uint32Array, values: Float32Array, start: number, end: number): void {
+  const n = end - start;
+  if (n <= 32) {
+    for (let p = start + 1; p < end; p++) {
+      const c = indices[p];
+      const v = values[p];
+      let q = p - 1;
+      while (q >= start && indices[q] > c) {
+        indices[q + 1] = indices[q];
+        values[q + 1] = values[q];
+        q--;
+      }
+      indices[q + 1] = c;
+      values[q + 1] = v;
+    }
+    return;
+  }
+  // col * n + i < 2^32 * 2^21 fits a float64 exactly for rows of up to 2M entries; beyond that, fall back.
+  if (n > 1 << 21) {
+    const ord = Array.from({ length: n }, (_, i) => i).sort(
+      (a, b) => indices[start + a] - indices[start + b] || a - b,
+    );
+    const keys = indices.slice(start, end);
+    const vs = values.slice(start, end);
+    for (let i = 0; i < n; i++) {
+      indices[start + i] = keys[ord[i]];
+      values[start + i] = vs[ord[i]];
+    }
+    return;
+  }
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = indices[start + i] * n + i;
+  packed.sort();
+  const vs = values.slice(start, end);
+  for (let i = 0; i < n; i++) {
+    const key = packed[i];
+    const col = Math.floor(key / n);
+    indices[start + i] = col;
+    values[start + i] = vs[key - col * n];
+  }
 }
 
 function isSortedStrict(a: Uint32Array, start: number, end: number): boolean {

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { fnv1a } from './binary.ts';
 import { type CsrMatrix, csrFromTriplets, nnz, rowNnz } from './sparse.ts';
 import {
+  cutByLabels,
   heldOutUsersSplit,
   kFoldSplits,
+  mergeParts,
   perUserSplit,
   randomSplit,
   SPLIT_LABEL,
@@ -128,6 +130,20 @@ describe('splits: properties', () => {
       );
     });
   }
+
+  it('mergeParts undoes cutByLabels', () => {
+    fc.assert(
+      fc.property(matrixArb, fc.integer(), (m, seed) => {
+        fc.pre(usersWithAtLeast(m, 1) >= 3);
+        const s = heldOutUsersSplit(m, { testUsers: 1, validationUsers: 1, minPlaysToSplit: 1 }, seed);
+        const cut = cutByLabels(m, s.labels);
+        expect(mergeParts(cut.parts, s.labels)).toEqual({ ...m, duplicates: undefined });
+        const r = randomSplit(m, { test: 0.3 }, seed);
+        expect(mergeParts([r.train, undefined, r.test], r.labels)).toEqual({ ...m, duplicates: undefined });
+      }),
+      { numRuns: 50 },
+    );
+  });
 
   it('random: exact sizes', () => {
     fc.assert(

@@ -434,6 +434,43 @@ export function cutByLabels(m: CsrMatrix, labels: Uint8Array, extra?: Float32Arr
   return cut;
 }
 
+/**
+ * The inverse of `cutByLabels`: the whole matrix back from its parts (indexed by
+ * `LABEL_PART`; absent parts may be undefined) and the labels of its interactions.
+ *
+ * @example
+ * const whole = mergeParts(cutByLabels(m, split.labels).parts, split.labels); // equals m
+ */
+export function mergeParts(parts: readonly (CsrMatrix | undefined)[], labels: Uint8Array): CsrMatrix {
+  const first = parts[0];
+  if (!first) throw new RangeError('split: the training part is required');
+  const { rows, cols } = first;
+  const indptr = new Uint32Array(rows + 1);
+  for (const part of parts) {
+    if (!part) continue;
+    if (part.rows !== rows || part.cols !== cols) throw new RangeError('split: parts differ in shape');
+    for (let r = 1; r <= rows; r++) indptr[r] += part.indptr[r];
+  }
+  const n = labels.length;
+  if (indptr[rows] !== n) throw new RangeError(`split: ${n} labels for ${indptr[rows]} interactions`);
+  const indices = new Uint32Array(n);
+  const values = new Float32Array(n);
+  const cursor = new Int32Array(4);
+  const empty = new Uint32Array(0);
+  const src = parts.map((part) => part?.indices ?? empty);
+  const vals = parts.map((part) => part?.values ?? new Float32Array(0));
+  for (let p = 0; p < n; p++) {
+    const l = labels[p];
+    const g = l === 4 ? 3 : l;
+    const q = cursor[g]++;
+    if (q >= src[g].length)
+      throw new RangeError(`split: label ${l} at interaction ${p} has no matching entry`);
+    indices[p] = src[g][q];
+    values[p] = vals[g][q];
+  }
+  return { rows, cols, indptr, indices, values };
+}
+
 /** The entries whose label is one of `parts`, in a matrix of the input's shape. */
 export function partMatrix(m: CsrMatrix, labels: Uint8Array, parts: readonly number[]): CsrMatrix {
   const want = new Uint8Array(LABEL_COUNT);

@@ -3,6 +3,9 @@
  * number, then throws a `DataError` (strict mode) or records the problem and skips the line
  * (lenient mode). `fatal` problems (the file as a whole cannot be read, e.g. a CSV header lacks a
  * mapped column) stop the read in both modes.
+ *
+ * @example
+ * throw new LineError('empty id', 'song_id'); // → "plays.tsv, line 12, field 'song_id': empty id"
  */
 export class LineError extends Error {
   readonly field?: string;

@@ -31,6 +31,10 @@ export interface CommonReadOptions {
  * Feeds every non-empty line of `source` to `parser`, applying the strict/lenient policy, and
  * reports what it saw. `accepted` and `duplicates` are left at 0 for the caller to fill in.
  * Empty lines carry no data and are passed over (they still count in `lines`).
+ *
+ * @example
+ * const info = new Map();
+ * const report = await runLineParser(file, msdTracksFormat.parser(info), 'unique_tracks.txt', { mode: 'lenient' });
  */
 export async function runLineParser(
   source: ByteSource,

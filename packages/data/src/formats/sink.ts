@@ -14,6 +14,12 @@ const POSITION_SCALE = MAX_RUN * 2;
  * hands it to the builder sorted by item: the user's CSR row is then already in order and the
  * build skips sorting it (sorting 48M entries row by row there costs far more than here). Call
  * `finish` after the last `add`.
+ *
+ * @example
+ * const sink = new InteractionSink();
+ * sink.add(sink.users.internString('u1'), sink.items.internString('s9'), 3);
+ * sink.finish();
+ * const { matrix } = sink.builder.build();
  */
 export class InteractionSink {
   readonly builder = new TripletBuilder();

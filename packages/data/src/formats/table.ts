@@ -130,7 +130,12 @@ export function internField(f: Fields, i: number, ids: ByteInterner): number {
   return f.hasEscapes(i) ? ids.internString(f.text(i)) : ids.intern(f.bytes, f.starts[i], f.ends[i]);
 }
 
-/** Field `i` as a value of the given kind, or a `LineError` saying what is wrong with it. */
+/**
+ * Field `i` as a value of the given kind, or a `LineError` saying what is wrong with it.
+ *
+ * @example
+ * readValue(fields, 2, 'plays', 'play_count'); // 3, or throws LineError('must be positive, got "0"', 'play_count')
+ */
 export function readValue(f: Fields, i: number, kind: ValueKind, name: string): number {
   const value = f.number(i);
   if (kind === 'plays' ? value > 0 && Number.isSafeInteger(value) : value > 0 && value <= Number.MAX_VALUE) {

@@ -21,7 +21,13 @@ export function decodeText(bytes: Uint8Array, start: number, end: number): strin
   return decoder.decode(bytes.subarray(start, end));
 }
 
-/** True when `a[aStart..aEnd)` and `b[bStart..bEnd)` hold the same bytes. */
+/**
+ * True when `a[aStart..aEnd)` and `b[bStart..bEnd)` hold the same bytes.
+ *
+ * @example
+ * const b = new TextEncoder().encode('ab\tab');
+ * bytesEqual(b, 0, 2, b, 3, 5); // true
+ */
 export function bytesEqual(
   a: Uint8Array,
   aStart: number,

@@ -1,6 +1,11 @@
 import { DataError } from '../errors.ts';
 
-/** True when the bytes start with the gzip magic number (1f 8b). */
+/**
+ * True when the bytes start with the gzip magic number (1f 8b).
+ *
+ * @example
+ * isGzip(Uint8Array.of(0x1f, 0x8b, 8)); // true
+ */
 export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }

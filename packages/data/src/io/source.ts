@@ -29,14 +29,25 @@ export async function* byteChunks(source: ByteSource): AsyncGenerator<Uint8Array
   }
 }
 
-/** Size in bytes when it is known without reading (bytes in memory, a `Blob`/`File`). */
+/**
+ * Size in bytes when it is known without reading (bytes in memory, a `Blob`/`File`).
+ *
+ * @example
+ * sourceSize(file); // file.size
+ * sourceSize('text'); // undefined: the UTF-8 length is not known without encoding
+ */
 export function sourceSize(source: ByteSource): number | undefined {
   if (source instanceof Uint8Array) return source.byteLength;
   if (isBlob(source)) return source.size;
   return undefined;
 }
 
-/** The file name of a browser `File`, for messages. */
+/**
+ * The file name of a browser `File`, for messages.
+ *
+ * @example
+ * sourceName(new File(['…'], 'user_artists.dat')); // 'user_artists.dat'
+ */
 export function sourceName(source: ByteSource): string | undefined {
   if (isBlob(source) && 'name' in source && typeof source.name === 'string' && source.name !== '') {
     return source.name;

@@ -71,7 +71,11 @@ export async function openFileSource(path: string): Promise<FileSource> {
  */
 export async function readInteractionsFile(path: string, options: ReadOptions): Promise<Dataset> {
   const { stream, totalBytes, name } = await openFileSource(path);
-  return readInteractions(stream, { totalBytes, ...options, name: options.name ?? name });
+  return readInteractions(stream, {
+    ...options,
+    totalBytes: options.totalBytes ?? totalBytes,
+    name: options.name ?? name,
+  });
 }
 
 /**
@@ -87,7 +91,12 @@ export async function readItemInfoFile(
   options: Omit<ItemInfoReadOptions, 'format'> = {},
 ): Promise<ItemInfoMap> {
   const { stream, totalBytes, name } = await openFileSource(path);
-  return readItemInfo(stream, { totalBytes, ...options, format, name: options.name ?? name });
+  return readItemInfo(stream, {
+    ...options,
+    format,
+    totalBytes: options.totalBytes ?? totalBytes,
+    name: options.name ?? name,
+  });
 }
 
 function fileError(path: string, error: NodeJS.ErrnoException): Error {
