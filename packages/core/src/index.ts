@@ -1,1 +1,53 @@
-export {};
+// Public API of @autorec/core (browser-safe; Node-only helpers are in '@autorec/core/node'):
+// the model contract (types, Recommender, topK), the models and their registry, metrics,
+// evaluation protocols and the in-memory model store.
+
+export {
+  BACKEND_NAMES,
+  type BackendInfo,
+  type BackendName,
+  type BackendOptions,
+  backendInfo,
+  initBackend,
+  isBackendName,
+} from './engine/backend.ts';
+export { type KernelKind, type KernelPreference, wasmSimdAvailable } from './engine/kernels.ts';
+export * from './evaluation/compare.ts';
+export * from './evaluation/cross-validation.ts';
+export * from './evaluation/held-out-users.ts';
+export * from './evaluation/holdout.ts';
+export * from './evaluation/ranking.ts';
+export { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './evaluation/rating.ts';
+export * from './evaluation/significance.ts';
+export * from './metrics/ranking.ts';
+export * from './metrics/rating.ts';
+export * from './metrics/significance.ts';
+// AutoRec (U- and I-AutoRec on sparse WebAssembly kernels, dense scoring on tfjs) and its engine.
+export {
+  AutoRecModel,
+  type AutoRecOptions,
+  type AutoRecVariant,
+  IAutoRecModel,
+  UAutoRecModel,
+} from './models/autorec.ts';
+export type { DecoderActivation, EncoderActivation, OptimizerName } from './models/autorec-network.ts';
+export {
+  BaselineOnlyModel,
+  type BaselineOptions,
+  GlobalMeanModel,
+  PopularityModel,
+} from './models/baselines.ts';
+export {
+  createModel,
+  isModelName,
+  loadModel,
+  MODEL_NAMES,
+  type ModelParams,
+  readManifest,
+} from './models/registry.ts';
+export type { ParamValue } from './models/shared.ts';
+export { SvdModel, type SvdOptions, solveSymmetricPositive } from './models/svd.ts';
+export * from './recommender.ts';
+export * from './stores/memory.ts';
+export * from './topk.ts';
+export * from './types.ts';

@@ -1,0 +1,900 @@
+import {
+  assembleModule,
+  type Code,
+  call,
+  f32Const,
+  f32Load,
+  f32Store,
+  f32x4ExtractLane,
+  i32Const,
+  i32Load,
+  ifElse,
+  op,
+  type ValType,
+  v128Load,
+  v128Store,
+  v128Zero,
+  WasmFunction,
+} from './wasm-assembler.ts';
+
+/**
+ * Sparse kernels behind AutoRec training and scoring. A loss on observed entries only needs
+ * the network at those entries, so instead of dense users × items products these kernels walk
+ * sparse index lists and touch one weight row (one song) per stored rating.
+ *
+ * Prediction walks a batch's rows (row-major CSR: `indptr`, `idx`, `val`):
+ *
+ * | kernel       | for each stored entry p = (r, c = idx[p])                       |
+ * |--------------|------------------------------------------------------------------|
+ * | `gatherRows` | dst[r] += val[p] · src[c]        (sparse X × W: the encoder)     |
+ * | `sampledDot` | out[p] = a[r] · b[c] + bias[c]   (decoder at requested cells)    |
+ *
+ * Training walks the batch column by column (`list[t]` = a weight row c, entries
+ * q ∈ colPtr[t]..colPtr[t+1] with batch row colRows[q]): each weight row is loaded once per
+ * batch and its gradient is complete when its column ends, so the optimiser step is fused
+ * into the same pass — no gradient matrix is written for Adam. Rows of the batch (hidden
+ * activations, ≤ a few MB) stay in cache.
+ *
+ * | kernel            | for each column t (weight row c = list[t]) and its entries q     |
+ * |-------------------|--------------------------------------------------------------------|
+ * | `scatterFromRows` | dst[colRows[q]] += colVals[q] · src[c]        (encoder forward)    |
+ * | `dotRows`         | out[q] = a[c] · b[colRows[q]] + bias[c]       (decoder forward)    |
+ * | `backwardRows`    | gb[colRows[q]] += δ[q]·a[c];  g = Σ_q δ[q]·b[colRows[q]]; then step a[c] with g |
+ * | `gradRows`        | g = Σ_q colVals[q]·b[colRows[q]]; then step a[c] with g           |
+ *
+ * "Step" is, with `mode` 1, one Adam update with L2 coefficient coef[t] (g ← g + coef·a[c];
+ * m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; a[c] ← a[c] − lr·m/(√v + ε)), returning
+ * Σ coef·‖a[c]‖² before the step (twice the L2 term); with `mode` 0 it adds g to the gradient
+ * row ga[c] (full-batch optimisers) and returns 0.
+ *
+ * Every pointer is a byte offset into one shared buffer (the {@link Arena}); weight rows are
+ * `stride` floats with `stride` a multiple of 8 (padding lanes stay zero). Two
+ * implementations share this contract: WebAssembly SIMD (f32x4) and plain typed-array loops
+ * (≈3–5× slower), used where WebAssembly SIMD is unavailable or when forced.
+ *
+ * @example
+ * const arena = new Arena();                 // reserve weights and batch buffers, then commit
+ * const k = createKernels(arena, 'auto');    // k.kind === 'wasm-simd' on Node 20
+ * k.gatherRows(rows, indptr, idx, val, W, H, stride);
+ */
+export interface SparseKernels {
+  readonly kind: KernelKind;
+  gatherRows(
+    nRows: number,
+    indptr: number,
+    idx: number,
+    val: number,
+    src: number,
+    dst: number,
+    stride: number,
+  ): void;
+  sampledDot(
+    nRows: number,
+    indptr: number,
+    idx: number,
+    a: number,
+    b: number,
+    bias: number,
+    out: number,
+    stride: number,
+  ): void;
+  scatterFromRows(
+    nList: number,
+    list: number,
+    colPtr: number,
+    colRows: number,
+    colVals: number,
+    src: number,
+    dst: number,
+    stride: number,
+  ): void;
+  dotRows(
+    nList: number,
+    list: number,
+    colPtr: number,
+    colRows: number,
+    a: number,
+    b: number,
+    bias: number,
+    out: number,
+    stride: number,
+  ): void;
+  backwardRows(
+    nList: number,
+    list: number,
+    colPtr: number,
+    colRows: number,
+    delta: number,
+    a: number,
+    b: number,
+    gb: number,
+    step: RowStep,
+  ): number;
+  gradRows(
+    nList: number,
+    list: number,
+    colPtr: number,
+    colRows: number,
+    colVals: number,
+    b: number,
+    a: number,
+    step: RowStep,
+  ): number;
+}
+
+/** How `backwardRows`/`gradRows` apply a finished row gradient (see {@link SparseKernels}). */
+export interface RowStep {
+  /** 1 = Adam step on the row, 0 = add the gradient to `ga`. */
+  mode: 0 | 1;
+  stride: number;
+  /** A stride-long scratch row. */
+  scratch: number;
+  /** Gradient rows (mode 0). */
+  ga: number;
+  /** Adam moments (mode 1). */
+  m: number;
+  v: number;
+  /** L2 coefficient per listed row (f32), mode 1. */
+  coef: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export type KernelKind = 'wasm-simd' | 'js';
+export type KernelPreference = 'auto' | KernelKind;
+
+/** Rows are padded to a multiple of this many floats so the SIMD loops need no tail. */
+export const ROW_ALIGN = 8;
+
+export function paddedStride(width: number): number {
+  return Math.ceil(width / ROW_ALIGN) * ROW_ALIGN;
+}
+
+// ---------------------------------------------------------------------------------------
+// Arena: one linear memory holding every array the kernels touch.
+
+/** Byte size of 64 KiB WebAssembly pages above which wasm32 cannot address memory. */
+const MAX_WASM_BYTES = 65536 * 65536;
+
+export interface ArenaBlock {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Bump allocator over one WebAssembly.Memory (or an ArrayBuffer without WebAssembly). Sizes
+ * are declared first with `reserve`, then `commit` allocates the memory once, so typed-array
+ * views never go stale from growth.
+ *
+ * @example
+ * const arena = new Arena();
+ * const w = arena.reserve(1000);      // 1000 floats
+ * arena.commit('U-AutoRec weights');
+ * arena.f32(w).fill(0.5);
+ */
+export class Arena {
+  private size = 0;
+  private memory?: WebAssembly.Memory;
+  private buffer?: ArrayBuffer;
+
+  /** Reserves `length` 4-byte elements aligned to 64 bytes (a cache line). */
+  reserve(length: number): ArenaBlock {
+    if (this.buffer) throw new Error('arena already committed');
+    const offset = this.size;
+    this.size = offset + Math.ceil((length * 4) / 64) * 64;
+    return { offset, length };
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** Allocates the memory; `what` names the model in the error when it cannot fit. */
+  commit(what: string): void {
+    const bytes = Math.max(this.size, 65536);
+    if (bytes > MAX_WASM_BYTES)
+      throw new RangeError(
+        `${what}: needs ${(bytes / 2 ** 30).toFixed(1)} GiB of weights and optimiser state, more than the ` +
+          '4 GiB a WebAssembly memory can address; lower hiddenUnits or batchSize, or train U-AutoRec instead',
+      );
+    if (typeof WebAssembly !== 'undefined') {
+      this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+      this.buffer = this.memory.buffer;
+    } else {
+      this.buffer = new ArrayBuffer(bytes);
+    }
+  }
+
+  get wasmMemory(): WebAssembly.Memory | undefined {
+    return this.memory;
+  }
+
+  private get raw(): ArrayBuffer {
+    if (!this.buffer) throw new Error('arena not committed');
+    return this.buffer;
+  }
+
+  f32(block: ArenaBlock): Float32Array {
+    return new Float32Array(this.raw, block.offset, block.length);
+  }
+
+  i32(block: ArenaBlock): Int32Array {
+    return new Int32Array(this.raw, block.offset, block.length);
+  }
+
+  /** Whole-buffer views for the JS kernels (index = byte offset / 4). */
+  views(): { f: Float32Array; i: Int32Array } {
+    return { f: new Float32Array(this.raw), i: new Int32Array(this.raw) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// WebAssembly SIMD kernels.
+
+/** Loops over the CSR rows r < nRows and their entries p, with `col` = idx[p]. */
+function overEntries(f: WasmFunction, perRow: Code, perEntry: Code): Code {
+  return f.forLoop(
+    'r',
+    i32Const(0),
+    'nRows',
+    i32Const(1),
+    f.set('pEnd', f.get('indptr'), f.get('r'), i32Const(2), op.i32Shl, op.i32Add, i32Load(4)),
+    f.set('p', f.get('indptr'), f.get('r'), i32Const(2), op.i32Shl, op.i32Add, i32Load(0)),
+    perRow,
+    f.forLoop(
+      'p',
+      f.get('p'),
+      'pEnd',
+      i32Const(1),
+      f.set('col', f.get('idx'), f.get('p'), i32Const(2), op.i32Shl, op.i32Add, i32Load(0)),
+      perEntry,
+    ),
+  );
+}
+
+/**
+ * Loops over listed columns t < nList (`c` = list[t], `cRow` = base + c·rowBytes) and their
+ * entries q (`row` = colRows[q]), with `perColumn` before and `afterColumn` after the entries.
+ */
+function overColumns(
+  f: WasmFunction,
+  base: string,
+  perColumn: Code,
+  perEntry: Code,
+  afterColumn: Code = [],
+): Code {
+  return f.forLoop(
+    't',
+    i32Const(0),
+    'nList',
+    i32Const(1),
+    f.set('c', elemAddr(f, 'list', 't'), i32Load(0)),
+    f.set('cRow', rowAddr(f, base, 'c')),
+    f.set('qEnd', elemAddr(f, 'colPtr', 't'), i32Load(4)),
+    f.set('q', elemAddr(f, 'colPtr', 't'), i32Load(0)),
+    perColumn,
+    f.forLoop(
+      'q',
+      f.get('q'),
+      'qEnd',
+      i32Const(1),
+      f.set('row', elemAddr(f, 'colRows', 'q'), i32Load(0)),
+      perEntry,
+    ),
+    afterColumn,
+  );
+}
+
+function declareEntryLocals(f: WasmFunction): void {
+  f.local('r', 'i32').local('p', 'i32').local('pEnd', 'i32').local('col', 'i32').local('j', 'i32');
+}
+
+function declareColumnLocals(f: WasmFunction): void {
+  f.local('t', 'i32').local('c', 'i32').local('cRow', 'i32').local('q', 'i32').local('qEnd', 'i32');
+  f.local('row', 'i32').local('j', 'i32');
+}
+
+/** Address `base + index * rowBytes`. */
+function rowAddr(f: WasmFunction, base: string, index: string): Code {
+  return [...f.get(base), ...f.get(index), ...f.get('rowBytes'), ...op.i32Mul, ...op.i32Add];
+}
+
+/** Scalar element address `base + index * 4`. */
+function elemAddr(f: WasmFunction, base: string, index: string): Code {
+  return [...f.get(base), ...f.get(index), ...i32Const(2), ...op.i32Shl, ...op.i32Add];
+}
+
+/** `mem[x + j + offset] += scale · mem[y + j + offset]` (one f32x4; row pointers and j in locals). */
+function axpyLane(f: WasmFunction, x: string, y: string, scale: string, offset: number): Code {
+  return [
+    ...f.get(x),
+    ...f.get('j'),
+    ...op.i32Add,
+    ...f.get(x),
+    ...f.get('j'),
+    ...op.i32Add,
+    ...v128Load(offset),
+    ...f.get(scale),
+    ...f.get(y),
+    ...f.get('j'),
+    ...op.i32Add,
+    ...v128Load(offset),
+    ...op.f32x4Mul,
+    ...op.f32x4Add,
+    ...v128Store(offset),
+  ];
+}
+
+/** `dst[0..rowBytes) += scale · src[0..rowBytes)`, two f32x4 per step. */
+function axpyRow(f: WasmFunction, dst: string, src: string, scale: string): Code {
+  return f.forLoop(
+    'j',
+    i32Const(0),
+    'rowBytes',
+    i32Const(32),
+    axpyLane(f, dst, src, scale, 0),
+    axpyLane(f, dst, src, scale, 16),
+  );
+}
+
+/** Sum of the four lanes of a v128 local. */
+function lanesSum(f: WasmFunction, v: string): Code {
+  return [
+    ...f.get(v),
+    ...f32x4ExtractLane(0),
+    ...f.get(v),
+    ...f32x4ExtractLane(1),
+    ...op.f32Add,
+    ...f.get(v),
+    ...f32x4ExtractLane(2),
+    ...op.f32Add,
+    ...f.get(v),
+    ...f32x4ExtractLane(3),
+    ...op.f32Add,
+  ];
+}
+
+/** `acc0/acc1 = Σ_j x[j]·y[j]` over a row, into local `sum` (f32). */
+function dotRow(f: WasmFunction, x: string, y: string): Code {
+  const mulAdd = (acc: string, offset: number): Code =>
+    f.set(
+      acc,
+      f.get(acc),
+      f.get(x),
+      f.get('j'),
+      op.i32Add,
+      v128Load(offset),
+      f.get(y),
+      f.get('j'),
+      op.i32Add,
+      v128Load(offset),
+      op.f32x4Mul,
+      op.f32x4Add,
+    );
+  return [
+    ...f.set('acc0', v128Zero()),
+    ...f.set('acc1', v128Zero()),
+    ...f.forLoop('j', i32Const(0), 'rowBytes', i32Const(32), mulAdd('acc0', 0), mulAdd('acc1', 16)),
+    ...f.set('acc0', f.get('acc0'), f.get('acc1'), op.f32x4Add),
+    ...f.set('sum', lanesSum(f, 'acc0')),
+  ];
+}
+
+function gatherRows(): WasmFunction {
+  const f = new WasmFunction('gatherRows', [
+    ['nRows', 'i32'],
+    ['indptr', 'i32'],
+    ['idx', 'i32'],
+    ['val', 'i32'],
+    ['src', 'i32'],
+    ['dst', 'i32'],
+    ['rowBytes', 'i32'],
+  ]);
+  declareEntryLocals(f);
+  f.local('rowPtr', 'i32').local('colPtr', 'i32').local('a', 'v128');
+  return f.body(
+    overEntries(f, f.set('rowPtr', rowAddr(f, 'dst', 'r')), [
+      ...f.set('a', elemAddr(f, 'val', 'p'), f32Load(0), op.f32x4Splat),
+      ...f.set('colPtr', rowAddr(f, 'src', 'col')),
+      ...axpyRow(f, 'rowPtr', 'colPtr', 'a'),
+    ]),
+  );
+}
+
+function sampledDot(): WasmFunction {
+  const f = new WasmFunction('sampledDot', [
+    ['nRows', 'i32'],
+    ['indptr', 'i32'],
+    ['idx', 'i32'],
+    ['a', 'i32'],
+    ['b', 'i32'],
+    ['bias', 'i32'],
+    ['out', 'i32'],
+    ['rowBytes', 'i32'],
+  ]);
+  declareEntryLocals(f);
+  f.local('ar', 'i32').local('br', 'i32').local('acc0', 'v128').local('acc1', 'v128').local('sum', 'f32');
+  return f.body(
+    overEntries(f, f.set('ar', rowAddr(f, 'a', 'r')), [
+      ...f.set('br', rowAddr(f, 'b', 'col')),
+      ...dotRow(f, 'ar', 'br'),
+      ...elemAddr(f, 'out', 'p'),
+      ...f.get('sum'),
+      ...elemAddr(f, 'bias', 'col'),
+      ...f32Load(0),
+      ...op.f32Add,
+      ...f32Store(0),
+    ]),
+  );
+}
+
+function scatterFromRows(): WasmFunction {
+  const f = new WasmFunction('scatterFromRows', [
+    ['nList', 'i32'],
+    ['list', 'i32'],
+    ['colPtr', 'i32'],
+    ['colRows', 'i32'],
+    ['colVals', 'i32'],
+    ['src', 'i32'],
+    ['dst', 'i32'],
+    ['rowBytes', 'i32'],
+  ]);
+  declareColumnLocals(f);
+  f.local('dRow', 'i32').local('a', 'v128');
+  return f.body(
+    overColumns(
+      f,
+      'src',
+      [],
+      [
+        ...f.set('a', elemAddr(f, 'colVals', 'q'), f32Load(0), op.f32x4Splat),
+        ...f.set('dRow', rowAddr(f, 'dst', 'row')),
+        ...axpyRow(f, 'dRow', 'cRow', 'a'),
+      ],
+    ),
+  );
+}
+
+function dotRows(): WasmFunction {
+  const f = new WasmFunction('dotRows', [
+    ['nList', 'i32'],
+    ['list', 'i32'],
+    ['colPtr', 'i32'],
+    ['colRows', 'i32'],
+    ['a', 'i32'],
+    ['b', 'i32'],
+    ['bias', 'i32'],
+    ['out', 'i32'],
+    ['rowBytes', 'i32'],
+  ]);
+  declareColumnLocals(f);
+  f.local('bRow', 'i32').local('acc0', 'v128').local('acc1', 'v128').local('sum', 'f32').local('bc', 'f32');
+  return f.body(
+    overColumns(f, 'a', f.set('bc', elemAddr(f, 'bias', 'c'), f32Load(0)), [
+      ...f.set('bRow', rowAddr(f, 'b', 'row')),
+      ...dotRow(f, 'cRow', 'bRow'),
+      ...elemAddr(f, 'out', 'q'),
+      ...f.get('sum'),
+      ...f.get('bc'),
+      ...op.f32Add,
+      ...f32Store(0),
+    ]),
+  );
+}
+
+const STEP_PARAMS: [string, ValType][] = [
+  ['mode', 'i32'],
+  ['scratch', 'i32'],
+  ['ga', 'i32'],
+  ['m', 'i32'],
+  ['v', 'i32'],
+  ['coef', 'i32'],
+  ['rowBytes', 'i32'],
+  ['lr', 'f32'],
+  ['beta1', 'f32'],
+  ['beta2', 'f32'],
+  ['eps', 'f32'],
+];
+
+/** Index of `adamRow` in the module (it is listed first). */
+const ADAM_ROW = 0;
+
+/** Zeroes the scratch row. */
+function zeroScratch(f: WasmFunction): Code {
+  return f.forLoop(
+    'j',
+    i32Const(0),
+    'rowBytes',
+    i32Const(16),
+    f.get('scratch'),
+    f.get('j'),
+    op.i32Add,
+    v128Zero(),
+    v128Store(0),
+  );
+}
+
+/** After a column: Adam step on row c with the scratch gradient (mode 1), or ga[c] += scratch (mode 0). */
+function finishColumn(f: WasmFunction): Code {
+  f.local('gaRow', 'i32').local('one', 'v128');
+  return ifElse(
+    f.get('mode'),
+    f.set(
+      'reg',
+      f.get('reg'),
+      f.get('cRow'),
+      f.get('scratch'),
+      rowAddr(f, 'm', 'c'),
+      rowAddr(f, 'v', 'c'),
+      f.get('rowBytes'),
+      elemAddr(f, 'coef', 't'),
+      f32Load(0),
+      f.get('lr'),
+      f.get('beta1'),
+      f.get('beta2'),
+      f.get('eps'),
+      call(ADAM_ROW),
+      op.f32Add,
+    ),
+    [
+      ...f.set('gaRow', rowAddr(f, 'ga', 'c')),
+      ...f.set('one', f32Const(1), op.f32x4Splat),
+      ...axpyRow(f, 'gaRow', 'scratch', 'one'),
+    ],
+  );
+}
+
+function backwardRows(): WasmFunction {
+  const f = new WasmFunction(
+    'backwardRows',
+    [
+      ['nList', 'i32'],
+      ['list', 'i32'],
+      ['colPtr', 'i32'],
+      ['colRows', 'i32'],
+      ['delta', 'i32'],
+      ['a', 'i32'],
+      ['b', 'i32'],
+      ['gb', 'i32'],
+      ...STEP_PARAMS,
+    ],
+    ['f32'],
+  );
+  declareColumnLocals(f);
+  f.local('bRow', 'i32').local('gbRow', 'i32').local('d', 'v128').local('reg', 'f32');
+  return f.body(
+    overColumns(
+      f,
+      'a',
+      zeroScratch(f),
+      [
+        ...f.set('d', elemAddr(f, 'delta', 'q'), f32Load(0), op.f32x4Splat),
+        ...f.set('bRow', rowAddr(f, 'b', 'row')),
+        ...f.set('gbRow', rowAddr(f, 'gb', 'row')),
+        ...f.forLoop(
+          'j',
+          i32Const(0),
+          'rowBytes',
+          i32Const(32),
+          axpyLane(f, 'gbRow', 'cRow', 'd', 0),
+          axpyLane(f, 'scratch', 'bRow', 'd', 0),
+          axpyLane(f, 'gbRow', 'cRow', 'd', 16),
+          axpyLane(f, 'scratch', 'bRow', 'd', 16),
+        ),
+      ],
+      finishColumn(f),
+    ),
+    f.get('reg'),
+  );
+}
+
+function gradRows(): WasmFunction {
+  const f = new WasmFunction(
+    'gradRows',
+    [
+      ['nList', 'i32'],
+      ['list', 'i32'],
+      ['colPtr', 'i32'],
+      ['colRows', 'i32'],
+      ['colVals', 'i32'],
+      ['b', 'i32'],
+      ['a', 'i32'],
+      ...STEP_PARAMS,
+    ],
+    ['f32'],
+  );
+  declareColumnLocals(f);
+  f.local('bRow', 'i32').local('x', 'v128').local('reg', 'f32');
+  return f.body(
+    overColumns(
+      f,
+      'a',
+      zeroScratch(f),
+      [
+        ...f.set('x', elemAddr(f, 'colVals', 'q'), f32Load(0), op.f32x4Splat),
+        ...f.set('bRow', rowAddr(f, 'b', 'row')),
+        ...axpyRow(f, 'scratch', 'bRow', 'x'),
+      ],
+      finishColumn(f),
+    ),
+    f.get('reg'),
+  );
+}
+
+/** One Adam step on a row (see {@link SparseKernels}); zeroes the gradient row; returns coef·‖p‖². */
+function adamRow(): WasmFunction {
+  const f = new WasmFunction(
+    'adamRow',
+    [
+      ['p', 'i32'],
+      ['g', 'i32'],
+      ['m', 'i32'],
+      ['v', 'i32'],
+      ['rowBytes', 'i32'],
+      ['coef', 'f32'],
+      ['lr', 'f32'],
+      ['beta1', 'f32'],
+      ['beta2', 'f32'],
+      ['eps', 'f32'],
+    ],
+    ['f32'],
+  );
+  f.local('j', 'i32');
+  for (const n of ['c', 'b1', 'b1c', 'b2', 'b2c', 'vlr', 'veps', 'pv', 'gv', 'mv', 'vv', 'acc'])
+    f.local(n, 'v128');
+  const at = (base: string): Code => [...f.get(base), ...f.get('j'), ...op.i32Add];
+  return f.body(
+    f.set('c', f.get('coef'), op.f32x4Splat),
+    f.set('b1', f.get('beta1'), op.f32x4Splat),
+    f.set('b1c', f32Const(1), f.get('beta1'), op.f32Sub, op.f32x4Splat),
+    f.set('b2', f.get('beta2'), op.f32x4Splat),
+    f.set('b2c', f32Const(1), f.get('beta2'), op.f32Sub, op.f32x4Splat),
+    f.set('vlr', f.get('lr'), op.f32x4Splat),
+    f.set('veps', f.get('eps'), op.f32x4Splat),
+    f.set('acc', v128Zero()),
+    f.forLoop(
+      'j',
+      i32Const(0),
+      'rowBytes',
+      i32Const(16),
+      f.set('pv', at('p'), v128Load(0)),
+      f.set('acc', f.get('acc'), f.get('c'), f.get('pv'), op.f32x4Mul, f.get('pv'), op.f32x4Mul, op.f32x4Add),
+      f.set('gv', at('g'), v128Load(0), f.get('c'), f.get('pv'), op.f32x4Mul, op.f32x4Add),
+      f.set(
+        'mv',
+        f.get('b1'),
+        at('m'),
+        v128Load(0),
+        op.f32x4Mul,
+        f.get('b1c'),
+        f.get('gv'),
+        op.f32x4Mul,
+        op.f32x4Add,
+      ),
+      f.set(
+        'vv',
+        f.get('b2'),
+        at('v'),
+        v128Load(0),
+        op.f32x4Mul,
+        f.get('b2c'),
+        f.get('gv'),
+        op.f32x4Mul,
+        f.get('gv'),
+        op.f32x4Mul,
+        op.f32x4Add,
+      ),
+      at('m'),
+      f.get('mv'),
+      v128Store(0),
+      at('v'),
+      f.get('vv'),
+      v128Store(0),
+      at('p'),
+      f.get('pv'),
+      f.get('vlr'),
+      f.get('mv'),
+      op.f32x4Mul,
+      f.get('vv'),
+      op.f32x4Sqrt,
+      f.get('veps'),
+      op.f32x4Add,
+      op.f32x4Div,
+      op.f32x4Sub,
+      v128Store(0),
+      at('g'),
+      v128Zero(),
+      v128Store(0),
+    ),
+    lanesSum(f, 'acc'),
+  );
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled kernel module, or null when this runtime lacks WebAssembly SIMD. */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  if (typeof WebAssembly === 'undefined') return compiled;
+  // adamRow first: the fused kernels call it by index (ADAM_ROW).
+  const bytes = assembleModule([
+    adamRow(),
+    gatherRows(),
+    sampledDot(),
+    scatterFromRows(),
+    dotRows(),
+    backwardRows(),
+    gradRows(),
+  ]);
+  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  return compiled;
+}
+
+/** Whether the WebAssembly SIMD kernels can run here. */
+export function wasmSimdAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+interface WasmExports {
+  gatherRows(...args: number[]): void;
+  sampledDot(...args: number[]): void;
+  scatterFromRows(...args: number[]): void;
+  dotRows(...args: number[]): void;
+  backwardRows(...args: number[]): number;
+  gradRows(...args: number[]): number;
+}
+
+/** Kernels over `arena`'s memory: WebAssembly SIMD when available (or forced), else typed-array loops. */
+export function createKernels(arena: Arena, preference: KernelPreference = 'auto'): SparseKernels {
+  const module = preference === 'js' ? null : kernelModule();
+  if (preference === 'wasm-simd' && !module)
+    throw new Error(
+      "kernels 'wasm-simd' requested but this runtime has no WebAssembly SIMD; use 'auto' or 'js'",
+    );
+  const memory = arena.wasmMemory;
+  if (!module || !memory) {
+    if (preference === 'wasm-simd') throw new Error("kernels 'wasm-simd' need WebAssembly memory");
+    return jsKernels(arena);
+  }
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
+  const rb = (stride: number) => checkStride(stride) * 4;
+  const step = (s: RowStep): number[] => [
+    s.mode,
+    s.scratch,
+    s.ga,
+    s.m,
+    s.v,
+    s.coef,
+    rb(s.stride),
+    s.lr,
+    s.beta1,
+    s.beta2,
+    s.eps,
+  ];
+  return {
+    kind: 'wasm-simd',
+    gatherRows: (n, ip, ix, v, src, dst, stride) => e.gatherRows(n, ip, ix, v, src, dst, rb(stride)),
+    sampledDot: (n, ip, ix, a, b, bias, out, stride) => e.sampledDot(n, ip, ix, a, b, bias, out, rb(stride)),
+    scatterFromRows: (n, list, cp, cr, cv, src, dst, stride) =>
+      e.scatterFromRows(n, list, cp, cr, cv, src, dst, rb(stride)),
+    dotRows: (n, list, cp, cr, a, b, bias, out, stride) =>
+      e.dotRows(n, list, cp, cr, a, b, bias, out, rb(stride)),
+    backwardRows: (n, list, cp, cr, delta, a, b, gb, s) =>
+      e.backwardRows(n, list, cp, cr, delta, a, b, gb, ...step(s)),
+    gradRows: (n, list, cp, cr, cv, b, a, s) => e.gradRows(n, list, cp, cr, cv, b, a, ...step(s)),
+  };
+}
+
+function checkStride(stride: number): number {
+  if (stride % ROW_ALIGN !== 0 || stride <= 0)
+    throw new RangeError(`row stride must be a positive multiple of ${ROW_ALIGN}, got ${stride}`);
+  return stride;
+}
+
+// ---------------------------------------------------------------------------------------
+// Typed-array kernels: the same contract in plain JavaScript.
+
+function jsKernels(arena: Arena): SparseKernels {
+  const { f, i } = arena.views();
+  const axpy = (dst: number, src: number, a: number, n: number) => {
+    for (let j = 0; j < n; j++) f[dst + j] += a * f[src + j];
+  };
+  /** Adam step (mode 1) or gradient accumulation (mode 0) on weight row c from the scratch row. */
+  const finish = (s: RowStep, row: number, c: number, t: number): number => {
+    const n = s.stride;
+    const g = s.scratch >> 2;
+    if (s.mode === 0) {
+      axpy((s.ga >> 2) + c * n, g, 1, n);
+      return 0;
+    }
+    const coef = f[(s.coef >> 2) + t];
+    const m = (s.m >> 2) + c * n;
+    const v = (s.v >> 2) + c * n;
+    let acc = 0;
+    for (let j = 0; j < n; j++) {
+      const pv = f[row + j];
+      acc += coef * pv * pv;
+      const gv = f[g + j] + coef * pv;
+      const mv = s.beta1 * f[m + j] + (1 - s.beta1) * gv;
+      const vv = s.beta2 * f[v + j] + (1 - s.beta2) * gv * gv;
+      f[m + j] = mv;
+      f[v + j] = vv;
+      f[row + j] = pv - (s.lr * mv) / (Math.sqrt(vv) + s.eps);
+      f[g + j] = 0;
+    }
+    return acc;
+  };
+  return {
+    kind: 'js',
+    gatherRows(nRows, indptr, idx, val, src, dst, stride) {
+      const ip = indptr >> 2;
+      for (let r = 0; r < nRows; r++)
+        for (let p = i[ip + r]; p < i[ip + r + 1]; p++)
+          axpy((dst >> 2) + r * stride, (src >> 2) + i[(idx >> 2) + p] * stride, f[(val >> 2) + p], stride);
+    },
+    sampledDot(nRows, indptr, idx, a, b, bias, out, stride) {
+      const ip = indptr >> 2;
+      for (let r = 0; r < nRows; r++) {
+        const ar = (a >> 2) + r * stride;
+        for (let p = i[ip + r]; p < i[ip + r + 1]; p++) {
+          const c = i[(idx >> 2) + p];
+          const br = (b >> 2) + c * stride;
+          let s = 0;
+          for (let j = 0; j < stride; j++) s += f[ar + j] * f[br + j];
+          f[(out >> 2) + p] = s + f[(bias >> 2) + c];
+        }
+      }
+    },
+    scatterFromRows(nList, list, colPtr, colRows, colVals, src, dst, stride) {
+      for (let t = 0; t < nList; t++) {
+        const s = (src >> 2) + i[(list >> 2) + t] * stride;
+        for (let q = i[(colPtr >> 2) + t]; q < i[(colPtr >> 2) + t + 1]; q++)
+          axpy((dst >> 2) + i[(colRows >> 2) + q] * stride, s, f[(colVals >> 2) + q], stride);
+      }
+    },
+    dotRows(nList, list, colPtr, colRows, a, b, bias, out, stride) {
+      for (let t = 0; t < nList; t++) {
+        const c = i[(list >> 2) + t];
+        const ar = (a >> 2) + c * stride;
+        for (let q = i[(colPtr >> 2) + t]; q < i[(colPtr >> 2) + t + 1]; q++) {
+          const br = (b >> 2) + i[(colRows >> 2) + q] * stride;
+          let s = 0;
+          for (let j = 0; j < stride; j++) s += f[ar + j] * f[br + j];
+          f[(out >> 2) + q] = s + f[(bias >> 2) + c];
+        }
+      }
+    },
+    backwardRows(nList, list, colPtr, colRows, delta, a, b, gb, s) {
+      const n = s.stride;
+      let reg = 0;
+      for (let t = 0; t < nList; t++) {
+        const c = i[(list >> 2) + t];
+        const ar = (a >> 2) + c * n;
+        f.fill(0, s.scratch >> 2, (s.scratch >> 2) + n);
+        for (let q = i[(colPtr >> 2) + t]; q < i[(colPtr >> 2) + t + 1]; q++) {
+          const row = i[(colRows >> 2) + q];
+          const d = f[(delta >> 2) + q];
+          axpy((gb >> 2) + row * n, ar, d, n);
+          axpy(s.scratch >> 2, (b >> 2) + row * n, d, n);
+        }
+        reg += finish(s, ar, c, t);
+      }
+      return reg;
+    },
+    gradRows(nList, list, colPtr, colRows, colVals, b, a, s) {
+      const n = s.stride;
+      let reg = 0;
+      for (let t = 0; t < nList; t++) {
+        const c = i[(list >> 2) + t];
+        f.fill(0, s.scratch >> 2, (s.scratch >> 2) + n);
+        for (let q = i[(colPtr >> 2) + t]; q < i[(colPtr >> 2) + t + 1]; q++)
+          axpy(s.scratch >> 2, (b >> 2) + i[(colRows >> 2) + q] * n, f[(colVals >> 2) + q], n);
+        reg += finish(s, (a >> 2) + c * n, c, t);
+      }
+      return reg;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type { PreparedDataset, Split } from '@autorec/data';
+import { createModel, type ModelParams } from '../models/registry.ts';
+import type { Recommender } from '../recommender.ts';
+import type { EpochRecord, ModelName, TrainingProgress } from '../types.ts';
+import { evaluateHeldOutUsers } from './held-out-users.ts';
+import type { RankingAtK, RankingOptions } from './ranking.ts';
+import { evaluateRanking } from './ranking.ts';
+import type { ErrorSummary } from './rating.ts';
+import { evaluateRatings } from './rating.ts';
+import { comparePerUser, type PairedComparison } from './significance.ts';
+
+/**
+ * What a comparison trains and tests on: the parts of `@autorec/data`'s `PreparedDataset`
+ * it reads, so a prepared dataset is passed as is — `trainSet` to fit, `ratings.validation`
+ * for per-epoch curves, `ratings.test` to evaluate, and for a held-out-users split
+ * `ratings.foldIn` with `split.testUsers`.
+ */
+export type ComparisonData = Pick<PreparedDataset, 'trainSet' | 'ratings'> & {
+  split?: Pick<Split, 'testUsers'>;
+};
+
+/** A model to compare: its registry name, hyper-parameters and a label (default: the name). */
+export interface ModelSpec {
+  name: ModelName;
+  params?: ModelParams;
+  label?: string;
+}
+
+export interface CompareProgress {
+  /** Label of the model being worked on. */
+  model: string;
+  /** 0-based position in the list, and the list length. */
+  index: number;
+  total: number;
+  stage: 'fit' | 'evaluate' | 'done';
+  /** The model's own training event (stage 'fit'). */
+  training?: TrainingProgress;
+}
+
+export interface CompareOptions {
+  models: readonly (ModelName | ModelSpec)[];
+  /** Seed for every model that takes one (unless its params set it) and for user sampling (default 42). */
+  seed?: number;
+  /** Ranking options (default K = 10, all users), or false for rating metrics only. */
+  ranking?: false | Omit<RankingOptions, 'signal' | 'onProgress' | 'seed'>;
+  /** Label of the model every other is tested against (default 'svd' when present, else the first). */
+  reference?: string;
+  /** Keep the trained models in the result instead of disposing of them. */
+  keepModels?: boolean;
+  onProgress?: (event: CompareProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** One model's row of the comparison. */
+export interface ModelComparison {
+  label: string;
+  model: ModelName;
+  hyperParameters: Record<string, number | string | boolean>;
+  rating: { rmse: number; mae: number; warm: ErrorSummary; cold: ErrorSummary };
+  ranking?: { users: number; atK: RankingAtK[] };
+  trainSeconds: number;
+  /** Epochs run, and the one whose weights were kept (0 for closed-form models). */
+  epochs: number;
+  bestEpoch: number;
+  backend: string;
+  /** Per-epoch learning curve (loss, train/validation RMSE). */
+  curve: EpochRecord[];
+  /** Paired tests against the reference model (absent for the reference itself). */
+  significance?: {
+    against: string;
+    /** On each test user's mean squared error. */
+    userMse: PairedComparison;
+    /** On each user's NDCG at the first K. */
+    userNdcg?: PairedComparison;
+  };
+}
+
+export interface ComparisonResult {
+  /**
+   * 'holdout': ranking of training users' test plays. 'held-out-users' (when the data has
+   * fold-in plays): ranking through `scoreFoldIn`; the test users are absent from training, so
+   * the rating metrics then measure each model's cold-user fallback.
+   */
+  protocol: 'holdout' | 'held-out-users';
+  reference: string;
+  seed: number;
+  models: ModelComparison[];
+  /** The trained models, in the same order, when `keepModels` was set. */
+  trained?: Recommender[];
+}
+
+/**
+ * Trains every listed model on the same training split and evaluates it on the same test
+ * split: RMSE/MAE overall, warm and cold; ranking metrics at K (held-out users are folded
+ * in, see `ComparisonResult.protocol`); training time, epochs,
+ * backend and learning curve; and paired t / Wilcoxon tests of each model against the
+ * reference (SVD by default) over per-user MSE and per-user NDCG. Pure: no I/O. Models
+ * come from the registry, so any registered model (AutoRec included) can be listed.
+ * An abort rejects the promise with the signal's reason.
+ *
+ * @example
+ * const prepared = prepareDataset(dataset, { split: { method: 'random', test: 0.1 }, seed: 1 });
+ * const r = await compareModels(prepared, { models: ['svd', 'baseline', 'global-mean'], seed: 1 });
+ * r.models.map((m) => [m.label, m.rating.rmse, m.significance?.userMse.tTest.pValue]);
+ */
+export async function compareModels(
+  data: ComparisonData,
+  options: CompareOptions,
+): Promise<ComparisonResult> {
+  const specs = options.models.map((m) => (typeof m === 'string' ? { name: m } : m));
+  if (specs.length === 0) throw new RangeError('compareModels: give at least one model');
+  const labels = specs.map((s) => s.label ?? s.name);
+  const duplicate = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (duplicate)
+    throw new RangeError(`compareModels: two models are labelled '${duplicate}'; give them distinct labels`);
+  const reference = options.reference ?? (labels.includes('svd') ? 'svd' : labels[0]);
+  if (!labels.includes(reference))
+    throw new RangeError(`compareModels: reference '${reference}' is not among ${labels.join(', ')}`);
+  const seed = options.seed ?? 42;
+  const { signal } = options;
+  const { trainSet } = data;
+  const { test, validation, foldIn } = data.ratings;
+  const protocol = foldIn ? 'held-out-users' : 'holdout';
+  const rank = (model: Recommender) => {
+    const opts = { ...(options.ranking || {}), seed, signal };
+    return foldIn
+      ? evaluateHeldOutUsers(model, { foldIn, test, testUsers: data.split?.testUsers }, opts)
+      : evaluateRanking(model, test, opts);
+  };
+
+  const rows: ModelComparison[] = [];
+  const perUser: {
+    mse: ReturnType<typeof evaluateRatings>['perUser'];
+    ndcg?: { users: Uint32Array; ndcg: Float64Array };
+  }[] = [];
+  const trained: Recommender[] = [];
+  for (let index = 0; index < specs.length; index++) {
+    signal?.throwIfAborted();
+    const spec = specs[index];
+    const label = labels[index];
+    const progress = (e: Omit<CompareProgress, 'model' | 'index' | 'total'>) =>
+      options.onProgress?.({ model: label, index, total: specs.length, ...e });
+    const model = withSeed(spec, seed);
+    try {
+      const fit = await model.fit(trainSet, {
+        validation,
+        signal,
+        onProgress: (training) => progress({ stage: 'fit', training }),
+      });
+      if (fit.aborted) signal?.throwIfAborted();
+      progress({ stage: 'evaluate' });
+      const rating = evaluateRatings(model, test);
+      const ranking = options.ranking === false ? undefined : await rank(model);
+      rows.push({
+        label,
+        model: spec.name,
+        hyperParameters: model.hyperParameters,
+        rating: { rmse: rating.all.rmse!, mae: rating.all.mae!, warm: rating.warm, cold: rating.cold },
+        ranking: ranking && { users: ranking.users, atK: ranking.atK },
+        trainSeconds: fit.seconds,
+        epochs: fit.epochs.length,
+        bestEpoch: fit.bestEpoch,
+        backend: fit.backend,
+        curve: fit.epochs,
+      });
+      perUser.push({ mse: rating.perUser, ndcg: ranking?.perUser });
+      if (options.keepModels) trained.push(model);
+      progress({ stage: 'done' });
+    } finally {
+      if (!options.keepModels) model.dispose();
+    }
+  }
+
+  const r = labels.indexOf(reference);
+  for (let j = 0; j < rows.length; j++) {
+    if (j === r) continue;
+    const a = perUser[j];
+    const b = perUser[r];
+    rows[j].significance = {
+      against: reference,
+      userMse: comparePerUser(
+        { users: a.mse.users, values: a.mse.mse },
+        { users: b.mse.users, values: b.mse.mse },
+      ),
+      userNdcg:
+        a.ndcg && b.ndcg
+          ? comparePerUser(
+              { users: a.ndcg.users, values: a.ndcg.ndcg },
+              { users: b.ndcg.users, values: b.ndcg.ndcg },
+            )
+          : undefined,
+    };
+  }
+  return { protocol, reference, seed, models: rows, trained: options.keepModels ? trained : undefined };
+}
+
+/** Builds the model, giving it the comparison seed when it takes a seed and none was set. */
+function withSeed(spec: ModelSpec, seed: number): Recommender {
+  const params = { ...spec.params };
+  const probe = createModel(spec.name, params);
+  if (params.seed !== undefined || !('seed' in probe.hyperParameters)) return probe;
+  probe.dispose();
+  return createModel(spec.name, { ...params, seed });
+}

@@ -1,0 +1,302 @@
+import {
+  type CsrMatrix,
+  csrFromTriplets,
+  IdIndex,
+  kFoldSplits,
+  prepareDataset,
+  syntheticDataset,
+  type TrainSet,
+} from '@autorec/data';
+import { describe, expect, it } from 'vitest';
+import { GlobalMeanModel } from '../models/baselines.ts';
+import { plantedRatings } from '../models/contract.ts';
+import { SvdModel } from '../models/svd.ts';
+import { type ModelManifest, Recommender } from '../recommender.ts';
+import type { FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import { compareModels } from './compare.ts';
+import { crossValidate, meanSd } from './cross-validation.ts';
+import { evaluateHeldOutUsers } from './held-out-users.ts';
+import { evaluateHoldout, summarizeEvaluation } from './holdout.ts';
+import { evaluateRanking } from './ranking.ts';
+import { evaluateRatings } from './rating.ts';
+import { comparePerUser } from './significance.ts';
+
+function matrix(rows: number, cols: number, entries: [number, number, number][]): CsrMatrix {
+  const { duplicates: _, ...m } = csrFromTriplets(
+    rows,
+    cols,
+    entries.map((e) => e[0]),
+    entries.map((e) => e[1]),
+    entries.map((e) => e[2]),
+  );
+  return m;
+}
+
+function trainSet(ratings: CsrMatrix): TrainSet {
+  return {
+    ratings,
+    users: new IdIndex(Array.from({ length: ratings.rows }, (_, u) => `u${u}`)),
+    items: new IdIndex(Array.from({ length: ratings.cols }, (_, i) => `i${i}`)),
+    scale: { min: 1, max: 5 },
+    transform: { name: 'log-bins', scale: { min: 1, max: 5 } },
+  };
+}
+
+/** Scores item i as i (so the ranking is "highest index first") and predicts 3 + user index. */
+class IndexModel extends Recommender {
+  readonly name = 'global-mean' as const;
+  describe(): HyperParameterInfo[] {
+    return [];
+  }
+  protected async fitIndexed(): Promise<FitResult> {
+    return { epochs: [], bestEpoch: 0, seconds: 0, aborted: false, backend: 'js' };
+  }
+  predictIndices(users: Int32Array): Float32Array {
+    return Float32Array.from(users, (u) => this.clip(u < 0 ? 3 : 3 + u));
+  }
+  scoreUsers(users: Uint32Array): Float32Array {
+    const n = this.items.size;
+    const out = new Float32Array(users.length * n);
+    for (let b = 0; b < users.length; b++) for (let i = 0; i < n; i++) out[b * n + i] = i;
+    return out;
+  }
+  scoreFoldIn(): Float32Array {
+    return Float32Array.from({ length: this.items.size }, (_, i) => i);
+  }
+  itemSimilarities(): Float32Array {
+    return new Float32Array(this.items.size);
+  }
+  protected async saveState(_s: ModelStore): Promise<void> {}
+  protected async loadState(_s: ModelStore, _m: ModelManifest): Promise<void> {}
+}
+
+// 4 users × 6 items. u3 has no training ratings (cold user); i5 has none (cold item).
+const TRAIN = matrix(4, 6, [
+  [0, 0, 4],
+  [0, 4, 2],
+  [1, 1, 3],
+  [1, 2, 5],
+  [2, 3, 1],
+]);
+const TEST = matrix(4, 6, [
+  [0, 3, 5], // warm
+  [0, 5, 4], // cold item
+  [1, 4, 2], // warm
+  [3, 0, 3], // cold user
+]);
+
+describe('evaluateRatings', () => {
+  it('splits warm and cold and matches hand-computed errors', async () => {
+    const model = new IndexModel();
+    await model.fit(trainSet(TRAIN));
+    // predictions: u0 → 3, u1 → 4, u3 → 5 (clipped 6 → 5)
+    const r = evaluateRatings(model, TEST);
+    expect(r.all.count).toBe(4);
+    // errors: 3-5=-2, 3-4=-1, 4-2=2, 5-3=2 → squares 4, 1, 4, 4
+    expect(r.all.rmse).toBeCloseTo(Math.sqrt(13 / 4), 12);
+    expect(r.all.mae).toBeCloseTo(7 / 4, 12);
+    expect(r.warm).toEqual({ count: 2, rmse: Math.sqrt(8 / 2), mae: 2 });
+    expect(r.cold.count).toBe(2);
+    expect(r.cold.rmse).toBeCloseTo(Math.sqrt(5 / 2), 12);
+    expect(r.coldUserRatings).toBe(1);
+    expect(r.coldItemRatings).toBe(1);
+    expect(Array.from(r.perUser.users)).toEqual([0, 1, 3]);
+    expect(Array.from(r.perUser.mse)).toEqual([2.5, 4, 4]);
+  });
+
+  it('refuses an empty test set or one of another shape', async () => {
+    const model = new IndexModel();
+    await model.fit(trainSet(TRAIN));
+    expect(() => evaluateRatings(model, matrix(4, 6, []))).toThrow(/no ratings/);
+    expect(() => evaluateRatings(model, matrix(5, 6, [[0, 0, 1]]))).toThrow(/5×6.*4×6/);
+  });
+});
+
+describe('evaluateRanking', () => {
+  it('excludes training items and matches hand-computed metrics', async () => {
+    const model = new IndexModel();
+    await model.fit(trainSet(TRAIN));
+    // Ranking by index, highest first, minus training items:
+    //   u0 (train 0, 4): 5, 3, 2, 1 — relevant {3, 5}: hits at ranks 1 and 2
+    //   u1 (train 1, 2): 5, 4, 3, 0 — relevant {4}: hit at rank 2
+    //   u3 (no train):   5, 4, 3, 2 — relevant {0}: miss
+    const r = await evaluateRanking(model, TEST, { k: [2, 1], batchSize: 2 });
+    expect(r.users).toBe(3);
+    const at2 = r.atK.find((a) => a.k === 2)!;
+    expect(at2.precision).toBeCloseTo((1 + 0.5 + 0) / 3, 12);
+    expect(at2.recall).toBeCloseTo((1 + 1 + 0) / 3, 12);
+    expect(at2.hitRate).toBeCloseTo(2 / 3, 12);
+    expect(at2.ndcg).toBeCloseTo((1 + 1 / Math.log2(3) + 0) / 3, 12);
+    expect(at2.map).toBeCloseTo((1 + 0.5 + 0) / 3, 12);
+    expect(at2.coverage).toBeCloseTo(3 / 6, 12); // {5, 3, 4}
+    const at1 = r.atK.find((a) => a.k === 1)!;
+    expect(at1.precision).toBeCloseTo(1 / 3, 12);
+    expect(r.atK.map((a) => a.k)).toEqual([1, 2]);
+    // Per-user NDCG is at the first K asked for (2).
+    expect(Array.from(r.perUser.ndcg)).toEqual([1, 1 / Math.log2(3), 0]);
+  });
+
+  it('gives the same result whatever the batch size, and samples users reproducibly', async () => {
+    const { train, test } = plantedRatings({ users: 120, items: 60, seed: 1 });
+    const svd = new SvdModel({ factors: 4, epochs: 5, seed: 1 });
+    await svd.fit(train);
+    const a = await evaluateRanking(svd, test, { k: [5, 10], batchSize: 1 });
+    const b = await evaluateRanking(svd, test, { k: [5, 10], batchSize: 256 });
+    expect(b).toEqual(a);
+    const s1 = await evaluateRanking(svd, test, { maxUsers: 30, seed: 3 });
+    const s2 = await evaluateRanking(svd, test, { maxUsers: 30, seed: 3 });
+    expect(s1.users).toBe(30);
+    expect(s2).toEqual(s1);
+  });
+
+  it('aborts between batches', async () => {
+    const { train, test } = plantedRatings({ users: 60, items: 30, seed: 1 });
+    const model = new GlobalMeanModel();
+    await model.fit(train);
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(evaluateRanking(model, test, { signal: controller.signal })).rejects.toThrow('stop');
+  });
+});
+
+describe('evaluateHeldOutUsers', () => {
+  it('ranks from fold-in plays, excluding them', async () => {
+    const model = new IndexModel();
+    await model.fit(trainSet(TRAIN));
+    const foldIn = matrix(4, 6, [[3, 5, 4]]);
+    const test = matrix(4, 6, [
+      [3, 4, 5],
+      [3, 1, 2],
+    ]);
+    // u3: ranking 4, 3, 2, 1, 0 (5 is a fold-in play) → relevant {4, 1}
+    const r = await evaluateHeldOutUsers(model, { foldIn, test, testUsers: Uint32Array.of(3) }, { k: 2 });
+    expect(r.users).toBe(1);
+    expect(r.atK[0].precision).toBeCloseTo(0.5, 12);
+    expect(r.atK[0].recall).toBeCloseTo(0.5, 12);
+    expect(r.atK[0].ndcg).toBeCloseTo(1 / (1 + 1 / Math.log2(3)), 12);
+  });
+});
+
+describe('holdout and cross-validation', () => {
+  it('summarises a holdout evaluation as named numbers', async () => {
+    const { train, test } = plantedRatings({ users: 80, items: 50, seed: 2 });
+    const model = new SvdModel({ factors: 4, epochs: 5, seed: 1 });
+    await model.fit(train);
+    const e = await evaluateHoldout(model, test, { ranking: { k: [5, 10] } });
+    const s = summarizeEvaluation(e);
+    expect(Object.keys(s)).toEqual(
+      expect.arrayContaining(['rmse', 'mae', 'warmRmse', 'ndcg@5', 'recall@10', 'coverage@10', 'map@5']),
+    );
+    expect(s).not.toHaveProperty('coldRmse'); // no cold ratings in this split
+    const noRanking = await evaluateHoldout(model, test, { ranking: false });
+    expect(noRanking.ranking).toBeUndefined();
+  });
+
+  it('runs k-fold cross-validation with mean ± sd per metric', async () => {
+    const { train } = plantedRatings({ users: 100, items: 60, seed: 3, testShare: 0 });
+    const folds = [...kFoldSplits(train.ratings, 3, 5)].map((s) => ({
+      train: { ...train, ratings: s.train },
+      test: s.test,
+    }));
+    const seen: number[] = [];
+    const cv = await crossValidate(() => new SvdModel({ factors: 4, epochs: 10, seed: 1 }), folds, {
+      ranking: { k: 5 },
+      onFold: (f) => seen.push(f.fold),
+    });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(cv.summary.rmse.values).toHaveLength(3);
+    expect(cv.summary.rmse.mean).toBeCloseTo(cv.folds.reduce((s, f) => s + f.metrics.rmse, 0) / 3, 12);
+    expect(cv.summary.rmse.sd).toBeGreaterThan(0);
+    expect(cv.summary).toHaveProperty('ndcg@5');
+    expect(cv.summary).toHaveProperty('fitSeconds');
+  });
+
+  it('computes mean and sample sd', () => {
+    expect(meanSd([1, 2, 3])).toEqual({ mean: 2, sd: 1, values: [1, 2, 3] });
+    expect(meanSd([4]).sd).toBe(0);
+    expect(() => meanSd([])).toThrow(/empty/);
+  });
+});
+
+describe('comparePerUser', () => {
+  it('pairs users by index', () => {
+    const r = comparePerUser(
+      { users: Uint32Array.of(0, 1, 2, 5), values: [1, 2, 3, 9] },
+      { users: Uint32Array.of(1, 2, 5, 7), values: [1, 1, 2, 0] },
+    );
+    expect(r.n).toBe(3);
+    expect(r.meanA).toBeCloseTo(14 / 3, 12);
+    expect(r.meanB).toBeCloseTo(4 / 3, 12);
+    expect(r.tTest.meanDifference).toBeCloseTo(10 / 3, 12);
+  });
+});
+
+describe('compareModels', () => {
+  const { train, test } = plantedRatings({ users: 250, items: 120, rank: 3, seed: 9 });
+  const data = { trainSet: train, ratings: { train: train.ratings, test } };
+
+  it('trains every model on the same split and tests each against SVD', async () => {
+    const stages: string[] = [];
+    const r = await compareModels(data, {
+      models: [
+        'global-mean',
+        { name: 'svd', params: { factors: 8, epochs: 40, learningRate: 0.01 } },
+        'baseline',
+        'popularity',
+      ],
+      seed: 5,
+      ranking: { k: [10] },
+      onProgress: (e) => stages.push(`${e.model}:${e.stage}`),
+    });
+    expect(r.reference).toBe('svd');
+    expect(r.protocol).toBe('holdout');
+    const by = Object.fromEntries(r.models.map((m) => [m.label, m]));
+    expect(by.svd.hyperParameters.seed).toBe(5);
+    expect(by.svd.rating.rmse).toBeLessThan(by.baseline.rating.rmse);
+    expect(by.baseline.rating.rmse).toBeLessThan(by['global-mean'].rating.rmse);
+    expect(by.svd.curve).toHaveLength(40);
+    expect(by.svd.epochs).toBe(40);
+    expect(by.svd.backend).toBe('js');
+    expect(by.svd.significance).toBeUndefined();
+    expect(by['global-mean'].significance?.against).toBe('svd');
+    expect(by['global-mean'].significance?.userMse.tTest.pValue).toBeLessThan(1e-6);
+    expect(by['global-mean'].significance?.userMse.wilcoxon.pValue).toBeLessThan(1e-6);
+    expect(by.popularity.significance?.userNdcg).toBeDefined();
+    expect(by.svd.ranking?.atK[0].k).toBe(10);
+    expect(stages).toContain('svd:fit');
+    expect(stages.at(-1)).toBe('popularity:done');
+  });
+
+  it('takes a prepared dataset as is, including a held-out-users split', async () => {
+    const dataset = syntheticDataset('tiny');
+    const holdout = prepareDataset(dataset, {
+      split: { method: 'random', test: 0.1, validation: 0.1 },
+      seed: 3,
+    });
+    const a = await compareModels(holdout, {
+      models: [{ name: 'svd', params: { factors: 8 } }, 'popularity'],
+      ranking: { k: 10 },
+    });
+    expect(a.protocol).toBe('holdout');
+    expect(a.models[0].curve[0].validationRmse).toBeGreaterThan(0);
+    const heldOut = prepareDataset(dataset, { split: { method: 'held-out-users', testUsers: 40 }, seed: 3 });
+    const b = await compareModels(heldOut, {
+      models: [{ name: 'svd', params: { factors: 8 } }, 'popularity'],
+    });
+    expect(b.protocol).toBe('held-out-users');
+    expect(b.models[0].ranking?.users).toBeGreaterThan(30);
+    expect(b.models[0].ranking?.users).toBeLessThanOrEqual(40);
+    expect(b.models[0].rating.warm.count).toBe(0); // held-out users are cold by construction
+  });
+
+  it('rejects bad model lists and honours an abort', async () => {
+    await expect(compareModels(data, { models: [] })).rejects.toThrow(/at least one model/);
+    await expect(compareModels(data, { models: ['svd', 'svd'] })).rejects.toThrow(/distinct labels/);
+    await expect(compareModels(data, { models: ['nope' as never] })).rejects.toThrow(/unknown model 'nope'/);
+    const controller = new AbortController();
+    controller.abort(new Error('cancelled'));
+    await expect(compareModels(data, { models: ['global-mean'], signal: controller.signal })).rejects.toThrow(
+      'cancelled',
+    );
+  });
+});

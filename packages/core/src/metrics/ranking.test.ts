@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import {
+  averagePrecisionAtK,
+  catalogueCoverage,
+  hitRateAtK,
+  ndcgAtK,
+  precisionAtK,
+  recallAtK,
+  userRankingMetrics,
+} from './ranking.ts';
+
+describe('ranking metrics at K', () => {
+  // Ranked list 10, 20, 30, 40, 50; relevant: 20, 40, 99 (99 never recommended).
+  const ranked = [10, 20, 30, 40, 50];
+  const relevant = new Set([20, 40, 99]);
+
+  it('match hand-computed values', () => {
+    expect(precisionAtK(ranked, relevant, 5)).toBeCloseTo(2 / 5, 12);
+    expect(precisionAtK(ranked, relevant, 1)).toBe(0);
+    // Recall's denominator is min(K, |relevant|): min(5, 3) = 3, and min(2, 3) = 2.
+    expect(recallAtK(ranked, relevant, 5)).toBeCloseTo(2 / 3, 12);
+    expect(recallAtK(ranked, relevant, 2)).toBeCloseTo(1 / 2, 12);
+    // DCG@5 = 1/log2(3) + 1/log2(5); IDCG = 1 + 1/log2(3) + 1/log2(4).
+    const dcg = 1 / Math.log2(3) + 1 / Math.log2(5);
+    expect(ndcgAtK(ranked, relevant, 5)).toBeCloseTo(dcg / (1 + 1 / Math.log2(3) + 0.5), 12);
+    // AP@5 = (1/2 + 2/4) / min(5, 3).
+    expect(averagePrecisionAtK(ranked, relevant, 5)).toBeCloseTo(1 / 3, 12);
+    expect(hitRateAtK(ranked, relevant, 1)).toBe(0);
+    expect(hitRateAtK(ranked, relevant, 2)).toBe(1);
+  });
+
+  it('give 1 for a perfect list', () => {
+    const rel = new Set([7, 8]);
+    const m = userRankingMetrics([8, 7, 1], rel, 2);
+    expect(m).toEqual({ precision: 1, recall: 1, ndcg: 1, map: 1, hitRate: 1 });
+  });
+
+  it('agree between the one-pass and the single-metric functions', () => {
+    for (const k of [1, 2, 3, 5, 8]) {
+      const m = userRankingMetrics(ranked, relevant, k);
+      expect(m.precision).toBeCloseTo(precisionAtK(ranked, relevant, k), 12);
+      expect(m.recall).toBeCloseTo(recallAtK(ranked, relevant, k), 12);
+      expect(m.ndcg).toBeCloseTo(ndcgAtK(ranked, relevant, k), 12);
+      expect(m.map).toBeCloseTo(averagePrecisionAtK(ranked, relevant, k), 12);
+      expect(m.hitRate).toBe(hitRateAtK(ranked, relevant, k));
+    }
+  });
+
+  it('count a list shorter than K as misses in precision', () => {
+    expect(precisionAtK([20], relevant, 4)).toBeCloseTo(1 / 4, 12);
+  });
+
+  it('compute catalogue coverage', () => {
+    expect(catalogueCoverage(new Set([0, 3]), 8)).toBe(0.25);
+    expect(catalogueCoverage([1, 1, 2], 4)).toBe(0.5);
+  });
+
+  it('refuse empty input and bad K', () => {
+    expect(() => precisionAtK(ranked, new Set(), 5)).toThrow(/no relevant items/);
+    expect(() => ndcgAtK(ranked, relevant, 0)).toThrow(/positive integer/);
+    expect(() => recallAtK(ranked, relevant, 2.5)).toThrow(/positive integer/);
+    expect(() => catalogueCoverage(new Set(), 0)).toThrow(/catalogue is empty/);
+  });
+});

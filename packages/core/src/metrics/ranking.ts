@@ -1,0 +1,162 @@
+/**
+ * Ranking metrics at a cut-off K for one user, from the ranked list of recommended item
+ * indices (best first; only the first K are read) and the set of relevant (held-out) items.
+ * Items the user played in training must already be left out of `ranked`.
+ *
+ * Recall and MAP normalise by min(K, |relevant|) rather than |relevant|, as in Liang et al.'s
+ * Mult-VAE evaluation (and NDCG's ideal DCG does the same): a user with 50 held-out songs can
+ * reach 1 with a perfect top-10 instead of at most 0.2, so users with long histories do not
+ * drag the mean down for reasons no ranking could fix.
+ */
+
+function check(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number, what: string): void {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`${what}: K must be a positive integer, got ${k}`);
+  if (relevant.size === 0) throw new RangeError(`${what}: the user has no relevant items (empty input)`);
+  if (!(ranked.length >= 0)) throw new TypeError(`${what}: ranked list must be array-like`);
+}
+
+function hitsAt(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  let hits = 0;
+  const n = Math.min(k, ranked.length);
+  for (let j = 0; j < n; j++) if (relevant.has(ranked[j])) hits++;
+  return hits;
+}
+
+/**
+ * Precision@K = |top-K ∩ relevant| / K (a list shorter than K counts its missing slots as misses).
+ *
+ * @example
+ * precisionAtK([5, 1, 7], new Set([1, 9]), 2); // 0.5
+ */
+export function precisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  check(ranked, relevant, k, 'precision@K');
+  return hitsAt(ranked, relevant, k) / k;
+}
+
+/**
+ * Recall@K = |top-K ∩ relevant| / min(K, |relevant|) (Mult-VAE's normalisation; see above).
+ *
+ * @example
+ * recallAtK([5, 1, 7], new Set([1, 9]), 2); // 1 / min(2, 2) = 0.5
+ */
+export function recallAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  check(ranked, relevant, k, 'recall@K');
+  return hitsAt(ranked, relevant, k) / Math.min(k, relevant.size);
+}
+
+/**
+ * NDCG@K with binary relevance: DCG = Σ_{j=1..K} rel_j / log₂(j + 1), divided by the ideal
+ * DCG Σ_{j=1..min(K, |relevant|)} 1 / log₂(j + 1).
+ *
+ * @example
+ * ndcgAtK([5, 1], new Set([1]), 2); // (1/log₂3) / 1 ≈ 0.6309
+ */
+export function ndcgAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  check(ranked, relevant, k, 'ndcg@K');
+  let dcg = 0;
+  const n = Math.min(k, ranked.length);
+  for (let j = 0; j < n; j++) if (relevant.has(ranked[j])) dcg += 1 / Math.log2(j + 2);
+  let ideal = 0;
+  for (let j = 0; j < Math.min(k, relevant.size); j++) ideal += 1 / Math.log2(j + 2);
+  return dcg / ideal;
+}
+
+/**
+ * Average precision at K: AP@K = Σ_{j=1..K} P@j · rel_j / min(K, |relevant|); MAP@K is its
+ * mean over users.
+ *
+ * @example
+ * averagePrecisionAtK([1, 5, 9], new Set([1, 9]), 3); // (1/1 + 2/3) / 2 ≈ 0.8333
+ */
+export function averagePrecisionAtK(
+  ranked: ArrayLike<number>,
+  relevant: ReadonlySet<number>,
+  k: number,
+): number {
+  check(ranked, relevant, k, 'AP@K');
+  let hits = 0;
+  let sum = 0;
+  const n = Math.min(k, ranked.length);
+  for (let j = 0; j < n; j++) {
+    if (relevant.has(ranked[j])) {
+      hits++;
+      sum += hits / (j + 1);
+    }
+  }
+  return sum / Math.min(k, relevant.size);
+}
+
+/**
+ * HitRate@K = 1 when at least one relevant item is in the top K, else 0.
+ *
+ * @example
+ * hitRateAtK([5, 1], new Set([1]), 1); // 0
+ */
+export function hitRateAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  check(ranked, relevant, k, 'hit-rate@K');
+  return hitsAt(ranked, relevant, k) > 0 ? 1 : 0;
+}
+
+/**
+ * Catalogue coverage = |⋃_u top-K(u)| / |catalogue|: the share of items recommended to
+ * anyone. `recommended` are the distinct item indices that appeared in some top-K list.
+ *
+ * @example
+ * catalogueCoverage(new Set([0, 3]), 8); // 0.25
+ */
+export function catalogueCoverage(
+  recommended: ReadonlySet<number> | ArrayLike<number>,
+  catalogueSize: number,
+): number {
+  if (!(catalogueSize > 0)) throw new RangeError(`coverage: the catalogue is empty (size ${catalogueSize})`);
+  const size = 'size' in recommended ? recommended.size : new Set(Array.from(recommended)).size;
+  if (size > catalogueSize)
+    throw new RangeError(
+      `coverage: ${size} distinct items recommended but the catalogue has ${catalogueSize}`,
+    );
+  return size / catalogueSize;
+}
+
+/** The five per-user ranking metrics at one K. */
+export interface UserRankingMetrics {
+  precision: number;
+  recall: number;
+  ndcg: number;
+  map: number;
+  hitRate: number;
+}
+
+/**
+ * All per-user metrics at K in one pass over the list.
+ *
+ * @example
+ * userRankingMetrics([1, 5, 9], new Set([1, 9]), 3);
+ * // { precision: 0.667, recall: 1, ndcg: 0.920, map: 0.833, hitRate: 1 }
+ */
+export function userRankingMetrics(
+  ranked: ArrayLike<number>,
+  relevant: ReadonlySet<number>,
+  k: number,
+): UserRankingMetrics {
+  check(ranked, relevant, k, 'ranking metrics');
+  let hits = 0;
+  let dcg = 0;
+  let ap = 0;
+  const n = Math.min(k, ranked.length);
+  for (let j = 0; j < n; j++) {
+    if (!relevant.has(ranked[j])) continue;
+    hits++;
+    dcg += 1 / Math.log2(j + 2);
+    ap += hits / (j + 1);
+  }
+  const denominator = Math.min(k, relevant.size);
+  let ideal = 0;
+  for (let j = 0; j < denominator; j++) ideal += 1 / Math.log2(j + 2);
+  return {
+    precision: hits / k,
+    recall: hits / denominator,
+    ndcg: dcg / ideal,
+    map: ap / denominator,
+    hitRate: hits > 0 ? 1 : 0,
+  };
+}

@@ -1,0 +1,119 @@
+import { csrFromTriplets, Rng } from '@autorec/data';
+import { describe, expect, it } from 'vitest';
+import type { KernelKind } from '../engine/kernels.ts';
+import { AutoRecNetwork, DecoderOutput, type EncoderActivation } from './autorec-network.ts';
+
+/** A 4-row × 6-column matrix with a few observed entries per row. */
+function tinyMatrix() {
+  const rows = [0, 0, 0, 1, 1, 2, 2, 2, 2, 3];
+  const cols = [0, 2, 5, 1, 2, 0, 3, 4, 5, 2];
+  const vals = [5, 3, 1, 4, 2, 1, 5, 4, 2, 3];
+  return csrFromTriplets(4, 6, rows, cols, vals);
+}
+
+const ROWS = [0, 1, 2, 3];
+
+/** Loss = Σ_observed (g(z) − t)² for the whole tiny matrix as one batch. */
+function loss(
+  net: AutoRecNetwork,
+  act: EncoderActivation,
+  out: DecoderOutput,
+  m: ReturnType<typeof tinyMatrix>,
+) {
+  const nList = net.loadBatch(m, m.values, ROWS, 0, 4);
+  net.forwardBatch(4, nList, act);
+  const { tgtColPtr, targets } = net.train!.views;
+  let l = 0;
+  for (let q = 0; q < tgtColPtr[nList]; q++) l += (out.value(net.outValue[q]) - targets[q]) ** 2;
+  return l;
+}
+
+describe('AutoRecNetwork gradients', () => {
+  const cases: [KernelKind, EncoderActivation, 'identity' | 'sigmoid'][] = [
+    ['wasm-simd', 'sigmoid', 'identity'],
+    ['wasm-simd', 'tanh', 'sigmoid'],
+    ['wasm-simd', 'relu', 'identity'],
+    ['js', 'identity', 'identity'],
+    ['js', 'sigmoid', 'sigmoid'],
+  ];
+  for (const [kernels, act, dec] of cases) {
+    it(`match finite differences (${kernels}, ${act} encoder, ${dec} decoder)`, () => {
+      const m = tinyMatrix();
+      // RProp layout: gradients accumulate in gE/gV instead of stepping the weights.
+      const net = new AutoRecNetwork(
+        { width: 6, hidden: 5, batchRows: 4, nnzCapacity: 16, optimizer: 'rprop' },
+        kernels,
+      );
+      const out = new DecoderOutput(dec, 1, 5);
+      net.initialise(new Rng(3), new Float32Array(6).fill(0.5));
+      // Bigger weights than Glorot so every path carries a visible gradient.
+      for (let q = 0; q < net.e.length; q++) if (q % net.stride < 5) net.e[q] *= 4;
+      for (let j = 0; j < 5; j++) net.be[j] = 0.1 * (j - 2);
+      loss(net, act, out, m);
+      const { list, tgtColPtr, targets, delta } = net.train!.views;
+      const nList = 6;
+      const gbV = new Float64Array(6);
+      for (let t = 0; t < nList; t++)
+        for (let q = tgtColPtr[t]; q < tgtColPtr[t + 1]; q++) {
+          const z = net.outValue[q];
+          delta[q] = 2 * (out.value(z) - targets[q]) * out.slope(z);
+          gbV[list[t]] += delta[q];
+        }
+      const gbE = new Float64Array(net.stride);
+      expect(net.backwardBatch(4, nList, act, gbE)).toBe(0);
+      const gE = net.arena.f32(net.train!.gE!).slice();
+      const gV = net.arena.f32(net.train!.gV!).slice();
+
+      const h = 1e-2;
+      const check = (w: Float32Array, q: number, analytic: number) => {
+        const keep = w[q];
+        w[q] = keep + h;
+        const up = loss(net, act, out, m);
+        w[q] = keep - h;
+        const down = loss(net, act, out, m);
+        w[q] = keep;
+        const numeric = (up - down) / (2 * h);
+        expect(Math.abs(numeric - analytic)).toBeLessThan(2e-2 * Math.max(1, Math.abs(numeric)));
+      };
+      let nonzero = 0;
+      for (let c = 0; c < 6; c++)
+        for (let j = 0; j < 5; j++) {
+          check(net.e, c * net.stride + j, gE[c * net.stride + j]);
+          check(net.v, c * net.stride + j, gV[c * net.stride + j]);
+          if (gE[c * net.stride + j] !== 0) nonzero++;
+        }
+      for (let j = 0; j < 5; j++) check(net.be, j, gbE[j]);
+      for (let c = 0; c < 6; c++) check(net.bv, c, gbV[c]);
+      expect(nonzero).toBeGreaterThan(act === 'relu' ? 5 : 25);
+      // Padding lanes carry nothing.
+      for (let c = 0; c < 6; c++) for (let j = 5; j < net.stride; j++) expect(gE[c * net.stride + j]).toBe(0);
+    });
+  }
+
+  it('lays a batch out column by column with dropout applied to inputs only', () => {
+    const m = tinyMatrix();
+    const net = new AutoRecNetwork({ width: 6, hidden: 3, batchRows: 4, nnzCapacity: 16, optimizer: 'adam' });
+    const nList = net.loadBatch(m, m.values, ROWS, 1, 3, 0.5, new Rng(1));
+    const v = net.train!.views;
+    // Rows 1 and 2 touch columns 1, 2, 0, 3, 4, 5 in order of first appearance.
+    expect(Array.from(v.list.subarray(0, nList))).toEqual([1, 2, 0, 3, 4, 5]);
+    expect(Array.from(v.tgtColPtr.subarray(0, nList + 1))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(v.targets.subarray(0, 6))).toEqual([4, 2, 1, 5, 4, 2]);
+    const kept = v.inColPtr[nList];
+    expect(kept).toBeLessThan(6);
+    for (let q = 0; q < kept; q++) expect([8, 4, 2, 10]).toContain(v.inColVals[q]);
+  });
+
+  it('encodes a row longer than the batch buffers in pieces, as if it fitted', () => {
+    const small = new AutoRecNetwork({ width: 60, hidden: 9, batchRows: 2, nnzCapacity: 16 });
+    const big = new AutoRecNetwork({ width: 60, hidden: 9, batchRows: 2, nnzCapacity: 64 });
+    small.initialise(new Rng(4), new Float32Array(60));
+    big.restore(small.snapshot());
+    const cols = Array.from({ length: 50 }, (_, j) => j + 5);
+    const vals = cols.map((c) => (c % 5) + 1);
+    const a = small.encodeOne(cols, vals, 'sigmoid');
+    const b = big.encodeOne(cols, vals, 'sigmoid');
+    expect(a).toHaveLength(9);
+    for (let j = 0; j < 9; j++) expect(a[j]).toBeCloseTo(b[j], 6);
+  });
+});

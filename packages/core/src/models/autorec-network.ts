@@ -1,0 +1,675 @@
+import type { CsrMatrix, Rng } from '@autorec/data';
+import {
+  Arena,
+  type ArenaBlock,
+  createKernels,
+  type KernelPreference,
+  paddedStride,
+  type RowStep,
+  type SparseKernels,
+} from '../engine/kernels.ts';
+
+export type EncoderActivation = 'sigmoid' | 'identity' | 'relu' | 'tanh';
+export type DecoderActivation = 'identity' | 'sigmoid';
+export const ENCODER_ACTIVATIONS: readonly EncoderActivation[] = ['sigmoid', 'identity', 'relu', 'tanh'];
+export const DECODER_ACTIVATIONS: readonly DecoderActivation[] = ['identity', 'sigmoid'];
+export type OptimizerName = 'adam' | 'rprop';
+
+export interface NetworkLayout {
+  /** Input = output dimension (songs for U-AutoRec, users for I-AutoRec). */
+  width: number;
+  hidden: number;
+  /** Most rows (examples) one batch holds. */
+  batchRows: number;
+  /** Most stored entries one batch holds (input and target alike). */
+  nnzCapacity: number;
+  /** Optimiser state to allocate; none for a model that only predicts. */
+  optimizer?: OptimizerName;
+}
+
+/**
+ * The AutoRec network h = f(W x + b), x' = g(V h + b') over one arena of typed arrays, with
+ * the batch buffers the sparse kernels work in. Weights are stored one row per input or
+ * output dimension (`E[c]` is column c of W, `V[c]` row c of V), each `stride` floats long
+ * (hidden units padded to a multiple of 8; padding stays exactly 0 because activations are
+ * never applied to padding lanes). It knows nothing about users or items: the model maps
+ * U-AutoRec (rows = users) and I-AutoRec (rows = items) onto it.
+ */
+export class AutoRecNetwork {
+  readonly stride: number;
+  readonly arena = new Arena();
+  readonly kernels: SparseKernels;
+  readonly E: ArenaBlock;
+  readonly bE: ArenaBlock;
+  readonly V: ArenaBlock;
+  readonly bV: ArenaBlock;
+  /** Training state and the batch's column-major lists (absent in a predict-only network). */
+  readonly train?: TrainingBuffers;
+  /** Hidden activations and their gradient for one batch (batchRows × stride). */
+  readonly H: ArenaBlock;
+  readonly GH: ArenaBlock;
+  /** Prediction batches: input rows (row-major CSR) and the cells to decode. */
+  readonly inIndptr: ArenaBlock;
+  readonly inIdx: ArenaBlock;
+  readonly inVal: ArenaBlock;
+  readonly tgtIndptr: ArenaBlock;
+  readonly tgtIdx: ArenaBlock;
+  /** Decoder pre-activations at the decoded cells (training: in column-major order). */
+  readonly out: ArenaBlock;
+
+  // Cached views (the arena never grows, so they stay valid).
+  readonly e: Float32Array;
+  readonly be: Float32Array;
+  readonly v: Float32Array;
+  readonly bv: Float32Array;
+  readonly h: Float32Array;
+  readonly gh: Float32Array;
+  readonly inPtr: Int32Array;
+  readonly inCol: Int32Array;
+  readonly inValue: Float32Array;
+  readonly tgtPtr: Int32Array;
+  readonly tgtCol: Int32Array;
+  readonly outValue: Float32Array;
+
+  constructor(
+    readonly layout: NetworkLayout,
+    kernels: KernelPreference = 'auto',
+    what = 'AutoRec',
+  ) {
+    const { width, hidden, batchRows, nnzCapacity, optimizer } = layout;
+    if (!(width > 0 && hidden > 0 && batchRows > 0 && nnzCapacity > 0))
+      throw new RangeError(`${what}: network dimensions must be positive, got ${JSON.stringify(layout)}`);
+    const s = paddedStride(hidden);
+    this.stride = s;
+    const a = this.arena;
+    this.E = a.reserve(width * s);
+    this.bE = a.reserve(s);
+    this.V = a.reserve(width * s);
+    this.bV = a.reserve(width);
+    let blocks: Omit<TrainingBuffers, 'views'> | undefined;
+    if (optimizer)
+      blocks = {
+        optimizer,
+        gE: optimizer === 'rprop' ? a.reserve(width * s) : undefined,
+        gV: optimizer === 'rprop' ? a.reserve(width * s) : undefined,
+        E1: a.reserve(width * s),
+        E2: a.reserve(width * s),
+        V1: a.reserve(width * s),
+        V2: a.reserve(width * s),
+        list: a.reserve(width),
+        coef: a.reserve(width),
+        tgtColPtr: a.reserve(width + 1),
+        inColPtr: a.reserve(width + 1),
+        tgtColRows: a.reserve(nnzCapacity),
+        inColRows: a.reserve(nnzCapacity),
+        inColVals: a.reserve(nnzCapacity),
+        delta: a.reserve(nnzCapacity),
+        scratch: a.reserve(s),
+      };
+    this.H = a.reserve(batchRows * s);
+    this.GH = a.reserve(batchRows * s);
+    this.inIndptr = a.reserve(batchRows + 1);
+    this.inIdx = a.reserve(nnzCapacity);
+    this.inVal = a.reserve(nnzCapacity);
+    this.tgtIndptr = a.reserve(batchRows + 1);
+    this.tgtIdx = a.reserve(nnzCapacity);
+    this.out = a.reserve(nnzCapacity);
+    a.commit(what);
+    this.kernels = createKernels(a, kernels);
+    this.e = a.f32(this.E);
+    this.be = a.f32(this.bE);
+    this.v = a.f32(this.V);
+    this.bv = a.f32(this.bV);
+    this.h = a.f32(this.H);
+    this.gh = a.f32(this.GH);
+    this.inPtr = a.i32(this.inIndptr);
+    this.inCol = a.i32(this.inIdx);
+    this.inValue = a.f32(this.inVal);
+    this.tgtPtr = a.i32(this.tgtIndptr);
+    this.tgtCol = a.i32(this.tgtIdx);
+    this.outValue = a.f32(this.out);
+    if (blocks)
+      this.train = {
+        ...blocks,
+        views: {
+          list: a.i32(blocks.list),
+          coef: a.f32(blocks.coef),
+          tgtColPtr: a.i32(blocks.tgtColPtr),
+          inColPtr: a.i32(blocks.inColPtr),
+          tgtColRows: a.i32(blocks.tgtColRows),
+          inColRows: a.i32(blocks.inColRows),
+          inColVals: a.f32(blocks.inColVals),
+          delta: a.f32(blocks.delta),
+          targets: new Float32Array(nnzCapacity),
+          keep: new Uint8Array(nnzCapacity),
+          stamp: new Int32Array(width).fill(-1),
+          slot: new Int32Array(width),
+          cursorT: new Int32Array(width + 1),
+          cursorI: new Int32Array(width + 1),
+          batch: 0,
+        },
+      };
+  }
+
+  get width(): number {
+    return this.layout.width;
+  }
+
+  get hidden(): number {
+    return this.layout.hidden;
+  }
+
+  /**
+   * Glorot-uniform weights from `rng` (the tfjs/Keras default for dense layers), zero encoder
+   * bias, and decoder bias `decoderBias` (the baseline, so training starts from it).
+   */
+  initialise(rng: Rng, decoderBias: Float32Array): void {
+    const { width, hidden } = this.layout;
+    const s = this.stride;
+    const limit = Math.sqrt(6 / (width + hidden));
+    for (const w of [this.e, this.v]) {
+      w.fill(0);
+      for (let c = 0; c < width; c++)
+        for (let j = 0; j < hidden; j++) w[c * s + j] = (2 * rng.next() - 1) * limit;
+    }
+    this.be.fill(0);
+    this.bv.set(decoderBias);
+  }
+
+  /**
+   * Copies rows `rows[from..to)` of `m` (values from `values`, aligned with m.values) into the
+   * input CSR, with inverted dropout at rate `dropout` (kept entries scaled by 1/(1 − rate))
+   * when given an rng. Returns the number of input entries.
+   */
+  loadInput(
+    m: CsrMatrix,
+    values: Float32Array,
+    rows: ArrayLike<number>,
+    from: number,
+    to: number,
+    dropout = 0,
+    rng?: Rng,
+  ): number {
+    const { inPtr, inCol, inValue } = this;
+    const drop = dropout > 0 && rng !== undefined;
+    const keepScale = 1 / (1 - dropout);
+    let w = 0;
+    inPtr[0] = 0;
+    for (let r = from; r < to; r++) {
+      const row = rows[r];
+      for (let p = m.indptr[row]; p < m.indptr[row + 1]; p++) {
+        if (drop) {
+          if (rng.next() < dropout) continue;
+          inCol[w] = m.indices[p];
+          inValue[w++] = values[p] * keepScale;
+        } else {
+          inCol[w] = m.indices[p];
+          inValue[w++] = values[p];
+        }
+      }
+      inPtr[r - from + 1] = w;
+    }
+    return w;
+  }
+
+  /**
+   * Decoder pre-activations z at arbitrary (row, col) pairs, each row encoded from its
+   * training input `input`/`values`. Pairs are grouped by row and run in batches that fit the
+   * buffers; a row with more pairs than fit is split. Returns z in pair order.
+   */
+  decodePairs(
+    input: CsrMatrix,
+    values: Float32Array,
+    activation: EncoderActivation,
+    pairRow: Int32Array,
+    pairCol: Int32Array,
+  ): Float32Array {
+    const n = pairRow.length;
+    const z = new Float32Array(n);
+    if (n === 0) return z;
+    // Counting sort of pair indices by row.
+    const start = new Uint32Array(input.rows + 1);
+    for (let k = 0; k < n; k++) start[pairRow[k] + 1]++;
+    for (let r = 0; r < input.rows; r++) start[r + 1] += start[r];
+    const order = new Uint32Array(n);
+    const cursor = start.slice(0, input.rows);
+    for (let k = 0; k < n; k++) order[cursor[pairRow[k]]++] = k;
+    // Jobs: (row, pair range) with at most nnzCapacity pairs each.
+    const cap = this.layout.nnzCapacity;
+    const jobRow: number[] = [];
+    const jobFrom: number[] = [];
+    for (let r = 0; r < input.rows; r++)
+      for (let q = start[r]; q < start[r + 1]; q += cap) {
+        jobRow.push(r);
+        jobFrom.push(q);
+      }
+    const jobEnd = (j: number) => Math.min(jobFrom[j] + cap, start[jobRow[j] + 1]);
+    const rowNnz = (r: number) => input.indptr[r + 1] - input.indptr[r];
+    const { tgtPtr, tgtCol, outValue } = this;
+    let j = 0;
+    while (j < jobRow.length) {
+      // Greedy batch of jobs that fits rows, input entries and pairs.
+      let k = j;
+      let inNnz = 0;
+      let pairs = 0;
+      while (
+        k < jobRow.length &&
+        k - j < this.layout.batchRows &&
+        inNnz + rowNnz(jobRow[k]) <= cap &&
+        pairs + (jobEnd(k) - jobFrom[k]) <= cap
+      ) {
+        inNnz += rowNnz(jobRow[k]);
+        pairs += jobEnd(k) - jobFrom[k];
+        k++;
+      }
+      this.loadInput(input, values, jobRow.slice(j, k), 0, k - j);
+      let q = 0;
+      tgtPtr[0] = 0;
+      for (let b = j; b < k; b++) {
+        for (let t = jobFrom[b]; t < jobEnd(b); t++) tgtCol[q++] = pairCol[order[t]];
+        tgtPtr[b - j + 1] = q;
+      }
+      this.encode(k - j, activation);
+      this.decodeTargets(k - j);
+      q = 0;
+      for (let b = j; b < k; b++) for (let t = jobFrom[b]; t < jobEnd(b); t++) z[order[t]] = outValue[q++];
+      j = k;
+    }
+    return z;
+  }
+
+  /** Hidden codes of every row of `input` (rows × hidden, unpadded), e.g. item codes for I-AutoRec. */
+  encodeAll(input: CsrMatrix, values: Float32Array, activation: EncoderActivation): Float32Array {
+    const { hidden, batchRows, nnzCapacity } = this.layout;
+    const s = this.stride;
+    const codes = new Float32Array(input.rows * hidden);
+    let r = 0;
+    while (r < input.rows) {
+      let e = r;
+      let nz = 0;
+      while (
+        e < input.rows &&
+        e - r < batchRows &&
+        nz + input.indptr[e + 1] - input.indptr[e] <= nnzCapacity
+      ) {
+        nz += input.indptr[e + 1] - input.indptr[e];
+        e++;
+      }
+      this.loadInput(input, values, rowRange(r, e), 0, e - r);
+      this.encode(e - r, activation);
+      for (let b = 0; b < e - r; b++) codes.set(this.h.subarray(b * s, b * s + hidden), (r + b) * hidden);
+      r = e;
+    }
+    return codes;
+  }
+
+  /** H = f(bE + Σ x_c E[c]) for the first `nRows` rows of the input CSR. */
+  encode(nRows: number, activation: EncoderActivation): void {
+    const { h, be, stride: s } = this;
+    const hidden = this.layout.hidden;
+    for (let r = 0; r < nRows; r++) h.set(be, r * s);
+    this.kernels.gatherRows(
+      nRows,
+      this.inIndptr.offset,
+      this.inIdx.offset,
+      this.inVal.offset,
+      this.E.offset,
+      this.H.offset,
+      s,
+    );
+    activate(h, nRows, s, hidden, activation);
+  }
+
+  /**
+   * The code of one input row given as column indices and values, of any length: the sparse
+   * product runs in pieces that fit the buffers (it is linear before the activation). Returns
+   * a copy (hidden floats).
+   */
+  encodeOne(indices: ArrayLike<number>, values: ArrayLike<number>, activation: EncoderActivation): Float32Array {
+    const { h, be, inPtr, inCol, inValue, stride: s } = this;
+    const hidden = this.layout.hidden;
+    const cap = this.layout.nnzCapacity;
+    h.set(be, 0);
+    for (let from = 0; from < indices.length; from += cap) {
+      const n = Math.min(cap, indices.length - from);
+      for (let j = 0; j < n; j++) {
+        inCol[j] = indices[from + j];
+        inValue[j] = values[from + j];
+      }
+      inPtr[0] = 0;
+      inPtr[1] = n;
+      this.kernels.gatherRows(1, this.inIndptr.offset, this.inIdx.offset, this.inVal.offset, this.E.offset, this.H.offset, s);
+    }
+    activate(h, 1, s, hidden, activation);
+    return h.slice(0, hidden);
+  }
+
+  /** out[p] = V[c]·H[r] + bV[c] at the target entries (decoder pre-activations). */
+  decodeTargets(nRows: number): void {
+    this.kernels.sampledDot(
+      nRows,
+      this.tgtIndptr.offset,
+      this.tgtIdx.offset,
+      this.H.offset,
+      this.V.offset,
+      this.bV.offset,
+      this.out.offset,
+      this.stride,
+    );
+  }
+
+  /**
+   * Lays out rows `rows[from..to)` of `m` for training, column by column: `list` holds the
+   * weight rows (columns) the batch touches, `tgtColPtr`/`tgtColRows`/`targets` every observed
+   * entry, `inColPtr`/`inColRows`/`inColVals` the input entries that survive dropout at rate
+   * `dropout` (scaled by 1/(1 − rate)). Returns the number of columns.
+   */
+  loadBatch(
+    m: CsrMatrix,
+    values: Float32Array,
+    rows: ArrayLike<number>,
+    from: number,
+    to: number,
+    dropout = 0,
+    rng?: Rng,
+  ): number {
+    const t = this.trainBuffers();
+    const { list, tgtColPtr, inColPtr, tgtColRows, inColRows, inColVals, targets, keep, stamp, slot } =
+      t.views;
+    const { cursorT, cursorI } = t.views;
+    const batch = ++t.views.batch;
+    const drop = dropout > 0 && rng !== undefined;
+    const keepScale = 1 / (1 - dropout);
+    let nList = 0;
+    let k = 0;
+    for (let r = from; r < to; r++) {
+      const row = rows[r];
+      for (let p = m.indptr[row]; p < m.indptr[row + 1]; p++) {
+        const c = m.indices[p];
+        if (stamp[c] !== batch) {
+          stamp[c] = batch;
+          slot[c] = nList;
+          list[nList] = c;
+          cursorT[nList + 1] = 0;
+          cursorI[nList + 1] = 0;
+          nList++;
+        }
+        const kept = !drop || rng.next() >= dropout;
+        keep[k++] = kept ? 1 : 0;
+        cursorT[slot[c] + 1]++;
+        if (kept) cursorI[slot[c] + 1]++;
+      }
+    }
+    cursorT[0] = 0;
+    cursorI[0] = 0;
+    for (let j = 0; j < nList; j++) {
+      cursorT[j + 1] += cursorT[j];
+      cursorI[j + 1] += cursorI[j];
+    }
+    tgtColPtr.set(cursorT.subarray(0, nList + 1));
+    inColPtr.set(cursorI.subarray(0, nList + 1));
+    k = 0;
+    for (let r = from; r < to; r++) {
+      const row = rows[r];
+      for (let p = m.indptr[row]; p < m.indptr[row + 1]; p++) {
+        const j = slot[m.indices[p]];
+        const qt = cursorT[j]++;
+        tgtColRows[qt] = r - from;
+        targets[qt] = values[p];
+        if (keep[k++]) {
+          const qi = cursorI[j]++;
+          inColRows[qi] = r - from;
+          inColVals[qi] = drop ? values[p] * keepScale : values[p];
+        }
+      }
+    }
+    return nList;
+  }
+
+  /** H = f(bE + Σ x_c E[c]) from the batch's input columns; out[q] = V[c]·H[r] + bV[c] at its targets. */
+  forwardBatch(nRows: number, nList: number, activation: EncoderActivation): void {
+    const t = this.trainBuffers();
+    const { h, be, stride: s } = this;
+    for (let r = 0; r < nRows; r++) h.set(be, r * s);
+    this.kernels.scatterFromRows(
+      nList,
+      t.list.offset,
+      t.inColPtr.offset,
+      t.inColRows.offset,
+      t.inColVals.offset,
+      this.E.offset,
+      this.H.offset,
+      s,
+    );
+    activate(h, nRows, s, this.layout.hidden, activation);
+    this.kernels.dotRows(
+      nList,
+      t.list.offset,
+      t.tgtColPtr.offset,
+      t.tgtColRows.offset,
+      this.V.offset,
+      this.H.offset,
+      this.bV.offset,
+      this.out.offset,
+      s,
+    );
+  }
+
+  /**
+   * Backpropagates `delta` (dLoss/d decoder pre-activation per target entry) and, with
+   * `adam`, steps every touched row of V and E (L2 coefficient `coef` per column); without it
+   * (RProp) adds the gradients to gV and gE. Adds the encoder-bias gradient to `gbE`. Returns
+   * Σ coef·‖row‖² over the stepped rows (Adam; twice the batch's L2 term).
+   */
+  backwardBatch(
+    nRows: number,
+    nList: number,
+    activation: EncoderActivation,
+    gbE: Float64Array,
+    adam?: { lr: number; beta1: number; beta2: number; eps: number },
+  ): number {
+    const t = this.trainBuffers();
+    const { gh, h, stride: s } = this;
+    gh.fill(0, 0, nRows * s);
+    const step = (ga: ArenaBlock | undefined, m: ArenaBlock, v: ArenaBlock): RowStep => ({
+      mode: adam ? 1 : 0,
+      stride: s,
+      scratch: t.scratch.offset,
+      ga: ga?.offset ?? 0,
+      m: m.offset,
+      v: v.offset,
+      coef: t.coef.offset,
+      lr: adam?.lr ?? 0,
+      beta1: adam?.beta1 ?? 0,
+      beta2: adam?.beta2 ?? 0,
+      eps: adam?.eps ?? 0,
+    });
+    const regV = this.kernels.backwardRows(
+      nList,
+      t.list.offset,
+      t.tgtColPtr.offset,
+      t.tgtColRows.offset,
+      t.delta.offset,
+      this.V.offset,
+      this.H.offset,
+      this.GH.offset,
+      step(t.gV, t.V1, t.V2),
+    );
+    activationGradient(gh, h, nRows, s, this.layout.hidden, activation, gbE);
+    const regE = this.kernels.gradRows(
+      nList,
+      t.list.offset,
+      t.inColPtr.offset,
+      t.inColRows.offset,
+      t.inColVals.offset,
+      this.GH.offset,
+      this.E.offset,
+      step(t.gE, t.E1, t.E2),
+    );
+    return regV + regE;
+  }
+
+  private trainBuffers(): TrainingBuffers {
+    if (!this.train) throw new Error('AutoRec: network was built without optimiser state');
+    return this.train;
+  }
+
+  /** Copies the weights out (for early stopping snapshots and saving). */
+  snapshot(into?: NetworkWeights): NetworkWeights {
+    const w = into ?? {
+      e: new Float32Array(this.e.length),
+      be: new Float32Array(this.be.length),
+      v: new Float32Array(this.v.length),
+      bv: new Float32Array(this.bv.length),
+    };
+    w.e.set(this.e);
+    w.be.set(this.be);
+    w.v.set(this.v);
+    w.bv.set(this.bv);
+    return w;
+  }
+
+  restore(w: NetworkWeights): void {
+    this.e.set(w.e);
+    this.be.set(w.be);
+    this.v.set(w.v);
+    this.bv.set(w.bv);
+  }
+}
+
+/** Arena blocks and JS views for training. */
+export interface TrainingBuffers {
+  optimizer: OptimizerName;
+  /** Gradient accumulators (RProp only: Adam steps rows as their gradient completes). */
+  gE?: ArenaBlock;
+  gV?: ArenaBlock;
+  /** Per-weight optimiser state: Adam m, v; RProp step size, previous gradient. */
+  E1: ArenaBlock;
+  E2: ArenaBlock;
+  V1: ArenaBlock;
+  V2: ArenaBlock;
+  list: ArenaBlock;
+  coef: ArenaBlock;
+  tgtColPtr: ArenaBlock;
+  inColPtr: ArenaBlock;
+  tgtColRows: ArenaBlock;
+  inColRows: ArenaBlock;
+  inColVals: ArenaBlock;
+  delta: ArenaBlock;
+  scratch: ArenaBlock;
+  views: {
+    list: Int32Array;
+    coef: Float32Array;
+    tgtColPtr: Int32Array;
+    inColPtr: Int32Array;
+    tgtColRows: Int32Array;
+    inColRows: Int32Array;
+    inColVals: Float32Array;
+    delta: Float32Array;
+    /** Target values in column-major order. */
+    targets: Float32Array;
+    keep: Uint8Array;
+    stamp: Int32Array;
+    slot: Int32Array;
+    cursorT: Int32Array;
+    cursorI: Int32Array;
+    batch: number;
+  };
+}
+
+/** The four weight arrays in arena layout (rows padded to the stride). */
+export interface NetworkWeights {
+  e: Float32Array;
+  be: Float32Array;
+  v: Float32Array;
+  bv: Float32Array;
+}
+
+/** Applies the encoder activation to the first `hidden` lanes of `nRows` rows, in place. */
+export function activate(
+  h: Float32Array,
+  nRows: number,
+  stride: number,
+  hidden: number,
+  activation: EncoderActivation,
+): void {
+  if (activation === 'identity') return;
+  for (let r = 0; r < nRows; r++) {
+    const o = r * stride;
+    switch (activation) {
+      case 'sigmoid':
+        for (let j = o; j < o + hidden; j++) h[j] = 1 / (1 + Math.exp(-h[j]));
+        break;
+      case 'relu':
+        for (let j = o; j < o + hidden; j++) if (h[j] < 0) h[j] = 0;
+        break;
+      case 'tanh':
+        for (let j = o; j < o + hidden; j++) h[j] = Math.tanh(h[j]);
+        break;
+    }
+  }
+}
+
+/**
+ * gh ← gh ⊙ f′ (f′ written in terms of the activation's output h, so pre-activations need not
+ * be kept), and adds each row of the result to `gbE`.
+ */
+function activationGradient(
+  gh: Float32Array,
+  h: Float32Array,
+  nRows: number,
+  stride: number,
+  hidden: number,
+  activation: EncoderActivation,
+  gbE: Float64Array,
+): void {
+  for (let r = 0; r < nRows; r++) {
+    const o = r * stride;
+    for (let j = 0; j < hidden; j++) {
+      const y = h[o + j];
+      let g = gh[o + j];
+      if (activation === 'sigmoid') g *= y * (1 - y);
+      else if (activation === 'tanh') g *= 1 - y * y;
+      else if (activation === 'relu' && y <= 0) g = 0;
+      gh[o + j] = g;
+      gbE[j] += g;
+    }
+  }
+}
+
+/**
+ * The decoder's output map. `identity` is x' = z. `sigmoid` is scaled to the target range
+ * [lo, hi] — x' = lo + (hi − lo)·σ(z) — since a plain sigmoid cannot reach ratings 1–5.
+ */
+export class DecoderOutput {
+  constructor(
+    readonly activation: DecoderActivation,
+    readonly lo: number,
+    readonly hi: number,
+  ) {}
+
+  value(z: number): number {
+    return this.activation === 'identity' ? z : this.lo + (this.hi - this.lo) / (1 + Math.exp(-z));
+  }
+
+  /** dx'/dz given z. */
+  slope(z: number): number {
+    if (this.activation === 'identity') return 1;
+    const s = 1 / (1 + Math.exp(-z));
+    return (this.hi - this.lo) * s * (1 - s);
+  }
+
+  /** z such that value(z) = x (clamped inside the range for the sigmoid). */
+  inverse(x: number): number {
+    if (this.activation === 'identity') return x;
+    const span = this.hi - this.lo;
+    const t = Math.min(0.999, Math.max(0.001, (x - this.lo) / span));
+    return Math.log(t / (1 - t));
+  }
+}
+
+function rowRange(from: number, to: number): Uint32Array {
+  const out = new Uint32Array(to - from);
+  for (let k = 0; k < out.length; k++) out[k] = from + k;
+  return out;
+}

@@ -1,0 +1,279 @@
+import { type CsrMatrix, Rng } from '@autorec/data';
+import type { EpochRecord, FitOptions, ModelName } from '../types.ts';
+import type {
+  AutoRecNetwork,
+  DecoderOutput,
+  EncoderActivation,
+  NetworkWeights,
+  OptimizerName,
+} from './autorec-network.ts';
+import { TrainingLoop } from './shared.ts';
+
+export interface TrainConfig {
+  activation: EncoderActivation;
+  output: DecoderOutput;
+  lambda: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  patience: number;
+  dropout: number;
+  seed: number;
+}
+
+export interface TrainData {
+  /** Training rows in the network's orientation (users for U-AutoRec, items for I-AutoRec). */
+  m: CsrMatrix;
+  /** Network-space values aligned with m.values (ratings, or residuals from the baseline). */
+  values: Float32Array;
+  /** Training entries per column (divides the L2 term between batches). */
+  colCount: Uint32Array;
+  /** Validation RMSE in rating space with the current weights, when a validation set was given. */
+  validate?: () => number;
+}
+
+export interface TrainOutcome {
+  records: EpochRecord[];
+  bestEpoch: number;
+  aborted: boolean;
+  seconds: number;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPSILON = 1e-8;
+/** iRprop− constants (Igel & Hüsken 2000): growth, shrink, and step bounds. */
+const RPROP_UP = 1.2;
+const RPROP_DOWN = 0.5;
+const RPROP_MAX = 1;
+const RPROP_MIN = 1e-7;
+
+/**
+ * Trains `net` on `data`: the squared error on observed entries plus λ/2·(‖W‖² + ‖V‖²), the
+ * AutoRec objective, by mini-batches of rows.
+ *
+ * **Adam** updates only the weight rows a batch touched (lazy Adam, as TensorFlow's
+ * LazyAdam): a full update of 2 × 20M weights per batch would cost more than the batch
+ * itself on a 41K-song catalogue. The kernels walk the batch song by song, so a row's step is
+ * taken the moment its gradient is complete, in the same pass (no gradient matrix). The L2 term is split between batches in proportion to each
+ * row's share of its training entries: a batch with c of a column's n entries carries
+ * (c/n)·λ/2·‖row‖², so one epoch's batch objectives add up to exactly the full objective.
+ *
+ * **RProp** (iRprop−, the AutoRec paper's optimiser) is full-batch: batches only accumulate
+ * the gradient, and every weight takes one sign-based step per epoch with the whole L2 term.
+ * `learningRate` is then the initial step size.
+ *
+ * Early stopping keeps the weights of the epoch with the lowest validation RMSE (patience
+ * `patience` epochs). An abort at a batch boundary restores those best weights when there are
+ * some, else keeps the current ones, so the model stays usable.
+ */
+export async function trainNetwork(
+  model: ModelName,
+  net: AutoRecNetwork,
+  data: TrainData,
+  config: TrainConfig,
+  options: FitOptions,
+): Promise<TrainOutcome> {
+  const t = net.train;
+  if (!t) throw new Error(`${model}: network was built without optimiser state`);
+  const { m, values, colCount } = data;
+  const { width, hidden, batchRows } = net.layout;
+  const s = net.stride;
+  const rng = new Rng(config.seed);
+  const shuffleRng = rng.fork();
+  const dropRng = rng.fork();
+  const rows = nonEmptyRows(m);
+  const batchSize = Math.min(config.batchSize, batchRows);
+  const nBatches = Math.max(1, Math.ceil(rows.length / batchSize));
+  const loop = new TrainingLoop(model, config.epochs, nBatches, options);
+
+  const gbE = new Float64Array(s);
+  const gbV = new Float64Array(width);
+  const { list, coef, tgtColPtr, delta, targets } = t.views;
+  // Bias optimiser state (biases are small: plain arrays).
+  const bE1 = new Float32Array(s);
+  const bE2 = new Float32Array(s);
+  const bV1 = new Float32Array(width);
+  const bV2 = new Float32Array(width);
+  if (config.optimizer === 'rprop') {
+    net.arena.f32(t.E1).fill(config.learningRate);
+    net.arena.f32(t.V1).fill(config.learningRate);
+    bE1.fill(config.learningRate);
+    bV1.fill(config.learningRate);
+  }
+  const { output, activation, lambda } = config;
+  const rprop = config.optimizer === 'rprop';
+  let step = 0;
+
+  let best: NetworkWeights | undefined;
+  let bestEpoch = 0;
+  let bestRmse = Number.POSITIVE_INFINITY;
+  let epochSse = 0;
+  let epochReg = 0;
+  let epochCount = 0;
+
+  /** One batch: forward, loss, backward, and (Adam) the update. */
+  const runBatch = (from: number, to: number): void => {
+    const nB = to - from;
+    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng);
+    net.forwardBatch(nB, nList, activation);
+    const out = net.outValue;
+    let sse = 0;
+    for (let j = 0; j < nList; j++) {
+      const c = list[j];
+      let gb = 0;
+      for (let q = tgtColPtr[j]; q < tgtColPtr[j + 1]; q++) {
+        const z = out[q];
+        const err = output.value(z) - targets[q];
+        sse += err * err;
+        const d = 2 * err * output.slope(z);
+        delta[q] = d;
+        gb += d;
+      }
+      gbV[c] += gb;
+      // This batch's share of the column's L2 term (see above).
+      coef[j] = (lambda * (tgtColPtr[j + 1] - tgtColPtr[j])) / colCount[c];
+    }
+    epochSse += sse;
+    epochCount += tgtColPtr[nList];
+    if (rprop) {
+      net.backwardBatch(nB, nList, activation, gbE);
+      return;
+    }
+    step++;
+    const lr = (config.learningRate * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step);
+    epochReg +=
+      net.backwardBatch(nB, nList, activation, gbE, { lr, beta1: BETA1, beta2: BETA2, eps: EPSILON }) / 2;
+    for (let j = 0; j < nList; j++) {
+      const c = list[j];
+      net.bv[c] = adamScalar(net.bv[c], gbV[c], bV1, bV2, c, lr);
+      gbV[c] = 0;
+    }
+    for (let j = 0; j < hidden; j++) {
+      net.be[j] = adamScalar(net.be[j], gbE[j], bE1, bE2, j, lr);
+      gbE[j] = 0;
+    }
+  };
+
+  /** iRprop− over every weight with the full-batch gradient plus λ·w; returns λ/2·‖W‖². */
+  const rpropEpoch = (): number => {
+    let reg = 0;
+    const sets: [Float32Array, Float32Array, Float32Array, Float32Array][] = [
+      [net.e, net.arena.f32(t.gE!), net.arena.f32(t.E1), net.arena.f32(t.E2)],
+      [net.v, net.arena.f32(t.gV!), net.arena.f32(t.V1), net.arena.f32(t.V2)],
+    ];
+    for (const [w, g, stepSize, prev] of sets) {
+      for (let q = 0; q < w.length; q++) {
+        const wq = w[q];
+        reg += wq * wq;
+        g[q] += lambda * wq;
+      }
+      rpropUpdate(w, g, stepSize, prev);
+    }
+    rpropUpdate(net.be, Float32Array.from(gbE), bE1, bE2);
+    rpropUpdate(net.bv, Float32Array.from(gbV), bV1, bV2);
+    gbE.fill(0);
+    gbV.fill(0);
+    return (lambda / 2) * reg;
+  };
+
+  for (let epoch = 1; epoch <= config.epochs && !loop.aborted; epoch++) {
+    loop.beginEpoch();
+    shuffleRng.shuffle(rows);
+    epochSse = 0;
+    epochReg = 0;
+    epochCount = 0;
+    let completed = true;
+    for (let b = 0; b < nBatches; b++) {
+      const from = b * batchSize;
+      runBatch(from, Math.min(rows.length, from + batchSize));
+      const cont = await loop.batch(epoch, b + 1, () => (epochSse + epochReg) / Math.max(1, epochCount));
+      if (!cont) {
+        completed = false;
+        break;
+      }
+    }
+    if (!completed) {
+      if (rprop) {
+        // Drop the partial full-batch gradient: the weights are those of the last whole epoch.
+        net.arena.f32(t.gE!).fill(0);
+        net.arena.f32(t.gV!).fill(0);
+        gbE.fill(0);
+        gbV.fill(0);
+      }
+      break;
+    }
+    if (rprop) epochReg = rpropEpoch();
+    const validationRmse = data.validate?.();
+    loop.endEpoch(epoch, {
+      loss: (epochSse + epochReg) / Math.max(1, epochCount),
+      trainRmse: Math.sqrt(epochSse / Math.max(1, epochCount)),
+      ...(validationRmse === undefined ? {} : { validationRmse }),
+    });
+    if (validationRmse === undefined) {
+      bestEpoch = epoch;
+      continue;
+    }
+    if (validationRmse < bestRmse) {
+      bestRmse = validationRmse;
+      bestEpoch = epoch;
+      best = net.snapshot(best);
+    } else if (epoch - bestEpoch >= config.patience) break;
+  }
+  if (best) net.restore(best);
+  const result = loop.finish();
+  return { records: result.epochs, bestEpoch, aborted: result.aborted, seconds: result.seconds };
+
+  function adamScalar(
+    w: number,
+    g: number,
+    m1: Float32Array,
+    m2: Float32Array,
+    j: number,
+    lr: number,
+  ): number {
+    const mv = BETA1 * m1[j] + (1 - BETA1) * g;
+    const vv = BETA2 * m2[j] + (1 - BETA2) * g * g;
+    m1[j] = mv;
+    m2[j] = vv;
+    return w - (lr * mv) / (Math.sqrt(vv) + EPSILON);
+  }
+}
+
+/** One iRprop− step on every element; zeroes the gradient. */
+function rpropUpdate(w: Float32Array, g: Float32Array, stepSize: Float32Array, prev: Float32Array): void {
+  for (let q = 0; q < w.length; q++) {
+    let gq = g[q];
+    const sign = gq * prev[q];
+    if (sign > 0) stepSize[q] = Math.min(stepSize[q] * RPROP_UP, RPROP_MAX);
+    else if (sign < 0) {
+      stepSize[q] = Math.max(stepSize[q] * RPROP_DOWN, RPROP_MIN);
+      gq = 0;
+    }
+    if (gq > 0) w[q] -= stepSize[q];
+    else if (gq < 0) w[q] += stepSize[q];
+    prev[q] = gq;
+    g[q] = 0;
+  }
+}
+
+/** Indices of rows with at least one entry (empty rows carry no loss). */
+function nonEmptyRows(m: CsrMatrix): Uint32Array {
+  let n = 0;
+  for (let r = 0; r < m.rows; r++) if (m.indptr[r + 1] > m.indptr[r]) n++;
+  const out = new Uint32Array(n);
+  n = 0;
+  for (let r = 0; r < m.rows; r++) if (m.indptr[r + 1] > m.indptr[r]) out[n++] = r;
+  return out;
+}
+
+/** Largest number of stored entries any `batchRows` rows of `m` hold together (sum of the longest rows). */
+export function batchCapacity(m: CsrMatrix, batchRows: number): number {
+  const lengths = new Uint32Array(m.rows);
+  for (let r = 0; r < m.rows; r++) lengths[r] = m.indptr[r + 1] - m.indptr[r];
+  lengths.sort();
+  let sum = 0;
+  for (let j = 0; j < Math.min(batchRows, m.rows); j++) sum += lengths[m.rows - 1 - j];
+  return sum;
+}

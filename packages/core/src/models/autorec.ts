@@ -1,0 +1,670 @@
+import { type CsrMatrix, nnz, Rng, type TrainSet, transpose } from '@autorec/data';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
+import type { KernelPreference } from '../engine/kernels.ts';
+import { type ModelManifest, Recommender } from '../recommender.ts';
+import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
+import {
+  AutoRecNetwork,
+  DECODER_ACTIVATIONS,
+  type DecoderActivation,
+  DecoderOutput,
+  ENCODER_ACTIVATIONS,
+  type EncoderActivation,
+  type OptimizerName,
+} from './autorec-network.ts';
+import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
+import { ridgeWithIntercept } from './autorec-ridge.ts';
+import { batchCapacity, trainNetwork } from './autorec-train.ts';
+import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
+
+/**
+ * AutoRec hyper-parameters. Defaults reproduce the AutoRec paper's network (500 hidden units,
+ * sigmoid encoder, identity decoder — the paper's best "f = identity, g = sigmoid", where its
+ * f is the outer (decoder) function and g the inner (encoder) one); `residual` and
+ * `inputDropout` are this project's improvements, off by default.
+ */
+export interface AutoRecOptions {
+  hiddenUnits?: number;
+  encoderActivation?: EncoderActivation;
+  decoderActivation?: DecoderActivation;
+  lambda?: number;
+  optimizer?: OptimizerName;
+  learningRate?: number;
+  batchSize?: number;
+  epochs?: number;
+  patience?: number;
+  residual?: boolean;
+  inputDropout?: number;
+  seed?: number;
+  backend?: BackendName | 'auto';
+  kernels?: KernelPreference;
+}
+
+const AUTOREC_PARAMS = {
+  hiddenUnits: { kind: 'int', default: 500, min: 1, description: 'Hidden units (the code size).' },
+  encoderActivation: {
+    kind: 'enum',
+    default: 'sigmoid',
+    values: ENCODER_ACTIVATIONS,
+    description: 'Encoder activation f in h = f(W x + b).',
+  },
+  decoderActivation: {
+    kind: 'enum',
+    default: 'identity',
+    values: DECODER_ACTIVATIONS,
+    description: "Decoder activation g in x' = g(V h + b'); sigmoid is scaled to the rating range.",
+  },
+  lambda: {
+    kind: 'number',
+    default: 1,
+    min: 0,
+    description: 'L2 weight λ in squared error + λ/2·(‖W‖² + ‖V‖²).',
+  },
+  optimizer: {
+    kind: 'enum',
+    default: 'adam',
+    values: ['adam', 'rprop'],
+    description: 'adam (mini-batch, lazy row updates) or rprop (full-batch iRprop−, the AutoRec paper’s).',
+  },
+  learningRate: {
+    kind: 'number',
+    default: 0.002,
+    above: 0,
+    description: 'Adam step size; for rprop the initial step size.',
+  },
+  batchSize: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    description:
+      'Rows (users, or songs for I-AutoRec) per batch; 0 = auto: rows/128 rounded to a power of two within 256–4096.',
+  },
+  epochs: { kind: 'int', default: 60, min: 1, description: 'Most epochs.' },
+  patience: {
+    kind: 'int',
+    default: 8,
+    min: 1,
+    description: 'Early stopping: epochs without a better validation RMSE before stopping.',
+  },
+  residual: {
+    kind: 'boolean',
+    default: false,
+    description: 'Learn ratings minus the baseline μ + b_u + b_i instead of raw ratings.',
+  },
+  inputDropout: {
+    kind: 'number',
+    default: 0,
+    min: 0,
+    description: 'Share of a row’s observed inputs dropped per batch (denoising); loss stays on all.',
+  },
+  seed: { kind: 'int', default: 42, description: 'Seed for initialisation, shuffling and dropout.' },
+  backend: {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'node', 'wasm', 'cpu', 'webgl'],
+    description: 'tfjs backend for dense scoring (auto: tfjs-node, else wasm, else cpu).',
+  },
+  kernels: {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'wasm-simd', 'js'],
+    description: 'Sparse training kernels: WebAssembly SIMD when available, else typed-array loops.',
+  },
+} satisfies Record<string, ParamSpec>;
+
+type Params = {
+  hiddenUnits: number;
+  encoderActivation: EncoderActivation;
+  decoderActivation: DecoderActivation;
+  lambda: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  patience: number;
+  residual: boolean;
+  inputDropout: number;
+  seed: number;
+  backend: BackendName | 'auto';
+  kernels: KernelPreference;
+};
+
+/** Which AutoRec: rows of the network are users (U-AutoRec) or items (I-AutoRec). */
+export type AutoRecVariant = 'user' | 'item';
+
+/** Training data in the network's orientation, rebuilt from the TrainSet on fit and load. */
+interface Oriented {
+  m: CsrMatrix;
+  values: Float32Array;
+  rowBias: Float32Array;
+  colBias: Float32Array;
+  rowCount: Uint32Array;
+  colCount: Uint32Array;
+}
+
+/**
+ * U-AutoRec and I-AutoRec (Sedhain et al. 2015) as one implementation: U-AutoRec
+ * reconstructs each user's rating vector over songs; I-AutoRec runs the same network on the
+ * transposed matrix (each song's vector over users) and reads song i's reconstruction at user
+ * u to predict (u, i).
+ *
+ * Training never materialises a dense users × songs matrix: the loss is on observed entries
+ * only, so the encoder is a sparse product and the decoder is evaluated only at observed
+ * cells (see `engine/kernels.ts` and `autorec-train.ts`). Ranking (`scoreUsers`) decodes
+ * densely for the requested users only, on the tfjs backend.
+ *
+ * Fallbacks: a user or song unknown to training, or with no training ratings, gets the
+ * baseline μ + b_u + b_i fitted on the training ratings (never an untrained network output).
+ *
+ * Fold-in of a new listener (`recommendForPlays`):
+ * - U-AutoRec: native — the listener's rating vector goes through encoder and decoder.
+ * - I-AutoRec: the listener is a new input dimension. With the song codes h_i fixed (their
+ *   encoder inputs are thousands of other users; one more column changes them little), the
+ *   listener's decoder row and bias are exactly the minimiser of the training objective
+ *   restricted to that row: Σ_i (r_i − v·h_i − c)² + λ/2·‖v‖² over the listener's songs — a ridge
+ *   regression solved in closed form. Scores are then g(v·h_i + c) for every song.
+ *
+ * Similar songs: cosine between decoder rows (U-AutoRec: each song's output weights) or
+ * between song codes h_i (I-AutoRec); 0 for songs without training ratings.
+ *
+ * @example
+ * const model = new UAutoRecModel({ hiddenUnits: 500, epochs: 40 });
+ * const fit = await model.fit(train, { validation, onProgress: (p) => console.log(p.epoch, p.validationRmse) });
+ * model.predict('user-1', 'SOAKIMP12A8C130995'); // 3.8
+ * model.recommend('user-1', 10);
+ * model.recommendForPlays([{ item: 'SOAKIMP12A8C130995', count: 12 }], 10);
+ */
+export class AutoRecModel extends Recommender {
+  readonly name: 'u-autorec' | 'i-autorec';
+  private params: Params;
+  private net?: AutoRecNetwork;
+  private biases?: Biases;
+  private oriented?: Oriented;
+  private output?: DecoderOutput;
+  /** Right-hand side of dense scoring: Vᵀ (U) or song codesᵀ (I), hidden × items. */
+  private right?: tf.Tensor2D;
+  /** I-AutoRec: song codes, items × hidden. */
+  private itemCodes?: Float32Array;
+  private itemNorms?: Float32Array;
+  private backend?: BackendInfo;
+
+  constructor(
+    readonly variant: AutoRecVariant,
+    options: AutoRecOptions | Record<string, ParamValue> = {},
+  ) {
+    super();
+    this.name = variant === 'user' ? 'u-autorec' : 'i-autorec';
+    this.params = readParams(this.name, options, AUTOREC_PARAMS) as Params;
+    if (this.params.inputDropout >= 1)
+      throw new Error(`${this.name}: option 'inputDropout' must be < 1, got ${this.params.inputDropout}`);
+  }
+
+  describe(): HyperParameterInfo[] {
+    return Object.entries(AUTOREC_PARAMS).map(([name, spec]) => ({
+      name,
+      value: this.params[name as keyof Params],
+      description: spec.description,
+    }));
+  }
+
+  /** The tfjs backend in use and why, once fitted or loaded. */
+  get backendInfo(): BackendInfo | undefined {
+    return this.backend;
+  }
+
+  protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
+    const start = performance.now();
+    this.backend = await initBackend({ backend: this.params.backend });
+    this.releaseScoring();
+    const p = this.params;
+    const biases = fitBiases(data.ratings);
+    this.biases = biases;
+    const o = this.orient(data, biases);
+    const output = this.decoderOutput(data);
+    this.output = output;
+    const batchRows = Math.max(1, Math.min(resolveBatchSize(p.batchSize, o.m.rows), o.m.rows));
+    const nnzCapacity = Math.max(batchCapacity(o.m, batchRows), 1024);
+    const net = new AutoRecNetwork(
+      { width: o.m.cols, hidden: p.hiddenUnits, batchRows, nnzCapacity, optimizer: p.optimizer },
+      p.kernels,
+      this.name,
+    );
+    const decoderBias = new Float32Array(o.m.cols);
+    if (!p.residual)
+      for (let c = 0; c < o.m.cols; c++) decoderBias[c] = output.inverse(biases.mean + o.colBias[c]);
+    net.initialise(new Rng(p.seed), decoderBias);
+    this.net = net;
+    const validation = options.validation ? this.validationPairs(options.validation) : undefined;
+    const outcome = await trainNetwork(
+      this.name,
+      net,
+      {
+        m: o.m,
+        values: o.values,
+        colCount: o.colCount,
+        validate: validation ? () => this.pairsRmse(validation) : undefined,
+      },
+      {
+        activation: p.encoderActivation,
+        output,
+        lambda: p.lambda,
+        optimizer: p.optimizer,
+        learningRate: p.learningRate,
+        batchSize: batchRows,
+        epochs: p.epochs,
+        patience: p.patience,
+        dropout: p.inputDropout,
+        seed: p.seed,
+      },
+      options,
+    );
+    // Drop gradients and optimiser state: keep only what prediction needs.
+    this.net = this.inferenceNetwork(net);
+    return {
+      epochs: outcome.records,
+      bestEpoch: outcome.bestEpoch,
+      seconds: (performance.now() - start) / 1000,
+      aborted: outcome.aborted,
+      backend: `${this.backend.name}+${this.net.kernels.kind}`,
+    };
+  }
+
+  // ---- orientation and fallbacks ----
+
+  private orient(data: TrainSet, b: Biases): Oriented {
+    const user = this.variant === 'user';
+    const m = user ? data.ratings : transpose(data.ratings);
+    const rowBias = user ? b.user : b.item;
+    const colBias = user ? b.item : b.user;
+    let values = m.values;
+    if (this.params.residual) {
+      values = new Float32Array(m.values.length);
+      for (let r = 0; r < m.rows; r++)
+        for (let q = m.indptr[r]; q < m.indptr[r + 1]; q++)
+          values[q] = residualOf(m.values[q], b.mean, rowBias[r], colBias[m.indices[q]]);
+    }
+    this.oriented = {
+      m,
+      values,
+      rowBias,
+      colBias,
+      rowCount: user ? b.userCount : b.itemCount,
+      colCount: user ? b.itemCount : b.userCount,
+    };
+    return this.oriented;
+  }
+
+  private decoderOutput(data: TrainSet): DecoderOutput {
+    const { min, max } = data.scale;
+    const span = max - min;
+    return this.params.residual
+      ? new DecoderOutput(this.params.decoderActivation, -span, span)
+      : new DecoderOutput(this.params.decoderActivation, min, max);
+  }
+
+  private ready(): { net: AutoRecNetwork; b: Biases; o: Oriented; output: DecoderOutput } {
+    if (!this.net || !this.biases || !this.oriented || !this.output)
+      throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
+    return { net: this.net, b: this.biases, o: this.oriented, output: this.output };
+  }
+
+  /** Baseline rating for indices that may be -1 (unknown). */
+  private baseline(user: number, item: number): number {
+    const b = this.biases!;
+    return b.mean + (user >= 0 ? b.user[user] : 0) + (item >= 0 ? b.item[item] : 0);
+  }
+
+  /** Rating-space value of a decoder pre-activation at oriented (row, col). */
+  private fromZ(z: number, row: number, col: number): number {
+    const { o, b, output } = this.ready();
+    const y = output.value(z);
+    return this.params.residual ? y + b.mean + o.rowBias[row] + o.colBias[col] : y;
+  }
+
+  // ---- prediction ----
+
+  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+    if (users.length !== items.length)
+      throw new RangeError(`${this.name}: ${users.length} users but ${items.length} items`);
+    const { net, b, o } = this.ready();
+    const out = new Float32Array(users.length);
+    const warm: number[] = [];
+    for (let k = 0; k < users.length; k++) {
+      const u = users[k];
+      const i = items[k];
+      if (
+        u >= 0 &&
+        i >= 0 &&
+        u < b.user.length &&
+        i < b.item.length &&
+        b.userCount[u] > 0 &&
+        b.itemCount[i] > 0
+      )
+        warm.push(k);
+      else out[k] = this.clip(this.baseline(u < b.user.length ? u : -1, i < b.item.length ? i : -1));
+    }
+    const user = this.variant === 'user';
+    const pairRow = Int32Array.from(warm, (k) => (user ? users[k] : items[k]));
+    const pairCol = Int32Array.from(warm, (k) => (user ? items[k] : users[k]));
+    const z = net.decodePairs(o.m, o.values, this.params.encoderActivation, pairRow, pairCol);
+    for (let j = 0; j < warm.length; j++) out[warm[j]] = this.clip(this.fromZ(z[j], pairRow[j], pairCol[j]));
+    return out;
+  }
+
+  /** Validation entries as oriented pairs with their ratings (cold pairs scored by the baseline). */
+  private validationPairs(v: CsrMatrix): { users: Int32Array; items: Int32Array; ratings: Float32Array } {
+    const n = nnz(v);
+    const users = new Int32Array(n);
+    const items = new Int32Array(n);
+    for (let u = 0; u < v.rows; u++)
+      for (let q = v.indptr[u]; q < v.indptr[u + 1]; q++) {
+        users[q] = u;
+        items[q] = v.indices[q];
+      }
+    return { users, items, ratings: v.values };
+  }
+
+  private pairsRmse(v: { users: Int32Array; items: Int32Array; ratings: Float32Array }): number {
+    const pred = this.predictIndices(v.users, v.items);
+    let sse = 0;
+    for (let k = 0; k < pred.length; k++) {
+      const e = pred[k] - v.ratings[k];
+      sse += e * e;
+    }
+    return pred.length ? Math.sqrt(sse / pred.length) : Number.NaN;
+  }
+
+  // ---- ranking ----
+
+  scoreUsers(users: Uint32Array): Float32Array {
+    const { net, b, o } = this.ready();
+    const nItems = b.item.length;
+    const hidden = net.hidden;
+    const left = new Float32Array(users.length * hidden);
+    const leftBias = new Float32Array(users.length);
+    if (this.variant === 'user') {
+      // Encode the users' training rows in batches that fit the network buffers.
+      const s = net.stride;
+      let r = 0;
+      while (r < users.length) {
+        let e = r;
+        let nz = 0;
+        while (
+          e < users.length &&
+          e - r < net.layout.batchRows &&
+          nz + o.m.indptr[users[e] + 1] - o.m.indptr[users[e]] <= net.layout.nnzCapacity
+        ) {
+          nz += o.m.indptr[users[e] + 1] - o.m.indptr[users[e]];
+          e++;
+        }
+        net.loadInput(o.m, o.values, users, r, e);
+        net.encode(e - r, this.params.encoderActivation);
+        for (let j = 0; j < e - r; j++) left.set(net.h.subarray(j * s, j * s + hidden), (r + j) * hidden);
+        r = e;
+      }
+    } else {
+      for (let j = 0; j < users.length; j++) {
+        const u = users[j];
+        left.set(net.v.subarray(u * net.stride, u * net.stride + hidden), j * hidden);
+        leftBias[j] = net.bv[u];
+      }
+    }
+    const scores = this.denseScores(left, users.length);
+    for (let j = 0; j < users.length; j++) {
+      const u = users[j];
+      this.finishScores(
+        scores.subarray(j * nItems, (j + 1) * nItems),
+        leftBias[j],
+        b.user[u],
+        b.userCount[u] > 0,
+      );
+    }
+    return scores;
+  }
+
+  /**
+   * Turns decoder pre-activations (without the per-row bias `rowBias`) into ranking scores in
+   * rating space, in place. Scores are not clipped, so the order among high scores survives.
+   */
+  private finishScores(z: Float32Array, rowBias: number, userBias: number, userWarm: boolean): void {
+    const { b, output } = this.ready();
+    const user = this.variant === 'user';
+    const { net } = this.ready();
+    for (let i = 0; i < z.length; i++) {
+      const base = b.mean + userBias + b.item[i];
+      if (!userWarm || b.itemCount[i] === 0) {
+        z[i] = base;
+        continue;
+      }
+      const pre = z[i] + (user ? net.bv[i] : rowBias);
+      const y = output.value(pre);
+      z[i] = this.params.residual ? y + base : y;
+    }
+  }
+
+  /** left (n × hidden) × right (hidden × items) on the tfjs backend. */
+  private denseScores(left: Float32Array, n: number): Float32Array {
+    const right = this.rightOperand();
+    const hidden = this.net!.hidden;
+    return tf.tidy(() => {
+      const a = tf.tensor2d(left, [n, hidden]);
+      return tf.matMul(a, right).dataSync() as Float32Array;
+    });
+  }
+
+  private rightOperand(): tf.Tensor2D {
+    if (this.right) return this.right;
+    const { net } = this.ready();
+    const hidden = net.hidden;
+    const nItems = this.biases!.item.length;
+    const t = new Float32Array(hidden * nItems);
+    if (this.variant === 'user') {
+      const s = net.stride;
+      for (let i = 0; i < nItems; i++) for (let j = 0; j < hidden; j++) t[j * nItems + i] = net.v[i * s + j];
+    } else {
+      const codes = this.codes();
+      for (let i = 0; i < nItems; i++)
+        for (let j = 0; j < hidden; j++) t[j * nItems + i] = codes[i * hidden + j];
+    }
+    this.right = tf.tensor2d(t, [hidden, nItems]);
+    return this.right;
+  }
+
+  /** I-AutoRec: every song's code h_i from its training vector over users (items × hidden). */
+  private codes(): Float32Array {
+    if (!this.itemCodes) {
+      const { net, o } = this.ready();
+      this.itemCodes = net.encodeAll(o.m, o.values, this.params.encoderActivation);
+    }
+    return this.itemCodes;
+  }
+
+  scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
+    const { net, b, output } = this.ready();
+    // Songs without training ratings have untrained weights: leave them out of the input.
+    const keep: number[] = [];
+    for (let j = 0; j < items.length; j++) if (b.itemCount[items[j]] > 0) keep.push(j);
+    const its = Uint32Array.from(keep, (j) => items[j]);
+    const rs = Float32Array.from(keep, (j) => ratings[j]);
+    const userBias = foldInUserBias(b, its, rs);
+    const hidden = net.hidden;
+    if (its.length === 0) {
+      const scores = new Float32Array(b.item.length);
+      this.finishScores(scores, 0, userBias, false);
+      return scores;
+    }
+    if (this.variant === 'user') {
+      const values = new Float32Array(its.length);
+      for (let j = 0; j < its.length; j++)
+        values[j] = this.params.residual ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
+      const scores = this.denseScores(net.encodeOne(its, values, this.params.encoderActivation), 1);
+      this.finishScores(scores, 0, userBias, true);
+      return scores;
+    }
+    const codes = this.codes();
+    const x = new Float32Array(its.length * hidden);
+    const t = new Float64Array(its.length);
+    for (let j = 0; j < its.length; j++) {
+      x.set(codes.subarray(its[j] * hidden, (its[j] + 1) * hidden), j * hidden);
+      const target = this.params.residual ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
+      t[j] = output.inverse(target);
+    }
+    const { w, c } = ridgeWithIntercept(x, t, its.length, hidden, this.params.lambda / 2);
+    const scores = this.denseScores(Float32Array.from(w), 1);
+    this.finishScores(scores, c, userBias, true);
+    return scores;
+  }
+
+  itemSimilarities(item: number): Float32Array {
+    const { net, b } = this.ready();
+    const nItems = b.item.length;
+    const hidden = net.hidden;
+    let rows: Float32Array;
+    let stride: number;
+    if (this.variant === 'user') {
+      rows = net.v;
+      stride = net.stride;
+    } else {
+      rows = this.codes();
+      stride = hidden;
+    }
+    if (!this.itemNorms) {
+      this.itemNorms = new Float32Array(nItems);
+      for (let i = 0; i < nItems; i++) {
+        let s = 0;
+        for (let j = 0; j < hidden; j++) s += rows[i * stride + j] ** 2;
+        this.itemNorms[i] = Math.sqrt(s);
+      }
+    }
+    const norms = this.itemNorms;
+    // Songs without training ratings have no learned representation: similarity 0 (no evidence).
+    const out = new Float32Array(nItems);
+    if (b.itemCount[item] === 0 || norms[item] === 0) return out;
+    const q = item * stride;
+    for (let i = 0; i < nItems; i++) {
+      if (b.itemCount[i] === 0 || norms[i] === 0) continue;
+      let s = 0;
+      const o = i * stride;
+      for (let j = 0; j < hidden; j++) s += rows[q + j] * rows[o + j];
+      out[i] = s / (norms[item] * norms[i]);
+    }
+    return out;
+  }
+
+  // ---- persistence ----
+
+  protected async saveState(store: ModelStore): Promise<void> {
+    const { net, b } = this.ready();
+    const { width, hidden } = net.layout;
+    const s = net.stride;
+    const encoder = new Float32Array(width * hidden);
+    const decoder = new Float32Array(hidden * width);
+    for (let c = 0; c < width; c++)
+      for (let j = 0; j < hidden; j++) {
+        encoder[c * hidden + j] = net.e[c * s + j];
+        decoder[j * width + c] = net.v[c * s + j];
+      }
+    const weights: WeightSpec[] = [
+      { name: 'encoder/kernel', shape: [width, hidden], data: encoder },
+      { name: 'encoder/bias', shape: [hidden], data: net.be.slice(0, hidden) },
+      { name: 'decoder/kernel', shape: [hidden, width], data: decoder },
+      { name: 'decoder/bias', shape: [width], data: net.bv.slice() },
+      { name: 'baseline/mean', shape: [1], data: Float32Array.of(b.mean) },
+      { name: 'baseline/user', shape: [b.user.length], data: b.user },
+      { name: 'baseline/item', shape: [b.item.length], data: b.item },
+    ];
+    await writeWeights(store, { model: this.name, hyperParameters: this.hyperParameters }, weights);
+  }
+
+  protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
+    const data = this.trainSet;
+    const { meta, weights } = await readWeights(store, this.name);
+    this.params = readParams(this.name, meta.hyperParameters, AUTOREC_PARAMS) as Params;
+    this.backend = await initBackend({ backend: this.params.backend });
+    this.releaseScoring();
+    const user = this.variant === 'user';
+    const width = user ? data.items.size : data.users.size;
+    const hidden = this.params.hiddenUnits;
+    const expect = (name: string, shape: number[]): Float32Array => {
+      const w = weights.get(name);
+      if (!w) throw new Error(`model.json: weight '${name}' is missing`);
+      if (w.shape.length !== shape.length || w.shape.some((d, k) => d !== shape[k]))
+        throw new Error(
+          `model.json: weight '${name}' has shape [${w.shape}] but this model needs [${shape}] ` +
+            '(the weights belong to another dataset or configuration)',
+        );
+      return w.data;
+    };
+    const mean = expect('baseline/mean', [1])[0];
+    const userBias = expect('baseline/user', [data.users.size]);
+    const itemBias = expect('baseline/item', [data.items.size]);
+    const counts = fitBiases(data.ratings, { iterations: 0 });
+    this.biases = { ...counts, mean, user: userBias, item: itemBias };
+    const o = this.orient(data, this.biases);
+    this.output = this.decoderOutput(data);
+    const batchRows = Math.max(1, Math.min(resolveBatchSize(this.params.batchSize, o.m.rows), o.m.rows));
+    const net = new AutoRecNetwork(
+      { width, hidden, batchRows, nnzCapacity: Math.max(batchCapacity(o.m, batchRows), 1024) },
+      this.params.kernels,
+      this.name,
+    );
+    const encoder = expect('encoder/kernel', [width, hidden]);
+    const decoder = expect('decoder/kernel', [hidden, width]);
+    const s = net.stride;
+    for (let c = 0; c < width; c++)
+      for (let j = 0; j < hidden; j++) {
+        net.e[c * s + j] = encoder[c * hidden + j];
+        net.v[c * s + j] = decoder[j * width + c];
+      }
+    net.be.set(expect('encoder/bias', [hidden]));
+    net.bv.set(expect('decoder/bias', [width]));
+    this.net = net;
+  }
+
+  /** A network with the same weights and no optimiser state. */
+  private inferenceNetwork(trained: AutoRecNetwork): AutoRecNetwork {
+    const { width, hidden, batchRows, nnzCapacity } = trained.layout;
+    const net = new AutoRecNetwork({ width, hidden, batchRows, nnzCapacity }, this.params.kernels, this.name);
+    net.restore(trained.snapshot());
+    return net;
+  }
+
+  private releaseScoring(): void {
+    this.right?.dispose();
+    this.right = undefined;
+    this.itemCodes = undefined;
+    this.itemNorms = undefined;
+  }
+
+  override dispose(): void {
+    this.releaseScoring();
+    this.net = undefined;
+  }
+}
+
+/**
+ * The batch size in rows; 0 picks one from the data: about rows/128 (so an epoch has ~128
+ * updates) as a power of two in 256–4096. Large batches amortise the per-batch optimiser work
+ * on big catalogues (msd shape: 4,096 users per batch) and small data keeps 256.
+ */
+export function resolveBatchSize(batchSize: number, rows: number): number {
+  if (batchSize > 0) return batchSize;
+  const target = 2 ** Math.round(Math.log2(Math.max(1, rows / 128)));
+  return Math.min(4096, Math.max(256, target));
+}
+
+/** U-AutoRec: the network reconstructs each user's ratings over all songs (the paper's model). */
+export class UAutoRecModel extends AutoRecModel {
+  constructor(options: AutoRecOptions | Record<string, ParamValue> = {}) {
+    super('user', options);
+  }
+}
+
+/** I-AutoRec: the network reconstructs each song's ratings over all users. */
+export class IAutoRecModel extends AutoRecModel {
+  constructor(options: AutoRecOptions | Record<string, ParamValue> = {}) {
+    super('item', options);
+  }
+}

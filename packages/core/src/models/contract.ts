@@ -1,0 +1,328 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CsrMatrix, csrFromTriplets, IdIndex, Rng, rowIndices, type TrainSet } from '@autorec/data';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { directoryStore } from '../node/store.ts';
+import { type Recommender, UnknownIdError } from '../recommender.ts';
+import { memoryStore } from '../stores/memory.ts';
+import type { FitOptions, ModelStore, TrainingProgress } from '../types.ts';
+import { loadModel } from './registry.ts';
+
+/**
+ * Test support (imports vitest; not part of the package's public entry point).
+ *
+ * `runRecommenderContract` is the behaviour every model owes its callers, run from each
+ * model's own test file:
+ *
+ * ```ts
+ * runRecommenderContract('svd', () => new SvdModel({ factors: 8, epochs: 10 }));
+ * ```
+ */
+
+export interface PlantedOptions {
+  users?: number;
+  items?: number;
+  /** Rank of the planted user × item interaction term. */
+  rank?: number;
+  /** Share of (user, item) pairs observed. */
+  density?: number;
+  /** σ of the Gaussian noise added to each rating: the best achievable RMSE. */
+  noise?: number;
+  /** Share of observed ratings held out as test. */
+  testShare?: number;
+  seed?: number;
+}
+
+export interface PlantedData {
+  train: TrainSet;
+  test: CsrMatrix;
+  /** The noise σ: an oracle's RMSE on the test set (before clipping). */
+  noiseFloor: number;
+}
+
+/**
+ * Ratings with a planted structure, r = 3 + b_u + b_i + u·v + ε (clipped to 1–5), with a random
+ * train/test split in the same index space. External ids are `u0…`, `i0…`; the transform is
+ * `log-bins` so fold-in from play counts works.
+ *
+ * @example
+ * const { train, test, noiseFloor } = plantedRatings({ users: 300, items: 200, rank: 3 });
+ */
+export function plantedRatings(options: PlantedOptions = {}): PlantedData {
+  const {
+    users = 300,
+    items = 200,
+    rank = 3,
+    density = 0.25,
+    noise = 0.3,
+    testShare = 0.15,
+    seed = 7,
+  } = options;
+  const rng = new Rng(seed);
+  const bu = Float64Array.from({ length: users }, () => 0.4 * rng.normal());
+  const bi = Float64Array.from({ length: items }, () => 0.5 * rng.normal());
+  const pu = Float64Array.from({ length: users * rank }, () => rng.normal() * 0.6);
+  const qi = Float64Array.from({ length: items * rank }, () => rng.normal() * 0.6);
+  const tr: number[][] = [[], [], []];
+  const te: number[][] = [[], [], []];
+  for (let u = 0; u < users; u++)
+    for (let i = 0; i < items; i++) {
+      if (rng.next() >= density) continue;
+      let r = 3 + bu[u] + bi[i];
+      for (let f = 0; f < rank; f++) r += pu[u * rank + f] * qi[i * rank + f];
+      r = Math.min(5, Math.max(1, r + noise * rng.normal()));
+      const part = rng.next() < testShare ? te : tr;
+      part[0].push(u);
+      part[1].push(i);
+      part[2].push(r);
+    }
+  const mat = (t: number[][]) => {
+    const { duplicates: _, ...m } = csrFromTriplets(users, items, t[0], t[1], t[2]);
+    return m;
+  };
+  return {
+    train: {
+      ratings: mat(tr),
+      users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
+      items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
+      scale: { min: 1, max: 5 },
+      transform: { name: 'log-bins', scale: { min: 1, max: 5 } },
+    },
+    test: mat(te),
+    noiseFloor: noise,
+  };
+}
+
+/**
+ * A small training set with the awkward cases: the last user and the last item have no
+ * training ratings (in the id maps but cold), and ratings are on the 1–5 scale.
+ */
+export function contractTrainSet(): TrainSet {
+  const { train } = plantedRatings({ users: 40, items: 30, rank: 2, density: 0.4, testShare: 0, seed: 11 });
+  const m = train.ratings;
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  for (let u = 0; u < m.rows - 1; u++)
+    for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
+      if (m.indices[p] === m.cols - 1) continue;
+      rows.push(u);
+      cols.push(m.indices[p]);
+      vals.push(m.values[p]);
+    }
+  const { duplicates: _, ...ratings } = csrFromTriplets(m.rows, m.cols, rows, cols, vals);
+  return { ...train, ratings };
+}
+
+export interface ContractOptions {
+  /** Extra options for every `fit` in the suite. */
+  fit?: FitOptions;
+  /** Two fits with the same hyper-parameters give identical predictions (default true). */
+  deterministic?: boolean;
+  /** Per-test timeout in ms (default vitest's). */
+  timeout?: number;
+}
+
+/** Registers the shared model contract as a vitest `describe` block. */
+export function runRecommenderContract(
+  label: string,
+  makeModel: () => Recommender,
+  options: ContractOptions = {},
+): void {
+  const timeout = options.timeout;
+  describe(`${label}: recommender contract`, () => {
+    const data = contractTrainSet();
+    const nUsers = data.users.size;
+    const nItems = data.items.size;
+    const coldUser = nUsers - 1;
+    const coldItem = nItems - 1;
+    const scale = data.scale;
+    let model: Recommender;
+    const events: TrainingProgress[] = [];
+
+    const inScale = (values: ArrayLike<number>) => {
+      for (let j = 0; j < values.length; j++) {
+        expect(Number.isFinite(values[j])).toBe(true);
+        expect(values[j]).toBeGreaterThanOrEqual(scale.min);
+        expect(values[j]).toBeLessThanOrEqual(scale.max);
+      }
+    };
+    const allPairs = () => {
+      const us: number[] = [];
+      const is: number[] = [];
+      for (let u = -1; u < nUsers; u++)
+        for (let i = -1; i < nItems; i++) {
+          us.push(u);
+          is.push(i);
+        }
+      return { users: Int32Array.from(us), items: Int32Array.from(is) };
+    };
+
+    beforeAll(async () => {
+      model = makeModel();
+      await model.fit(data, { ...options.fit, onProgress: (p) => events.push(p) });
+    }, timeout);
+
+    it('reports its name in progress events and describes its hyper-parameters', () => {
+      for (const e of events) expect(e.model).toBe(model.name);
+      for (const h of model.describe()) {
+        expect(h.name).toMatch(/^[a-zA-Z]+$/);
+        expect(h.description.length).toBeGreaterThan(0);
+      }
+      expect(model.isFitted).toBe(true);
+    });
+
+    it('predicts finite ratings within the scale for known, cold-in-index and unknown (-1) ids', () => {
+      const { users, items } = allPairs();
+      inScale(model.predictIndices(users, items));
+    });
+
+    it('falls back for unknown external ids instead of failing', () => {
+      inScale([
+        model.predict('no-such-user', 'i0'),
+        model.predict('u0', 'no-such-item'),
+        model.predict('no-such-user', 'no-such-item'),
+      ]);
+      // An unknown user and a user without training ratings are the same thing to a model.
+      const coldId = data.users.external(coldUser);
+      for (const item of ['i0', 'i3', 'no-such-item'])
+        expect(model.predict('no-such-user', item)).toBeCloseTo(model.predict(coldId, item), 4);
+    });
+
+    it('rejects mismatched predictIndices arguments', () => {
+      expect(() => model.predictIndices(Int32Array.of(0, 1), Int32Array.of(0))).toThrow();
+    });
+
+    it('scores a batch of users as the concatenation of single-user scores', () => {
+      const batch = model.scoreUsers(Uint32Array.of(0, 5, coldUser));
+      expect(batch.length).toBe(3 * nItems);
+      for (const v of batch) expect(Number.isFinite(v)).toBe(true);
+      const single = model.scoreUsers(Uint32Array.of(5));
+      for (let i = 0; i < nItems; i++) expect(batch[nItems + i]).toBeCloseTo(single[i], 4);
+    });
+
+    it('recommends k unseen items, best first, honouring exclude and candidates', () => {
+      const seen = new Set(Array.from(rowIndices(data.ratings, 0), (i) => data.items.external(i)));
+      const recs = model.recommend('u0', 5);
+      expect(recs).toHaveLength(5);
+      for (let j = 1; j < recs.length; j++) expect(recs[j - 1].score).toBeGreaterThanOrEqual(recs[j].score);
+      for (const r of recs) expect(seen.has(r.item)).toBe(false);
+      const without = model.recommend('u0', 5, { exclude: [recs[0].item] });
+      expect(without.map((r) => r.item)).not.toContain(recs[0].item);
+      const candidates = ['i1', 'i2', 'i3', 'i4'].filter((i) => !seen.has(i));
+      const only = model.recommend('u0', 10, { candidates });
+      expect(only.map((r) => r.item).sort()).toEqual(candidates.sort());
+      expect(() => model.recommend('no-such-user', 5)).toThrow(UnknownIdError);
+    });
+
+    it('folds in a new listener without retraining, excluding their songs', () => {
+      const plays = [
+        { item: 'i0', count: 30 },
+        { item: 'i4', count: 2 },
+        { item: 'i7', count: 9 },
+      ];
+      const recs = model.recommendForPlays(plays, 6);
+      expect(recs).toHaveLength(6);
+      for (const r of recs) {
+        expect(Number.isFinite(r.score)).toBe(true);
+        expect(['i0', 'i4', 'i7']).not.toContain(r.item);
+      }
+      const scores = model.scoreFoldIn(Uint32Array.of(0, 4, 7), Float32Array.of(5, 2, 4));
+      expect(scores.length).toBe(nItems);
+      for (const v of scores) expect(Number.isFinite(v)).toBe(true);
+    });
+
+    it('recommends to a listener whose songs are all unknown (pure cold start)', () => {
+      const recs = model.recommendForPlays([{ item: 'never-heard-of-it', count: 3 }], 4);
+      expect(recs).toHaveLength(4);
+      for (const r of recs) expect(Number.isFinite(r.score)).toBe(true);
+      expect(model.playsToRatings([{ item: 'never-heard-of-it', count: 3 }]).unknown).toEqual([
+        'never-heard-of-it',
+      ]);
+    });
+
+    it('lists similar items without the item itself, for warm and cold items', () => {
+      const sims = model.similarItems('i2', 5);
+      expect(sims).toHaveLength(5);
+      expect(sims.map((s) => s.item)).not.toContain('i2');
+      for (const s of sims) expect(Number.isFinite(s.score)).toBe(true);
+      const cold = model.itemSimilarities(coldItem);
+      expect(cold.length).toBe(nItems);
+      for (const v of cold) expect(Number.isFinite(v)).toBe(true);
+      expect(() => model.similarItems('no-such-item', 3)).toThrow(UnknownIdError);
+    });
+
+    const roundTrip = async (store: ModelStore) => {
+      await model.save(store, { note: 'contract' });
+      const loaded = await loadModel(store);
+      expect(loaded.name).toBe(model.name);
+      expect(loaded.hyperParameters).toEqual(model.hyperParameters);
+      const { users, items } = allPairs();
+      expect(loaded.predictIndices(users, items)).toEqual(model.predictIndices(users, items));
+      const batch = Uint32Array.of(0, 3, coldUser);
+      expect(loaded.scoreUsers(batch)).toEqual(model.scoreUsers(batch));
+      const foldItems = Uint32Array.of(1, 2, 9);
+      const foldRatings = Float32Array.of(5, 1, 3);
+      expect(loaded.scoreFoldIn(foldItems, foldRatings)).toEqual(model.scoreFoldIn(foldItems, foldRatings));
+      expect(loaded.itemSimilarities(2)).toEqual(model.itemSimilarities(2));
+      expect(loaded.recommend('u1', 5)).toEqual(model.recommend('u1', 5));
+      loaded.dispose();
+    };
+
+    it(
+      'saves and loads through a memory store with identical outputs',
+      async () => {
+        await roundTrip(memoryStore());
+      },
+      timeout,
+    );
+
+    it(
+      'saves and loads through a directory store with identical outputs',
+      async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'autorec-contract-'));
+        try {
+          await roundTrip(directoryStore(join(dir, 'model')));
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+      timeout,
+    );
+
+    it('rejects a validation matrix of another shape', async () => {
+      const other = makeModel();
+      const validation = { ...data.ratings, cols: data.ratings.cols + 1 };
+      await expect(other.fit(data, { ...options.fit, validation })).rejects.toThrow(/shape/);
+      other.dispose();
+    });
+
+    it(
+      'stops on an aborted signal and stays usable',
+      async () => {
+        const other = makeModel();
+        const controller = new AbortController();
+        controller.abort();
+        const fit = await other.fit(data, { ...options.fit, signal: controller.signal });
+        expect(typeof fit.aborted).toBe('boolean');
+        inScale(other.predictIndices(Int32Array.of(0, -1), Int32Array.of(0, 0)));
+        other.dispose();
+      },
+      timeout,
+    );
+
+    if (options.deterministic !== false)
+      it(
+        'is deterministic for fixed hyper-parameters',
+        async () => {
+          const other = makeModel();
+          await other.fit(data, options.fit);
+          const { users, items } = allPairs();
+          expect(other.predictIndices(users, items)).toEqual(model.predictIndices(users, items));
+          other.dispose();
+        },
+        timeout,
+      );
+  });
+}

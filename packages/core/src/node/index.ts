@@ -1,0 +1,1 @@
+export { type DirectoryStore, directoryStore } from './store.ts';
