@@ -118,7 +118,12 @@ export function filterDataset(
   };
 }
 
-/** Users, songs, interactions and summed plays of a count matrix. */
+/**
+ * Users, songs, interactions and summed plays of a count matrix.
+ *
+ * @example
+ * shapeOf(dataset.counts); // { users: 1892, items: 17632, interactions: 92834, plays: 69183975 }
+ */
 export function shapeOf(m: CsrMatrix): DatasetShape {
   let plays = 0;
   for (let p = 0; p < m.values.length; p++) plays += m.values[p];

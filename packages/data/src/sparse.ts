@@ -92,7 +92,6 @@ export function csrFromTriplets(
   for (let r = 0; r < rows; r++) {
     const start = counts[r];
     const end = counts[r + 1];
-    const n = end - start;
     if (!isSortedStrict(indices, start, end)) sortRow(indices, values, start, end);
     indptr[r] = write;
     for (let p = start; p < end; p++) {

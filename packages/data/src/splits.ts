@@ -7,8 +7,9 @@ import { type CsrMatrix, nnz } from './sparse.ts';
  * metrics line up without id juggling. Randomness comes only from `Rng(seed)` (32-bit integer
  * arithmetic), so the same seed gives the same split in Node and in every browser.
  *
- * Each split is stored as one label per input interaction (`Split.labels`, parallel to
- * `input.indices`), from which the matrices are cut; a cache keeps only the labels.
+ * Each split is decided as one label per input interaction (`Split.labels`, parallel to
+ * `input.indices`), from which the matrices are cut (`cutByLabels`) and with which the input
+ * can be put back together from them (`mergeParts`).
  */
 
 /** Label codes in `Split.labels`. */
@@ -291,17 +292,19 @@ export function heldOutUsersSplit(
 }
 
 /**
- * Builds a Split from per-interaction labels (e.g. after loading them from a cache): cuts
- * the matrices in one pass and computes the cold reports. `cut` may be passed when the
- * caller already cut them (with extra values) via `cutByLabels`.
+ * Builds a Split from per-interaction labels: cuts the matrices in one pass and computes the
+ * cold reports.
+ *
+ * @example
+ * const again = splitFromLabels(counts, split.labels, split.options, split.seed); // same split
  */
 export function splitFromLabels(
   m: CsrMatrix,
   labels: Uint8Array,
   options: SplitOptions,
   seed: number,
-  cut: LabelCut = cutByLabels(m, labels),
 ): Split {
+  const cut = cutByLabels(m, labels);
   const heldOut = options.method === 'held-out-users';
   const hasValidation =
     cut.labelCounts[SPLIT_LABEL.validation] > 0 ||
@@ -342,8 +345,6 @@ export function splitFromLabels(
 /** `cutByLabels`' result. Parts are indexed by `LABEL_PART`: train, validation, test, fold-in. */
 export interface LabelCut {
   parts: [CsrMatrix, CsrMatrix, CsrMatrix, CsrMatrix];
-  /** `extra` cut the same way, when given. */
-  extra?: [Float32Array, Float32Array, Float32Array, Float32Array];
   /** Interactions per SPLIT_LABEL code. */
   labelCounts: Float64Array;
   /** Per user: bit l is set when the user has an interaction labelled l. */
@@ -354,15 +355,15 @@ export interface LabelCut {
 export const LABEL_PART: readonly number[] = Object.freeze([0, 1, 2, 3, 3]);
 
 /**
- * Cuts `m` into train, validation, test and fold-in matrices of its shape in one pass, and
- * `extra` (values parallel to `m.values`, e.g. ratings) the same way. Throws a RangeError for
- * a label that is not a SPLIT_LABEL code or a label count that does not match.
+ * Cuts `m` into train, validation, test and fold-in matrices of its shape in one pass.
+ * Throws a RangeError for a label that is not a SPLIT_LABEL code.
+ *
+ * @example
+ * const [train, validation, test, foldIn] = cutByLabels(counts, split.labels).parts;
  */
-export function cutByLabels(m: CsrMatrix, labels: Uint8Array, extra?: Float32Array): LabelCut {
+export function cutByLabels(m: CsrMatrix, labels: Uint8Array): LabelCut {
   const n = nnz(m);
   if (labels.length !== n) throw new RangeError(`split: ${labels.length} labels for ${n} interactions`);
-  if (extra && extra.length !== n)
-    throw new RangeError(`split: ${extra.length} extra values for ${n} interactions`);
   const labelCounts = new Float64Array(LABEL_COUNT);
   for (let p = 0; p < n; p++) {
     const l = labels[p];
@@ -377,7 +378,6 @@ export function cutByLabels(m: CsrMatrix, labels: Uint8Array, extra?: Float32Arr
   for (let g = 0; g < 4; g++) start[g + 1] += start[g];
   const allIndices = new Uint32Array(n);
   const allValues = new Float32Array(n);
-  const allExtra = extra ? new Float32Array(n) : undefined;
   const ptr = [0, 1, 2, 3].map(() => new Uint32Array(m.rows + 1));
   const [ptr0, ptr1, ptr2, ptr3] = ptr;
   // Write positions per part; fold-in labels 3 and 4 share part 3 (`l === 4 ? 3 : l`).
@@ -385,33 +385,17 @@ export function cutByLabels(m: CsrMatrix, labels: Uint8Array, extra?: Float32Arr
   for (let g = 0; g < 4; g++) w[g] = start[g];
   const rowLabels = new Uint8Array(m.rows);
   const { indptr, indices, values } = m;
-  const e = extra ?? values;
-  const out = allExtra ?? allValues;
   for (let r = 0; r < m.rows; r++) {
     let bits = 0;
     const end = indptr[r + 1];
-    // Two copies of the loop so the common one (no extra values) has no extra store.
-    if (allExtra) {
-      for (let p = indptr[r]; p < end; p++) {
-        const l = labels[p];
-        bits |= 1 << l;
-        const g = l === 4 ? 3 : l;
-        const q = w[g];
-        w[g] = q + 1;
-        allIndices[q] = indices[p];
-        allValues[q] = values[p];
-        out[q] = e[p];
-      }
-    } else {
-      for (let p = indptr[r]; p < end; p++) {
-        const l = labels[p];
-        bits |= 1 << l;
-        const g = l === 4 ? 3 : l;
-        const q = w[g];
-        w[g] = q + 1;
-        allIndices[q] = indices[p];
-        allValues[q] = values[p];
-      }
+    for (let p = indptr[r]; p < end; p++) {
+      const l = labels[p];
+      bits |= 1 << l;
+      const g = l === 4 ? 3 : l;
+      const q = w[g];
+      w[g] = q + 1;
+      allIndices[q] = indices[p];
+      allValues[q] = values[p];
     }
     rowLabels[r] = bits;
     ptr0[r + 1] = w[0] - start[0];
@@ -426,12 +410,7 @@ export function cutByLabels(m: CsrMatrix, labels: Uint8Array, extra?: Float32Arr
     indices: allIndices.subarray(start[g], start[g + 1]),
     values: allValues.subarray(start[g], start[g + 1]),
   });
-  const cut: LabelCut = { parts: [part(0), part(1), part(2), part(3)], labelCounts, rowLabels };
-  if (allExtra) {
-    const ex = (g: number) => allExtra.subarray(start[g], start[g + 1]);
-    cut.extra = [ex(0), ex(1), ex(2), ex(3)];
-  }
-  return cut;
+  return { parts: [part(0), part(1), part(2), part(3)], labelCounts, rowLabels };
 }
 
 /**
@@ -469,29 +448,6 @@ export function mergeParts(parts: readonly (CsrMatrix | undefined)[], labels: Ui
     values[p] = vals[g][q];
   }
   return { rows, cols, indptr, indices, values };
-}
-
-/** The entries whose label is one of `parts`, in a matrix of the input's shape. */
-export function partMatrix(m: CsrMatrix, labels: Uint8Array, parts: readonly number[]): CsrMatrix {
-  const want = new Uint8Array(LABEL_COUNT);
-  for (const p of parts) want[p] = 1;
-  let total = 0;
-  for (let p = 0; p < labels.length; p++) total += want[labels[p]];
-  const indptr = new Uint32Array(m.rows + 1);
-  const indices = new Uint32Array(total);
-  const values = new Float32Array(total);
-  let w = 0;
-  for (let r = 0; r < m.rows; r++) {
-    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) {
-      if (want[labels[p]]) {
-        indices[w] = m.indices[p];
-        values[w] = m.values[p];
-        w++;
-      }
-    }
-    indptr[r + 1] = w;
-  }
-  return { rows: m.rows, cols: m.cols, indptr, indices, values };
 }
 
 /**

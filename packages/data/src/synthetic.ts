@@ -61,11 +61,15 @@ const BASE = {
 
 /**
  * - `tiny`: unit tests (200 users × 300 songs, ~5K plays).
- * - `default`: the embedded demo dataset (3,000 users × 2,000 songs, ~120K plays): big
- *   enough that factor models clearly beat popularity and biases, small enough that SVD and
- *   both AutoRecs train in about a minute together on two cores.
+ * - `default`: the embedded demo dataset (3,000 users × ~2,000 songs, ~117K plays), sized so
+ *   that SVD and both AutoRecs can train in about a minute together on two cores, with
+ *   structure that simple models find (measured in the tests, per-user 20% holdout): item kNN
+ *   Recall@10 0.21 against 0.08 for popularity; 8-factor MF RMSE 0.84 against 0.96 for
+ *   biases on log-bins ratings.
  * - `msd`: the shape of the Taste Profile after the Mult-VAE filter (571,355 users × 41,140
- *   songs × ~33.6M plays, ≥ 20 songs per user), for benchmarks.
+ *   songs × 33.59M plays, ≥ 20 songs per user), for benchmarks; ~8 s and ~0.9 GB to
+ *   generate. Its tail is a little thinner than the real one: re-applying `MULT_VAE_FILTER`
+ *   drops 2,010 songs with fewer than 200 listeners (and then 66 users).
  */
 export const SYNTHETIC_PRESETS: Readonly<Record<SyntheticPreset, Readonly<SyntheticOptions>>> = Object.freeze(
   {
