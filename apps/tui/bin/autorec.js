@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs the TypeScript source through tsx with the workspace's `@autorec/source` condition, so
+// `npx autorec …` works straight after `npm ci`, without a build step. The child gets the
+// terminal (stdio inherited); its exit code is ours, and signals sent to this launcher are
+// passed on (the CLI treats a repeated SIGINT within a second as the same Ctrl-C, because a
+// terminal sends Ctrl-C to both processes).
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+// tsx reads the tsconfig of the current folder; point it at ours so JSX compiles the same
+// (react-jsx) from wherever autorec is run.
+const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+
+const child = spawn(
+  process.execPath,
+  ['--conditions=@autorec/source', '--import', tsx, cli, ...process.argv.slice(2)],
+  { stdio: 'inherit', env: { ...process.env, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? tsconfig } },
+);
+
+const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+const relay = (signal) => {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+};
+for (const signal of forwarded) process.on(signal, relay);
+
+child.on('error', (error) => {
+  process.stderr.write(`autorec: cannot start node (${error.message})\n`);
+  process.exit(1);
+});
+
+child.on('exit', (code, signal) => {
+  for (const s of forwarded) process.off(s, relay);
+  if (signal) {
+    // Die of the same signal so our parent sees what really happened.
+    process.kill(process.pid, signal);
+    return;
+  }
+  process.exit(code ?? 1);
+});

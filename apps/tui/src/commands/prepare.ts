@@ -1,0 +1,163 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type FilterOptions,
+  nnz,
+  prepareDataset,
+  type SyntheticPreset,
+  type TransformName,
+} from '@autorec/data';
+import { savePreparedDataset } from '@autorec/data/node';
+import type { Command } from 'commander';
+import { UsageError, UserError } from '../errors.ts';
+import {
+  describeSplit,
+  integerArg,
+  parseSplit,
+  presetArg,
+  type SplitChoice,
+  singleSplit,
+  transformArg,
+} from '../options.ts';
+import {
+  dataSource,
+  describeSource,
+  filterChoice,
+  type InputFlags,
+  PREPARED_FILE,
+  PREPARED_SUMMARY,
+  readDataset,
+} from '../sources.ts';
+import {
+  action,
+  addInputOptions,
+  addJsonOption,
+  type CommandContext,
+  count,
+  DEFAULT_SEED,
+} from './shared.ts';
+
+interface PrepareOptions extends Omit<InputFlags, 'preset'> {
+  synthetic?: SyntheticPreset;
+  preset?: string;
+  transform?: TransformName;
+  minUserPlays?: number;
+  minSongUsers?: number;
+  split: SplitChoice;
+  seed: number;
+  out: string;
+  json?: boolean;
+}
+
+export function registerPrepare(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('prepare')
+    .description(
+      'filter, split and rate a dataset once and save it as a cache folder for train/evaluate/compare',
+    );
+  addInputOptions(cmd);
+  cmd
+    .option(
+      '--synthetic <preset>',
+      'use a synthetic dataset instead of --input: tiny, default or msd',
+      presetArg,
+    )
+    .option(
+      '--transform <name>',
+      'play count → rating: log-bins, global-quantiles, user-quantiles, log1p, binary, confidence, none (default: by format)',
+      transformArg,
+    )
+    .option(
+      '--min-user-plays <n>',
+      'keep users with at least n distinct songs (iterated with --min-song-users to a k-core)',
+      integerArg(1),
+    )
+    .option('--min-song-users <n>', 'keep songs with at least n listeners', integerArg(1))
+    .option(
+      '--preset <name>',
+      'filter preset: mult-vae (songs ≥ 200 listeners, then users ≥ 20 songs, as Liang et al. 2018)',
+    )
+    .option(
+      '--split <spec>',
+      'holdout:TEST[:VAL] (default holdout:0.1, validation 0.1), per-user:TEST[:VAL], kfold:K[:FOLD], held-out-users:N[:V]',
+      parseSplit,
+    )
+    .option('--seed <n>', 'seed of the split', integerArg(0), DEFAULT_SEED)
+    .requiredOption('--out <dir>', 'folder to write the cache to (created)');
+  addJsonOption(cmd).action(
+    action<PrepareOptions>(ctx, async (o, out) => {
+      const started = performance.now();
+      if (o.synthetic && o.input) throw new UsageError('give either --input or --synthetic, not both');
+      const source = o.synthetic
+        ? ({ kind: 'preset', preset: o.synthetic } as const)
+        : dataSource({ ...o, preset: undefined, data: undefined });
+      if (source.kind === 'cache') throw new UsageError('prepare reads --input or --synthetic');
+      const filter: FilterOptions | undefined = filterChoice(o);
+      const choice = o.split ?? parseSplit('holdout:0.1');
+      out.note(`reading ${describeSource(source)}`);
+      const dataset = await readDataset(source);
+      out.note(`preparing: ${describeSplit(choice)}, seed ${o.seed}${filter ? ', filtered' : ''}`);
+      let prepared: ReturnType<typeof prepareDataset>;
+      try {
+        prepared = prepareDataset(dataset, {
+          split: singleSplit(choice),
+          seed: o.seed,
+          transform: o.transform,
+          filter,
+        });
+      } catch (e) {
+        if (e instanceof RangeError)
+          throw new UserError(`cannot prepare this dataset: ${e.message}`, {
+            hint: 'check --split and the filter minimums',
+          });
+        throw e;
+      }
+      const dir = resolve(o.out);
+      await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+        throw new UserError(`cannot create '${o.out}': ${e.code ?? e.message}`, {
+          hint: 'choose a writable --out folder',
+        });
+      });
+      const bytes = await savePreparedDataset(join(dir, PREPARED_FILE), prepared);
+      const { ratings, split } = prepared;
+      const doc = {
+        out: dir,
+        cache: join(dir, PREPARED_FILE),
+        bytes,
+        source: describeSource(source),
+        name: prepared.dataset.name,
+        users: prepared.dataset.counts.rows,
+        items: prepared.dataset.counts.cols,
+        interactions: nnz(prepared.dataset.counts),
+        filter: prepared.filterSummary,
+        transform: prepared.transform,
+        split: {
+          ...split.options,
+          description: describeSplit(choice),
+          seed: o.seed,
+          interactions: {
+            train: nnz(ratings.train),
+            validation: ratings.validation ? nnz(ratings.validation) : 0,
+            test: nnz(ratings.test),
+            coldTest: split.cold.test.interactions,
+          },
+        },
+        itemsWithInfo: prepared.dataset.itemInfo?.filter((i) => i !== undefined).length ?? 0,
+        seconds: (performance.now() - started) / 1000,
+      };
+      await writeFile(join(dir, PREPARED_SUMMARY), `${JSON.stringify(doc, null, 2)}\n`);
+      out.result(doc, () =>
+        [
+          `wrote ${o.out}/${PREPARED_FILE} (${(bytes / 1e6).toFixed(1)} MB)`,
+          `${count(doc.users)} users × ${count(doc.items)} songs, ${count(doc.interactions)} pairs` +
+            (prepared.filterSummary
+              ? ` (filter removed ${count(prepared.filterSummary.removed.users)} users, ${count(prepared.filterSummary.removed.items)} songs)`
+              : ''),
+          `transform ${prepared.transform.name} → ratings ${prepared.transform.scale.min}–${prepared.transform.scale.max}`,
+          `split: ${doc.split.description}: ${count(doc.split.interactions.train)} train, ${count(doc.split.interactions.validation)} validation, ${count(doc.split.interactions.test)} test`,
+          `next: autorec train --data ${o.out} --model u-autorec --out models/u-autorec`,
+        ].join('\n'),
+      );
+    }),
+  );
+}

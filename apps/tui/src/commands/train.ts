@@ -1,0 +1,170 @@
+import { readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createModel, evaluateRatings, type ModelName } from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
+import { nnz, type TransformName } from '@autorec/data';
+import type { Command } from 'commander';
+import { InterruptedError, UsageError, UserError } from '../errors.ts';
+import { onInterrupt } from '../interrupt.ts';
+import {
+  describeSplit,
+  integerArg,
+  modelArg,
+  modelOptionNames,
+  modelParams,
+  parseSplit,
+  type SplitChoice,
+  singleSplit,
+  transformArg,
+} from '../options.ts';
+import { formatSeconds, ProgressPrinter } from '../progress.ts';
+import { dataSource, describeSource, type InputFlags, preparedFrom } from '../sources.ts';
+import {
+  action,
+  addHyperOptions,
+  addInputOptions,
+  addJsonOption,
+  type CommandContext,
+  DEFAULT_SEED,
+  hyperFlags,
+} from './shared.ts';
+
+interface TrainOptions extends InputFlags {
+  model: ModelName;
+  out: string;
+  split?: SplitChoice;
+  seed: number;
+  transform?: TransformName;
+  param?: string[];
+  json?: boolean;
+}
+
+export function registerTrain(program: Command, ctx: CommandContext): void {
+  const cmd = program
+    .command('train')
+    .description('train one model and save it to a folder (for evaluate, recommend and similar)')
+    .requiredOption(
+      '--model <name>',
+      'u-autorec, i-autorec, svd, baseline, popularity or global-mean',
+      modelArg,
+    )
+    .requiredOption('--out <dir>', 'model folder to write (replaced atomically if it holds a model)');
+  addInputOptions(cmd, { data: true, preset: true });
+  cmd
+    .option(
+      '--split <spec>',
+      'when not using --data: holdout:TEST[:VAL] (default holdout:0.1), per-user:…, kfold:K[:FOLD], held-out-users:N',
+      parseSplit,
+    )
+    .option(
+      '--transform <name>',
+      'when not using --data: play count → rating transform (default: by format)',
+      transformArg,
+    )
+    .option('--seed <n>', 'seed of the split and the model', integerArg(0), DEFAULT_SEED);
+  addHyperOptions(cmd, 'any model option as KEY=VALUE, e.g. patience=5 or residual=true (repeatable)');
+  addJsonOption(cmd).action(
+    action<TrainOptions>(ctx, async (o, out) => {
+      const source = dataSource(o);
+      if (source.kind === 'cache' && (o.split || o.transform))
+        throw new UsageError('--split and --transform do not apply to --data: the cache holds its own');
+      const params = modelParams([o.model], hyperFlags(o as unknown as Record<string, unknown>), o.param)[
+        o.model
+      ];
+      if (params.seed === undefined && modelOptionNames(o.model).includes('seed')) params.seed = o.seed;
+      await checkModelDir(o.out);
+      const choice = o.split ?? parseSplit('holdout:0.1');
+      out.note(`loading ${describeSource(source)}`);
+      const prepared = await preparedFrom(source, {
+        split: singleSplit(choice),
+        seed: o.seed,
+        transform: o.transform,
+      });
+      const model = createModel(o.model, params);
+      const progress = new ProgressPrinter(out);
+      const interrupt = onInterrupt(() =>
+        out.note('\nstopping at the next batch boundary… (Ctrl-C again to quit now)'),
+      );
+      out.note(`training ${o.model} on ${nnz(prepared.ratings.train).toLocaleString('en')} ratings`);
+      try {
+        const fit = await model.fit(prepared.trainSet, {
+          validation: prepared.ratings.validation,
+          signal: interrupt.signal,
+          onProgress: (p) => progress.training(o.model, p),
+        });
+        out.clearStatus();
+        if (fit.aborted) {
+          const last = fit.epochs.at(-1);
+          out.note(
+            `interrupted after ${fit.epochs.length} epoch${fit.epochs.length === 1 ? '' : 's'}` +
+              (last?.validationRmse !== undefined
+                ? ` (last val RMSE ${last.validationRmse.toFixed(4)})`
+                : '') +
+              `; nothing was saved to ${o.out}`,
+          );
+          throw new InterruptedError('training interrupted by Ctrl-C');
+        }
+        const test = evaluateRatings(model, prepared.ratings.test);
+        const store = directoryStore(o.out);
+        const extra = {
+          dataset: prepared.dataset.name,
+          sourceChecksum: prepared.sourceChecksum,
+          split: prepared.params.split,
+          seed: prepared.params.seed,
+          test: { rmse: test.all.rmse, mae: test.all.mae },
+        };
+        try {
+          await model.save(store, extra, fit);
+        } catch (e) {
+          await store.discard();
+          throw new UserError(`cannot save the model to '${o.out}': ${(e as Error).message}`, {
+            hint: 'choose a new folder for --out',
+          });
+        }
+        const doc = {
+          model: o.model,
+          out: resolve(o.out),
+          dataset: prepared.dataset.name,
+          split: prepared.split.options,
+          transform: prepared.transform.name,
+          hyperParameters: model.hyperParameters,
+          epochs: fit.epochs.length,
+          bestEpoch: fit.bestEpoch,
+          seconds: fit.seconds,
+          backend: fit.backend,
+          curve: fit.epochs,
+          test: { rmse: test.all.rmse ?? null, mae: test.all.mae ?? null, ratings: test.all.count },
+        };
+        out.result(doc, () =>
+          [
+            `trained ${o.model} in ${formatSeconds(fit.seconds)} (${fit.epochs.length} epochs${fit.bestEpoch ? `, kept epoch ${fit.bestEpoch}` : ''}, backend ${fit.backend})`,
+            `test RMSE ${test.all.rmse?.toFixed(4)}  MAE ${test.all.mae?.toFixed(4)} on ${test.all.count.toLocaleString('en')} ratings (${source.kind === 'cache' ? 'cache split' : describeSplit(choice)})`,
+            `saved to ${o.out}`,
+            `next: autorec recommend --model ${o.out} --user ${prepared.dataset.users.external(0)}`,
+          ].join('\n'),
+        );
+      } finally {
+        interrupt.dispose();
+        model.dispose();
+      }
+    }),
+  );
+}
+
+/** Fails before training when --out is a folder that is not a saved model (the store would refuse it after). */
+async function checkModelDir(path: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new UserError(`--out '${path}' is a file, not a folder`, {
+        hint: 'choose a folder for the model',
+      });
+    return;
+  }
+  if (entries.length > 0 && !entries.includes('manifest.json') && !entries.includes('files.json'))
+    throw new UserError(`refusing to replace '${path}': it exists and is not a saved model`, {
+      hint: 'choose a new or empty folder for --out',
+    });
+}

@@ -1,0 +1,88 @@
+import { UnknownIdError } from '@autorec/core';
+import { DataError } from '@autorec/data';
+
+/**
+ * A problem the user can fix (a missing file, a bad flag value, an unknown id): shown as one
+ * line plus a hint, never with a stack trace. Exit code 1, or 2 for command-line usage.
+ *
+ * @example
+ * throw new UserError("no model in 'models/svd'", { hint: 'train one with: autorec train --model svd --out models/svd' });
+ */
+export class UserError extends Error {
+  readonly hint?: string;
+  readonly exitCode: number;
+
+  constructor(message: string, options: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'UserError';
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** A bad command line (unknown flag value, missing or conflicting options): exit code 2. */
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, { hint: hint ?? 'see --help for the options', exitCode: 2 });
+    this.name = 'UsageError';
+  }
+}
+
+/** Raised when Ctrl-C (SIGINT) stopped the work; the CLI exits 130 like a shell does. */
+export class InterruptedError extends Error {
+  readonly exitCode = 130;
+  constructor(message = 'interrupted') {
+    super(message);
+    this.name = 'InterruptedError';
+  }
+}
+
+/** What the CLI prints for an error and the exit code it uses. */
+export interface ErrorReport {
+  message: string;
+  hint?: string;
+  exitCode: number;
+  /** False for bugs: those keep their stack for AUTOREC_DEBUG=1 and get a "please report" hint. */
+  expected: boolean;
+}
+
+/**
+ * Sorts an error into something a user caused (one clear line and a hint) or a bug.
+ * DataError (bad input files) and UnknownIdError (an id the model never saw) carry messages
+ * written for users, so they are shown as they are.
+ *
+ * @example
+ * describeError(new DataError('file not found', { file: 'x.txt' })); // { message: 'x.txt: file not found', exitCode: 1, … }
+ */
+export function describeError(error: unknown): ErrorReport {
+  if (error instanceof UserError)
+    return { message: error.message, hint: error.hint, exitCode: error.exitCode, expected: true };
+  if (error instanceof InterruptedError) return { message: error.message, exitCode: 130, expected: true };
+  if (error instanceof DataError)
+    return { message: error.message, hint: dataHint(error), exitCode: 1, expected: true };
+  if (error instanceof UnknownIdError)
+    return {
+      message: error.message,
+      hint:
+        error.kind === 'user'
+          ? 'pick a user from the training data (see `autorec stats`), or give the listening history with --plays FILE'
+          : 'pick a song id from the training data',
+      exitCode: 1,
+      expected: true,
+    };
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    message: `internal error: ${message}`,
+    hint: 'this is a bug; run again with AUTOREC_DEBUG=1 for the stack trace and report it',
+    exitCode: 1,
+    expected: false,
+  };
+}
+
+function dataHint(error: DataError): string {
+  if (/not found/.test(error.reason)) return 'check the path (relative paths start from the current folder)';
+  if (error.location.line !== undefined)
+    return 'check --format, or pass --lenient to skip bad lines and count them';
+  if (/cache/.test(error.reason)) return 'rebuild it with `autorec prepare`';
+  return 'check the input file and --format';
+}

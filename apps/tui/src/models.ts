@@ -1,0 +1,109 @@
+import { stat } from 'node:fs/promises';
+import {
+  loadModel,
+  type ModelManifest,
+  type Recommender,
+  readManifest,
+  type ScoredItem,
+} from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
+import type { PreparedDataset } from '@autorec/data';
+import { UserError } from './errors.ts';
+
+/** A saved model with its manifest. */
+export interface OpenedModel {
+  model: Recommender;
+  manifest: ModelManifest;
+}
+
+/**
+ * Loads a model folder written by `autorec train` or `autorec compare --out` (models/<name>).
+ * A missing or damaged folder is a UserError saying how to get a good one.
+ *
+ * @example
+ * const { model } = await openModel('reports/latest/models/u-autorec');
+ */
+export async function openModel(dir: string): Promise<OpenedModel> {
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => undefined,
+  );
+  if (isDir === undefined)
+    throw new UserError(`model folder '${dir}' not found`, {
+      hint: 'train one with `autorec train --model u-autorec --preset tiny --out DIR`, or use reports/latest/models/<name> after `npm start`',
+    });
+  if (!isDir) throw new UserError(`'${dir}' is a file; --model takes the model folder`);
+  const store = directoryStore(dir);
+  try {
+    const manifest = await readManifest(store);
+    const model = await loadModel(store);
+    return { model, manifest };
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/manifest\.json|model directory|ids\.json|ratings\.bin|corrupt|version/.test(message))
+      throw new UserError(message.includes(dir) ? message : `${dir}: ${message}`, {
+        hint: 'is this a model folder? save the model again with `autorec train`',
+        cause: e,
+      });
+    throw e;
+  }
+}
+
+/**
+ * Fails when a model and a prepared dataset do not belong together: different users or songs
+ * (scores would be meaningless) or a different split (its "test" plays may have been training
+ * data for the model, which would flatter it).
+ */
+export function checkModelMatchesData(opened: OpenedModel, prepared: PreparedDataset): void {
+  const { model, manifest } = opened;
+  const ds = prepared.dataset;
+  if (model.users.size !== ds.users.size || model.items.size !== ds.items.size || !sameIds(model, prepared))
+    throw new UserError(
+      `the model was trained on other data (${model.users.size} users × ${model.items.size} songs; the cache has ${ds.users.size} × ${ds.items.size})`,
+      { hint: 'evaluate with the prepared dataset the model was trained on' },
+    );
+  const extra = manifest.extra as { split?: unknown; seed?: unknown; sourceChecksum?: unknown } | undefined;
+  if (
+    extra?.split !== undefined &&
+    (JSON.stringify(extra.split) !== JSON.stringify(prepared.params.split) ||
+      extra.seed !== prepared.params.seed)
+  )
+    throw new UserError(
+      `the model was trained with another split (${JSON.stringify(extra.split)}, seed ${extra.seed}) than the cache's ` +
+        `(${JSON.stringify(prepared.params.split)}, seed ${prepared.params.seed}): its test plays may be in the model's training data`,
+      {
+        hint: 'train on this cache with `autorec train --data DIR`, or prepare the cache with the model’s split and seed',
+      },
+    );
+}
+
+function sameIds(model: Recommender, prepared: PreparedDataset): boolean {
+  const a = model.items.toArray();
+  const b = prepared.dataset.items.toArray();
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const u = model.users.toArray();
+  const v = prepared.dataset.users.toArray();
+  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+  return true;
+}
+
+/** A recommendation or similar song with its display info. */
+export interface DisplayItem {
+  id: string;
+  score: number;
+  artist: string | null;
+  title: string | null;
+}
+
+export function withInfo(model: Recommender, items: readonly ScoredItem[]): DisplayItem[] {
+  return items.map(({ item, score }) => {
+    const info = model.itemInfo(item);
+    return { id: item, score, artist: info?.artist ?? null, title: info?.title ?? null };
+  });
+}
+
+/** `Artist — Title`, or the id when the data had no metadata. */
+export function songLabel(item: { id: string; artist: string | null; title: string | null }): string {
+  if (item.artist && item.title) return `${item.artist} — ${item.title}`;
+  return item.title ?? item.artist ?? item.id;
+}

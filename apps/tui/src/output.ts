@@ -1,0 +1,95 @@
+import { describeError } from './errors.ts';
+
+/** Where a command writes: results to stdout (human text or one JSON document), progress to stderr. */
+export interface OutputStreams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * True when a person is watching: stdout and stderr are terminals and no CI system is
+ * running us. Outside a terminal nothing waits for input and progress is plain lines.
+ */
+export function isInteractive(streams: OutputStreams): boolean {
+  return Boolean(streams.stdout.isTTY && streams.stderr.isTTY) && !streams.env.CI;
+}
+
+/**
+ * The one way commands print. In `--json` mode stdout gets exactly one JSON document (the
+ * result, or `{ "error": … }` on failure); human mode prints the text form. Progress and
+ * notes always go to stderr, so pipes only see results.
+ *
+ * @example
+ * const out = new Output({ json: true }, process);
+ * out.note('reading…');
+ * out.result({ users: 3 }, () => 'users: 3');
+ */
+export class Output {
+  readonly json: boolean;
+  readonly interactive: boolean;
+  private readonly streams: OutputStreams;
+
+  constructor(options: { json?: boolean }, streams: OutputStreams) {
+    this.json = options.json ?? false;
+    this.streams = streams;
+    this.interactive = isInteractive(streams);
+  }
+
+  /** Width for tables and charts (80 outside a terminal). */
+  get columns(): number {
+    return this.streams.stdout.columns ?? 80;
+  }
+
+  /** A progress or status line on stderr. */
+  note(line: string): void {
+    this.streams.stderr.write(`${line}\n`);
+  }
+
+  /** Rewrites the current stderr line (terminal only), for live progress bars. */
+  status(line: string): void {
+    if (!this.streams.stderr.isTTY) return;
+    const width = this.streams.stderr.columns ?? 80;
+    this.streams.stderr.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+  }
+
+  /** Clears a line left by `status`. */
+  clearStatus(): void {
+    if (this.streams.stderr.isTTY) this.streams.stderr.write('\r\x1b[2K');
+  }
+
+  /** The command's result: `data` as JSON in `--json` mode, else `human()` as text. */
+  result(data: unknown, human: () => string): void {
+    if (this.json) this.streams.stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
+    else {
+      const text = human();
+      this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+  }
+
+  /**
+   * Prints an error: one line plus a hint on stderr (and an `{ "error" }` document on stdout in
+   * `--json` mode). Returns the exit code. Stacks only for bugs, and only with AUTOREC_DEBUG=1.
+   */
+  error(error: unknown): number {
+    const report = describeError(error);
+    const debug = Boolean(this.streams.env.AUTOREC_DEBUG) && this.streams.env.AUTOREC_DEBUG !== '0';
+    this.clearStatus();
+    this.streams.stderr.write(`autorec: ${report.message}\n`);
+    if (report.hint) this.streams.stderr.write(`  hint: ${report.hint}\n`);
+    if (debug && error instanceof Error && error.stack) this.streams.stderr.write(`${error.stack}\n`);
+    if (this.json)
+      this.streams.stdout.write(
+        `${JSON.stringify({ error: { message: report.message, hint: report.hint, exitCode: report.exitCode } }, null, 2)}\n`,
+      );
+    return report.exitCode;
+  }
+}
+
+/** JSON has no NaN or Infinity: write them as null rather than fail or lie. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<number>);
+  return value;
+}

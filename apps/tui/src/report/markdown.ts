@@ -1,0 +1,112 @@
+import type { ExperimentResult } from '../experiment.ts';
+import { itemNoun } from '../sources.ts';
+import { bestRows, cellText, resultColumns } from './columns.ts';
+import { title, verdict } from './verdict.ts';
+
+/** Facts about the run that are not in the result: when, how and where. */
+export interface RunInfo {
+  command: string;
+  startedAt: Date;
+  node: string;
+  /** Names of the files written next to report.md. */
+  files: { results: string; plot: string; models: string };
+}
+
+/**
+ * `report.md`: the verdict, the comparison table (best values bold), the dataset, split,
+ * transform and hyper-parameters, and how the run was made.
+ *
+ * @example
+ * await writeFile('report.md', reportMarkdown(result, info));
+ */
+export function reportMarkdown(result: ExperimentResult, info: RunInfo): string {
+  const { dataset: d, split: s, k } = result;
+  const columns = resultColumns(k);
+  const best = bestRows(result.results, columns);
+  const noun = itemNoun(d.format);
+  const lines: string[] = [];
+  lines.push(`# AutoRec vs SVD on ${d.name}`, '');
+  for (const v of verdict(result)) lines.push(v, '');
+  if (d.source.startsWith('synthetic'))
+    lines.push(
+      '> These numbers come from synthetic play counts (built in memory), not from the Million Song Dataset: ' +
+        'they show the pipeline end to end, not how the models rank on real listening data.',
+      '',
+    );
+  lines.push('## Results', '');
+  lines.push(`| model | ${columns.map((c) => c.title).join(' | ')} |`);
+  lines.push(`|---|${columns.map(() => '---:').join('|')}|`);
+  result.results.forEach((row, i) => {
+    const cells = columns.map((c) => {
+      const text = cellText(row, c);
+      return best.get(c.key) === i ? `**${text}**` : text;
+    });
+    lines.push(`| ${title(row.model)} | ${cells.join(' | ')} |`);
+  });
+  lines.push(
+    '',
+    `Best value per column in bold. RMSE/MAE on the test ratings (warm: user and song seen in training; cold: the rest). ` +
+      `P/R/NDCG@${k}: top-${k} over all ${noun} with the user's training ${noun} excluded, ${result.protocol === 'held-out-users' ? 'held-out users folded in' : 'test plays relevant'}.` +
+      (s.folds ? ` Means ± standard deviation over ${s.folds} folds.` : ''),
+    '',
+  );
+  const tests = result.results.filter((r) => r.vsReference);
+  if (tests.length > 0) {
+    lines.push(`Paired tests against ${title(result.reference)} over per-user mean squared error:`, '');
+    lines.push(
+      `| model | mean MSE difference (model − ${title(result.reference)}) | t-test p | Wilcoxon p |`,
+      '|---|---:|---:|---:|',
+    );
+    for (const r of tests) {
+      const v = r.vsReference!;
+      lines.push(
+        `| ${title(r.model)} | ${v.meanMseDelta.toFixed(4)} | ${pValue(v.pValueT)} | ${pValue(v.pValueWilcoxon)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Dataset', '');
+  lines.push(
+    `- Source: ${d.source}`,
+    `- ${d.users.toLocaleString('en')} users × ${d.items.toLocaleString('en')} ${noun}, ` +
+      `${d.interactions.toLocaleString('en')} (user, ${noun.slice(0, -1)}) pairs, ${d.plays.toLocaleString('en')} plays, density ${(d.density * 100).toFixed(3)}%`,
+    `- Play count → rating transform: \`${d.transform}\` (ratings ${d.scale.min}–${d.scale.max}), fitted on the training part`,
+  );
+  if (d.filter)
+    lines.push(
+      `- Filter: users with ≥ ${d.filter.minItemsPerUser} ${noun}, ${noun} with ≥ ${d.filter.minUsersPerItem} listeners`,
+    );
+  lines.push('', '## Split', '');
+  lines.push(
+    `- ${s.description}, seed ${s.seed}; every model saw the same split`,
+    `- Interactions${s.folds ? ' (first fold)' : ''}: ${s.train.toLocaleString('en')} train, ${s.validation.toLocaleString('en')} validation, ${s.test.toLocaleString('en')} test (${s.coldTest.toLocaleString('en')} test ratings cold)`,
+    s.validation > 0
+      ? '- Validation ratings drive the learning curves and early stopping; they are never in the test numbers'
+      : '- No validation part: iterative models ran every epoch (no early stopping)',
+    '',
+    '## Hyper-parameters',
+    '',
+  );
+  for (const r of result.results) {
+    const params = Object.entries(r.hyperParameters)
+      .map(([key, v]) => `${key}=${v}`)
+      .join(', ');
+    lines.push(
+      `- ${title(r.model)}: ${params}${r.bestEpoch ? ` (weights of epoch ${r.bestEpoch} kept)` : ''}`,
+    );
+  }
+  lines.push('', '## Run', '');
+  lines.push(
+    `- Command: \`${info.command}\``,
+    `- Started ${info.startedAt.toISOString()}, took ${result.seconds.toFixed(1)} s, Node ${info.node}`,
+    `- Compute backend: ${result.backend}`,
+    `- Files: \`${info.files.results}\` (all numbers), \`${info.files.plot}\` (loss and validation RMSE per epoch), \`${info.files.models}/<model>/\` (trained models${s.folds ? ' of the first fold' : ''}; use with \`autorec recommend --model …\`)`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+function pValue(p: number): string {
+  if (!Number.isFinite(p)) return '–';
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}

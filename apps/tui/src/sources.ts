@@ -1,0 +1,236 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Play } from '@autorec/core';
+import {
+  type CsvColumns,
+  type Dataset,
+  type FilterOptions,
+  type FormatName,
+  type ItemInfoFormatName,
+  joinItemInfo,
+  MULT_VAE_FILTER,
+  type PreparedDataset,
+  type ProgressInfo,
+  prepareDataset,
+  type SplitOptions,
+  type SyntheticPreset,
+  syntheticDataset,
+  type TransformName,
+} from '@autorec/data';
+import { loadPreparedDataset, readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
+import { UsageError } from './errors.ts';
+
+/** File name of the cache inside a prepared-dataset folder. */
+export const PREPARED_FILE = 'prepared.bin';
+/** Human-readable summary written next to the cache. */
+export const PREPARED_SUMMARY = 'prepare.json';
+
+/** Where the data of a run comes from, as the user named it. */
+export type DataSource =
+  | { kind: 'preset'; preset: SyntheticPreset; seed?: number }
+  | {
+      kind: 'file';
+      input: string;
+      format: FormatName;
+      lenient?: boolean;
+      csv?: CsvColumns;
+      metadata?: MetadataSource;
+    }
+  | { kind: 'cache'; path: string };
+
+export interface MetadataSource {
+  path: string;
+  format: ItemInfoFormatName;
+}
+
+/** Flags shared by the commands that read interactions. */
+export interface InputFlags {
+  input?: string;
+  format?: FormatName;
+  lenient?: boolean;
+  columns?: string;
+  delimiter?: string;
+  metadata?: string;
+  metadataFormat?: ItemInfoFormatName;
+  preset?: SyntheticPreset;
+  data?: string;
+  dataSeed?: number;
+}
+
+/** What the items of a format are, for human output. */
+export function itemNoun(format: string): string {
+  if (format === 'lastfm-hetrec' || format === 'lastfm-360k') return 'artists';
+  if (format === 'movielens') return 'movies';
+  return 'songs';
+}
+
+/** A one-line description of the source for reports and status lines. */
+export function describeSource(source: DataSource): string {
+  switch (source.kind) {
+    case 'preset':
+      return `synthetic '${source.preset}' preset (seed ${source.seed ?? 1}, built in memory)`;
+    case 'file':
+      return `${source.input} (${source.format}${source.metadata ? `, metadata ${source.metadata.path}` : ''})`;
+    case 'cache':
+      return `prepared cache ${source.path}`;
+  }
+}
+
+/**
+ * Turns the data flags into one source: exactly one of --data, --input or --preset (or the
+ * given fallback when none is set).
+ */
+export function dataSource(flags: InputFlags, fallback?: DataSource): DataSource {
+  const given = [flags.data && '--data', flags.input && '--input', flags.preset && '--preset'].filter(
+    Boolean,
+  );
+  if (given.length > 1) throw new UsageError(`give only one of ${given.join(', ')}`);
+  if (flags.data) return { kind: 'cache', path: flags.data };
+  if (flags.preset) return { kind: 'preset', preset: flags.preset, seed: flags.dataSeed };
+  if (flags.input) {
+    const format = flags.format ?? 'taste-profile';
+    const source: DataSource = { kind: 'file', input: flags.input, format, lenient: flags.lenient };
+    if (format === 'csv') source.csv = csvColumns(flags.columns, flags.delimiter);
+    else if (flags.columns) throw new UsageError('--columns only applies to --format csv');
+    if (flags.metadata)
+      source.metadata = { path: flags.metadata, format: metadataFormat(format, flags.metadataFormat) };
+    return source;
+  }
+  if (fallback) return fallback;
+  throw new UsageError(
+    'no data given',
+    'use --input FILE [--format F], --data DIR (from `autorec prepare`) or --preset tiny',
+  );
+}
+
+/** `user,item[,count]` (0-based indices or header names) → the data package's csv mapping. */
+export function csvColumns(columns: string | undefined, delimiter: string | undefined): CsvColumns {
+  if (!columns)
+    throw new UsageError(
+      '--format csv needs --columns USER,ITEM[,COUNT]',
+      'e.g. --columns 0,1,2 or --columns user,song,plays',
+    );
+  const parts = columns.split(',').map((s) => s.trim());
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === ''))
+    throw new UsageError(`--columns '${columns}': give USER,ITEM or USER,ITEM,COUNT`);
+  const col = (p: string): number | string => (/^\d+$/.test(p) ? Number(p) : p);
+  const mapping: CsvColumns = { user: col(parts[0]), item: col(parts[1]) };
+  if (parts[2] !== undefined) mapping.count = col(parts[2]);
+  if (delimiter !== undefined)
+    mapping.delimiter = delimiter === 'tab' || delimiter === '\\t' ? '\t' : delimiter;
+  return mapping;
+}
+
+function metadataFormat(format: FormatName, given: ItemInfoFormatName | undefined): ItemInfoFormatName {
+  if (given) return given;
+  if (format === 'taste-profile') return 'msd-tracks';
+  if (format === 'lastfm-hetrec') return 'lastfm-hetrec';
+  throw new UsageError(
+    `cannot tell the metadata format for --format ${format}`,
+    'add --metadata-format msd-tracks|lastfm-hetrec',
+  );
+}
+
+/**
+ * Reads the raw dataset of a preset or file source (a cache holds a prepared dataset; see
+ * `loadPrepared`). Metadata, when given, is joined for artist and title.
+ */
+export async function readDataset(
+  source: Exclude<DataSource, { kind: 'cache' }>,
+  onProgress?: (info: ProgressInfo) => void,
+): Promise<Dataset> {
+  if (source.kind === 'preset')
+    return syntheticDataset(source.preset, source.seed === undefined ? {} : { seed: source.seed });
+  const dataset = await readInteractionsFile(source.input, {
+    format: source.format,
+    mode: source.lenient ? 'lenient' : 'strict',
+    csv: source.csv,
+    onProgress,
+  });
+  if (source.metadata) {
+    const info = await readItemInfoFile(source.metadata.path, source.metadata.format, {
+      mode: source.lenient ? 'lenient' : 'strict',
+    });
+    joinItemInfo(dataset, info);
+  }
+  return dataset;
+}
+
+/** Path of the cache file for --data: the folder written by `autorec prepare`, or the file itself. */
+export async function preparedPath(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? join(path, PREPARED_FILE) : path;
+  } catch {
+    return path; // the loader reports the missing path
+  }
+}
+
+/** Loads a prepared-dataset cache from a folder written by `autorec prepare` (or the file itself). */
+export async function loadPrepared(path: string): Promise<PreparedDataset> {
+  return loadPreparedDataset(await preparedPath(path));
+}
+
+/** What `prepare` (and commands preparing in memory) need besides the source. */
+export interface PrepareChoice {
+  split: SplitOptions;
+  seed: number;
+  transform?: TransformName;
+  filter?: FilterOptions;
+}
+
+/**
+ * The prepared dataset of any source: a cache as stored, anything else read and run through
+ * the data package's `prepareDataset` (filter → split → transform).
+ */
+export async function preparedFrom(
+  source: DataSource,
+  choice: PrepareChoice,
+  onProgress?: (info: ProgressInfo) => void,
+): Promise<PreparedDataset> {
+  if (source.kind === 'cache') return loadPrepared(source.path);
+  const dataset = await readDataset(source, onProgress);
+  return prepareDataset(dataset, choice);
+}
+
+/** Filter options from --min-user-plays / --min-song-users / --preset mult-vae. */
+export function filterChoice(flags: {
+  minUserPlays?: number;
+  minSongUsers?: number;
+  preset?: string;
+}): FilterOptions | undefined {
+  if (flags.preset !== undefined) {
+    if (flags.preset !== 'mult-vae')
+      throw new UsageError(`unknown filter preset '${flags.preset}'; use mult-vae`);
+    if (flags.minUserPlays !== undefined || flags.minSongUsers !== undefined)
+      throw new UsageError(
+        '--preset mult-vae sets both minimums; leave out --min-user-plays and --min-song-users',
+      );
+    return { ...MULT_VAE_FILTER };
+  }
+  if (flags.minUserPlays === undefined && flags.minSongUsers === undefined) return undefined;
+  return {
+    minItemsPerUser: flags.minUserPlays ?? 0,
+    minUsersPerItem: flags.minSongUsers ?? 0,
+    iterate: true,
+  };
+}
+
+/**
+ * A new listener's plays from a `song_id<TAB>count` file, read with the data package's
+ * generic delimited reader (so bad lines are reported with file, line and field). The reader
+ * wants a user column, so the song column doubles as the user: each row of the result is one
+ * song with its summed count.
+ */
+export async function readPlaysFile(path: string): Promise<Play[]> {
+  const dataset = await readInteractionsFile(path, {
+    format: 'csv',
+    csv: { delimiter: '\t', header: false, user: 0, item: 0, count: 1 },
+  });
+  const m = dataset.counts;
+  const plays: Play[] = [];
+  for (let u = 0; u < m.rows; u++)
+    for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++)
+      plays.push({ item: dataset.users.external(u), count: m.values[p] });
+  return plays;
+}

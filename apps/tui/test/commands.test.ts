@@ -1,0 +1,354 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, runJson, tempDir } from './cli-helpers.ts';
+
+// Every command through the real binary on the tiny synthetic dataset, in the order a user
+// would run them: generate → stats → prepare → train → evaluate → recommend/similar → compare.
+
+let dir: string;
+let remove: () => Promise<void>;
+const path = (name: string) => join(dir, name);
+
+beforeAll(async () => {
+  ({ dir, remove } = await tempDir('commands'));
+});
+afterAll(async () => {
+  await remove();
+});
+
+type Item = { id: string; score: number; artist: string | null; title: string | null };
+
+describe('autorec commands on tiny data', () => {
+  let firstUser: string;
+  let userSongs: string[];
+
+  it('generate writes a Taste Profile file and its song metadata', async () => {
+    const { run, json } = await runJson([
+      'generate',
+      '--preset',
+      'tiny',
+      '--out',
+      path('plays.tsv'),
+      '--tracks',
+      path('tracks.txt'),
+    ]);
+    expect(run.code).toBe(0);
+    expect(json).toMatchObject({ preset: 'tiny', users: 200 });
+    expect(json.interactions).toBeGreaterThan(3000);
+    const lines = (await readFile(path('plays.tsv'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(json.interactions as number);
+    const [user, song, count] = lines[0].split('\t');
+    expect(user).toMatch(/^[0-9a-f]{40}$/);
+    expect(song).toMatch(/^SO[A-Z]{5}12A[0-9A-F]{8}$/);
+    expect(Number(count)).toBeGreaterThan(0);
+    firstUser = user;
+    userSongs = lines.filter((l) => l.startsWith(`${user}\t`)).map((l) => l.split('\t')[1]);
+    expect(await readFile(path('tracks.txt'), 'utf8')).toContain(`<SEP>${song}<SEP>`);
+  });
+
+  it('stats counts users, songs and plays, and with --lenient reports bad lines', async () => {
+    const { run, json } = await runJson(['stats', '--input', path('plays.tsv')]);
+    expect(run.code).toBe(0);
+    expect(json).toMatchObject({ users: 200, format: 'taste-profile' });
+    expect(json.items).toBeGreaterThan(100);
+    expect(json.density).toBeGreaterThan(0);
+    expect((json.playCount as { p50: number }).p50).toBeGreaterThanOrEqual(1);
+
+    const text = await readFile(path('plays.tsv'), 'utf8');
+    await writeFile(path('bad.tsv'), `${text}someone\tSOBROKEN\tmany\n`);
+    const strict = await runCli(['stats', '--input', path('bad.tsv')]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/bad\.tsv, line \d+, field 'play_count'/);
+    const lenient = await runJson(['stats', '--input', path('bad.tsv'), '--lenient']);
+    expect(lenient.run.code).toBe(0);
+    expect(lenient.json.parse).toMatchObject({ skipped: 1 });
+  });
+
+  it('prepare writes a cache folder with the split and transform', async () => {
+    const { run, json } = await runJson([
+      'prepare',
+      '--input',
+      path('plays.tsv'),
+      '--metadata',
+      path('tracks.txt'),
+      '--split',
+      'holdout:0.1',
+      '--seed',
+      '7',
+      '--out',
+      path('prep'),
+    ]);
+    expect(run.code).toBe(0);
+    expect(json).toMatchObject({
+      users: 200,
+      transform: { name: 'log-bins' },
+      split: { method: 'random', test: 0.1, seed: 7 },
+    });
+    expect(json.itemsWithInfo).toBe(json.items);
+    const summary = JSON.parse(await readFile(path('prep/prepare.json'), 'utf8'));
+    expect(summary.split.interactions).toEqual((json.split as { interactions: unknown }).interactions);
+    expect(summary.split.interactions.test).toBeGreaterThan(400);
+  });
+
+  it('train saves svd and u-autorec models trained on the cache', async () => {
+    const svd = await runJson([
+      'train',
+      '--data',
+      path('prep'),
+      '--model',
+      'svd',
+      '--epochs',
+      '3',
+      '--factors',
+      '8',
+      '--out',
+      path('m-svd'),
+    ]);
+    expect(svd.run.code).toBe(0);
+    expect(svd.json).toMatchObject({ model: 'svd', epochs: 3, hyperParameters: { factors: 8, epochs: 3 } });
+    expect((svd.json.test as { rmse: number }).rmse).toBeGreaterThan(0);
+    const auto = await runJson([
+      'train',
+      '--data',
+      path('prep'),
+      '--model',
+      'u-autorec',
+      '--hidden',
+      '8',
+      '--epochs',
+      '2',
+      '--param',
+      'patience=2',
+      '--out',
+      path('m-auto'),
+    ]);
+    expect(auto.run.code).toBe(0);
+    expect(auto.json).toMatchObject({ model: 'u-autorec', hyperParameters: { hiddenUnits: 8, patience: 2 } });
+    expect(auto.json.curve).toHaveLength(auto.json.epochs as number);
+    expect(auto.run.stderr).toMatch(/u-autorec: epoch 1\/2 .*val RMSE/);
+    const manifest = JSON.parse(await readFile(path('m-auto/manifest.json'), 'utf8'));
+    expect(manifest.model).toBe('u-autorec');
+  });
+
+  it('evaluate reports rating and ranking metrics on the cache test split', async () => {
+    const { run, json } = await runJson([
+      'evaluate',
+      '--model',
+      path('m-auto'),
+      '--data',
+      path('prep'),
+      '-k',
+      '5',
+    ]);
+    expect(run.code).toBe(0);
+    const metrics = json.metrics as Record<string, number>;
+    expect(metrics.rmse).toBeGreaterThan(0);
+    expect(metrics.mae).toBeGreaterThan(0);
+    expect(metrics['ndcg@5']).toBeGreaterThanOrEqual(0);
+    expect(metrics['precision@5']).toBeLessThanOrEqual(1);
+    expect(json.protocol).toBe('holdout');
+  });
+
+  it('recommend gives top-N with artist and title, never a song the listener played', async () => {
+    const byUser = await runJson<{ items: Item[] }>([
+      'recommend',
+      '--model',
+      path('m-auto'),
+      '--user',
+      firstUser,
+      '-k',
+      '10',
+    ]);
+    expect(byUser.run.code).toBe(0);
+    expect(byUser.json.items).toHaveLength(10);
+    for (const item of byUser.json.items) {
+      expect(item.artist).toBeTruthy();
+      expect(item.title).toBeTruthy();
+    }
+    const scores = byUser.json.items.map((i) => i.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+
+    const mine = userSongs.slice(0, 5);
+    await writeFile(
+      path('mine.tsv'),
+      `${mine.map((s, i) => `${s}\t${i + 1}`).join('\n')}\nSONOTINTHEDATA\t3\n`,
+    );
+    const byPlays = await runJson<{ items: Item[]; ignoredSongs: string[] }>([
+      'recommend',
+      '--model',
+      path('m-svd'),
+      '--plays',
+      path('mine.tsv'),
+      '-k',
+      '7',
+    ]);
+    expect(byPlays.run.code).toBe(0);
+    expect(byPlays.json.items).toHaveLength(7);
+    expect(byPlays.json.items.some((i) => mine.includes(i.id))).toBe(false);
+    expect(byPlays.json.ignoredSongs).toEqual(['SONOTINTHEDATA']);
+  });
+
+  it('similar lists the most similar songs, without the song itself', async () => {
+    const { run, json } = await runJson<{ song: Item; items: Item[] }>([
+      'similar',
+      '--model',
+      path('m-auto'),
+      '--song',
+      userSongs[0],
+      '-k',
+      '4',
+    ]);
+    expect(run.code).toBe(0);
+    expect(json.song.id).toBe(userSongs[0]);
+    expect(json.song.artist).toBeTruthy();
+    expect(json.items).toHaveLength(4);
+    expect(json.items.map((i) => i.id)).not.toContain(userSongs[0]);
+  });
+});
+
+describe('autorec compare', () => {
+  type Row = Record<string, number | string | null>;
+
+  it('runs every model on the same split and prints one table as JSON', async () => {
+    const { run, json } = await runJson<{ dataset: Row; split: Row; backend: string; results: Row[] }>([
+      'compare',
+      '--preset',
+      'tiny',
+      '--models',
+      'svd,u-autorec,i-autorec,baseline',
+      '--epochs',
+      '2',
+      '--hidden',
+      '8',
+      '--factors',
+      '8',
+    ]);
+    expect(run.code).toBe(0);
+    expect(json.dataset).toMatchObject({ users: 200, transform: 'log-bins' });
+    expect(json.split).toMatchObject({ method: 'random', seed: 42 });
+    expect(json.backend).toMatch(/js/);
+    expect(json.results.map((r) => r.model)).toEqual(['svd', 'u-autorec', 'i-autorec', 'baseline']);
+    for (const r of json.results) {
+      for (const key of [
+        'rmse',
+        'mae',
+        'rmseWarm',
+        'precision@10',
+        'recall@10',
+        'ndcg@10',
+        'trainSeconds',
+        'epochs',
+      ])
+        expect(typeof r[key], `${r.model}.${key}`).toBe('number');
+      expect(r).toHaveProperty('rmseCold');
+      expect(r.rmse as number).toBeGreaterThan(0.3);
+      expect(r.rmse as number).toBeLessThan(2.5);
+    }
+    expect(json.results[1].epochs).toBeLessThanOrEqual(2);
+  });
+
+  it('runs k-fold cross-validation with means and standard deviations', async () => {
+    const { run, json } = await runJson<{ split: Row; results: (Row & { sd: Record<string, number> })[] }>([
+      'compare',
+      '--preset',
+      'tiny',
+      '--models',
+      'svd,baseline',
+      '--split',
+      'kfold:3',
+      '--epochs',
+      '2',
+    ]);
+    expect(run.code).toBe(0);
+    expect(json.split).toMatchObject({ method: 'k-fold', folds: 3 });
+    expect(json.results).toHaveLength(2);
+    expect(json.results[0].sd.rmse).toBeGreaterThan(0);
+    expect(run.stderr).toContain('[fold 3/3]');
+  });
+
+  it('compares on a prepared cache and refuses --split there', async () => {
+    const ok = await runJson<{ results: Row[]; split: Row }>([
+      'compare',
+      '--data',
+      path('prep'),
+      '--models',
+      'baseline,popularity',
+    ]);
+    expect(ok.run.code).toBe(0);
+    expect(ok.json.split).toMatchObject({ seed: 7 });
+    expect(ok.json.results.map((r) => r.model)).toEqual(['baseline', 'popularity']);
+    const bad = await runCli(['compare', '--data', path('prep'), '--split', 'holdout:0.2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--split does not apply to --data');
+  });
+});
+
+describe('errors a user can cause', () => {
+  /** One message line and one hint line on stderr, no stack trace. */
+  function expectOneLine(stderr: string, pattern: RegExp): void {
+    const lines = stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^autorec: /);
+    expect(lines[0]).toMatch(pattern);
+    expect(lines[1]).toMatch(/^ {2}hint: /);
+    expect(lines.length).toBe(2);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }
+
+  it('a missing file: exit 1, one line naming it', async () => {
+    const r = await runCli(['stats', '--input', 'does/not/exist.tsv']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /does\/not\/exist\.tsv: file not found/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a file in the wrong format: exit 1, naming the line and field', async () => {
+    const r = await runCli(['stats', '--input', path('plays.tsv'), '--format', 'movielens']);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /plays\.tsv, line 1/);
+  });
+
+  it('an unknown model, a bad value or an unknown flag: usage error, exit 2', async () => {
+    const model = await runCli(['train', '--model', 'deep-magic', '--preset', 'tiny', '--out', path('x')]);
+    expect(model.code).toBe(2);
+    expectOneLine(model.stderr, /deep-magic.*use one of u-autorec, i-autorec, svd/);
+    const value = await runCli(['compare', '--epochs', 'many']);
+    expect(value.code).toBe(2);
+    expectOneLine(value.stderr, /--epochs.*must be a whole number/);
+    const flag = await runCli(['stats', '--inptu', 'x']);
+    expect(flag.code).toBe(2);
+    expectOneLine(flag.stderr, /unknown option '--inptu'/);
+    const option = await runCli(['compare', '--preset', 'tiny', '--models', 'svd', '--hidden', '10']);
+    expect(option.code).toBe(2);
+    expectOneLine(option.stderr, /--hidden does not apply to svd/);
+  });
+
+  it('an unknown user or song: exit 1 with a hint', async () => {
+    const user = await runCli(['recommend', '--model', path('m-svd'), '--user', 'nobody']);
+    expect(user.code).toBe(1);
+    expectOneLine(user.stderr, /unknown user 'nobody'/);
+    const song = await runCli(['similar', '--model', path('m-svd'), '--song', 'SONOSUCHSONG']);
+    expect(song.code).toBe(1);
+    expectOneLine(song.stderr, /unknown item 'SONOSUCHSONG'/);
+    const model = await runCli(['recommend', '--model', path('no-model-here'), '--user', 'x']);
+    expect(model.code).toBe(1);
+    expectOneLine(model.stderr, /model folder .* not found/);
+  });
+
+  it('--json failures still print one JSON document on stdout', async () => {
+    const r = await runCli(['stats', '--input', 'nope.tsv', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: { message: 'nope.tsv: file not found', exitCode: 1 },
+    });
+    const usage = await runCli(['compare', '--split', 'sideways', '--json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout).error.message).toContain('unknown split');
+  });
+
+  it('no command outside a terminal waits for nothing: a hint and exit 2', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no command given');
+  });
+});

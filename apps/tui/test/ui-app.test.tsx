@@ -1,0 +1,158 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { App } from '../src/ui/App.tsx';
+import { AppController } from '../src/ui/store.ts';
+
+const KEYS = {
+  down: '\u001B[B',
+  up: '\u001B[A',
+  right: '\u001B[C',
+  enter: '\r',
+  esc: '\u001B',
+  tab: '\t',
+  ctrlC: '\u0003',
+};
+const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls the last frame until it contains `text` (training runs in the same process). */
+async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 45_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const f = frame() ?? '';
+    if (f.includes(text)) return f;
+    await tick(50);
+  }
+  throw new Error(`timed out waiting for '${text}'; last frame:\n${frame()}`);
+}
+
+let cleanup: (() => void) | undefined;
+afterEach(() => {
+  cleanup?.();
+  cleanup = undefined;
+});
+
+describe('the interactive app', () => {
+  it('goes from dataset to models to live training to results, browsing and similar songs, then quits on q', async () => {
+    const controller = new AppController({ params: { epochs: 2, hidden: 10, factors: 10, lr: undefined } });
+    const app = render(<App controller={controller} />);
+    cleanup = () => {
+      app.unmount();
+      controller.dispose();
+    };
+    expect(app.lastFrame()).toContain('1 · Choose a dataset');
+    app.stdin.write(KEYS.down); // the tiny preset
+    await tick();
+    app.stdin.write(KEYS.enter);
+    await waitFor(app.lastFrame, '2 · Models and hyper-parameters');
+    // Leave only u-autorec and svd selected: untick i-autorec (row 1) and baseline (row 3).
+    app.stdin.write(KEYS.down);
+    await tick();
+    app.stdin.write(' ');
+    await tick();
+    app.stdin.write(KEYS.down);
+    await tick();
+    app.stdin.write(KEYS.down);
+    await tick();
+    app.stdin.write(' ');
+    await tick();
+    expect(controller.selectedModels()).toEqual(['u-autorec', 'svd']);
+    app.stdin.write(KEYS.enter);
+    await waitFor(() => app.frames.join('\n'), '3 · Training');
+    const results = await waitFor(app.lastFrame, '4 · Results');
+    expect(results).toContain('U-AutoRec');
+    expect(results).toContain('SVD');
+    expect(results).toMatch(/on test RMSE/);
+    // Every epoch of the run reached the screen as it happened.
+    const frames = app.frames.join('\n');
+    expect(frames).toContain('Validation RMSE per epoch');
+    expect(frames).toMatch(/epoch [12]\/2/);
+
+    app.stdin.write(KEYS.enter);
+    const browse = await waitFor(app.lastFrame, '5 · Browse');
+    expect(browse).toContain('Most played (training)');
+    expect(browse).toContain('Top 10 recommendations');
+    expect(browse).toMatch(/ — /); // artist — title of the synthetic songs
+    const firstUser = controller.getSnapshot().browse!.users[0];
+    expect(browse).toContain(firstUser);
+    const recs = controller.getSnapshot().browse!.recommendations.map((r) => r.id);
+    const played = new Set(controller.getSnapshot().browse!.history.map((h) => h.id));
+    expect(recs.some((id) => played.has(id))).toBe(false);
+
+    app.stdin.write(KEYS.right);
+    await tick();
+    expect(controller.getSnapshot().browse!.userIndex).toBe(1);
+    app.stdin.write(KEYS.tab);
+    await tick();
+    expect(controller.currentModelLabel()).toBe('svd');
+    app.stdin.write(KEYS.enter);
+    const similar = await waitFor(app.lastFrame, 'Similar songs');
+    expect(similar).toContain('Most similar');
+    app.stdin.write(KEYS.esc);
+    await waitFor(app.lastFrame, '5 · Browse');
+    app.stdin.write('q');
+    await tick(100);
+    expect(controller.getSnapshot().exit).toBe(0);
+  });
+
+  it('shows a failed run as one line, goes back on Esc and exits with 1', async () => {
+    const controller = new AppController({
+      screen: 'models',
+      datasetIndex: 3,
+      path: '/nonexistent/plays.tsv',
+    });
+    const app = render(<App controller={controller} />);
+    cleanup = () => {
+      app.unmount();
+      controller.dispose();
+    };
+    app.stdin.write(KEYS.enter);
+    const failed = await waitFor(app.lastFrame, 'failed:');
+    expect(failed).toContain('/nonexistent/plays.tsv: file not found');
+    expect(failed).toContain('back to the models');
+    app.stdin.write(KEYS.esc);
+    await waitFor(app.lastFrame, '2 · Models and hyper-parameters');
+    app.stdin.write(KEYS.enter);
+    await waitFor(app.lastFrame, 'failed:');
+    app.stdin.write('q');
+    await tick(100);
+    expect(controller.getSnapshot().exit).toBe(1);
+  });
+
+  it('stops training at a batch boundary on Ctrl-C and exits with 130', async () => {
+    const controller = new AppController({
+      screen: 'models',
+      datasetIndex: 0,
+      params: { epochs: 100, hidden: 10, factors: 10, lr: undefined },
+      models: {
+        'u-autorec': true,
+        'i-autorec': false,
+        svd: false,
+        baseline: false,
+        popularity: false,
+        'global-mean': false,
+      },
+    });
+    const app = render(<App controller={controller} />);
+    cleanup = () => {
+      app.unmount();
+      controller.dispose();
+    };
+    app.stdin.write(KEYS.enter);
+    const started = Date.now() + 30_000;
+    while (
+      (controller.getSnapshot().training?.models[0].validationRmse.length ?? 0) < 1 &&
+      Date.now() < started
+    )
+      await tick(20);
+    app.stdin.write(KEYS.ctrlC);
+    const until = Date.now() + 20_000;
+    while (controller.getSnapshot().exit === undefined && Date.now() < until) await tick(50);
+    const state = controller.getSnapshot();
+    expect(state.exit).toBe(130);
+    expect(state.training?.stage).toBe('stopped');
+    expect(state.result).toBeUndefined();
+    const done = state.training!.models[0].validationRmse.length;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(100);
+  });
+});

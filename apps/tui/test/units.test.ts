@@ -1,0 +1,227 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnknownIdError } from '@autorec/core';
+import { DataError } from '@autorec/data';
+import { InvalidArgumentError } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeError, UsageError } from '../src/errors.ts';
+import type { ExperimentResult, ResultRow } from '../src/experiment.ts';
+import { modelParams, parseSplit } from '../src/options.ts';
+import { jsonReplacer } from '../src/output.ts';
+import { bar, epochLine, fitFraction, formatSeconds } from '../src/progress.ts';
+import { bestRows, resultColumns } from '../src/report/columns.ts';
+import { openReportFolder } from '../src/report/folder.ts';
+import { trainingCurvesSvg } from '../src/report/plot.ts';
+import { verdict } from '../src/report/verdict.ts';
+import { tempDir } from './cli-helpers.ts';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeAll(async () => {
+  ({ dir, remove } = await tempDir('units'));
+});
+afterAll(async () => {
+  await remove();
+});
+
+describe('parseSplit', () => {
+  it('reads holdout, per-user, k-fold and held-out-users specs with defaults', () => {
+    expect(parseSplit('holdout:0.1')).toEqual({
+      kind: 'single',
+      options: { method: 'random', test: 0.1, validation: 0.1 },
+    });
+    expect(parseSplit('holdout:0.2:0')).toEqual({
+      kind: 'single',
+      options: { method: 'random', test: 0.2, validation: 0 },
+    });
+    expect(parseSplit('per-user:0.2:0.05')).toEqual({
+      kind: 'single',
+      options: { method: 'per-user', test: 0.2, validation: 0.05 },
+    });
+    expect(parseSplit('kfold:5')).toEqual({ kind: 'kfold', folds: 5 });
+    expect(parseSplit('kfold:5:2')).toEqual({
+      kind: 'single',
+      options: { method: 'k-fold', folds: 5, fold: 2 },
+    });
+    expect(parseSplit('held-out-users:100:50')).toEqual({
+      kind: 'single',
+      options: { method: 'held-out-users', testUsers: 100, validationUsers: 50 },
+    });
+  });
+
+  it('rejects impossible specs with a reason', () => {
+    expect(() => parseSplit('holdout')).toThrow(/needs the test share, e.g. holdout:0.1/);
+    expect(() => parseSplit('holdout:0.6:0.5')).toThrow(/test \+ validation must be < 1/);
+    expect(() => parseSplit('kfold:1')).toThrow(/≥ 2/);
+    expect(() => parseSplit('kfold:3:3')).toThrow(/below 3/);
+    expect(() => parseSplit('sideways:1')).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('modelParams', () => {
+  it('applies shared flags to the models that have the option and --param to one model', () => {
+    const p = modelParams(['svd', 'u-autorec', 'baseline'], { epochs: 4, hidden: 20, lambda: 0.5 }, [
+      'u-autorec.patience=3',
+      'residual=true',
+    ]);
+    expect(p.svd).toEqual({ epochs: 4, regularization: 0.5 });
+    expect(p['u-autorec']).toEqual({ epochs: 4, hiddenUnits: 20, lambda: 0.5, patience: 3, residual: true });
+    expect(p.baseline).toEqual({ epochs: 4, regularization: 0.5 });
+  });
+
+  it('is a usage error when nothing takes a flag, the model is not listed or a value is invalid', () => {
+    expect(() => modelParams(['svd'], { hidden: 10 })).toThrow(UsageError);
+    expect(() => modelParams(['svd'], {}, ['u-autorec.patience=3'])).toThrow(/not among the models/);
+    expect(() => modelParams(['svd'], {}, ['wibble=3'])).toThrow(/no model here has an option 'wibble'/);
+    expect(() => modelParams(['svd'], { factors: 0 } as never)).toThrow(/factors/);
+  });
+});
+
+describe('describeError', () => {
+  it('shows user errors as they are and hides bugs behind a hint', () => {
+    expect(describeError(new DataError('file not found', { file: 'a.tsv' }))).toMatchObject({
+      message: 'a.tsv: file not found',
+      exitCode: 1,
+      expected: true,
+    });
+    expect(describeError(new UnknownIdError('user', 'u9'))).toMatchObject({ exitCode: 1, expected: true });
+    expect(describeError(new UsageError('bad'))).toMatchObject({ exitCode: 2 });
+    expect(describeError(new TypeError('x is undefined'))).toMatchObject({
+      expected: false,
+      message: 'internal error: x is undefined',
+    });
+  });
+});
+
+describe('progress formatting', () => {
+  it('formats times, bars, fractions and epoch lines', () => {
+    expect(formatSeconds(3.21)).toBe('3.2s');
+    expect(formatSeconds(42.4)).toBe('42s');
+    expect(formatSeconds(125)).toBe('2m 05s');
+    expect(bar(0.5, 10)).toBe('█████░░░░░');
+    const p = {
+      model: 'svd' as const,
+      phase: 'batch' as const,
+      epoch: 1,
+      epochs: 4,
+      batch: 2,
+      batches: 4,
+      elapsedSeconds: 1,
+    };
+    expect(fitFraction(p)).toBe((4 + 2) / 16);
+    expect(
+      epochLine('svd', { ...p, phase: 'epoch', epoch: 2, loss: 0.5, validationRmse: 0.9, etaSeconds: 3 }),
+    ).toBe('svd: epoch 2/4  loss 0.5000  val RMSE 0.9000  1.0s  ETA 3.0s');
+  });
+
+  it('writes NaN and typed arrays as JSON can hold them', () => {
+    expect(JSON.stringify({ a: Number.NaN, b: Float32Array.of(1, 2) }, jsonReplacer)).toBe(
+      '{"a":null,"b":[1,2]}',
+    );
+  });
+});
+
+function row(model: string, rmse: number, ndcg: number, p?: number): ResultRow {
+  const r = {
+    model,
+    rmse,
+    mae: rmse / 2,
+    rmseWarm: rmse,
+    rmseCold: null,
+    'precision@10': 0,
+    'recall@10': 0,
+    'ndcg@10': ndcg,
+    trainSeconds: 1,
+    epochs: 3,
+    bestEpoch: 3,
+    backend: 'js',
+    hyperParameters: {},
+  } as ResultRow;
+  if (p !== undefined) r.vsReference = { model: 'svd', pValueT: p, pValueWilcoxon: p, meanMseDelta: 0 };
+  return r;
+}
+
+function result(rows: ResultRow[]): ExperimentResult {
+  return { results: rows, k: 10, split: {} } as unknown as ExperimentResult;
+}
+
+describe('verdict and best values', () => {
+  it('says whether AutoRec beat SVD, by how much and whether it is significant', () => {
+    const lines = verdict(
+      result([
+        row('svd', 0.9, 0.01),
+        row('u-autorec', 0.81, 0.02, 0.0001),
+        row('i-autorec', 0.92, 0.03, 0.4),
+      ]),
+    );
+    expect(lines[0]).toBe(
+      "U-AutoRec beat SVD on test RMSE: 0.8100 vs 0.9000 (10.0% lower; paired t-test over users' squared errors p < 0.001).",
+    );
+    expect(lines[1]).toBe(
+      'I-AutoRec did not beat SVD on test RMSE: 0.9200 vs 0.9000 (2.2% higher; but the difference is not significant, paired t-test over users p = 0.400).',
+    );
+    expect(lines[2]).toMatch(/I-AutoRec was best: SVD 0.0100, U-AutoRec 0.0200, I-AutoRec 0.0300/);
+  });
+
+  it('does not pretend to answer without both SVD and an AutoRec', () => {
+    expect(verdict(result([row('svd', 0.9, 0.01), row('baseline', 0.95, 0)]))[0]).toMatch(/does not answer/);
+  });
+
+  it('marks the lowest error and the highest ranking score, nothing for a lone value', () => {
+    const best = bestRows([row('svd', 0.9, 0.01), row('u-autorec', 0.8, 0.005)], resultColumns(10));
+    expect(best.get('rmse')).toBe(1);
+    expect(best.get('ndcg@10')).toBe(0);
+    expect(best.has('rmseCold')).toBe(false);
+    expect(best.has('trainSeconds')).toBe(false);
+  });
+});
+
+describe('trainingCurvesSvg', () => {
+  it('draws a line per model per panel, with axes and an escaped legend', () => {
+    const svg = trainingCurvesSvg([
+      {
+        label: 'svd',
+        curve: [1, 2, 3].map((e) => ({ epoch: e, loss: 1 / e, validationRmse: 1 - e / 10, seconds: 0.1 })),
+      },
+      {
+        label: 'a<b>&"c"',
+        curve: [1, 2].map((e) => ({ epoch: e, loss: 2 / e, validationRmse: 0.95 - e / 20, seconds: 0.1 })),
+      },
+      { label: 'popularity', curve: [] },
+    ]);
+    expect(svg.match(/<path /g)).toHaveLength(4);
+    expect(svg).toContain('a&lt;b&gt;&amp;&quot;c&quot;');
+    expect(svg).toContain('popularity (closed form, no epochs)');
+    expect(svg).toContain('>epoch</text>');
+    expect(svg).not.toContain('NaN');
+  });
+});
+
+describe('openReportFolder', () => {
+  it('writes nothing under the final name until commit, and replaces an earlier report whole', async () => {
+    const out = join(dir, 'report');
+    const first = await openReportFolder(out);
+    await first.write('report.md', 'one');
+    await expect(readdir(out)).rejects.toThrow();
+    await first.commit();
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toBe('one');
+
+    const second = await openReportFolder(out);
+    await second.write('results.json', '{}');
+    await second.discard();
+    expect(await readdir(out)).toEqual(['report.md']);
+
+    const third = await openReportFolder(out);
+    await third.write('report.md', 'three');
+    await third.commit();
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toBe('three');
+    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('refuses to replace a folder that is not a report', async () => {
+    const other = join(dir, 'photos');
+    await mkdir(other);
+    await writeFile(join(other, 'cat.jpg'), 'meow');
+    await expect(openReportFolder(other)).rejects.toThrow(/refusing to replace/);
+  });
+});
