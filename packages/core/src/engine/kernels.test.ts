@@ -5,6 +5,7 @@ import {
   type ArenaBlock,
   createKernels,
   type KernelKind,
+  kernelModuleBytes,
   paddedStride,
   type RowStep,
   wasmSimdAvailable,
@@ -142,8 +143,9 @@ function runAll(kind: KernelKind, seed: number) {
 }
 
 describe('sparse kernels', () => {
-  it('WebAssembly SIMD is available on Node 20', () => {
+  it('WebAssembly SIMD is available on Node 20, and the module may compile synchronously in a page', () => {
     expect(wasmSimdAvailable()).toBe(true);
+    expect(kernelModuleBytes().length).toBeLessThan(4096);
   });
 
   for (const seed of [1, 2, 3])

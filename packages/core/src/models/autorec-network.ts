@@ -325,7 +325,11 @@ export class AutoRecNetwork {
    * product runs in pieces that fit the buffers (it is linear before the activation). Returns
    * a copy (hidden floats).
    */
-  encodeOne(indices: ArrayLike<number>, values: ArrayLike<number>, activation: EncoderActivation): Float32Array {
+  encodeOne(
+    indices: ArrayLike<number>,
+    values: ArrayLike<number>,
+    activation: EncoderActivation,
+  ): Float32Array {
     const { h, be, inPtr, inCol, inValue, stride: s } = this;
     const hidden = this.layout.hidden;
     const cap = this.layout.nnzCapacity;
@@ -338,7 +342,15 @@ export class AutoRecNetwork {
       }
       inPtr[0] = 0;
       inPtr[1] = n;
-      this.kernels.gatherRows(1, this.inIndptr.offset, this.inIdx.offset, this.inVal.offset, this.E.offset, this.H.offset, s);
+      this.kernels.gatherRows(
+        1,
+        this.inIndptr.offset,
+        this.inIdx.offset,
+        this.inVal.offset,
+        this.E.offset,
+        this.H.offset,
+        s,
+      );
     }
     activate(h, 1, s, hidden, activation);
     return h.slice(0, hidden);
