@@ -1,4 +1,4 @@
-import { UnknownIdError } from '@autorec/core';
+import { ModelFormatError, OptionError, UnknownIdError } from '@autorec/core';
 import { DataError } from '@autorec/data';
 
 /**
@@ -28,12 +28,17 @@ export class UsageError extends UserError {
   }
 }
 
-/** Raised when Ctrl-C (SIGINT) stopped the work; the CLI exits 130 like a shell does. */
+/**
+ * Raised when Ctrl-C (SIGINT) stopped the work; the CLI exits 130 like a shell does. `partial`
+ * is what was finished before, for the `--json` error document (`{ "error", "partial" }`).
+ */
 export class InterruptedError extends Error {
   readonly exitCode = 130;
-  constructor(message = 'interrupted') {
+  readonly partial?: unknown;
+  constructor(message = 'interrupted', options: { partial?: unknown } = {}) {
     super(message);
     this.name = 'InterruptedError';
+    this.partial = options.partial;
   }
 }
 
@@ -48,8 +53,9 @@ export interface ErrorReport {
 
 /**
  * Sorts an error into something a user caused (one clear line and a hint) or a bug.
- * DataError (bad input files) and UnknownIdError (an id the model never saw) carry messages
- * written for users, so they are shown as they are.
+ * DataError (bad input files), the core's OptionError (a bad model option, exit 2 like other
+ * usage errors), ModelFormatError (an unreadable model folder) and UnknownIdError (an id the
+ * model never saw) carry messages written for users, so they are shown as they are.
  *
  * @example
  * describeError(new DataError('file not found', { file: 'x.txt' })); // { message: 'x.txt: file not found', exitCode: 1, … }
@@ -60,6 +66,20 @@ export function describeError(error: unknown): ErrorReport {
   if (error instanceof InterruptedError) return { message: error.message, exitCode: 130, expected: true };
   if (error instanceof DataError)
     return { message: error.message, hint: dataHint(error), exitCode: 1, expected: true };
+  if (error instanceof OptionError)
+    return {
+      message: error.message,
+      hint: 'see --help for the options; model options go in --param [MODEL.]KEY=VALUE',
+      exitCode: 2,
+      expected: true,
+    };
+  if (error instanceof ModelFormatError)
+    return {
+      message: error.message,
+      hint: 'is this a model folder? save the model again with `autorec train`',
+      exitCode: 1,
+      expected: true,
+    };
   if (error instanceof UnknownIdError)
     return {
       message: error.message,

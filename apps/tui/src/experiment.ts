@@ -104,6 +104,35 @@ export interface ExperimentResult {
   seconds: number;
 }
 
+/** Where an interrupted run stood: the model in progress and how far the folds got. */
+export interface ExperimentInterruption {
+  /** Model being trained or evaluated when the signal fired (absent between models). */
+  model?: string;
+  stage?: 'fit' | 'evaluate';
+  /** Models of the interrupted fold that never started. */
+  notStarted: string[];
+  /** 0-based fold in progress, and how many the run has. */
+  fold: number;
+  folds: number;
+  /** Folds every model finished: the partial rows average them, or with none are fold 1's finished models. */
+  completeFolds: number;
+}
+
+/**
+ * An interrupted run (InterruptedError, exit 130) with what it finished: `result` has complete
+ * rows for the finished models only, so they can be shown — never saved as the run's report.
+ */
+export class ExperimentInterruptedError extends InterruptedError {
+  constructor(
+    message: string,
+    readonly result: ExperimentResult,
+    readonly interruption: ExperimentInterruption,
+  ) {
+    super(message);
+    this.name = 'ExperimentInterruptedError';
+  }
+}
+
 /** A finished run with the trained models (of the first fold) and the prepared data for browsing. */
 export interface ExperimentRun {
   result: ExperimentResult;
@@ -114,7 +143,9 @@ export interface ExperimentRun {
 /**
  * Runs the comparison: the same split for every model, trained and evaluated through the
  * core's `compareModels`. K-fold runs every fold and reports means (sd in `sd`). Progress goes
- * to `onEvent`; an abort stops at the next batch boundary and rejects with InterruptedError.
+ * to `onEvent`; an abort stops at the next batch boundary and rejects with an
+ * `ExperimentInterruptedError` holding the finished models' results (a plain InterruptedError
+ * when it fired before the comparison began).
  *
  * @example
  * const run = await runExperiment({ source: { kind: 'preset', preset: 'tiny' }, split: parseSplit('holdout:0.1'),
@@ -161,15 +192,36 @@ export async function runExperiment(
         onProgress: (e) => onEvent?.({ type: 'model', ...e, fold, folds }),
       });
       if (fold === 0) trained = comparison.trained ?? [];
+      if (comparison.aborted) {
+        const { model, stage, notStarted, reason } = comparison.aborted;
+        const finished = perFold.length > 0 ? perFold : [comparison];
+        throw new ExperimentInterruptedError(
+          reason instanceof Error ? reason.message : 'interrupted',
+          summarize(finished, first, config, folds, started),
+          { model, stage, notStarted, fold, folds, completeFolds: perFold.length },
+        );
+      }
       perFold.push(comparison);
     }
   } catch (error) {
     for (const m of trained) m.dispose();
+    if (error instanceof ExperimentInterruptedError) throw error;
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
     throw error;
   }
+  return { result: summarize(perFold, first, config, folds, started), trained, prepared: first };
+}
+
+/** The run's result from per-fold comparisons (of finished folds, or one partial fold). */
+function summarize(
+  perFold: ComparisonResult[],
+  first: PreparedDataset,
+  config: ExperimentConfig,
+  folds: number,
+  started: number,
+): ExperimentResult {
   const head = perFold[0];
-  const result: ExperimentResult = {
+  return {
     dataset: summarizeDataset(first, config.source),
     split: summarizeSplit(first, config, folds),
     backend: distinct(head.models.map((m) => m.backend)).join(', '),
@@ -181,7 +233,6 @@ export async function runExperiment(
     comparisons: head.models,
     seconds: (performance.now() - started) / 1000,
   };
-  return { result, trained, prepared: first };
 }
 
 function splitFor(choice: SplitChoice, fold: number): SplitOptions {

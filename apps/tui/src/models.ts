@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import {
   loadModel,
+  ModelFormatError,
   type ModelManifest,
   type Recommender,
   readManifest,
   type ScoredItem,
 } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
-import type { PreparedDataset } from '@autorec/data';
+import { DataError, type PreparedDataset } from '@autorec/data';
 import { UserError } from './errors.ts';
 
 /** A saved model with its manifest. */
@@ -39,12 +40,14 @@ export async function openModel(dir: string): Promise<OpenedModel> {
     const model = await loadModel(store);
     return { model, manifest };
   } catch (e) {
-    const message = (e as Error).message;
-    if (/manifest\.json|model directory|ids\.json|ratings\.bin|corrupt|version/.test(message))
+    // ModelFormatError: the core could not read the folder; DataError: a damaged binary file in it.
+    if (e instanceof ModelFormatError || e instanceof DataError) {
+      const message = e.message;
       throw new UserError(message.includes(dir) ? message : `${dir}: ${message}`, {
         hint: 'is this a model folder? save the model again with `autorec train`',
         cause: e,
       });
+    }
     throw e;
   }
 }

@@ -1,4 +1,11 @@
-import { createModel, isModelName, MODEL_NAMES, type ModelName, type ModelParams } from '@autorec/core';
+import {
+  createModel,
+  isModelName,
+  MODEL_NAMES,
+  type ModelName,
+  type ModelParams,
+  OptionError,
+} from '@autorec/core';
 import type {
   FormatName,
   ItemInfoFormatName,
@@ -300,8 +307,9 @@ export function modelParams(
     try {
       createModel(m, out[m]).dispose();
     } catch (e) {
+      if (!(e instanceof OptionError)) throw e;
       throw new UsageError(
-        (e as Error).message,
+        e.message,
         `see \`autorec train --help\`; ${m} options: ${names.get(m)!.join(', ')}`,
       );
     }

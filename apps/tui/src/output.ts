@@ -1,4 +1,4 @@
-import { describeError } from './errors.ts';
+import { describeError, InterruptedError } from './errors.ts';
 
 /** Where a command writes: results to stdout (human text or one JSON document), progress to stderr. */
 export interface OutputStreams {
@@ -78,10 +78,13 @@ export class Output {
     this.streams.stderr.write(`autorec: ${report.message}\n`);
     if (report.hint) this.streams.stderr.write(`  hint: ${report.hint}\n`);
     if (debug && error instanceof Error && error.stack) this.streams.stderr.write(`${error.stack}\n`);
-    if (this.json)
-      this.streams.stdout.write(
-        `${JSON.stringify({ error: { message: report.message, hint: report.hint, exitCode: report.exitCode } }, null, 2)}\n`,
-      );
+    if (this.json) {
+      const doc: Record<string, unknown> = {
+        error: { message: report.message, hint: report.hint, exitCode: report.exitCode },
+      };
+      if (error instanceof InterruptedError && error.partial !== undefined) doc.partial = error.partial;
+      this.streams.stdout.write(`${JSON.stringify(doc, jsonReplacer, 2)}\n`);
+    }
     return report.exitCode;
   }
 }

@@ -17,7 +17,12 @@ import {
   syntheticDataset,
   type TransformName,
 } from '@autorec/data';
-import { loadPreparedDataset, readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
+import {
+  loadPreparedDataset,
+  readInteractionsFile,
+  readItemInfoFile,
+  readPlaysFile as readPlays,
+} from '@autorec/data/node';
 import { UsageError } from './errors.ts';
 
 /** File name of the cache inside a prepared-dataset folder. */
@@ -217,20 +222,10 @@ export function filterChoice(flags: {
 }
 
 /**
- * A new listener's plays from a `song_id<TAB>count` file, read with the data package's
- * generic delimited reader (so bad lines are reported with file, line and field). The reader
- * wants a user column, so the song column doubles as the user: each row of the result is one
- * song with its summed count.
+ * A new listener's plays from a `song_id<TAB>count` file (or `song_id,count`, or bare ids),
+ * read by the data package's plays reader: bad lines are reported with file, line and field,
+ * and a song listed twice has its counts summed.
  */
 export async function readPlaysFile(path: string): Promise<Play[]> {
-  const dataset = await readInteractionsFile(path, {
-    format: 'csv',
-    csv: { delimiter: '\t', header: false, user: 0, item: 0, count: 1 },
-  });
-  const m = dataset.counts;
-  const plays: Play[] = [];
-  for (let u = 0; u < m.rows; u++)
-    for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++)
-      plays.push({ item: dataset.users.external(u), count: m.values[p] });
-  return plays;
+  return (await readPlays(path)).plays;
 }

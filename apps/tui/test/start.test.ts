@@ -137,4 +137,52 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     expect(await readFile(join(out, 'report.md'), 'utf8')).toBe('the previous report\n');
     expect((await readdir(dir)).filter((f) => f.includes('partial'))).toEqual([]);
   });
+
+  it('Ctrl-C after some models finished prints their numbers (JSON too) and still writes no report', async () => {
+    const out = join(dir, 'never-written');
+    const args = [
+      'compare',
+      '--preset',
+      'default',
+      '--models',
+      'svd,u-autorec,baseline',
+      '--factors',
+      '8',
+      '--hidden',
+      '32',
+      '--param',
+      'u-autorec.epochs=500',
+      '--param',
+      'u-autorec.patience=500',
+      '--out',
+      out,
+    ];
+    const human = startCli(args);
+    await waitForStderr(human.stderrSoFar, /u-autorec: epoch 1\/500/);
+    human.child.kill('SIGINT');
+    const run = await human.done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/interrupted: finished svd; u-autorec was at epoch \d+\/500/);
+    expect(run.stdout).toMatch(/^partial results \(1 of 3 models finished; not saved\):/);
+    expect(run.stdout).toMatch(/│ svd +│ \d\.\d{4}/);
+    expect(run.stdout).not.toMatch(/u-autorec|baseline/);
+
+    const json = startCli([...args, '--json']);
+    await waitForStderr(json.stderrSoFar, /u-autorec: epoch 1\/500/);
+    json.child.kill('SIGINT');
+    const jsonRun = await json.done;
+    expect(jsonRun.code).toBe(130);
+    const doc = JSON.parse(jsonRun.stdout);
+    expect(doc.error).toMatchObject({ exitCode: 130 });
+    expect(doc.partial.results.map((r: { model: string }) => r.model)).toEqual(['svd']);
+    expect(doc.partial.results[0].rmse).toBeGreaterThan(0);
+    expect(doc.partial.interruption).toMatchObject({
+      model: 'u-autorec',
+      stage: 'fit',
+      notStarted: ['baseline'],
+    });
+
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+    expect((await readdir(dir)).filter((f) => f.includes('never-written'))).toEqual([]);
+  });
 });

@@ -1,11 +1,19 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnknownIdError } from '@autorec/core';
-import { DataError } from '@autorec/data';
+import { createModel, ModelFormatError, OptionError, UnknownIdError } from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
+import { DataError, prepareDataset, syntheticDataset } from '@autorec/data';
 import { InvalidArgumentError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeError, UsageError } from '../src/errors.ts';
-import type { ExperimentResult, ResultRow } from '../src/experiment.ts';
+import { describeError, UsageError, UserError } from '../src/errors.ts';
+import {
+  type ExperimentConfig,
+  ExperimentInterruptedError,
+  type ExperimentResult,
+  type ResultRow,
+  runExperiment,
+} from '../src/experiment.ts';
+import { openModel } from '../src/models.ts';
 import { modelParams, parseSplit } from '../src/options.ts';
 import { jsonReplacer } from '../src/output.ts';
 import { bar, epochLine, fitFraction, formatSeconds } from '../src/progress.ts';
@@ -13,6 +21,7 @@ import { bestRows, resultColumns } from '../src/report/columns.ts';
 import { openReportFolder } from '../src/report/folder.ts';
 import { trainingCurvesSvg } from '../src/report/plot.ts';
 import { verdict } from '../src/report/verdict.ts';
+import { readPlaysFile } from '../src/sources.ts';
 import { tempDir } from './cli-helpers.ts';
 
 let dir: string;
@@ -74,6 +83,20 @@ describe('modelParams', () => {
     expect(() => modelParams(['svd'], {}, ['u-autorec.patience=3'])).toThrow(/not among the models/);
     expect(() => modelParams(['svd'], {}, ['wibble=3'])).toThrow(/no model here has an option 'wibble'/);
     expect(() => modelParams(['svd'], { factors: 0 } as never)).toThrow(/factors/);
+    // The core's OptionError becomes a usage error (exit 2) with the model's options as the hint.
+    const error = (() => {
+      try {
+        modelParams(['svd'], {}, ['svd.biased=maybe']);
+      } catch (e) {
+        return e as UsageError;
+      }
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toMatchObject({
+      exitCode: 2,
+      message: `svd: option 'biased' must be true or false, got "maybe"`,
+    });
+    expect(error?.hint).toMatch(/svd options: factors, epochs/);
   });
 });
 
@@ -86,6 +109,16 @@ describe('describeError', () => {
     });
     expect(describeError(new UnknownIdError('user', 'u9'))).toMatchObject({ exitCode: 1, expected: true });
     expect(describeError(new UsageError('bad'))).toMatchObject({ exitCode: 2 });
+    expect(describeError(new OptionError("svd: unknown option 'factor'", { model: 'svd' }))).toMatchObject({
+      message: "svd: unknown option 'factor'",
+      exitCode: 2,
+      expected: true,
+    });
+    expect(describeError(new ModelFormatError('manifest.json: not valid JSON'))).toMatchObject({
+      exitCode: 1,
+      expected: true,
+      hint: expect.stringMatching(/model folder/),
+    });
     expect(describeError(new TypeError('x is undefined'))).toMatchObject({
       expected: false,
       message: 'internal error: x is undefined',
@@ -223,5 +256,115 @@ describe('openReportFolder', () => {
     await mkdir(other);
     await writeFile(join(other, 'cat.jpg'), 'meow');
     await expect(openReportFolder(other)).rejects.toThrow(/refusing to replace/);
+  });
+});
+
+describe('readPlaysFile', () => {
+  it('reads a listener file through the data package: header, comma lines, bare ids and summed repeats', async () => {
+    const path = join(dir, 'mine.csv');
+    await writeFile(path, 'song,plays\nSOAAA,3\nSOBBB\nSOAAA,2\n');
+    expect(await readPlaysFile(path)).toEqual([
+      { item: 'SOAAA', count: 5 },
+      { item: 'SOBBB', count: 1 },
+    ]);
+    await writeFile(path, 'SOAAA\t3\nSOBBB\tlots\n');
+    const error = await readPlaysFile(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).location).toEqual({ file: path, line: 2, field: 'count' });
+  });
+});
+
+describe('runExperiment interrupted', () => {
+  const config = (split: string): ExperimentConfig => ({
+    source: { kind: 'preset', preset: 'tiny' },
+    split: parseSplit(split),
+    seed: 42,
+    models: ['baseline', 'popularity', 'global-mean'],
+    params: {},
+    k: 10,
+  });
+  /** Runs until `when` sees its event, then aborts; returns the rejection. */
+  const interrupt = async (split: string, when: (model: string, stage: string, fold: number) => boolean) => {
+    const controller = new AbortController();
+    const error = await runExperiment(config(split), {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'model' && when(e.model, e.stage, e.fold))
+          controller.abort(new Error('interrupted by Ctrl-C'));
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExperimentInterruptedError);
+    return error as ExperimentInterruptedError;
+  };
+
+  it('rejects with the finished models’ rows and where it stopped', async () => {
+    const full = await runExperiment(config('holdout:0.1'));
+    const error = await interrupt('holdout:0.1', (m, stage) => m === 'popularity' && stage === 'evaluate');
+    expect(error.message).toBe('interrupted by Ctrl-C');
+    expect(error.exitCode).toBe(130);
+    expect(error.interruption).toEqual({
+      model: 'popularity',
+      stage: 'evaluate',
+      notStarted: ['global-mean'],
+      fold: 0,
+      folds: 1,
+      completeFolds: 0,
+    });
+    expect(error.result.results.map((r) => r.model)).toEqual(['baseline']);
+    expect(error.result.results[0].rmse).toBe(full.result.results[0].rmse);
+    expect(error.result.dataset).toEqual(full.result.dataset);
+    for (const m of full.trained) m.dispose();
+  });
+
+  it('in k-fold, reports the folds every model finished', async () => {
+    const error = await interrupt(
+      'kfold:2',
+      (m, stage, fold) => fold === 1 && m === 'popularity' && stage === 'fit',
+    );
+    expect(error.interruption).toMatchObject({
+      model: 'popularity',
+      stage: 'fit',
+      fold: 1,
+      folds: 2,
+      completeFolds: 1,
+    });
+    expect(error.result.results.map((r) => r.model)).toEqual(['baseline', 'popularity', 'global-mean']);
+  });
+});
+
+describe('openModel', () => {
+  it('turns the core’s ModelFormatError and a damaged binary (DataError) into a user error with a hint', async () => {
+    const prepared = prepareDataset(syntheticDataset('tiny'), {
+      split: { method: 'random', test: 0.1 },
+      seed: 1,
+    });
+    const model = createModel('svd', { factors: 2, epochs: 1 });
+    await model.fit(prepared.trainSet);
+    const folder = join(dir, 'svd');
+    await model.save(directoryStore(folder));
+    const opened = await openModel(folder);
+    expect(opened.manifest.model).toBe('svd');
+    opened.model.dispose();
+
+    const failure = async () => {
+      const e = await openModel(folder).catch((error: unknown) => error);
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as UserError).hint).toMatch(/is this a model folder/);
+      return e as UserError;
+    };
+    const manifest = await readFile(join(folder, 'manifest.json'), 'utf8');
+    await writeFile(join(folder, 'files.json'), '{"files":{}}');
+    await writeFile(
+      join(folder, 'manifest.json'),
+      manifest.replace('"formatVersion": 1', '"formatVersion": 9'),
+    );
+    expect((await failure()).cause).toBeInstanceOf(ModelFormatError);
+    expect((await failure()).message).toMatch(
+      /^.*svd: manifest.json: model format version 9 is not supported/,
+    );
+
+    await writeFile(join(folder, 'manifest.json'), manifest);
+    await writeFile(join(folder, 'svd.bin'), 'not a bundle');
+    expect((await failure()).cause).toBeInstanceOf(DataError);
   });
 });

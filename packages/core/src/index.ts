@@ -12,6 +12,7 @@ export {
   isBackendName,
 } from './engine/backend.ts';
 export { type KernelKind, type KernelPreference, wasmSimdAvailable } from './engine/kernels.ts';
+export { ModelFormatError, OptionError } from './errors.ts';
 export * from './evaluation/compare.ts';
 export * from './evaluation/cross-validation.ts';
 export * from './evaluation/held-out-users.ts';
@@ -28,6 +29,7 @@ export {
   type AutoRecOptions,
   type AutoRecVariant,
   IAutoRecModel,
+  resolveBatchSize,
   UAutoRecModel,
 } from './models/autorec.ts';
 export type { DecoderActivation, EncoderActivation, OptimizerName } from './models/autorec-network.ts';

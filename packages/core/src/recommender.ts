@@ -10,6 +10,7 @@ import {
   type TransformSpec,
   transformPlays,
 } from '@autorec/data';
+import { ModelFormatError } from './errors.ts';
 import { topK } from './topk.ts';
 import type {
   FitOptions,
@@ -306,6 +307,9 @@ export function parseJson<T>(text: string, file: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message}); the model directory is corrupt`);
+    throw new ModelFormatError(
+      `${file}: not valid JSON (${(e as Error).message}); the model directory is corrupt`,
+      { file, cause: e },
+    );
   }
 }

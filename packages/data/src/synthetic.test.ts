@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { Dataset } from './dataset.ts';
+import { joinItemInfo, readItemInfo } from './formats/item-info.ts';
 import { readInteractions } from './formats/read.ts';
+import { IdIndex } from './ids.ts';
 import { Rng } from './random.ts';
 import { type CsrMatrix, nnz } from './sparse.ts';
 import { perUserSplit } from './splits.ts';
 import { datasetStats } from './stats.ts';
-import { SYNTHETIC_PRESETS, syntheticDataset, tasteProfileText } from './synthetic.ts';
+import { msdTracksText, SYNTHETIC_PRESETS, syntheticDataset, tasteProfileText } from './synthetic.ts';
 import { applyTransform, fitTransform } from './transforms.ts';
 
 const tiny = syntheticDataset('tiny');
@@ -66,6 +69,52 @@ describe('syntheticDataset', () => {
     expect(read.counts.indptr).toEqual(tiny.counts.indptr);
     expect(read.counts.indices).toEqual(tiny.counts.indices);
     expect(read.counts.values).toEqual(tiny.counts.values);
+  });
+
+  it('writes MSD unique_tracks.txt text that the msd-tracks reader joins back onto the plays', async () => {
+    const chunks = [...msdTracksText(tiny, 2048)];
+    expect(chunks.length).toBeGreaterThan(3);
+    const text = chunks.join('');
+    const first = tiny.items.external(0);
+    expect(text.split('\n', 1)[0]).toBe(
+      `TR${first.slice(2)}<SEP>${first}<SEP>${tiny.itemInfo![0]!.artist}<SEP>${tiny.itemInfo![0]!.title}`,
+    );
+    const info = await readItemInfo(text, { format: 'msd-tracks' });
+    expect(info.report).toMatchObject({ accepted: tiny.items.size, duplicates: 0, skipped: 0 });
+    const plays = await readInteractions([...tasteProfileText(tiny)].join(''), { format: 'taste-profile' });
+    expect(joinItemInfo(plays, info)).toEqual({ matched: tiny.items.size, missing: 0 });
+    expect(plays.itemInfo).toEqual(tiny.itemInfo);
+  });
+
+  it('writes missing names empty (read back as missing) and refuses text the format cannot hold', async () => {
+    const ds: Dataset = {
+      name: 'two songs',
+      format: 'taste-profile',
+      users: new IdIndex(['u1']),
+      items: new IdIndex(['SO1', 'artist-7']),
+      counts: {
+        rows: 1,
+        cols: 2,
+        indptr: Uint32Array.of(0, 2),
+        indices: Uint32Array.of(0, 1),
+        values: Float32Array.of(1, 4),
+      },
+      explicit: false,
+      itemInfo: [{ artist: 'A' }, undefined],
+    };
+    const text = [...msdTracksText(ds)].join('');
+    expect(text).toBe('TR1<SEP>SO1<SEP>A<SEP>\nTRartist-7<SEP>artist-7<SEP><SEP>\n');
+    const info = await readItemInfo(text, { format: 'msd-tracks' });
+    expect([...info]).toEqual([
+      ['SO1', { artist: 'A' }],
+      ['artist-7', {}],
+    ]);
+    expect(() => [...msdTracksText({ ...ds, itemInfo: [{ title: 'a<SEP>b' }, undefined] })]).toThrow(
+      /item 0 \("SO1"\) has "a<SEP>b"/,
+    );
+    expect(() => [...msdTracksText({ ...ds, itemInfo: [{ artist: 'two\nlines' }, undefined] })]).toThrow(
+      RangeError,
+    );
   });
 
   it('rejects impossible options', () => {

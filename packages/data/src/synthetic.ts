@@ -189,6 +189,49 @@ export function* tasteProfileText(dataset: Dataset, chunkChars = 1 << 20): Gener
   if (parts.length > 0) yield parts.join('');
 }
 
+/**
+ * Writes a dataset's song metadata as MSD `unique_tracks.txt` text
+ * (`track_id<SEP>song_id<SEP>artist<SEP>title` lines, items in index order), so the
+ * `msd-tracks` reader can join artist and title back onto `tasteProfileText` output. One
+ * made-up track id per song, derived from the song id (`SOAB…` → `TRAB…`); a missing artist or
+ * title is written empty and reads back as missing. Yields chunks of about `chunkChars` characters.
+ * Text that the format cannot hold (`<SEP>` or a line break inside an id or a name) is a RangeError.
+ *
+ * @example
+ * const ds = syntheticDataset('tiny');
+ * const text = [...msdTracksText(ds)].join('');
+ * (await readItemInfo(text, { format: 'msd-tracks' })).get(ds.items.external(0)); // { artist, title }
+ */
+export function* msdTracksText(dataset: Dataset, chunkChars = 1 << 20): Generator<string> {
+  const ids = dataset.items.toArray();
+  let parts: string[] = [];
+  let size = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    const info = dataset.itemInfo?.[i];
+    const fields = [
+      id.startsWith('SO') ? `TR${id.slice(2)}` : `TR${id}`,
+      id,
+      info?.artist ?? '',
+      info?.title ?? '',
+    ];
+    for (const field of fields)
+      if (/<SEP>|[\r\n]/.test(field))
+        throw new RangeError(
+          `msdTracksText: item ${i} (${JSON.stringify(id)}) has ${JSON.stringify(field)}, which a unique_tracks.txt line cannot hold`,
+        );
+    const line = `${fields.join('<SEP>')}\n`;
+    parts.push(line);
+    size += line.length;
+    if (size >= chunkChars) {
+      yield parts.join('');
+      parts = [];
+      size = 0;
+    }
+  }
+  if (parts.length > 0) yield parts.join('');
+}
+
 function syntheticName(preset: SyntheticPreset, overrides: Partial<SyntheticOptions>): string {
   const custom = Object.keys(overrides).some((k) => k !== 'seed');
   return `synthetic-${preset}${custom ? '-custom' : ''}-seed${overrides.seed ?? BASE.seed}`;

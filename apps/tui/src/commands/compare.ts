@@ -7,6 +7,7 @@ import {
   checkExperiment,
   type ExperimentConfig,
   type ExperimentEvent,
+  ExperimentInterruptedError,
   runExperiment,
 } from '../experiment.ts';
 import { onInterrupt } from '../interrupt.ts';
@@ -160,14 +161,43 @@ async function compare(
           ? `${current.model} was being evaluated`
           : `${current.model} was at epoch ${current.epoch}/${current.epochs}`;
       out.note(`interrupted: finished ${done.length ? done.join(', ') : 'no model'}; ${where}.`);
+      const partial =
+        error instanceof ExperimentInterruptedError && error.result.results.length > 0 ? error : undefined;
+      if (partial && !out.json) out.result(null, () => partialText(partial, config.models.length));
       throw new InterruptedError(
         folder ? `interrupted by Ctrl-C; no report written (${o.out} unchanged)` : 'interrupted by Ctrl-C',
+        {
+          partial: partial && {
+            ...comparisonJson(partial.result),
+            interruption: partial.interruption,
+          },
+        },
       );
     }
     throw error;
   } finally {
     interrupt.dispose();
   }
+}
+
+/**
+ * The finished models' numbers after Ctrl-C: the dataset line and the table, headed by what
+ * they cover. No verdict: with models missing it would answer a different question.
+ */
+function partialText(error: ExperimentInterruptedError, models: number): string {
+  const { result, interruption: at } = error;
+  const scope =
+    at.folds === 1
+      ? `${result.results.length} of ${models} models finished`
+      : at.completeFolds > 0
+        ? `means over the ${at.completeFolds} of ${at.folds} folds every model finished`
+        : `fold 1 of ${at.folds} only, ${result.results.length} of ${models} models finished`;
+  return [
+    `partial results (${scope}; not saved):`,
+    `${result.dataset.name}: ${result.dataset.users.toLocaleString('en')} users × ${result.dataset.items.toLocaleString('en')} ${itemNoun(result.dataset.format)}; ` +
+      `transform ${result.dataset.transform}; ${result.split.description}`,
+    comparisonTable(result.results, result.k),
+  ].join('\n');
 }
 
 /** The command as typed, for the report (`autorec compare …`). */

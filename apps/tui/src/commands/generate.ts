@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Dataset, nnz, type SyntheticPreset, syntheticDataset, tasteProfileText } from '@autorec/data';
+import { msdTracksText, nnz, type SyntheticPreset, syntheticDataset, tasteProfileText } from '@autorec/data';
 import type { Command } from 'commander';
 import { UserError } from '../errors.ts';
 import { integerArg, presetArg } from '../options.ts';
@@ -52,7 +52,7 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
       };
       if (o.tracks) {
         result.tracks = resolve(o.tracks);
-        result.tracksBytes = await writeAtomically(o.tracks, tracksText(dataset));
+        result.tracksBytes = await writeAtomically(o.tracks, msdTracksText(dataset));
       }
       out.result(result, () =>
         [
@@ -65,25 +65,6 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
       );
     }),
   );
-}
-
-/**
- * Song metadata in the MSD `unique_tracks.txt` layout (`track<SEP>song<SEP>artist<SEP>title`),
- * so `--metadata` can join artist and title back onto a generated file. One made-up track id
- * per song, derived from the song id.
- */
-export function* tracksText(dataset: Dataset): Generator<string> {
-  const ids = dataset.items.toArray();
-  let chunk = '';
-  for (let i = 0; i < ids.length; i++) {
-    const info = dataset.itemInfo?.[i];
-    chunk += `TR${ids[i].slice(2)}<SEP>${ids[i]}<SEP>${info?.artist ?? ''}<SEP>${info?.title ?? ''}\n`;
-    if (chunk.length > 1 << 20) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
 }
 
 /** Streams text chunks to a temporary file renamed over `path` at the end. Returns the byte size. */

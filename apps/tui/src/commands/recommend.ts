@@ -29,7 +29,10 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
     )
     .requiredOption('--model <dir>', 'model folder (from train, or a report’s models/<name>)')
     .option('--user <id>', 'a user of the training data')
-    .option('--plays <file>', 'a new listener: lines of song_id<TAB>count')
+    .option(
+      '--plays <file>',
+      'a new listener: lines of song_id<TAB>count (or song_id,count; a bare song_id is one play)',
+    )
     .option('-k, --k <n>', 'how many songs', integerArg(1), 10);
   addJsonOption(cmd).action(
     action<RecommendOptions>(ctx, async (o, out) => {

@@ -75,6 +75,17 @@ export interface ModelComparison {
   };
 }
 
+/** Where a comparison stood when its signal fired (see `ComparisonResult.aborted`). */
+export interface ComparisonAbort {
+  /** Label of the model being trained or evaluated; absent when the signal fired between models. */
+  model?: string;
+  stage?: 'fit' | 'evaluate';
+  /** Labels of the models that never started, in order. */
+  notStarted: string[];
+  /** The signal's reason. */
+  reason: unknown;
+}
+
 export interface ComparisonResult {
   /**
    * 'holdout': ranking of training users' test plays. 'held-out-users' (when the data has
@@ -87,6 +98,12 @@ export interface ComparisonResult {
   models: ModelComparison[];
   /** The trained models, in the same order, when `keepModels` was set. */
   trained?: Recommender[];
+  /**
+   * Present when the signal fired before every model finished. `models` (and `trained`) then
+   * hold only the models that finished, in order — complete rows, nothing half-trained — and
+   * they carry significance tests only if the reference model is among them.
+   */
+  aborted?: ComparisonAbort;
 }
 
 /**
@@ -96,12 +113,16 @@ export interface ComparisonResult {
  * backend and learning curve; and paired t / Wilcoxon tests of each model against the
  * reference (SVD by default) over per-user MSE and per-user NDCG. Pure: no I/O. Models
  * come from the registry, so any registered model (AutoRec included) can be listed.
- * An abort rejects the promise with the signal's reason.
+ *
+ * An abort does not reject: training stops at the next batch boundary (ranking at the next
+ * batch of users) and the promise resolves with the models finished so far and `aborted` saying
+ * which model was in progress. The interrupted model is disposed of, never returned.
  *
  * @example
  * const prepared = prepareDataset(dataset, { split: { method: 'random', test: 0.1 }, seed: 1 });
  * const r = await compareModels(prepared, { models: ['svd', 'baseline', 'global-mean'], seed: 1 });
  * r.models.map((m) => [m.label, m.rating.rmse, m.significance?.userMse.tTest.pValue]);
+ * if (r.aborted) console.log(`stopped during ${r.aborted.model}; finished ${r.models.length}`);
  */
 export async function compareModels(
   data: ComparisonData,
@@ -134,23 +155,47 @@ export async function compareModels(
     ndcg?: { users: Uint32Array; ndcg: Float64Array };
   }[] = [];
   const trained: Recommender[] = [];
+  let aborted: ComparisonAbort | undefined;
+  const stopAt = (index: number, stage?: 'fit' | 'evaluate'): ComparisonAbort => ({
+    model: stage ? labels[index] : undefined,
+    stage,
+    notStarted: labels.slice(stage ? index + 1 : index),
+    reason: signal?.reason,
+  });
   for (let index = 0; index < specs.length; index++) {
-    signal?.throwIfAborted();
+    if (signal?.aborted) {
+      aborted = stopAt(index);
+      break;
+    }
     const spec = specs[index];
     const label = labels[index];
     const progress = (e: Omit<CompareProgress, 'model' | 'index' | 'total'>) =>
       options.onProgress?.({ model: label, index, total: specs.length, ...e });
     const model = withSeed(spec, seed);
+    let kept = false;
     try {
       const fit = await model.fit(trainSet, {
         validation,
         signal,
         onProgress: (training) => progress({ stage: 'fit', training }),
       });
-      if (fit.aborted) signal?.throwIfAborted();
+      if (fit.aborted || signal?.aborted) {
+        aborted = stopAt(index, 'fit');
+        break;
+      }
       progress({ stage: 'evaluate' });
       const rating = evaluateRatings(model, test);
-      const ranking = options.ranking === false ? undefined : await rank(model);
+      let ranking: Awaited<ReturnType<typeof rank>> | undefined;
+      try {
+        ranking = options.ranking === false ? undefined : await rank(model);
+      } catch (error) {
+        // The ranking loops stop by throwing the signal's reason; anything else is a real failure.
+        if (signal?.aborted && error === signal.reason) {
+          aborted = stopAt(index, 'evaluate');
+          break;
+        }
+        throw error;
+      }
       rows.push({
         label,
         model: spec.name,
@@ -164,15 +209,19 @@ export async function compareModels(
         curve: fit.epochs,
       });
       perUser.push({ mse: rating.perUser, ndcg: ranking?.perUser });
-      if (options.keepModels) trained.push(model);
+      if (options.keepModels) {
+        trained.push(model);
+        kept = true;
+      }
       progress({ stage: 'done' });
     } finally {
-      if (!options.keepModels) model.dispose();
+      if (!kept) model.dispose();
     }
   }
 
+  // Rows are in list order and stop at the first unfinished model, so row j is model j.
   const r = labels.indexOf(reference);
-  for (let j = 0; j < rows.length; j++) {
+  for (let j = 0; j < rows.length && r < rows.length; j++) {
     if (j === r) continue;
     const a = perUser[j];
     const b = perUser[r];
@@ -191,7 +240,15 @@ export async function compareModels(
           : undefined,
     };
   }
-  return { protocol, reference, seed, models: rows, trained: options.keepModels ? trained : undefined };
+  const result: ComparisonResult = {
+    protocol,
+    reference,
+    seed,
+    models: rows,
+    trained: options.keepModels ? trained : undefined,
+  };
+  if (aborted) result.aborted = aborted;
+  return result;
 }
 
 /** Builds the model, giving it the comparison seed when it takes a seed and none was set. */

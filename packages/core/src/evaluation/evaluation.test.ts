@@ -289,14 +289,81 @@ describe('compareModels', () => {
     expect(b.models[0].rating.warm.count).toBe(0); // held-out users are cold by construction
   });
 
-  it('rejects bad model lists and honours an abort', async () => {
+  it('rejects bad model lists', async () => {
     await expect(compareModels(data, { models: [] })).rejects.toThrow(/at least one model/);
     await expect(compareModels(data, { models: ['svd', 'svd'] })).rejects.toThrow(/distinct labels/);
     await expect(compareModels(data, { models: ['nope' as never] })).rejects.toThrow(/unknown model 'nope'/);
-    const controller = new AbortController();
+  });
+
+  it('on abort resolves with the finished models and says which one was in progress', async () => {
+    const svd = { name: 'svd' as const, params: { factors: 8, epochs: 300 } };
+    // Stopped during training: the first model is complete, the second is dropped, the third never started.
+    let controller = new AbortController();
+    const duringFit = await compareModels(data, {
+      models: ['global-mean', svd, 'baseline'],
+      keepModels: true,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.model === 'svd' && e.training?.phase === 'epoch' && e.training.epoch === 2)
+          controller.abort(new Error('cancelled'));
+      },
+    });
+    expect(duringFit.models.map((m) => m.label)).toEqual(['global-mean']);
+    expect(duringFit.trained).toHaveLength(1);
+    expect(duringFit.aborted).toEqual({
+      model: 'svd',
+      stage: 'fit',
+      notStarted: ['baseline'],
+      reason: new Error('cancelled'),
+    });
+    // The reference (svd) did not finish, so there is nothing to test against.
+    expect(duringFit.models[0].significance).toBeUndefined();
+    for (const m of duringFit.trained ?? []) m.dispose();
+
+    // Stopped while ranking the second model: the first model's row is what a full run gives.
+    const full = await compareModels(data, { models: ['baseline', 'popularity'], seed: 1 });
+    controller = new AbortController();
+    const duringEvaluation = await compareModels(data, {
+      models: ['baseline', 'popularity', 'global-mean'],
+      seed: 1,
+      signal: controller.signal,
+      onProgress: (e) => {
+        if (e.model === 'popularity' && e.stage === 'evaluate') controller.abort(new Error('stop'));
+      },
+    });
+    expect(duringEvaluation.aborted).toMatchObject({
+      model: 'popularity',
+      stage: 'evaluate',
+      notStarted: ['global-mean'],
+    });
+    expect(duringEvaluation.models).toHaveLength(1);
+    expect(duringEvaluation.models[0].rating).toEqual(full.models[0].rating);
+    expect(duringEvaluation.models[0].ranking).toEqual(full.models[0].ranking);
+
+    // Aborted before anything started: nothing finished, nothing in progress.
+    controller = new AbortController();
     controller.abort(new Error('cancelled'));
-    await expect(compareModels(data, { models: ['global-mean'], signal: controller.signal })).rejects.toThrow(
-      'cancelled',
-    );
+    const before = await compareModels(data, {
+      models: ['global-mean', 'baseline'],
+      signal: controller.signal,
+    });
+    expect(before.models).toEqual([]);
+    expect(before.aborted).toEqual({
+      model: undefined,
+      stage: undefined,
+      notStarted: ['global-mean', 'baseline'],
+      reason: new Error('cancelled'),
+    });
+  });
+
+  it('still fails on a real error while a signal is given', async () => {
+    const controller = new AbortController();
+    const foreign = {
+      trainSet: data.trainSet,
+      ratings: { train: data.ratings.train, test: plantedRatings({ users: 5, items: 5 }).test },
+    };
+    await expect(
+      compareModels(foreign, { models: ['global-mean'], signal: controller.signal }),
+    ).rejects.toThrow(/test matrix is 5×5/);
   });
 });

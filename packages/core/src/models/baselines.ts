@@ -1,4 +1,5 @@
 import { type CsrMatrix, decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
+import { ModelFormatError } from '../errors.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import {
@@ -88,12 +89,14 @@ abstract class BiasModel extends Recommender {
     const { arrays, meta } = decodeBundle(await store.read(file), `${this.name}-state`, 1, file);
     const { bu, bi } = arrays;
     if (!(bu instanceof Float64Array) || bu.length !== this.users.size)
-      throw new Error(
+      throw new ModelFormatError(
         `${file}: user biases should be ${this.users.size} float64 values; the model directory is corrupt`,
+        { file },
       );
     if (!(bi instanceof Float64Array) || bi.length !== this.items.size)
-      throw new Error(
+      throw new ModelFormatError(
         `${file}: item biases should be ${this.items.size} float64 values; the model directory is corrupt`,
+        { file },
       );
     this.mu = (meta as { mu: number }).mu;
     this.bu = bu;

@@ -1,4 +1,6 @@
+import { DataError } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
+import { ModelFormatError, OptionError } from '../errors.ts';
 import { MODEL_FORMAT_VERSION } from '../recommender.ts';
 import { memoryStore } from '../stores/memory.ts';
 import { BaselineOnlyModel } from './baselines.ts';
@@ -20,6 +22,37 @@ describe('model registry', () => {
     expect(() => createModel('baseline', { method: 'newton' })).toThrow(/method.*als, sgd/);
   });
 
+  it('reports bad names and options as OptionError, naming model and option', () => {
+    const thrown = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      throw new Error('did not throw');
+    };
+    expect(thrown(() => createModel('nope' as never))).toMatchObject({
+      constructor: OptionError,
+      model: 'nope',
+      option: undefined,
+    });
+    const unknown = thrown(() => createModel('svd', { factor: 5 }));
+    expect(unknown).toBeInstanceOf(OptionError);
+    expect(unknown).toMatchObject({ model: 'svd', option: 'factor' });
+    expect((unknown as Error).message).toMatch(/^svd: unknown option 'factor'; valid options: factors,/);
+    for (const [params, option] of [
+      [{ factors: 0 }, 'factors'],
+      [{ factors: 2.5 }, 'factors'],
+      [{ biased: 'yes' }, 'biased'],
+      [{ learningRate: 0 }, 'learningRate'],
+    ] as const) {
+      const error = thrown(() => createModel('svd', params));
+      expect(error, JSON.stringify(params)).toBeInstanceOf(OptionError);
+      expect(error).toMatchObject({ model: 'svd', option });
+    }
+    expect(thrown(() => createModel('baseline', { method: 'newton' }))).toBeInstanceOf(OptionError);
+  });
+
   it('loads a saved model with its hyper-parameters', async () => {
     const model = new SvdModel({ factors: 3, epochs: 2, seed: 4 });
     const fit = await model.fit(contractTrainSet());
@@ -33,18 +66,27 @@ describe('model registry', () => {
     expect(loaded.hyperParameters).toEqual(model.hyperParameters);
   });
 
-  it('explains a bad manifest', async () => {
+  it('explains a bad manifest with a ModelFormatError naming the file', async () => {
     const bad = (manifest: unknown) => memoryStore({ 'manifest.json': JSON.stringify(manifest) });
-    await expect(loadModel(memoryStore({ 'manifest.json': '{not json' }))).rejects.toThrow(
-      /manifest.json: not valid JSON/,
-    );
-    await expect(loadModel(bad({ formatVersion: MODEL_FORMAT_VERSION + 1, model: 'svd' }))).rejects.toThrow(
-      /format version 2 is not supported/,
-    );
-    await expect(loadModel(bad({ formatVersion: MODEL_FORMAT_VERSION, model: 'magic' }))).rejects.toThrow(
-      /unknown model 'magic'/,
-    );
-    await expect(loadModel(memoryStore())).rejects.toThrow(/'manifest.json' not found/);
+    const cases: [ReturnType<typeof memoryStore>, RegExp][] = [
+      [memoryStore({ 'manifest.json': '{not json' }), /manifest.json: not valid JSON/],
+      [bad(null), /manifest.json: expected an object; the model directory is corrupt/],
+      [bad({ formatVersion: MODEL_FORMAT_VERSION + 1, model: 'svd' }), /format version 2 is not supported/],
+      [bad({ formatVersion: MODEL_FORMAT_VERSION, model: 'magic' }), /unknown model 'magic'/],
+      // Options the manifest holds but this build does not know (edited, or from another version).
+      [
+        bad({ formatVersion: MODEL_FORMAT_VERSION, model: 'svd', hyperParameters: { factor: 3 } }),
+        /^manifest.json: svd: unknown option 'factor'/,
+      ],
+      [memoryStore(), /'manifest.json' not found/],
+    ];
+    for (const [store, message] of cases) {
+      const error = await loadModel(store).catch((e: unknown) => e);
+      expect(error, String(message)).toBeInstanceOf(ModelFormatError);
+      expect((error as Error).message).toMatch(message);
+    }
+    const version = await readManifest(bad({ formatVersion: 0, model: 'svd' })).catch((e: unknown) => e);
+    expect(version).toMatchObject({ constructor: ModelFormatError, file: 'manifest.json' });
   });
 
   it('reports a corrupt weights file by name', async () => {
@@ -54,6 +96,19 @@ describe('model registry', () => {
     await model.save(store);
     const files = Object.fromEntries(store.files().map((f) => [f, store.peek(f)!]));
     const cut = files['svd.bin'].slice(0, files['svd.bin'].length - 16);
-    await expect(loadModel(memoryStore({ ...files, 'svd.bin': cut }))).rejects.toThrow(/svd\.bin/);
+    const truncated = await loadModel(memoryStore({ ...files, 'svd.bin': cut })).catch((e: unknown) => e);
+    expect((truncated as Error).message).toMatch(/svd\.bin/);
+    // The bundle reader (data package) finds the cut; a user error either way, never a plain Error.
+    expect(truncated instanceof DataError || truncated instanceof ModelFormatError).toBe(true);
+    // A well-formed file with arrays that do not fit the manifest is the model's own check.
+    const other = new SvdModel({ factors: 4, epochs: 1 });
+    await other.fit(contractTrainSet());
+    const otherStore = memoryStore();
+    await other.save(otherStore);
+    const mixed = await loadModel(memoryStore({ ...files, 'svd.bin': otherStore.peek('svd.bin')! })).catch(
+      (e: unknown) => e,
+    );
+    expect(mixed).toMatchObject({ constructor: ModelFormatError, file: 'svd.bin' });
+    expect((mixed as Error).message).toMatch(/svd\.bin: holds 4 factors but manifest.json says 3/);
   });
 });

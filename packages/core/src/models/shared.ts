@@ -1,4 +1,5 @@
 import { type CsrMatrix, nnz, transpose } from '@autorec/data';
+import { OptionError } from '../errors.ts';
 import type { EpochRecord, FitOptions, FitResult, ModelName, TrainingProgress } from '../types.ts';
 
 /** A hyper-parameter value as it travels through the CLI, forms and manifest.json. */
@@ -36,7 +37,13 @@ export function readParams<S extends Record<string, ParamSpec>>(
   const entries = Object.entries(given ?? {}).filter(([, v]) => v !== undefined);
   for (const [key] of entries)
     if (!(key in spec))
-      throw new Error(`${model}: unknown option '${key}'; valid options: ${Object.keys(spec).join(', ')}`);
+      throw new OptionError(
+        `${model}: unknown option '${key}'; valid options: ${Object.keys(spec).join(', ')}`,
+        {
+          model,
+          option: key,
+        },
+      );
   const values = new Map<string, unknown>(entries);
   for (const [key, s] of Object.entries(spec)) {
     const v = values.has(key) ? values.get(key) : s.default;
@@ -46,7 +53,8 @@ export function readParams<S extends Record<string, ParamSpec>>(
 }
 
 function checkParam(model: ModelName, key: string, v: unknown, s: ParamSpec): ParamValue {
-  const bad = (what: string) => new Error(`${model}: option '${key}' ${what}, got ${JSON.stringify(v)}`);
+  const bad = (what: string) =>
+    new OptionError(`${model}: option '${key}' ${what}, got ${JSON.stringify(v)}`, { model, option: key });
   switch (s.kind) {
     case 'boolean':
       if (typeof v !== 'boolean') throw bad('must be true or false');

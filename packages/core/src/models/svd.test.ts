@@ -4,6 +4,7 @@ import { evaluateRatings } from '../evaluation/rating.ts';
 import type { TrainingProgress } from '../types.ts';
 import { GlobalMeanModel } from './baselines.ts';
 import { plantedRatings, runRecommenderContract } from './contract.ts';
+import { fastBackendActive } from './dense-product.ts';
 import { SvdModel, solveSymmetricPositive } from './svd.ts';
 
 runRecommenderContract('svd', () => new SvdModel({ factors: 4, epochs: 15, seed: 3 }));
@@ -151,6 +152,36 @@ describe('SvdModel', () => {
     expect(stopped.aborted).toBe(true);
     expect(stopped.epochs).toHaveLength(2);
     expect(stopped.bestEpoch).toBe(2);
+  });
+
+  it('scores a big batch as one tfjs matMul, equal to the loops, and follows refits and dispose', async () => {
+    // 64 users × 700 items × 100 factors passes the dense threshold; one user alone does not.
+    const { train } = plantedRatings({ users: 64, items: 700, density: 0.05, seed: 12 });
+    const svd = new SvdModel({ factors: 100, epochs: 2, seed: 1 });
+    const loopScores = (users: Uint32Array) => {
+      const out = new Float32Array(users.length * 700);
+      for (let b = 0; b < users.length; b++) out.set(svd.scoreUsers(Uint32Array.of(users[b])), b * 700);
+      return out;
+    };
+    const all = Uint32Array.from({ length: 64 }, (_, u) => u);
+    const expectSame = (a: Float32Array, b: Float32Array) => {
+      let worst = 0;
+      for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+      expect(worst).toBeLessThan(1e-4);
+    };
+    await svd.fit(train);
+    // Node 20 always has WebAssembly, so fitting must have started the fast backend.
+    expect(fastBackendActive()).toBe(true);
+    const first = svd.scoreUsers(all);
+    expectSame(first, loopScores(all));
+    svd.dispose();
+    expectSame(svd.scoreUsers(all), first);
+    // Refitting on other ratings changes the factors: the dense operand must not be stale.
+    await svd.fit(plantedRatings({ users: 64, items: 700, density: 0.05, seed: 13 }).train);
+    const refit = svd.scoreUsers(all);
+    expectSame(refit, loopScores(all));
+    expect(refit[0]).not.toBeCloseTo(first[0], 3);
+    svd.dispose();
   });
 
   it('folds a training user back in close to their trained scores', async () => {

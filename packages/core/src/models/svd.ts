@@ -1,6 +1,8 @@
 import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/data';
+import { ModelFormatError } from '../errors.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
 import {
   globalMean,
   interactionCounts,
@@ -45,6 +47,11 @@ export interface SvdOptions {
 /** Ratings visited between two progress/abort checks. */
 const BATCH_RATINGS = 1 << 15;
 const STATE_FILE = 'svd.bin';
+/**
+ * Multiply-adds of a `scoreUsers` call from which it runs as one tfjs matMul (when a fast
+ * backend is up): below, the loops take a few milliseconds and copying operands is not worth it.
+ */
+const DENSE_MIN_PRODUCT = 1 << 22;
 
 /**
  * Biased matrix factorisation trained by stochastic gradient descent — Funk's SVD as
@@ -106,6 +113,8 @@ export class SvdModel extends Recommender {
   /** Fold-in ridge weights (λ_b, λ_p); see the class comment. */
   private foldIn = { lambdaBias: 1, lambdaFactor: 1 };
   private itemNorms?: Float64Array;
+  /** qᵀ as a tfjs tensor for batch scoring; rebuilt after the factors change. */
+  private dense?: DenseProduct;
 
   constructor(options: SvdOptions | Record<string, ParamValue> = {}) {
     super();
@@ -153,6 +162,7 @@ export class SvdModel extends Recommender {
     // Unbiased SVD learns around 0; μ is still kept as the fallback for unknown ids.
     const mean = globalMean(m);
     const mu = biased ? mean : 0;
+    this.dropDense();
     Object.assign(this, { mu: mean, bu, bi, pu, qi, itemNorms: undefined, counts: undefined });
 
     const n = nnz(m);
@@ -198,6 +208,8 @@ export class SvdModel extends Recommender {
     }
     this.forgetUntrained(data);
     this.fitFoldInPriors(data);
+    // Training is plain JS; the backend is for scoring batches of users (see scoreUsers).
+    await startFastBackend();
     return loop.finish('js');
   }
 
@@ -296,13 +308,21 @@ export class SvdModel extends Recommender {
     return out;
   }
 
+  /**
+   * Scores of every item for a batch of users: μ + b_u + b_i + q_iᵀp_u, unclipped. A big batch
+   * (≥ 4M multiply-adds) is one matMul on the tfjs backend when a fast one (WebAssembly, native,
+   * WebGL) is running — 12–15× the speed of the loops on Last.fm 2K; its float32 sums differ
+   * from the loops' float64 ones by about 1e-6.
+   */
   scoreUsers(users: Uint32Array): Float32Array {
     const nItems = this.items.size;
     const nUsers = this.users.size;
     const k = this.k;
-    const out = new Float32Array(users.length * nItems);
     for (const u of users)
       if (u >= nUsers) throw new RangeError(`svd: user index ${u} outside 0..${nUsers - 1}`);
+    if (users.length * nItems * k >= DENSE_MIN_PRODUCT && fastBackendActive())
+      return this.scoreUsersDense(users);
+    const out = new Float32Array(users.length * nItems);
     const { pu, qi, bu, bi } = this;
     const offset = this.offset;
     // Item blocks small enough to stay in cache while every user of the batch is scored.
@@ -316,6 +336,38 @@ export class SvdModel extends Recommender {
       }
     }
     return out;
+  }
+
+  private scoreUsersDense(users: Uint32Array): Float32Array {
+    const nItems = this.items.size;
+    const k = this.k;
+    const { pu, qi, bu, bi } = this;
+    const left = new Float32Array(users.length * k);
+    for (let b = 0; b < users.length; b++) left.set(pu.subarray(users[b] * k, users[b] * k + k), b * k);
+    // The right operand is qᵀ (k × items): tfjs's matMul is several times slower with transposeB.
+    this.dense ??= new DenseProduct(k, nItems, () => {
+      const t = new Float32Array(k * nItems);
+      for (let i = 0; i < nItems; i++) for (let f = 0; f < k; f++) t[f * nItems + i] = qi[i * k + f];
+      return t;
+    });
+    const out = this.dense.multiply(left, users.length);
+    const offset = this.offset;
+    for (let b = 0; b < users.length; b++) {
+      const base = offset + bu[users[b]];
+      const row = b * nItems;
+      for (let i = 0; i < nItems; i++) out[row + i] += base + bi[i];
+    }
+    return out;
+  }
+
+  /** Frees the scoring tensor (the model stays usable: it is rebuilt when needed). */
+  override dispose(): void {
+    this.dropDense();
+  }
+
+  private dropDense(): void {
+    this.dense?.dispose();
+    this.dense = undefined;
   }
 
   /** User bias and factors for a new listener (see the class comment); exposed for tests and tools. */
@@ -442,13 +494,15 @@ export class SvdModel extends Recommender {
       length: number,
     ) => {
       if (!(a instanceof type) || (a as Float32Array).length !== length)
-        throw new Error(
+        throw new ModelFormatError(
           `${STATE_FILE}: array '${name}' should be a ${type.name} of length ${length}; the model directory is corrupt`,
+          { file: STATE_FILE },
         );
     };
     if (factors !== k)
-      throw new Error(
+      throw new ModelFormatError(
         `${STATE_FILE}: holds ${factors} factors but manifest.json says ${k}; the model directory is corrupt`,
+        { file: STATE_FILE },
       );
     expect('bu', arrays.bu, Float64Array, nUsers);
     expect('bi', arrays.bi, Float64Array, nItems);
@@ -456,6 +510,8 @@ export class SvdModel extends Recommender {
     expect('qi', arrays.qi, Float32Array, nItems * k);
     // JSON turns Infinity into null.
     const lam = (v: number | null) => (v === null ? Number.POSITIVE_INFINITY : v);
+    this.dropDense();
+    await startFastBackend();
     Object.assign(this, {
       mu,
       bu: arrays.bu,

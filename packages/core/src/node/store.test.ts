@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ModelFormatError } from '../errors.ts';
 import { directoryStore } from './store.ts';
 
 describe('directoryStore', () => {
@@ -53,6 +54,15 @@ describe('directoryStore', () => {
       /file 'weights.bin' is truncated or altered: 40 bytes, expected 100/,
     );
     await expect(store.read('ids.json')).rejects.toThrow(/'.*m': file 'ids.json' is missing$/);
+    for (const name of ['weights.bin', 'ids.json']) {
+      const error = await store.read(name).catch((e: unknown) => e);
+      expect(error).toMatchObject({ constructor: ModelFormatError, file: name });
+    }
+    await writeFile(join(dir, 'files.json'), '{oops');
+    await expect(store.read('manifest.json')).rejects.toThrow(ModelFormatError);
+    await writeFile(join(dir, 'files.json'), '{"files":{}}');
+    await writeFile(join(dir, 'manifest.json'), Uint8Array.of(0xff, 0xfe));
+    await expect(store.readText('manifest.json')).rejects.toThrow(ModelFormatError);
   });
 
   it('refuses to replace a directory that is not a saved model', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { ModelFormatError } from '../errors.ts';
 import type { ModelStore } from '../types.ts';
 
 /** Lists each committed file's size, so a truncated copy is caught with a clear message. */
@@ -50,17 +51,22 @@ export function directoryStore(directory: string): DirectoryStore {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT')
-        throw new Error(
+        throw new ModelFormatError(
           `model directory '${dir}': file '${name}' is missing` +
             ((await exists(dir)) ? '' : ' (the directory does not exist)'),
+          { file: name },
         );
-      throw new Error(`model directory '${dir}': cannot read '${name}': ${(e as Error).message}`);
+      throw new ModelFormatError(`model directory '${dir}': cannot read '${name}': ${(e as Error).message}`, {
+        file: name,
+        cause: e,
+      });
     }
     const expected = (await readIndex(dir))?.[name];
     if (expected !== undefined && expected !== bytes.length)
-      throw new Error(
+      throw new ModelFormatError(
         `model directory '${dir}': file '${name}' is truncated or altered: ${bytes.length} bytes, ` +
           `expected ${expected} (from ${INDEX_FILE}); save the model again`,
+        { file: name },
       );
     return bytes;
   };
@@ -83,7 +89,9 @@ export function directoryStore(directory: string): DirectoryStore {
       try {
         return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
       } catch {
-        throw new Error(`model directory '${dir}': file '${name}' is not valid UTF-8 text`);
+        throw new ModelFormatError(`model directory '${dir}': file '${name}' is not valid UTF-8 text`, {
+          file: name,
+        });
       }
     },
     async commit() {
@@ -136,6 +144,11 @@ async function readIndex(dir: string): Promise<Record<string, number> | undefine
     const parsed = JSON.parse(text) as { files?: Record<string, number> };
     return parsed.files;
   } catch {
-    throw new Error(`model directory '${dir}': ${INDEX_FILE} is not valid JSON; save the model again`);
+    throw new ModelFormatError(
+      `model directory '${dir}': ${INDEX_FILE} is not valid JSON; save the model again`,
+      {
+        file: INDEX_FILE,
+      },
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ModelFormatError } from '../errors.ts';
 import { memoryStore } from './memory.ts';
 
 describe('memoryStore', () => {
@@ -16,6 +17,7 @@ describe('memoryStore', () => {
     await store.commit();
     expect(store.files()).toEqual(['c.bin']);
     await expect(store.read('a.json')).rejects.toThrow(/file 'a.json' not found/);
+    await expect(store.read('a.json')).rejects.toThrow(ModelFormatError);
   });
 
   it('copies on write and read so callers cannot corrupt it', async () => {

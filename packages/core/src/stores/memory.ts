@@ -1,3 +1,4 @@
+import { ModelFormatError } from '../errors.ts';
 import type { ModelStore } from '../types.ts';
 
 /**
@@ -30,7 +31,7 @@ export function memoryStore(initial: Record<string, Uint8Array | string> = {}): 
     const bytes = committed.get(name);
     if (!bytes) {
       const hint = staged.has(name) ? ' (it was written but not committed)' : '';
-      throw new Error(`model store: file '${name}' not found${hint}`);
+      throw new ModelFormatError(`model store: file '${name}' not found${hint}`, { file: name });
     }
     return bytes.slice();
   };

@@ -14,6 +14,7 @@ export { lastfmHetrecArtistsFormat, lastfmHetrecFormat } from './lastfm-hetrec.t
 export { LineError } from './line-error.ts';
 export { movielensFormat } from './movielens.ts';
 export { msdTracksFormat } from './msd-tracks.ts';
+export { type PlayCount, type PlaysRead, readPlays } from './plays.ts';
 export { type ReadOptions, readInteractions } from './read.ts';
 export { type CommonReadOptions, type LineParser, type ReadMode, runLineParser } from './run.ts';
 export { InteractionSink } from './sink.ts';

@@ -1,5 +1,6 @@
-import type { ItemInfo } from '../dataset.ts';
+import type { FormatName, ItemInfo } from '../dataset.ts';
 import { Fields } from './fields.ts';
+import { checkIntegerId } from './integer-ids.ts';
 import { LineError } from './line-error.ts';
 import type { LineParser } from './run.ts';
 
@@ -23,6 +24,8 @@ export interface InfoLayout {
   /** Columns that must not be empty besides the key. */
   required?: readonly number[];
   info: (fields: Fields) => ItemInfo;
+  /** The format, when its ids are decimal integers: other keys are rejected (see `checkIntegerId`). */
+  integerKey?: FormatName;
 }
 
 /**
@@ -61,6 +64,8 @@ export class InfoTableParser implements LineParser {
       throw new LineError(`expected ${expected} ${f.description} fields, found ${n}`);
     }
     if (f.isEmpty(key)) throw new LineError('empty id', names[key]);
+    if (this.layout.integerKey)
+      checkIntegerId(f, key, names[key], this.layout.integerKey, this.accepted === 0);
     for (const column of this.layout.required ?? []) {
       if (f.isEmpty(column)) throw new LineError('empty value', names[column]);
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { entries, fixture } from '../../test/fixtures/fixtures.ts';
+import { DataError } from '../errors.ts';
 import { joinItemInfo, readItemInfo } from './item-info.ts';
 import { readInteractions } from './read.ts';
 
@@ -20,7 +21,53 @@ describe('lastfm-hetrec', () => {
       readInteractions('userID\tartistID\tweight\n2\t51\t1\nuserID\tartistID\tweight\n', {
         format: 'lastfm-hetrec',
       }),
-    ).rejects.toThrow(/line 3, field 'weight': not a number: "weight"/);
+    ).rejects.toThrow(/line 3, field 'userID': expected an integer id, got "userID"/);
+  });
+
+  it('rejects a Taste Profile file (40-hex users, SO… songs) instead of reading it, naming the format', async () => {
+    const taste = fixture('taste-profile.txt');
+    for (const mode of ['strict', 'lenient'] as const) {
+      const error = await readInteractions(taste, {
+        format: 'lastfm-hetrec',
+        name: 'train_triplets.txt',
+        mode,
+      }).catch((e: unknown) => e);
+      expect(error, mode).toBeInstanceOf(DataError);
+      expect((error as DataError).location).toEqual({ file: 'train_triplets.txt', line: 1, field: 'userID' });
+      expect((error as DataError).message).toBe(
+        "train_triplets.txt, line 1, field 'userID': expected an integer id, got " +
+          '"b80344d063b5ccb3212f76538f3d9e43d87dca9e"; this looks like a taste-profile file, ' +
+          "not lastfm-hetrec: read it with format 'taste-profile'",
+      );
+    }
+  });
+
+  it('checks that user and artist ids are integers', async () => {
+    const read = (text: string, mode: 'strict' | 'lenient' = 'strict') =>
+      readInteractions(text, { format: 'lastfm-hetrec', name: 'user_artists.dat', mode });
+    await expect(read('2\t51\t3\n2\tx51\t1\n')).rejects.toThrow(
+      `user_artists.dat, line 2, field 'artistID': expected an integer id, got "x51" (lastfm-hetrec ids are whole numbers)`,
+    );
+    await expect(read('2.5\t51\t3\n')).rejects.toThrow(/field 'userID': expected an integer id, got "2.5"/);
+    await expect(read('-2\t51\t3\n')).rejects.toThrow(/field 'userID'/);
+    // A stray line is skipped in lenient mode, and so is another format's line after good ones.
+    const ds = await read('2\t51\t3\nu9\t51\t1\n2\tSOAKIMP12A8C130995\t1\n3\t52\t4\n', 'lenient');
+    expect(entries(ds)).toEqual(['2 51 3', '3 52 4']);
+    expect(ds.report).toMatchObject({ skipped: 2 });
+    expect(ds.report?.problems[1].reason).toMatch(/looks like a taste-profile file/);
+  });
+
+  it('rejects artists.dat lines whose id is not an integer', async () => {
+    await expect(
+      readItemInfo('id\tname\turl\tpictureURL\n51\tDuran Duran\nfifty\tX\n', {
+        format: 'lastfm-hetrec',
+        name: 'artists.dat',
+      }),
+    ).rejects.toThrow(`artists.dat, line 3, field 'id': expected an integer id, got "fifty"`);
+    // A Taste Profile file given as metadata stops at line 1 even in lenient mode.
+    await expect(
+      readItemInfo(fixture('taste-profile.txt'), { format: 'lastfm-hetrec', name: 'm.txt', mode: 'lenient' }),
+    ).rejects.toThrow(/m\.txt, line 1, field 'id': .*looks like a taste-profile file/);
   });
 
   it('reads artists.dat into names by artist id and joins them to the dataset items', async () => {

@@ -4,7 +4,8 @@ import { TableParser } from './table.ts';
 
 /**
  * Last.fm HetRec 2011 `user_artists.dat`: `userID<TAB>artistID<TAB>weight` after a header line;
- * weight is the user's play count for the artist.
+ * weight is the user's play count for the artist. Both ids are integers, which is checked: a
+ * Taste Profile file has the same three tab-separated columns and would otherwise read cleanly.
  */
 export const lastfmHetrecFormat: InteractionFormat = {
   name: 'lastfm-hetrec',
@@ -18,10 +19,14 @@ export const lastfmHetrecFormat: InteractionFormat = {
       item: 1,
       value: 2,
       valueKind: 'plays',
+      integerIds: 'lastfm-hetrec',
     }),
 };
 
-/** Last.fm HetRec 2011 `artists.dat`: `id<TAB>name<TAB>url<TAB>pictureURL` after a header → `{ artist: name }` by id. */
+/**
+ * Last.fm HetRec 2011 `artists.dat`: `id<TAB>name<TAB>url<TAB>pictureURL` after a header →
+ * `{ artist: name }` by id. Ids are integers, as in `user_artists.dat`.
+ */
 export const lastfmHetrecArtistsFormat: ItemInfoFormat = {
   name: 'lastfm-hetrec',
   parser: (info) =>
@@ -34,5 +39,6 @@ export const lastfmHetrecArtistsFormat: ItemInfoFormat = {
       key: 0,
       info: (f) => ({ artist: f.text(1) }),
       required: [1],
+      integerKey: 'lastfm-hetrec',
     }),
 };

@@ -31,6 +31,25 @@ describe('movielens', () => {
     ).rejects.toThrow(/^u\.data: 1 \(user, item\) pairs are rated more than once/);
   });
 
+  it('checks that user and movie ids are integers, naming a Last.fm 360K file read by mistake', async () => {
+    await expect(
+      readInteractions('1\t2\t3\t0\n1\tm7\t3\t0\n', { format: 'movielens', name: 'u.data' }),
+    ).rejects.toThrow(
+      `u.data, line 2, field 'item_id': expected an integer id, got "m7" (movielens ids are whole numbers)`,
+    );
+    await expect(readInteractions('a,1,4.0,0\n', { format: 'movielens', name: 'r.csv' })).rejects.toThrow(
+      `r.csv, line 1, field 'userId': expected an integer id, got "a" (movielens ids are whole numbers)`,
+    );
+    const lastfm =
+      '00000c289a1829a808ac09c00daf10bc3c4e223b\t3bd73256-3905-4f3a-97e2-8b341527f805\tbetty\t3\n';
+    await expect(
+      readInteractions(lastfm, { format: 'movielens', name: 'usersha1.tsv', mode: 'lenient' }),
+    ).rejects.toThrow(
+      "usersha1.tsv, line 1, field 'user_id': expected an integer id, got " +
+        `"00000c289a1829a808ac09c00daf10bc3c4e223b"; this looks like a lastfm-360k file, not movielens: read it with format 'lastfm-360k'`,
+    );
+  });
+
   it('stops at content that is no MovieLens variant, even in lenient mode', async () => {
     await expect(readInteractions('1 2 3 4\n', { format: 'movielens', mode: 'lenient' })).rejects.toThrow(
       /line 1: not a MovieLens ratings file/,

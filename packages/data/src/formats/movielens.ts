@@ -21,7 +21,8 @@ const CSV: Variant = {
 /**
  * MovieLens explicit ratings (0.5–5), the variant recognised from the first line: `u.data`
  * (ML-100K, tab-separated), `ratings.dat` (ML-1M/10M, `::`-separated) or `ratings.csv`
- * (ML-latest/20M+, comma-separated with a `userId,movieId,rating,timestamp` header).
+ * (ML-latest/20M+, comma-separated with a `userId,movieId,rating,timestamp` header). User and
+ * movie ids are integers in every variant, which is checked.
  */
 export const movielensFormat: InteractionFormat = {
   name: 'movielens',
@@ -50,6 +51,7 @@ class MovieLensParser implements LineParser {
         item: 1,
         value: 2,
         valueKind: 'rating',
+        integerIds: 'movielens',
       });
     }
     this.table.parse(bytes, start, end, line);

@@ -1,6 +1,7 @@
-import type { ItemInfo } from '../dataset.ts';
+import type { FormatName, ItemInfo } from '../dataset.ts';
 import type { ByteInterner } from '../io/interner.ts';
 import { Fields } from './fields.ts';
+import { checkIntegerId } from './integer-ids.ts';
 import { LineError, quote } from './line-error.ts';
 import type { LineParser } from './run.ts';
 import type { InteractionSink } from './sink.ts';
@@ -30,6 +31,11 @@ export interface TableLayout {
   itemKey?: (fields: Fields, items: ByteInterner) => number;
   /** Display info for an item, taken from the first line where it appears. */
   info?: (fields: Fields) => ItemInfo | undefined;
+  /**
+   * The format, when its user and item ids are decimal integers (HetRec, MovieLens): other ids
+   * are rejected (see `checkIntegerId`), so a file of another format is not read as this one.
+   */
+  integerIds?: FormatName;
 }
 
 /** Lines whose ids are interned together (see `ByteInterner.internMany`). */
@@ -56,6 +62,8 @@ export class TableParser implements LineParser {
   private readonly valueColumn: number;
   private readonly valueName: string;
   private readonly batchable: boolean;
+  /** True once a line was accepted: a line of another format before that means a wrong --format. */
+  private accepted = false;
   /** Lines waiting to be interned: id offsets into `pendingBytes`, and their values. */
   private pending = 0;
   private pendingBytes: Uint8Array | undefined;
@@ -89,7 +97,14 @@ export class TableParser implements LineParser {
     const itemColumn = layout.item;
     if (f.isEmpty(userColumn)) throw new LineError('empty id', layout.names[userColumn]);
     if (!layout.itemKey && f.isEmpty(itemColumn)) throw new LineError('empty id', layout.names[itemColumn]);
+    // Ids before the value: a line of another format is best explained by its ids.
+    if (layout.integerIds) {
+      checkIntegerId(f, userColumn, layout.names[userColumn], layout.integerIds, !this.accepted);
+      if (!layout.itemKey)
+        checkIntegerId(f, itemColumn, layout.names[itemColumn], layout.integerIds, !this.accepted);
+    }
     const value = this.valueColumn < 0 ? 1 : readValue(f, this.valueColumn, layout.valueKind, this.valueName);
+    this.accepted = true;
     if (this.batchable && !f.hasEscapes(userColumn) && !f.hasEscapes(itemColumn)) {
       if (bytes !== this.pendingBytes) {
         this.flush();

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { entries, fixture, fixturePath } from '../../test/fixtures/fixtures.ts';
 import { DataError } from '../errors.ts';
 import type { ProgressInfo } from '../io/read-lines.ts';
-import { openFileSource, readInteractionsFile, readItemInfoFile } from './files.ts';
+import { openFileSource, readInteractionsFile, readItemInfoFile, readPlaysFile } from './files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'autorec-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,5 +71,25 @@ describe('readItemInfoFile', () => {
     });
     expect(tracks.get('SOVFVAK12A8C1350D9')).toEqual({ artist: 'Karkkiautomaatti', title: 'Tanssi vaan' });
     expect(tracks.report.source).toBe(fixturePath('unique_tracks.txt'));
+  });
+});
+
+describe('readPlaysFile', () => {
+  it('reads a listener file (gzip too), naming the path in messages', async () => {
+    const path = join(dir, 'mine.tsv');
+    writeFileSync(path, 'song_id\tcount\r\nSOAAA\t3\r\nSOBBB\r\n');
+    const { plays, report } = await readPlaysFile(path);
+    expect(plays).toEqual([
+      { item: 'SOAAA', count: 3 },
+      { item: 'SOBBB', count: 1 },
+    ]);
+    expect(report.source).toBe(path);
+    const gz = join(dir, 'mine.tsv.gz');
+    writeFileSync(gz, gzipSync('SOAAA,3\n'));
+    expect((await readPlaysFile(gz)).plays).toEqual([{ item: 'SOAAA', count: 3 }]);
+    const bad = join(dir, 'bad-plays.tsv');
+    writeFileSync(bad, 'SOAAA\t3\nSOBBB\tlots\n');
+    await expect(readPlaysFile(bad)).rejects.toThrow(`${bad}, line 2, field 'count': not a number: "lots"`);
+    await expect(readPlaysFile(join(dir, 'gone.tsv'))).rejects.toThrow('gone.tsv: file not found');
   });
 });

@@ -3,7 +3,9 @@ import type { Dataset } from '../dataset.ts';
 import { DataError } from '../errors.ts';
 import type { ItemInfoFormatName } from '../formats/info-table.ts';
 import { type ItemInfoMap, type ItemInfoReadOptions, readItemInfo } from '../formats/item-info.ts';
+import { type PlaysRead, readPlays } from '../formats/plays.ts';
 import { type ReadOptions, readInteractions } from '../formats/read.ts';
+import type { CommonReadOptions } from '../formats/run.ts';
 
 /** A file opened for streaming: its bytes, size (for progress) and name (for messages). */
 export interface FileSource {
@@ -94,6 +96,23 @@ export async function readItemInfoFile(
   return readItemInfo(stream, {
     ...options,
     format,
+    totalBytes: options.totalBytes ?? totalBytes,
+    name: options.name ?? name,
+  });
+}
+
+/**
+ * `readPlays` on a file path: one listener's `song_id<TAB>count` (or `song_id,count`, or bare
+ * `song_id`) lines. Messages name the path.
+ *
+ * @example
+ * const { plays } = await readPlaysFile('mine.tsv');
+ * model.recommendForPlays(plays, 10);
+ */
+export async function readPlaysFile(path: string, options: CommonReadOptions = {}): Promise<PlaysRead> {
+  const { stream, totalBytes, name } = await openFileSource(path);
+  return readPlays(stream, {
+    ...options,
     totalBytes: options.totalBytes ?? totalBytes,
     name: options.name ?? name,
   });

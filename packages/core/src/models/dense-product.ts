@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import { backendInfo, initBackend } from '../engine/backend.ts';
+
+/**
+ * Backends whose matMul beats plain JS loops. tfjs `cpu` does not (≈1 GFLOP/s against ≈2–3
+ * for the typed-array loops); WebAssembly (XNNPACK) ran a 256 × 100 × 17,632 product at
+ * ≈18 G multiply-adds/s against ≈1.2 for the loops (tools/bench/ranking.ts).
+ */
+const FAST_BACKENDS = new Set(['wasm', 'node', 'webgl']);
+
+/**
+ * Starts the tfjs backend (the automatic choice, or the one forced by AUTOREC_BACKEND) so that
+ * a later synchronous `DenseProduct.multiply` can run on it. Resolves to false, never rejects,
+ * when no fast backend starts: the caller keeps its JS loops.
+ *
+ * @example
+ * if (await startFastBackend()) console.log('dense scoring on', backendInfo()?.name);
+ */
+export async function startFastBackend(): Promise<boolean> {
+  try {
+    await initBackend();
+  } catch {
+    return false;
+  }
+  return fastBackendActive();
+}
+
+/** True when the active tfjs backend multiplies faster than JS loops (see `FAST_BACKENDS`). */
+export function fastBackendActive(): boolean {
+  const info = backendInfo();
+  return info !== undefined && FAST_BACKENDS.has(info.name);
+}
+
+/**
+ * A fixed right-hand operand (inner × cols, row-major, built on first use and kept as a tensor)
+ * multiplied by batches of left rows on the tfjs backend. The product is copied out of tfjs
+ * outside `tf.tidy`: returning a typed array from `tidy` makes tfjs walk every element of it
+ * looking for tensors (≈5 s for a 256 × 17,632 block, against 0.1 s for the product itself).
+ *
+ * @example
+ * const scores = new DenseProduct(k, nItems, () => itemFactorsTransposed);
+ * const block = scores.multiply(userFactors, users.length); // users.length × nItems
+ * scores.dispose();
+ */
+export class DenseProduct {
+  private right?: tf.Tensor2D;
+
+  constructor(
+    readonly inner: number,
+    readonly cols: number,
+    private readonly buildRight: () => Float32Array,
+  ) {}
+
+  /** `left` (n × inner, row-major) times the right operand: n × cols, row-major, a fresh array. */
+  multiply(left: Float32Array, n: number): Float32Array {
+    if (left.length !== n * this.inner)
+      throw new RangeError(`dense product: left has ${left.length} values, expected ${n} × ${this.inner}`);
+    if (!this.right) this.right = tf.tensor2d(this.buildRight(), [this.inner, this.cols]);
+    const right = this.right;
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(left, [n, this.inner]), right));
+    try {
+      return product.dataSync() as Float32Array;
+    } finally {
+      product.dispose();
+    }
+  }
+
+  /** Frees the operand tensor; the next `multiply` rebuilds it. Safe to call twice. */
+  dispose(): void {
+    this.right?.dispose();
+    this.right = undefined;
+  }
+}
