@@ -1,3 +1,4 @@
+import { ModelFormatError } from '../errors.ts';
 import { parseJson } from '../recommender.ts';
 import type { ModelName, ModelStore } from '../types.ts';
 
@@ -79,27 +80,31 @@ export async function readWeights(
 ): Promise<{ meta: WeightsMeta; weights: Map<string, { shape: number[]; data: Float32Array }> }> {
   const json = parseJson<ModelJson>(await store.readText(MODEL_FILE), MODEL_FILE);
   if (json?.format !== 'autorec-weights' || !Array.isArray(json.weightsManifest))
-    throw new Error(`${MODEL_FILE}: not an AutoRec weights manifest (format '${json?.format}')`);
+    throw new ModelFormatError(`${MODEL_FILE}: not an AutoRec weights manifest (format '${json?.format}')`);
   if (json.formatVersion !== FORMAT_VERSION)
-    throw new Error(
+    throw new ModelFormatError(
       `${MODEL_FILE}: weights format version ${json.formatVersion} is not supported (expected ${FORMAT_VERSION})`,
     );
   if (json.model !== model)
-    throw new Error(`${MODEL_FILE}: holds weights of '${json.model}', not '${model}'`);
+    throw new ModelFormatError(`${MODEL_FILE}: holds weights of '${json.model}', not '${model}'`);
   const group = json.weightsManifest[0];
   if (json.weightsManifest.length !== 1 || group?.paths?.length !== 1 || group.paths[0] !== WEIGHTS_FILE)
-    throw new Error(`${MODEL_FILE}: expected one weights group stored in '${WEIGHTS_FILE}'`);
+    throw new ModelFormatError(`${MODEL_FILE}: expected one weights group stored in '${WEIGHTS_FILE}'`);
   let total = 0;
   for (const w of group.weights) {
     if (w.dtype !== 'float32')
-      throw new Error(`${MODEL_FILE}: weight '${w.name}' has dtype '${w.dtype}'; only float32 is supported`);
+      throw new ModelFormatError(
+        `${MODEL_FILE}: weight '${w.name}' has dtype '${w.dtype}'; only float32 is supported`,
+      );
     if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0))
-      throw new Error(`${MODEL_FILE}: weight '${w.name}' has an invalid shape ${JSON.stringify(w.shape)}`);
+      throw new ModelFormatError(
+        `${MODEL_FILE}: weight '${w.name}' has an invalid shape ${JSON.stringify(w.shape)}`,
+      );
     total += w.shape.reduce((a, b) => a * b, 1);
   }
   const bytes = await store.read(WEIGHTS_FILE);
   if (bytes.byteLength !== total * 4)
-    throw new Error(
+    throw new ModelFormatError(
       `${WEIGHTS_FILE}: expected ${total * 4} bytes for the ${group.weights.length} weights listed in ${MODEL_FILE} ` +
         `but found ${bytes.byteLength}; the file is truncated or belongs to another model`,
     );

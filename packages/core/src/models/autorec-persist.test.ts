@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ModelFormatError } from '../errors.ts';
+import { memoryStore } from '../stores/memory.ts';
+import { readWeights, writeWeights } from './autorec-persist.ts';
+
+const meta = { model: 'u-autorec' as const, hyperParameters: { hiddenUnits: 2 } };
+const weights = [{ name: 'W', shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) }];
+
+describe('AutoRec weight files', () => {
+  it('round-trip the weights', async () => {
+    const store = memoryStore();
+    await writeWeights(store, meta, weights);
+    await store.commit();
+    const back = await readWeights(store, 'u-autorec');
+    expect(Array.from(back.weights.get('W')!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(back.weights.get('W')!.shape).toEqual([2, 3]);
+  });
+
+  it('report damage as a ModelFormatError naming the file', async () => {
+    const store = memoryStore();
+    await writeWeights(store, meta, weights);
+    await store.commit();
+    await expect(readWeights(store, 'i-autorec')).rejects.toThrow(ModelFormatError);
+    await store.write('weights.bin', new Uint8Array(8));
+    await store.commit();
+    const err = await readWeights(store, 'u-autorec').catch((e) => e);
+    expect(err).toBeInstanceOf(ModelFormatError);
+    expect(err.message).toMatch(/weights\.bin: expected 24 bytes/);
+  });
+});
