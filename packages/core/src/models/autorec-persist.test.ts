@@ -21,9 +21,11 @@ describe('AutoRec weight files', () => {
     await writeWeights(store, meta, weights);
     await store.commit();
     await expect(readWeights(store, 'i-autorec')).rejects.toThrow(ModelFormatError);
-    await store.write('weights.bin', new Uint8Array(8));
-    await store.commit();
-    const err = await readWeights(store, 'u-autorec').catch((e) => e);
+    const truncated = memoryStore({
+      'model.json': await store.readText('model.json'),
+      'weights.bin': new Uint8Array(8),
+    });
+    const err = await readWeights(truncated, 'u-autorec').catch((e) => e);
     expect(err).toBeInstanceOf(ModelFormatError);
     expect(err.message).toMatch(/weights\.bin: expected 24 bytes/);
   });
