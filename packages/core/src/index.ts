@@ -20,14 +20,17 @@ export * from './evaluation/holdout.ts';
 export * from './evaluation/ranking.ts';
 export { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './evaluation/rating.ts';
 export * from './evaluation/significance.ts';
+export * from './evaluation/tune.ts';
 export * from './metrics/ranking.ts';
 export * from './metrics/rating.ts';
 export * from './metrics/significance.ts';
 // AutoRec (U- and I-AutoRec on sparse WebAssembly kernels, dense scoring on tfjs) and its engine.
 export {
+  type AutoRecInput,
   AutoRecModel,
   type AutoRecOptions,
   type AutoRecVariant,
+  autoRecDefaults,
   IAutoRecModel,
   resolveBatchSize,
   UAutoRecModel,

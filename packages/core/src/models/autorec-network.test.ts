@@ -104,6 +104,28 @@ describe('AutoRecNetwork gradients', () => {
     for (let q = 0; q < kept; q++) expect([8, 4, 2, 10]).toContain(v.inColVals[q]);
   });
 
+  it('scales the sigmoid decoder to the rating range and inverts it', () => {
+    const out = new DecoderOutput('sigmoid', 1, 5);
+    expect(out.value(-50)).toBeCloseTo(1, 6);
+    expect(out.value(50)).toBeCloseTo(5, 6);
+    expect(out.value(0)).toBe(3);
+    for (const x of [1.2, 2.5, 4.9]) expect(out.value(out.inverse(x))).toBeCloseTo(x, 5);
+    // A residual model's range is ±(max − min) around the baseline, centred on 0.
+    expect(new DecoderOutput('sigmoid', -4, 4).value(0)).toBe(0);
+    expect(new DecoderOutput('identity', 1, 5).value(7)).toBe(7);
+  });
+
+  it('takes targets and encoder inputs from separate arrays (residual targets, rating inputs)', () => {
+    const m = tinyMatrix();
+    const net = new AutoRecNetwork({ width: 6, hidden: 3, batchRows: 4, nnzCapacity: 16, optimizer: 'adam' });
+    const targets = Float32Array.from(m.values, (x) => x - 3);
+    const nList = net.loadBatch(m, targets, ROWS, 1, 3, 0, undefined, m.values);
+    const v = net.train!.views;
+    expect(Array.from(v.targets.subarray(0, 6))).toEqual([1, -1, -2, 2, 1, -1]);
+    // Inputs are the ratings themselves, so no rated entry reaches the encoder as 0 (unobserved).
+    expect(Array.from(v.inColVals.subarray(0, v.inColPtr[nList]))).toEqual([4, 2, 1, 5, 4, 2]);
+  });
+
   it('encodes a row longer than the batch buffers in pieces, as if it fitted', () => {
     const small = new AutoRecNetwork({ width: 60, hidden: 9, batchRows: 2, nnzCapacity: 16 });
     const big = new AutoRecNetwork({ width: 60, hidden: 9, batchRows: 2, nnzCapacity: 64 });

@@ -373,7 +373,8 @@ export class AutoRecNetwork {
   /**
    * Lays out rows `rows[from..to)` of `m` for training, column by column: `list` holds the
    * weight rows (columns) the batch touches, `tgtColPtr`/`tgtColRows`/`targets` every observed
-   * entry, `inColPtr`/`inColRows`/`inColVals` the input entries that survive dropout at rate
+   * entry with its value from `values`, `inColPtr`/`inColRows`/`inColVals` the input entries
+   * (values from `inputs`, aligned with m.values like `values`) that survive dropout at rate
    * `dropout` (scaled by 1/(1 − rate)). Returns the number of columns.
    */
   loadBatch(
@@ -384,6 +385,7 @@ export class AutoRecNetwork {
     to: number,
     dropout = 0,
     rng?: Rng,
+    inputs: Float32Array = values,
   ): number {
     const t = this.trainBuffers();
     const { list, tgtColPtr, inColPtr, tgtColRows, inColRows, inColVals, targets, keep, stamp, slot } =
@@ -431,7 +433,7 @@ export class AutoRecNetwork {
         if (keep[k++]) {
           const qi = cursorI[j]++;
           inColRows[qi] = r - from;
-          inColVals[qi] = drop ? values[p] * keepScale : values[p];
+          inColVals[qi] = drop ? inputs[p] * keepScale : inputs[p];
         }
       }
     }

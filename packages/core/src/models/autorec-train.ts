@@ -25,8 +25,10 @@ export interface TrainConfig {
 export interface TrainData {
   /** Training rows in the network's orientation (users for U-AutoRec, items for I-AutoRec). */
   m: CsrMatrix;
-  /** Network-space values aligned with m.values (ratings, or residuals from the baseline). */
+  /** Targets in network space aligned with m.values (ratings, or residuals from the baseline). */
   values: Float32Array;
+  /** What the encoder reads, aligned with m.values (ratings, or residuals). */
+  inputs: Float32Array;
   /** Training entries per column (divides the L2 term between batches). */
   colCount: Uint32Array;
   /** Validation RMSE in rating space with the current weights, when a validation set was given. */
@@ -77,7 +79,7 @@ export async function trainNetwork(
 ): Promise<TrainOutcome> {
   const t = net.train;
   if (!t) throw new Error(`${model}: network was built without optimiser state`);
-  const { m, values, colCount } = data;
+  const { m, values, inputs, colCount } = data;
   const { width, hidden, batchRows } = net.layout;
   const s = net.stride;
   const rng = new Rng(config.seed);
@@ -116,7 +118,7 @@ export async function trainNetwork(
   /** One batch: forward, loss, backward, and (Adam) the update. */
   const runBatch = (from: number, to: number): void => {
     const nB = to - from;
-    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng);
+    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng, inputs);
     net.forwardBatch(nB, nList, activation);
     const out = net.outValue;
     let sse = 0;
