@@ -106,7 +106,17 @@ abstract class BiasModel extends Recommender {
 
   protected afterLoad(): void {}
 
-  protected closedFormResult(started: number): FitResult {
+  /** Ends a closed-form fit (no epochs): the one 'done' progress event and the result. */
+  protected closedFormResult(started: number, options: FitOptions): FitResult {
+    options.onProgress?.({
+      model: this.name,
+      phase: 'done',
+      epoch: 0,
+      epochs: 0,
+      batch: 0,
+      batches: 0,
+      elapsedSeconds: (performance.now() - started) / 1000,
+    });
     return {
       epochs: [],
       bestEpoch: 0,
@@ -154,16 +164,7 @@ export class GlobalMeanModel extends BiasModel {
     this.bu = new Float64Array(data.users.size);
     this.bi = new Float64Array(data.items.size);
     this.afterLoad();
-    options.onProgress?.({
-      model: this.name,
-      phase: 'done',
-      epoch: 0,
-      epochs: 0,
-      batch: 0,
-      batches: 0,
-      elapsedSeconds: (performance.now() - started) / 1000,
-    });
-    return this.closedFormResult(started);
+    return this.closedFormResult(started, options);
   }
 
   protected override afterLoad(): void {
@@ -385,16 +386,7 @@ export class PopularityModel extends BiasModel {
     const counts = interactionCounts(m).items;
     this.bi = Float64Array.from(dev, (d, i) => d / (this.options.regItem + counts[i] || 1));
     this.afterLoad();
-    options.onProgress?.({
-      model: this.name,
-      phase: 'done',
-      epoch: 0,
-      epochs: 0,
-      batch: 0,
-      batches: 0,
-      elapsedSeconds: (performance.now() - started) / 1000,
-    });
-    return this.closedFormResult(started);
+    return this.closedFormResult(started, options);
   }
 
   protected override afterLoad(): void {
