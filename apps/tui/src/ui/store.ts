@@ -1,5 +1,7 @@
 import {
+  autoRecDefaults,
   backendInfo,
+  createModel,
   MODEL_NAMES,
   type ModelName,
   type Recommender,
@@ -161,7 +163,13 @@ export class AppController {
       format: 'taste-profile',
       editing: false,
       models,
-      params: { epochs: undefined, hidden: 500, factors: 100, lr: undefined },
+      // Start from the models' own defaults so the screen never disagrees with core.
+      params: {
+        epochs: undefined,
+        hidden: autoRecDefaults().hiddenUnits,
+        factors: Number(createModel('svd').hyperParameters.factors),
+        lr: undefined,
+      },
       paramIndex: 0,
       ...initial,
     };
