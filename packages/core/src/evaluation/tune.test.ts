@@ -5,7 +5,13 @@ import { plantedRatings } from '../models/contract.ts';
 import { createModel } from '../models/registry.ts';
 import type { ModelName } from '../types.ts';
 import { evaluateRatings } from './rating.ts';
-import { holdOutValidation, paramGrid, type TuneProgress, tuneHyperParameters } from './tune.ts';
+import {
+  higherIsBetter,
+  holdOutValidation,
+  paramGrid,
+  type TuneProgress,
+  tuneHyperParameters,
+} from './tune.ts';
 
 const { train: full } = plantedRatings({ users: 120, items: 80, seed: 11 });
 const { train, validation } = holdOutValidation(full, 0.15, 3);
@@ -150,6 +156,23 @@ describe('tuneHyperParameters', () => {
     ).rejects.toThrow(/validation matrix is 120×81/);
     await expect(
       tuneHyperParameters({ ...base, candidates: [{ model: 'baseline' }], metric: 'ndcg' as 'rmse' }),
-    ).rejects.toThrow(/metric must be 'rmse' or 'mae'/);
+    ).rejects.toThrow(/metric must be 'rmse', 'mae', 'ndcg@K' or 'recall@K'/);
+  });
+
+  it('maximises a ranking metric: best first is the highest NDCG@10 on validation', async () => {
+    const r = await tuneHyperParameters({
+      makeModel: byName,
+      candidates: [{ model: 'global-mean' }, { model: 'popularity' }, { model: 'svd', epochs: 30 }],
+      train,
+      validation,
+      metric: 'ndcg@10',
+    });
+    expect(higherIsBetter('ndcg@10')).toBe(true);
+    expect(higherIsBetter('rmse')).toBe(false);
+    const scores = r.trials.map((t) => t.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    expect(r.trials[0].ranking).toBe(r.trials[0].score);
+    expect(r.best?.params.model).not.toBe('global-mean');
+    expect(r.trials[0].score).toBeGreaterThan(r.trials.find((t) => t.params.model === 'global-mean')!.score);
   });
 });

@@ -2,6 +2,7 @@ import { type CsrMatrix, nnz, randomSplit, type TrainSet } from '@autorec/data';
 import type { ParamValue } from '../models/shared.ts';
 import type { Recommender } from '../recommender.ts';
 import type { FitResult, TrainingProgress } from '../types.ts';
+import { evaluateRanking } from './ranking.ts';
 import { checkShape, type ErrorSummary, evaluateRatings } from './rating.ts';
 
 /** Hyper-parameter values of one candidate, as the registry and the model constructors take them. */
@@ -10,8 +11,19 @@ export type ParamSet = Record<string, ParamValue>;
 /** Values to try per hyper-parameter; the candidates are every combination (see {@link paramGrid}). */
 export type ParamGrid = Record<string, readonly ParamValue[]>;
 
-/** Validation metric to minimise. */
-export type TuneMetric = 'rmse' | 'mae';
+/**
+ * Validation metric to optimise: `rmse` and `mae` are minimised; `ndcg@K` and `recall@K` (top-K
+ * over all items with the user's training items excluded, validation plays relevant) are
+ * maximised — the choice for a model that will be used to recommend rather than to predict.
+ */
+export type TuneMetric = 'rmse' | 'mae' | `ndcg@${number}` | `recall@${number}`;
+
+const RANKING_METRIC = /^(ndcg|recall)@([1-9]\d*)$/;
+
+/** True when a larger value of `metric` is better. */
+export function higherIsBetter(metric: TuneMetric): boolean {
+  return RANKING_METRIC.test(metric);
+}
 
 export interface TuneOptions<P extends ParamSet = ParamSet> {
   /** A fresh, untrained model for one candidate, e.g. `(p) => createModel('i-autorec', p)`. */
@@ -66,10 +78,12 @@ export interface TuneTrial {
   params: ParamSet;
   /** Position in the candidate list. */
   index: number;
-  /** The chosen metric on the validation set (lower is better); the mean over seeds. */
+  /** The chosen metric on the validation set; the mean over seeds (see {@link higherIsBetter}). */
   score: number;
   rmse: number;
   mae: number;
+  /** The ranking metric's value when `metric` is `ndcg@K` or `recall@K`. */
+  ranking?: number;
   /** The score of each seed's fit, with `seeds`. */
   seedScores?: number[];
   /** Epochs run and the epoch whose weights were kept (0 for closed-form models); means over seeds. */
@@ -155,8 +169,14 @@ export function holdOutValidation(
 export async function tuneHyperParameters<P extends ParamSet>(options: TuneOptions<P>): Promise<TuneResult> {
   const { train, validation, signal } = options;
   const metric = options.metric ?? 'rmse';
-  if (metric !== 'rmse' && metric !== 'mae')
-    throw new RangeError(`tuneHyperParameters: metric must be 'rmse' or 'mae', got '${metric as string}'`);
+  const rankingMatch = RANKING_METRIC.exec(metric);
+  // Sort key: smaller is better whatever the metric's direction; NaN (a diverged fit) last.
+  const order = (score: number) =>
+    Number.isNaN(score) ? Number.POSITIVE_INFINITY : rankingMatch ? -score : score;
+  if (metric !== 'rmse' && metric !== 'mae' && !rankingMatch)
+    throw new RangeError(
+      `tuneHyperParameters: metric must be 'rmse', 'mae', 'ndcg@K' or 'recall@K', got '${metric as string}'`,
+    );
   const candidates = (
     Array.isArray(options.candidates) ? options.candidates : paramGrid(options.candidates as ParamGrid)
   ) as P[];
@@ -179,7 +199,7 @@ export async function tuneHyperParameters<P extends ParamSet>(options: TuneOptio
   for (let index = 0; index < total && !aborted; index++) {
     const params = candidates[index];
     const models: Recommender[] = [];
-    const fits: { fit: FitResult; errors: ErrorSummary }[] = [];
+    const fits: Fit[] = [];
     try {
       for (const seed of seeds ?? [undefined]) {
         if (signal?.aborted) break;
@@ -193,7 +213,13 @@ export async function tuneHyperParameters<P extends ParamSet>(options: TuneOptio
             : undefined,
         });
         if (fit.aborted || signal?.aborted) break;
-        fits.push({ fit, errors: evaluateRatings(model, validation).all });
+        let ranking: number | undefined;
+        if (rankingMatch) {
+          const atK = (await evaluateRanking(model, validation, { k: Number(rankingMatch[2]), signal }))
+            .atK[0];
+          ranking = rankingMatch[1] === 'ndcg' ? atK.ndcg : atK.recall;
+        }
+        fits.push({ fit, errors: evaluateRatings(model, validation).all, ranking });
       }
       if (fits.length < (seeds?.length ?? 1)) {
         aborted = { notFinished: candidates.slice(index), reason: signal?.reason };
@@ -202,7 +228,7 @@ export async function tuneHyperParameters<P extends ParamSet>(options: TuneOptio
       const trial = summarise(params, index, metric, fits);
       trials.push(trial);
       options.onProgress?.({ index, total, params, stage: 'done', trial, model: models[0] });
-      if (options.keepBest && (!best || trial.score < best.trial.score)) {
+      if (options.keepBest && (!best || order(trial.score) < order(best.trial.score))) {
         best?.model.dispose();
         best = { trial, model: models[0] };
       }
@@ -211,26 +237,28 @@ export async function tuneHyperParameters<P extends ParamSet>(options: TuneOptio
     }
   }
   // Stable sort: equal scores keep list order. NaN (a diverged fit) ranks last.
-  const ranked = [...trials].sort((a, b) => rank(a.score) - rank(b.score));
+  const ranked = [...trials].sort((a, b) => order(a.score) - order(b.score));
   const result: TuneResult = { metric, trials: ranked, best: ranked[0] };
   if (best) result.bestModel = best.model;
   if (aborted) result.aborted = aborted;
   return result;
 }
 
-function summarise(
-  params: ParamSet,
-  index: number,
-  metric: TuneMetric,
-  fits: { fit: FitResult; errors: ErrorSummary }[],
-): TuneTrial {
-  const mean = (f: (x: (typeof fits)[number]) => number) => fits.reduce((s, x) => s + f(x), 0) / fits.length;
-  const pick = (e: ErrorSummary) => (metric === 'rmse' ? e.rmse! : e.mae!);
+interface Fit {
+  fit: FitResult;
+  errors: ErrorSummary;
+  ranking?: number;
+}
+
+function summarise(params: ParamSet, index: number, metric: TuneMetric, fits: Fit[]): TuneTrial {
+  const mean = (f: (x: Fit) => number) => fits.reduce((s, x) => s + f(x), 0) / fits.length;
+  const pick = (x: Fit) =>
+    x.ranking !== undefined ? x.ranking : metric === 'rmse' ? x.errors.rmse! : x.errors.mae!;
   const times = fits.flatMap((x) => x.fit.epochs.map((e) => e.seconds)).sort((a, b) => a - b);
   const trial: TuneTrial = {
     params: { ...params },
     index,
-    score: mean((x) => pick(x.errors)),
+    score: mean(pick),
     rmse: mean((x) => x.errors.rmse!),
     mae: mean((x) => x.errors.mae!),
     epochs: mean((x) => x.fit.epochs.length),
@@ -238,12 +266,9 @@ function summarise(
     epochSeconds: times.length ? times[Math.floor(times.length / 2)] : 0,
     fitSeconds: mean((x) => x.fit.seconds),
   };
-  if (fits.length > 1) trial.seedScores = fits.map((x) => pick(x.errors));
+  if (fits[0].ranking !== undefined) trial.ranking = trial.score;
+  if (fits.length > 1) trial.seedScores = fits.map(pick);
   return trial;
-}
-
-function rank(score: number): number {
-  return Number.isNaN(score) ? Number.POSITIVE_INFINITY : score;
 }
 
 /** The first (user, item) stored in both matrices, by user; O(nnz) with one item mask. */
