@@ -21,6 +21,7 @@ export * from './evaluation/ranking.ts';
 export { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './evaluation/rating.ts';
 export * from './evaluation/significance.ts';
 export * from './evaluation/tune.ts';
+export { solveSymmetricPositive } from './linalg.ts';
 export * from './metrics/ranking.ts';
 export * from './metrics/rating.ts';
 export * from './metrics/significance.ts';
@@ -51,7 +52,7 @@ export {
   readManifest,
 } from './models/registry.ts';
 export type { ParamValue } from './models/shared.ts';
-export { SvdModel, type SvdOptions, solveSymmetricPositive } from './models/svd.ts';
+export { SvdModel, type SvdOptions } from './models/svd.ts';
 export * from './recommender.ts';
 export * from './stores/memory.ts';
 export * from './topk.ts';

@@ -1,6 +1,6 @@
 import { Rng } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
-import { choleskySolve, ridgeWithIntercept } from './autorec-ridge.ts';
+import { ridgeWithIntercept } from './autorec-ridge.ts';
 
 /** Objective of the ridge problem, to compare solutions by value. */
 function objective(
@@ -50,14 +50,5 @@ describe('ridge with intercept', () => {
     expect(w[1]).toBeCloseTo(-1, 6);
     expect(c).toBeCloseTo(5, 6);
     expect(ridgeWithIntercept(new Float32Array(0), [], 0, 3, 1)).toEqual({ w: new Float64Array(3), c: 0 });
-  });
-
-  it('solves symmetric positive definite systems and rejects indefinite ones', () => {
-    const x = choleskySolve(Float64Array.of(4, 2, 2, 3), Float64Array.of(2, 1), 2);
-    expect(x[0]).toBeCloseTo(0.5, 12);
-    expect(x[1]).toBeCloseTo(0, 12);
-    expect(() => choleskySolve(Float64Array.of(1, 2, 2, 1), Float64Array.of(1, 1), 2)).toThrow(
-      /positive definite/,
-    );
   });
 });

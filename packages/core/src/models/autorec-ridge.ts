@@ -1,3 +1,4 @@
+import { solveSymmetricPositive } from '../linalg.ts';
 /**
  * Ridge regression with an unpenalised intercept: minimises Σ_j (t_j − w·x_j − c)² + penalty·‖w‖²
  * over w ∈ ℝ^d and c, for n rows x_j (row-major n × d). Solved on centred data through the
@@ -42,7 +43,7 @@ export function ridgeWithIntercept(
         g[j * n + i] = s;
       }
     for (let i = 0; i < n; i++) g[i * n + i] += ridge;
-    const alpha = choleskySolve(g, tc, n);
+    const alpha = solveSymmetricPositive(g, tc, n);
     for (let j = 0; j < n; j++) for (let a = 0; a < d; a++) w[a] += alpha[j] * xc[j * d + a];
   } else {
     // Primal: (Xcᵀ Xc + ridge·I) w = Xcᵀ tc.
@@ -60,35 +61,9 @@ export function ridgeWithIntercept(
       g[a * d + a] += ridge;
       for (let b = 0; b < a; b++) g[b * d + a] = g[a * d + b];
     }
-    w.set(choleskySolve(g, rhs, d));
+    w.set(solveSymmetricPositive(g, rhs, d));
   }
   let c = tMean;
   for (let a = 0; a < d; a++) c -= w[a] * mean[a];
   return { w, c };
-}
-
-/** Solves A x = b for symmetric positive definite A (n × n, row-major; overwritten). */
-export function choleskySolve(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  for (let j = 0; j < n; j++) {
-    let diag = a[j * n + j];
-    for (let k = 0; k < j; k++) diag -= a[j * n + k] * a[j * n + k];
-    if (!(diag > 0)) throw new Error('ridge system is not positive definite');
-    const l = Math.sqrt(diag);
-    a[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-      a[i * n + j] = s / l;
-    }
-  }
-  const y = Float64Array.from(b);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < i; k++) y[i] -= a[i * n + k] * y[k];
-    y[i] /= a[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    for (let k = i + 1; k < n; k++) y[i] -= a[k * n + i] * y[k];
-    y[i] /= a[i * n + i];
-  }
-  return y;
 }

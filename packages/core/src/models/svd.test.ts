@@ -5,7 +5,7 @@ import type { TrainingProgress } from '../types.ts';
 import { GlobalMeanModel } from './baselines.ts';
 import { plantedRatings, runRecommenderContract } from './contract.ts';
 import { fastBackendActive } from './dense-product.ts';
-import { SvdModel, solveSymmetricPositive } from './svd.ts';
+import { SvdModel } from './svd.ts';
 
 runRecommenderContract('svd', () => new SvdModel({ factors: 4, epochs: 15, seed: 3 }));
 runRecommenderContract(
@@ -228,21 +228,6 @@ describe('SvdModel', () => {
       biased: true,
       seed: 42,
     });
-  });
-});
-
-describe('solveSymmetricPositive', () => {
-  it('solves a small SPD system', () => {
-    // [[4, 2], [2, 3]] x = [2, 5]  →  x = [-0.5, 2]
-    const x = solveSymmetricPositive(Float64Array.of(4, 2, 2, 3), Float64Array.of(2, 5), 2);
-    expect(x[0]).toBeCloseTo(-0.5, 12);
-    expect(x[1]).toBeCloseTo(2, 12);
-  });
-
-  it('refuses a matrix that is not positive definite', () => {
-    expect(() => solveSymmetricPositive(Float64Array.of(1, 2, 2, 1), Float64Array.of(1, 1), 2)).toThrow(
-      /positive definite/,
-    );
   });
 });
 
