@@ -1,4 +1,5 @@
 import { solveSymmetricPositive } from '../linalg.ts';
+
 /**
  * Ridge regression with an unpenalised intercept: minimises Σ_j (t_j − w·x_j − c)² + penalty·‖w‖²
  * over w ∈ ℝ^d and c, for n rows x_j (row-major n × d). Solved on centred data through the
