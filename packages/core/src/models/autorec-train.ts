@@ -7,6 +7,8 @@ import type {
   NetworkWeights,
   OptimizerName,
 } from './autorec-network.ts';
+import { ADAM, adamRate, type BatchStepper, RPROP, type TrainingEngine } from './autorec-stepper.ts';
+import { tfjsStepper } from './autorec-train-tfjs.ts';
 import { TrainingLoop } from './shared.ts';
 
 export interface TrainConfig {
@@ -42,15 +44,6 @@ export interface TrainOutcome {
   seconds: number;
 }
 
-const BETA1 = 0.9;
-const BETA2 = 0.999;
-const EPSILON = 1e-8;
-/** iRprop− constants (Igel & Hüsken 2000): growth, shrink, and step bounds. */
-const RPROP_UP = 1.2;
-const RPROP_DOWN = 0.5;
-const RPROP_MAX = 1;
-const RPROP_MIN = 1e-7;
-
 /**
  * Trains `net` on `data`: the squared error on observed entries plus λ/2·(‖W‖² + ‖V‖²), the
  * AutoRec objective, by mini-batches of rows.
@@ -76,20 +69,86 @@ export async function trainNetwork(
   data: TrainData,
   config: TrainConfig,
   options: FitOptions,
+  engine: TrainingEngine = 'kernels',
 ): Promise<TrainOutcome> {
-  const t = net.train;
-  if (!t) throw new Error(`${model}: network was built without optimiser state`);
-  const { m, values, inputs, colCount } = data;
-  const { width, hidden, batchRows } = net.layout;
-  const s = net.stride;
+  if (!net.train) throw new Error(`${model}: network was built without optimiser state`);
   const rng = new Rng(config.seed);
   const shuffleRng = rng.fork();
   const dropRng = rng.fork();
-  const rows = nonEmptyRows(m);
-  const batchSize = Math.min(config.batchSize, batchRows);
+  const rows = nonEmptyRows(data.m);
+  const batchSize = Math.min(config.batchSize, net.layout.batchRows);
   const nBatches = Math.max(1, Math.ceil(rows.length / batchSize));
   const loop = new TrainingLoop(model, config.epochs, nBatches, options);
+  const stepper =
+    engine === 'tfjs' ? tfjsStepper(net, data, config, dropRng) : kernelStepper(net, data, config, dropRng);
 
+  let best: NetworkWeights | undefined;
+  let bestEpoch = 0;
+  let bestRmse = Number.POSITIVE_INFINITY;
+  const epochLoss = (): number => {
+    const { sse, reg, count } = stepper.totals();
+    return (sse + reg) / Math.max(1, count);
+  };
+  try {
+    for (let epoch = 1; epoch <= config.epochs && !loop.aborted; epoch++) {
+      loop.beginEpoch();
+      shuffleRng.shuffle(rows);
+      stepper.beginEpoch();
+      let completed = true;
+      for (let b = 0; b < nBatches; b++) {
+        const from = b * batchSize;
+        stepper.batch(rows, from, Math.min(rows.length, from + batchSize));
+        if (!(await loop.batch(epoch, b + 1, epochLoss))) {
+          completed = false;
+          break;
+        }
+      }
+      if (!completed) {
+        stepper.abandonEpoch();
+        break;
+      }
+      stepper.finishEpoch();
+      stepper.sync();
+      const validationRmse = data.validate?.();
+      const { sse, count } = stepper.totals();
+      loop.endEpoch(epoch, {
+        loss: epochLoss(),
+        trainRmse: Math.sqrt(sse / Math.max(1, count)),
+        ...(validationRmse === undefined ? {} : { validationRmse }),
+      });
+      if (validationRmse === undefined) {
+        bestEpoch = epoch;
+        continue;
+      }
+      if (validationRmse < bestRmse) {
+        bestRmse = validationRmse;
+        bestEpoch = epoch;
+        best = net.snapshot(best);
+      } else if (epoch - bestEpoch >= config.patience) break;
+    }
+    stepper.sync();
+  } finally {
+    stepper.dispose();
+  }
+  if (best) net.restore(best);
+  const result = loop.finish();
+  return { records: result.epochs, bestEpoch, aborted: result.aborted, seconds: result.seconds };
+}
+
+/**
+ * The sparse-kernel engine: the network's own arena, stepped by `engine/kernels.ts` (lazy Adam
+ * inside the backward pass; RProp gradients accumulated in the arena).
+ */
+function kernelStepper(
+  net: AutoRecNetwork,
+  data: TrainData,
+  config: TrainConfig,
+  dropRng: Rng,
+): BatchStepper {
+  const t = net.train!;
+  const { m, values, inputs, colCount } = data;
+  const { width, hidden } = net.layout;
+  const s = net.stride;
   const gbE = new Float64Array(s);
   const gbV = new Float64Array(width);
   const { list, coef, tgtColPtr, delta, targets } = t.views;
@@ -107,16 +166,12 @@ export async function trainNetwork(
   const { output, activation, lambda } = config;
   const rprop = config.optimizer === 'rprop';
   let step = 0;
-
-  let best: NetworkWeights | undefined;
-  let bestEpoch = 0;
-  let bestRmse = Number.POSITIVE_INFINITY;
   let epochSse = 0;
   let epochReg = 0;
   let epochCount = 0;
 
   /** One batch: forward, loss, backward, and (Adam) the update. */
-  const runBatch = (from: number, to: number): void => {
+  const batch = (rows: Uint32Array, from: number, to: number): void => {
     const nB = to - from;
     const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng, inputs);
     net.forwardBatch(nB, nList, activation);
@@ -144,9 +199,14 @@ export async function trainNetwork(
       return;
     }
     step++;
-    const lr = (config.learningRate * Math.sqrt(1 - BETA2 ** step)) / (1 - BETA1 ** step);
+    const lr = adamRate(config.learningRate, step);
     epochReg +=
-      net.backwardBatch(nB, nList, activation, gbE, { lr, beta1: BETA1, beta2: BETA2, eps: EPSILON }) / 2;
+      net.backwardBatch(nB, nList, activation, gbE, {
+        lr,
+        beta1: ADAM.beta1,
+        beta2: ADAM.beta2,
+        eps: ADAM.eps,
+      }) / 2;
     for (let j = 0; j < nList; j++) {
       const c = list[j];
       net.bv[c] = adamScalar(net.bv[c], gbV[c], bV1, bV2, c, lr);
@@ -180,52 +240,28 @@ export async function trainNetwork(
     return (lambda / 2) * reg;
   };
 
-  for (let epoch = 1; epoch <= config.epochs && !loop.aborted; epoch++) {
-    loop.beginEpoch();
-    shuffleRng.shuffle(rows);
-    epochSse = 0;
-    epochReg = 0;
-    epochCount = 0;
-    let completed = true;
-    for (let b = 0; b < nBatches; b++) {
-      const from = b * batchSize;
-      runBatch(from, Math.min(rows.length, from + batchSize));
-      const cont = await loop.batch(epoch, b + 1, () => (epochSse + epochReg) / Math.max(1, epochCount));
-      if (!cont) {
-        completed = false;
-        break;
-      }
-    }
-    if (!completed) {
-      if (rprop) {
-        // Drop the partial full-batch gradient: the weights are those of the last whole epoch.
-        net.arena.f32(t.gE!).fill(0);
-        net.arena.f32(t.gV!).fill(0);
-        gbE.fill(0);
-        gbV.fill(0);
-      }
-      break;
-    }
-    if (rprop) epochReg = rpropEpoch();
-    const validationRmse = data.validate?.();
-    loop.endEpoch(epoch, {
-      loss: (epochSse + epochReg) / Math.max(1, epochCount),
-      trainRmse: Math.sqrt(epochSse / Math.max(1, epochCount)),
-      ...(validationRmse === undefined ? {} : { validationRmse }),
-    });
-    if (validationRmse === undefined) {
-      bestEpoch = epoch;
-      continue;
-    }
-    if (validationRmse < bestRmse) {
-      bestRmse = validationRmse;
-      bestEpoch = epoch;
-      best = net.snapshot(best);
-    } else if (epoch - bestEpoch >= config.patience) break;
-  }
-  if (best) net.restore(best);
-  const result = loop.finish();
-  return { records: result.epochs, bestEpoch, aborted: result.aborted, seconds: result.seconds };
+  return {
+    batch,
+    totals: () => ({ sse: epochSse, reg: epochReg, count: epochCount }),
+    beginEpoch: () => {
+      epochSse = 0;
+      epochReg = 0;
+      epochCount = 0;
+    },
+    finishEpoch: () => {
+      if (rprop) epochReg = rpropEpoch();
+    },
+    abandonEpoch: () => {
+      if (!rprop) return;
+      // Drop the partial full-batch gradient: the weights are those of the last whole epoch.
+      net.arena.f32(t.gE!).fill(0);
+      net.arena.f32(t.gV!).fill(0);
+      gbE.fill(0);
+      gbV.fill(0);
+    },
+    sync: () => {},
+    dispose: () => {},
+  };
 
   function adamScalar(
     w: number,
@@ -235,11 +271,11 @@ export async function trainNetwork(
     j: number,
     lr: number,
   ): number {
-    const mv = BETA1 * m1[j] + (1 - BETA1) * g;
-    const vv = BETA2 * m2[j] + (1 - BETA2) * g * g;
+    const mv = ADAM.beta1 * m1[j] + (1 - ADAM.beta1) * g;
+    const vv = ADAM.beta2 * m2[j] + (1 - ADAM.beta2) * g * g;
     m1[j] = mv;
     m2[j] = vv;
-    return w - (lr * mv) / (Math.sqrt(vv) + EPSILON);
+    return w - (lr * mv) / (Math.sqrt(vv) + ADAM.eps);
   }
 }
 
@@ -248,9 +284,9 @@ function rpropUpdate(w: Float32Array, g: Float32Array, stepSize: Float32Array, p
   for (let q = 0; q < w.length; q++) {
     let gq = g[q];
     const sign = gq * prev[q];
-    if (sign > 0) stepSize[q] = Math.min(stepSize[q] * RPROP_UP, RPROP_MAX);
+    if (sign > 0) stepSize[q] = Math.min(stepSize[q] * RPROP.up, RPROP.max);
     else if (sign < 0) {
-      stepSize[q] = Math.max(stepSize[q] * RPROP_DOWN, RPROP_MIN);
+      stepSize[q] = Math.max(stepSize[q] * RPROP.down, RPROP.min);
       gq = 0;
     }
     if (gq > 0) w[q] -= stepSize[q];

@@ -17,6 +17,7 @@ import {
 } from './autorec-network.ts';
 import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
 import { ridgeWithIntercept } from './autorec-ridge.ts';
+import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, trainNetwork } from './autorec-train.ts';
 import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
 
@@ -50,7 +51,11 @@ export interface AutoRecOptions {
   seed?: number;
   backend?: BackendName | 'auto';
   kernels?: KernelPreference;
+  engine?: AutoRecEngine;
 }
+
+/** What trains the network: see the `engine` option. */
+export type AutoRecEngine = 'auto' | TrainingEngine;
 
 /** What the encoder reads (see the `input` option). */
 export type AutoRecInput = 'ratings' | 'residuals';
@@ -132,7 +137,15 @@ const AUTOREC_PARAMS = {
     kind: 'enum',
     default: 'auto',
     values: ['auto', 'wasm-simd', 'js'],
-    description: 'Sparse training kernels: WebAssembly SIMD when available, else typed-array loops.',
+    description:
+      'Sparse kernels (training and scoring): WebAssembly SIMD when available, else typed-array loops.',
+  },
+  engine: {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'kernels', 'tfjs'],
+    description:
+      'Training engine: the sparse kernels, or tfjs ops on the tfjs backend (auto: tfjs on tfjs-node, kernels elsewhere).',
   },
 } satisfies Record<string, ParamSpec>;
 
@@ -152,6 +165,7 @@ type Params = {
   seed: number;
   backend: BackendName | 'auto';
   kernels: KernelPreference;
+  engine: AutoRecEngine;
 };
 
 /** Which AutoRec: rows of the network are users (U-AutoRec) or items (I-AutoRec). */
@@ -319,6 +333,7 @@ export class AutoRecModel extends Recommender {
     net.initialise(new Rng(p.seed), decoderBias);
     this.net = net;
     const validation = options.validation ? this.validationPairs(options.validation) : undefined;
+    const engine = resolveEngine(p.engine, this.backend.name);
     const outcome = await trainNetwork(
       this.name,
       net,
@@ -342,6 +357,7 @@ export class AutoRecModel extends Recommender {
         seed: p.seed,
       },
       options,
+      engine,
     );
     // Drop gradients and optimiser state: keep only what prediction needs.
     this.net = this.inferenceNetwork(net);
@@ -350,7 +366,7 @@ export class AutoRecModel extends Recommender {
       bestEpoch: outcome.bestEpoch,
       seconds: (performance.now() - start) / 1000,
       aborted: outcome.aborted,
-      backend: `${this.backend.name}+${this.net.kernels.kind}`,
+      backend: `${this.backend.name}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}`,
     };
   }
 
@@ -746,6 +762,17 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
   if (batchSize > 0) return batchSize;
   const target = 2 ** Math.round(Math.log2(Math.max(1, rows / 128)));
   return Math.min(4096, Math.max(256, target));
+}
+
+/**
+ * The training engine for `engine: 'auto'`: tfjs ops on tfjs-node (native TensorFlow, all
+ * cores), the sparse kernels on the wasm and cpu backends, where they measured 10× and more
+ * faster than tfjs ops (docs/benchmarks.md), and on WebGL, where reading weights back for
+ * validation and scoring costs more than the GPU saves on AutoRec's sparse batches.
+ */
+export function resolveEngine(engine: AutoRecEngine, backend: BackendName): TrainingEngine {
+  if (engine !== 'auto') return engine;
+  return backend === 'node' ? 'tfjs' : 'kernels';
 }
 
 /** U-AutoRec: the network reconstructs each user's ratings over all songs (the paper's model). */
