@@ -1,6 +1,6 @@
 // Public API of @autorec/core (browser-safe; Node-only helpers are in '@autorec/core/node'):
 // the model contract (types, Recommender, topK), the models and their registry, metrics,
-// evaluation protocols and the in-memory model store.
+// evaluation protocols and the in-memory and HTTP (read-only) model stores.
 
 export {
   BACKEND_NAMES,
@@ -54,6 +54,7 @@ export {
 export type { ParamValue } from './models/shared.ts';
 export { SvdModel, type SvdOptions } from './models/svd.ts';
 export * from './recommender.ts';
+export * from './stores/fetch.ts';
 export * from './stores/memory.ts';
 export * from './topk.ts';
 export * from './types.ts';

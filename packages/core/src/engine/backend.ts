@@ -16,9 +16,10 @@ import * as tf from '@tensorflow/tfjs';
  * Measured here (Node 20, one core): wasm matMul ≈42 GFLOP/s on 1024², but ≈0.9 GFLOP/s with
  * transposeA and ≈3.5 with transposeB (so callers pass pre-transposed operands); tfjs cpu
  * ≈1 GFLOP/s; the wasm backend runs one thread in Node and has no UnsortedSegmentSum kernel,
- * so the gradient of tf.gather throws there — AutoRec's training therefore runs on the sparse
- * kernels in `kernels.ts`, and tfjs does the dense products (scoring all songs for a batch of
- * users).
+ * so the gradient of tf.gather throws there. AutoRec therefore trains either on tfjs ops with
+ * hand-written gradients (`models/autorec-train-tfjs.ts`, any backend) or on the sparse kernels
+ * in `kernels.ts` (faster on wasm and cpu); tfjs also does the dense products (scoring all songs
+ * for a batch of users).
  *
  * @example
  * const info = await initBackend();          // { name: 'wasm', reason: 'auto: … ' }
