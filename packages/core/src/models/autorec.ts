@@ -769,9 +769,11 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
 
 /**
  * The training engine for `engine: 'auto'`. On the wasm backend the sparse kernels measured
- * 4–6× faster than tfjs ops on Last.fm 2K (500 units: 0.12 s against 0.70 s per U-AutoRec
- * epoch) and 5× on the msd shape (56 s against ≈290 s), and tfjs on cpu is slower still, so
- * they train wherever tfjs runs on wasm, cpu or WebGL. On tfjs-node the native, multi-threaded
+ * 4–6× faster than tfjs ops on Last.fm 2K (500 units: 0.11 s against 0.64 s per U-AutoRec
+ * epoch) and 5× on the msd shape (53 s against ≈283 s); tfjs on cpu is 35–45× slower than on
+ * wasm; in headless Chromium, tfjs on WebGL (SwiftShader, no GPU) took 62 s per I-AutoRec epoch
+ * on ML-100K-sized data against 0.01 s for the kernels. So the kernels train on wasm, cpu and
+ * WebGL (a real GPU was not available to measure). On tfjs-node the native, multi-threaded
  * TensorFlow kernels are the point of installing it, so tfjs ops train there — a choice not
  * measured here, where tfjs-node cannot be installed; `engine: 'kernels'` overrides it.
  */
