@@ -51,6 +51,7 @@ import {
 import { fitBiases } from '../../packages/core/src/models/autorec-biases.ts';
 import { plantedRatings } from '../../packages/core/src/models/autorec-planted.ts';
 import { SvdModel } from '../../packages/core/src/models/svd.ts';
+import { msdTrainSet } from './msd-data.ts';
 
 const args = process.argv.slice(2);
 const positional = args.filter((a, k) => !a.startsWith('--') && !args[k - 1]?.startsWith('--'));
@@ -341,29 +342,12 @@ function diff(p: ParamSet, defaults: ParamSet): ParamSet {
 // ---- msd-shape epoch time ----
 
 async function msd(): Promise<void> {
-  const data = (await import('@autorec/data')) as Record<string, unknown>;
-  const generate =
-    (data.syntheticDataset as
-      | typeof import('../../packages/data/src/synthetic.ts').syntheticDataset
-      | undefined) ?? (await import('../../packages/data/src/synthetic.ts')).syntheticDataset;
-  const { applyTransform, fitTransform } = await import('@autorec/data');
-  let t = performance.now();
-  const ds = generate('msd');
-  const generateSeconds = (performance.now() - t) / 1000;
-  const transform = fitTransform('global-quantiles', ds.counts);
-  const train: TrainSet = {
-    ratings: applyTransform(transform, ds.counts),
-    users: ds.users,
-    items: ds.items,
-    scale: transform.scale,
-    transform,
-  };
+  const { train, generateSeconds } = msdTrainSet();
   // Seconds of batches to time before aborting and extrapolating; 0 runs one full epoch.
   const sliceSeconds = Number(process.env.AUTOREC_MSD_SLICE ?? 60);
   for (const batchSize of [0, 1024]) {
     const controller = new AbortController();
     let last = { batch: 0, batches: 1, elapsed: 0 };
-    t = performance.now();
     const model = new AutoRecModel('user', { batchSize, epochs: 1 });
     const fit = await model.fit(train, {
       signal: controller.signal,

@@ -16,17 +16,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  applyTransform,
-  fitTransform,
-  nnz,
-  prepareDataset,
-  syntheticDataset,
-  type TrainSet,
-} from '@autorec/data';
+import { nnz, prepareDataset } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
 import type { BackendName } from '../../packages/core/src/engine/backend.ts';
 import { AutoRecModel } from '../../packages/core/src/models/autorec.ts';
+import { msdTrainSet } from './msd-data.ts';
 
 const which = process.argv[2] ?? 'all';
 
@@ -89,15 +83,7 @@ async function lastfm(): Promise<void> {
 }
 
 async function msd(): Promise<void> {
-  const ds = syntheticDataset('msd');
-  const transform = fitTransform('global-quantiles', ds.counts);
-  const train: TrainSet = {
-    ratings: applyTransform(transform, ds.counts),
-    users: ds.users,
-    items: ds.items,
-    scale: transform.scale,
-    transform,
-  };
+  const { train } = msdTrainSet();
   const sliceSeconds = Number(process.env.AUTOREC_ENGINE_SLICE ?? 60);
   for (const e of ENGINES.slice(0, 2)) {
     const controller = new AbortController();

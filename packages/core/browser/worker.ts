@@ -12,6 +12,7 @@
  *   predictions and scores on pairs the Node side chose.
  */
 
+import { entryCoordinates } from '@autorec/data';
 import type { BackendName } from '../src/engine/backend.ts';
 import { backendInfo, initBackend } from '../src/engine/backend.ts';
 import { IAutoRecModel } from '../src/models/autorec.ts';
@@ -52,13 +53,7 @@ export interface WorkerResult {
 async function run(request: WorkerRequest): Promise<WorkerResult> {
   const auto = await initBackend({ wasmPaths: request.wasmPaths });
   const { train, test } = plantedRatings({ users: 150, items: 100, ratings: 4000, seed: 3 });
-  const users = new Int32Array(test.values.length);
-  const items = new Int32Array(test.values.length);
-  for (let u = 0; u < test.rows; u++)
-    for (let q = test.indptr[u]; q < test.indptr[u + 1]; q++) {
-      users[q] = u;
-      items[q] = test.indices[q];
-    }
+  const { rows: users, cols: items } = entryCoordinates(test);
   const runs: EngineRun[] = [];
   for (const backend of ['webgl', 'wasm', 'cpu'] as BackendName[])
     for (const engine of ['tfjs', 'kernels'] as const) {

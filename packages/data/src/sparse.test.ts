@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csrFromTriplets, filterEntries, getValue, nnz, rowIndices, transpose } from './sparse.ts';
+import {
+  csrFromTriplets,
+  entryCoordinates,
+  filterEntries,
+  getValue,
+  nnz,
+  rowIndices,
+  transpose,
+} from './sparse.ts';
 
 describe('csrFromTriplets', () => {
   it('sorts columns within rows and sums duplicates', () => {
@@ -61,5 +69,29 @@ describe('csrFromTriplets on long unsorted rows', () => {
     for (const c of idx) total += getValue(m, 0, c);
     expect(total).toBe(n);
     expect(m.duplicates).toBe(n - idx.length);
+  });
+});
+
+describe('entryCoordinates', () => {
+  it('gives each stored entry its row and column, aligned with values (empty rows included)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(6), fc.nat(5), fc.integer({ min: 1, max: 9 })), { maxLength: 40 }),
+        (t) => {
+          const m = csrFromTriplets(
+            8,
+            6,
+            t.map((x) => x[0]),
+            t.map((x) => x[1]),
+            t.map((x) => x[2]),
+          );
+          const { rows, cols } = entryCoordinates(m);
+          expect(rows.length).toBe(nnz(m));
+          expect(cols.length).toBe(nnz(m));
+          for (let q = 0; q < nnz(m); q++) expect(getValue(m, rows[q], cols[q])).toBe(m.values[q]);
+          expect(Array.from(rows)).toEqual([...rows].sort((a, b) => a - b));
+        },
+      ),
+    );
   });
 });

@@ -41,6 +41,20 @@ export function rowValues(m: CsrMatrix, row: number): Float32Array {
   return m.values.subarray(m.indptr[row], m.indptr[row + 1]);
 }
 
+/**
+ * Row and column index of every stored entry, in storage order (aligned with `m.values`): the
+ * (user, song) pairs to predict when scoring a test matrix.
+ *
+ * @example
+ * const { rows, cols } = entryCoordinates(test);
+ * const predictions = model.predictIndices(rows, cols); // aligned with test.values
+ */
+export function entryCoordinates(m: CsrMatrix): { rows: Int32Array; cols: Int32Array } {
+  const rows = new Int32Array(nnz(m));
+  for (let r = 0; r < m.rows; r++) rows.fill(r, m.indptr[r], m.indptr[r + 1]);
+  return { rows, cols: Int32Array.from(m.indices.subarray(0, nnz(m))) };
+}
+
 /** Value at (row, col), or 0 when absent. Binary search within the row. */
 export function getValue(m: CsrMatrix, row: number, col: number): number {
   let lo = m.indptr[row];

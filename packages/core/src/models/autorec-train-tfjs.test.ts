@@ -1,3 +1,4 @@
+import { entryCoordinates } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BackendName, initBackend } from '../engine/backend.ts';
@@ -31,13 +32,7 @@ async function bothEngines(
     variant === 'user'
       ? new UAutoRecModel({ ...options, engine, backend })
       : new IAutoRecModel({ ...options, engine, backend });
-  const users = new Int32Array(test.values.length);
-  const items = new Int32Array(test.values.length);
-  for (let u = 0; u < test.rows; u++)
-    for (let q = test.indptr[u]; q < test.indptr[u + 1]; q++) {
-      users[q] = u;
-      items[q] = test.indices[q];
-    }
+  const { rows: users, cols: items } = entryCoordinates(test);
   const k = make('kernels');
   const fk = await k.fit(train);
   const t = make('tfjs');

@@ -1,4 +1,4 @@
-import { type CsrMatrix, nnz, rowIndices, rowValues } from '@autorec/data';
+import { type CsrMatrix, entryCoordinates, nnz, rowIndices, rowValues } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory.ts';
@@ -40,13 +40,7 @@ runRecommenderContract(
 );
 
 function testRmse(model: AutoRecModel, test: CsrMatrix): number {
-  const users = new Int32Array(nnz(test));
-  const items = new Int32Array(nnz(test));
-  for (let u = 0; u < test.rows; u++)
-    for (let q = test.indptr[u]; q < test.indptr[u + 1]; q++) {
-      users[q] = u;
-      items[q] = test.indices[q];
-    }
+  const { rows: users, cols: items } = entryCoordinates(test);
   const pred = model.predictIndices(users, items);
   let sse = 0;
   for (let q = 0; q < pred.length; q++) sse += (pred[q] - test.values[q]) ** 2;

@@ -1,4 +1,4 @@
-import { type CsrMatrix, nnz, Rng, type TrainSet, transpose } from '@autorec/data';
+import { type CsrMatrix, entryCoordinates, Rng, type TrainSet, transpose } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
@@ -458,14 +458,7 @@ export class AutoRecModel extends Recommender {
 
   /** Validation entries as oriented pairs with their ratings (cold pairs scored by the baseline). */
   private validationPairs(v: CsrMatrix): { users: Int32Array; items: Int32Array; ratings: Float32Array } {
-    const n = nnz(v);
-    const users = new Int32Array(n);
-    const items = new Int32Array(n);
-    for (let u = 0; u < v.rows; u++)
-      for (let q = v.indptr[u]; q < v.indptr[u + 1]; q++) {
-        users[q] = u;
-        items[q] = v.indices[q];
-      }
+    const { rows: users, cols: items } = entryCoordinates(v);
     return { users, items, ratings: v.values };
   }
 
