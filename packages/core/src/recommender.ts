@@ -55,7 +55,18 @@ export interface ModelManifest {
  */
 export abstract class Recommender {
   abstract readonly name: ModelName;
-  protected data?: TrainSet;
+  private trainData?: TrainSet;
+  private cold?: Uint8Array;
+
+  /** The training set; setting it (fit, load) forgets what was derived from the previous one. */
+  protected get data(): TrainSet | undefined {
+    return this.trainData;
+  }
+
+  protected set data(value: TrainSet | undefined) {
+    this.trainData = value;
+    this.cold = undefined;
+  }
 
   /** The hyper-parameters with their meaning (for help screens, reports and saving). */
   abstract describe(): HyperParameterInfo[];
@@ -85,6 +96,21 @@ export abstract class Recommender {
 
   get scale(): RatingScale {
     return this.trainSet.scale;
+  }
+
+  /**
+   * 1 for each item without training ratings ("cold"), else 0. Nothing was learnt about a cold
+   * item — every model scores it by a fallback shared by all cold items — so recommendations and
+   * the ranking protocols leave cold items out unless asked to include them.
+   */
+  coldItems(): Uint8Array {
+    if (!this.cold) {
+      const m = this.trainSet.ratings;
+      const mask = new Uint8Array(m.cols).fill(1);
+      for (let p = 0; p < m.indptr[m.rows]; p++) mask[m.indices[p]] = 0;
+      this.cold = mask;
+    }
+    return this.cold;
   }
 
   /** Trains on `data`. Resolves when done, stopped early, or aborted (the model stays usable). */
@@ -154,6 +180,39 @@ export abstract class Recommender {
   }
 
   /**
+   * Top-`k` items for each of many training users, scored `batchSize` users at a time (one
+   * dense product per batch instead of one per user; never a users × items matrix). Results
+   * are in the order of `users` and equal to `recommend` for each. Throws for an unknown user
+   * before scoring anything.
+   *
+   * @example
+   * const lists = model.recommendMany(['u1', 'u2'], 10); // [[{ item, score }, …], […]]
+   */
+  recommendMany(
+    users: readonly string[],
+    k = 10,
+    options: RecommendOptions & { batchSize?: number } = {},
+  ): ScoredItem[][] {
+    const indices = users.map((user) => {
+      const u = this.users.indexOf(user);
+      if (u < 0) throw new UnknownIdError('user', user);
+      return u;
+    });
+    const batch = Math.max(1, options.batchSize ?? 256);
+    const n = this.items.size;
+    const out: ScoredItem[][] = [];
+    for (let from = 0; from < indices.length; from += batch) {
+      const chunk = Uint32Array.from(indices.slice(from, from + batch));
+      const scores = this.scoreUsers(chunk);
+      for (let b = 0; b < chunk.length; b++) {
+        const seen = options.excludeSeen === false ? undefined : rowIndices(this.trainSet.ratings, chunk[b]);
+        out.push(this.rank(scores.subarray(b * n, (b + 1) * n), k, seen, options));
+      }
+    }
+    return out;
+  }
+
+  /**
    * Top-`k` items for a listener not in training, from songs and play counts, without
    * retraining. Play counts go through the same transform as training; unknown songs are ignored.
    */
@@ -211,10 +270,11 @@ export abstract class Recommender {
         if (i >= 0) allowed.add(i);
       }
     }
+    const cold = options.includeColdItems ? undefined : this.coldItems();
     const { indices, scores: top } = topK(
       scores,
       k,
-      (i) => skipSet.has(i) || (allowed !== undefined && !allowed.has(i)),
+      (i) => skipSet.has(i) || (allowed !== undefined && !allowed.has(i)) || cold?.[i] === 1,
     );
     return indices.map((i, j) => ({ item: this.items.external(i), score: top[j] }));
   }

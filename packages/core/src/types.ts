@@ -65,6 +65,11 @@ export interface RecommendOptions {
   exclude?: Iterable<string>;
   /** Only rank these external item ids. */
   candidates?: Iterable<string>;
+  /**
+   * Also rank items with no training ratings ("cold": nothing was learnt about them, so their
+   * scores are fallbacks, all alike). Default false: they are never recommended.
+   */
+  includeColdItems?: boolean;
 }
 
 /** A new listener's history: external song ids with play counts (before the rating transform). */

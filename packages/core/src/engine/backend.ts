@@ -134,6 +134,7 @@ async function force(name: BackendName, why: string, options: BackendOptions): P
 
 /** Starts a backend; returns undefined on success, else what went wrong. */
 async function tryStart(name: BackendName, options: BackendOptions): Promise<string | undefined> {
+  const restoreListeners = name === 'wasm' ? keepProcessListeners() : undefined;
   try {
     switch (name) {
       case 'node': {
@@ -161,7 +162,33 @@ async function tryStart(name: BackendName, options: BackendOptions): Promise<str
     return undefined;
   } catch (error) {
     return firstLine((error as Error).message ?? String(error));
+  } finally {
+    restoreListeners?.();
   }
+}
+
+type ProcessEvents = {
+  listeners(event: string): ((...args: unknown[]) => void)[];
+  removeListener(event: string, listener: (...args: unknown[]) => void): void;
+};
+
+/**
+ * tfjs-backend-wasm's Emscripten glue adds process-wide `uncaughtException` and
+ * `unhandledRejection` handlers in Node that rethrow from inside the handler, so any later
+ * uncaught error in the host program prints the backend's whole minified source (30 KB) instead
+ * of its own stack. Returns a function that removes whatever handlers appeared since the call,
+ * leaving Node's default behaviour (print the error, exit 1) — which those handlers only imitate.
+ */
+function keepProcessListeners(): (() => void) | undefined {
+  const proc = (globalThis as { process?: ProcessEvents }).process;
+  if (!isNode() || typeof proc?.listeners !== 'function') return undefined;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = new Map(events.map((e) => [e, new Set(proc.listeners(e))]));
+  return () => {
+    for (const e of events)
+      for (const listener of proc.listeners(e))
+        if (!before.get(e)?.has(listener)) proc.removeListener(e, listener);
+  };
 }
 
 /** The directory holding tfjs-backend-wasm's .wasm files, found through Node's resolver. */

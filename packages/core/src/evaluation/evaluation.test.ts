@@ -113,14 +113,31 @@ describe('evaluateRatings', () => {
 });
 
 describe('evaluateRanking', () => {
-  it('excludes training items and matches hand-computed metrics', async () => {
+  it('leaves out training items and cold items, and matches hand-computed metrics', async () => {
+    const model = new IndexModel();
+    await model.fit(trainSet(TRAIN));
+    // Ranking by index, highest first, minus training items and the cold item i5:
+    //   u0 (train 0, 4): 3, 2, 1 — relevant {3, 5}: hit at rank 1 (5, cold, stays relevant)
+    //   u1 (train 1, 2): 4, 3, 0 — relevant {4}: hit at rank 1
+    //   u3 (no train):   4, 3, 2 — relevant {0}: miss
+    const r = await evaluateRanking(model, TEST, { k: 2 });
+    const at2 = r.atK[0];
+    expect(at2.precision).toBeCloseTo((0.5 + 0.5 + 0) / 3, 12);
+    expect(at2.recall).toBeCloseTo((0.5 + 1 + 0) / 3, 12);
+    expect(at2.hitRate).toBeCloseTo(2 / 3, 12);
+    expect(at2.ndcg).toBeCloseTo((1 / (1 + 1 / Math.log2(3)) + 1 + 0) / 3, 12);
+    expect(at2.map).toBeCloseTo((0.5 + 1 + 0) / 3, 12);
+    expect(at2.coverage).toBeCloseTo(3 / 6, 12); // {3, 2, 4}
+  });
+
+  it('ranks cold items too when asked, and matches hand-computed metrics', async () => {
     const model = new IndexModel();
     await model.fit(trainSet(TRAIN));
     // Ranking by index, highest first, minus training items:
     //   u0 (train 0, 4): 5, 3, 2, 1 — relevant {3, 5}: hits at ranks 1 and 2
     //   u1 (train 1, 2): 5, 4, 3, 0 — relevant {4}: hit at rank 2
     //   u3 (no train):   5, 4, 3, 2 — relevant {0}: miss
-    const r = await evaluateRanking(model, TEST, { k: [2, 1], batchSize: 2 });
+    const r = await evaluateRanking(model, TEST, { k: [2, 1], batchSize: 2, includeColdItems: true });
     expect(r.users).toBe(3);
     const at2 = r.atK.find((a) => a.k === 2)!;
     expect(at2.precision).toBeCloseTo((1 + 0.5 + 0) / 3, 12);

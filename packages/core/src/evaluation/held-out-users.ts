@@ -45,7 +45,8 @@ export async function evaluateHeldOutUsers(
   const acc = new RankingAccumulator(options.k ?? 10, train.cols);
   const { foldIn } = split;
   const mask = new Uint8Array(train.cols);
-  const skip = (i: number) => mask[i] === 1;
+  const cold = options.includeColdItems ? new Uint8Array(train.cols) : model.coldItems();
+  const skip = (i: number) => mask[i] === 1 || cold[i] === 1;
   let lastYield = performance.now();
   for (let j = 0; j < users.length; j++) {
     options.signal?.throwIfAborted();

@@ -15,6 +15,11 @@ export interface RankingOptions {
   seed?: number;
   /** Only test entries rated at least this count as relevant (default: every test play). */
   minRelevantRating?: number;
+  /**
+   * Let items without training ratings into the ranked lists (default false, as in
+   * `recommend`). Relevant test items that are cold still count as relevant either way.
+   */
+  includeColdItems?: boolean;
   /** Called after each batch with users done and total. */
   onProgress?: (done: number, total: number) => void;
   /** Aborts between batches (the promise rejects with the signal's reason). */
@@ -142,7 +147,8 @@ export async function evaluateRanking(
   const acc = new RankingAccumulator(options.k ?? 10, nItems);
   const users = selectUsers(test, options);
   const mask = new Uint8Array(nItems);
-  const skip = (i: number) => mask[i] === 1;
+  const cold = options.includeColdItems ? new Uint8Array(nItems) : model.coldItems();
+  const skip = (i: number) => mask[i] === 1 || cold[i] === 1;
   let lastYield = performance.now();
   for (let start = 0; start < users.length; start += batchSize) {
     options.signal?.throwIfAborted();

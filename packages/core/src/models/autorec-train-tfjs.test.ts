@@ -21,6 +21,12 @@ runRecommenderContract(
     }),
 );
 
+// One contract, every backend Node has: the tfjs engine on tfjs's cpu backend too.
+runRecommenderContract(
+  'u-autorec (tfjs engine on the cpu backend)',
+  () => new UAutoRecModel({ ...small, engine: 'tfjs', backend: 'cpu' }),
+);
+
 /** Trains the same network with both engines and returns both models' predictions on `pairs`. */
 async function bothEngines(
   variant: 'user' | 'item',

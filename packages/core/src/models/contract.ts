@@ -216,6 +216,35 @@ export function runRecommenderContract(
       expect(() => model.recommend('no-such-user', 5)).toThrow(UnknownIdError);
     });
 
+    it('never recommends the cold item (no training ratings) unless asked to', () => {
+      const cold = data.items.external(data.items.size - 1);
+      expect(Array.from(model.coldItems())).toEqual(
+        Array.from({ length: data.items.size }, (_, i) => (i === data.items.size - 1 ? 1 : 0)),
+      );
+      const all = data.items.size;
+      expect(model.recommend('u0', all).map((r) => r.item)).not.toContain(cold);
+      expect(
+        model
+          .recommendMany(['u1', 'u2'], all)
+          .flat()
+          .map((r) => r.item),
+      ).not.toContain(cold);
+      expect(model.recommendForPlays([{ item: 'i0', count: 5 }], all).map((r) => r.item)).not.toContain(cold);
+      expect(model.similarItems('i0', all).map((r) => r.item)).not.toContain(cold);
+      expect(model.recommend('u0', all, { includeColdItems: true }).map((r) => r.item)).toContain(cold);
+    });
+
+    it('recommends for many users at once exactly as one by one', () => {
+      const users = ['u3', 'u0', 'u7', 'u3'];
+      const lists = model.recommendMany(users, 4, { batchSize: 3 });
+      expect(lists).toHaveLength(4);
+      for (const [k, user] of users.entries()) expect(lists[k]).toEqual(model.recommend(user, 4));
+      expect(model.recommendMany(['u1'], 3, { excludeSeen: false })[0]).toEqual(
+        model.recommend('u1', 3, { excludeSeen: false }),
+      );
+      expect(() => model.recommendMany(['u0', 'no-such-user'], 2)).toThrow(UnknownIdError);
+    });
+
     it('folds in a new listener without retraining, excluding their songs', () => {
       const plays = [
         { item: 'i0', count: 30 },
