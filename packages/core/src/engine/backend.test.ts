@@ -7,9 +7,23 @@ async function fresh() {
   return import('./backend.ts');
 }
 
+// Taken before any test starts a backend in this process (each test file runs in its own).
+const listenersAtStart = {
+  uncaughtException: process.listeners('uncaughtException').length,
+  unhandledRejection: process.listeners('unhandledRejection').length,
+};
+
 describe('tfjs backend selection', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
+  });
+
+  it("leaves no process-wide error handlers behind after starting wasm (Emscripten's rethrow the host's errors)", async () => {
+    const { initBackend } = await fresh();
+    await initBackend({ backend: 'wasm' });
+    expect(tf.getBackend()).toBe('wasm');
+    expect(process.listeners('uncaughtException').length).toBe(listenersAtStart.uncaughtException);
+    expect(process.listeners('unhandledRejection').length).toBe(listenersAtStart.unhandledRejection);
   });
 
   it('picks tfjs-node when importable, else WebAssembly, in Node, and says why', async () => {
