@@ -125,6 +125,13 @@ export abstract class Recommender {
       (options.validation.rows !== data.ratings.rows || options.validation.cols !== data.ratings.cols)
     )
       throw new Error(`${this.name}: validation matrix shape differs from the training matrix`);
+    const foldIn = options.validationFoldIn;
+    if (foldIn && !options.validation)
+      throw new Error(
+        `${this.name}: validationFoldIn needs validation (the validation users' target ratings)`,
+      );
+    if (foldIn && (foldIn.rows !== data.ratings.rows || foldIn.cols !== data.ratings.cols))
+      throw new Error(`${this.name}: validationFoldIn matrix shape differs from the training matrix`);
     this.data = data;
     return this.fitIndexed(data, options);
   }
@@ -249,6 +256,30 @@ export abstract class Recommender {
     const items = Uint32Array.from([...summed.keys()].sort((a, b) => a - b));
     const counts = Float32Array.from(items, (i) => summed.get(i)!);
     return { items, ratings: transformPlays(this.trainSet.transform, counts), unknown };
+  }
+
+  /**
+   * RMSE on `target` of users scored as new listeners from their `foldIn` ratings (one
+   * `scoreFoldIn` per user with targets; predictions clipped to the scale): validation for
+   * held-out users (see `FitOptions.validationFoldIn`).
+   */
+  protected foldInRmse(foldIn: CsrMatrix, target: CsrMatrix): number {
+    let sse = 0;
+    let n = 0;
+    for (let u = 0; u < target.rows; u++) {
+      const from = target.indptr[u];
+      const to = target.indptr[u + 1];
+      if (from === to) continue;
+      const f0 = foldIn.indptr[u];
+      const f1 = foldIn.indptr[u + 1];
+      const scores = this.scoreFoldIn(foldIn.indices.subarray(f0, f1), foldIn.values.subarray(f0, f1));
+      for (let q = from; q < to; q++) {
+        const e = this.clip(scores[target.indices[q]]) - target.values[q];
+        sse += e * e;
+        n++;
+      }
+    }
+    return n ? Math.sqrt(sse / n) : Number.NaN;
   }
 
   protected rank(

@@ -27,6 +27,14 @@ export interface TrainingProgress {
 export interface FitOptions {
   /** Held-out ratings (same shape as the training matrix) for early stopping and progress. Never the test set. */
   validation?: CsrMatrix;
+  /**
+   * Held-out-users validation: the validation users' fold-in plays as ratings (same shape; the
+   * held-out users' rows only). `validation` then holds those users' target ratings, and a model
+   * that validates scores them as new listeners — from these plays, as `recommendForPlays`
+   * would — since their rows are empty in training and a training-user prediction would only
+   * measure the fallback.
+   */
+  validationFoldIn?: CsrMatrix;
   onProgress?: (progress: TrainingProgress) => void;
   /** Stops training at the next batch boundary; the model stays usable with the weights it has. */
   signal?: AbortSignal;

@@ -89,6 +89,8 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       try {
         const fit = await model.fit(prepared.trainSet, {
           validation: prepared.ratings.validation,
+          // Held-out-users splits: validation users are new listeners, scored by fold-in.
+          validationFoldIn: prepared.ratings.validation ? prepared.ratings.foldIn : undefined,
           signal: interrupt.signal,
           onProgress: (p) => progress.training(o.model, p),
         });

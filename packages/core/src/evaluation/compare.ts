@@ -176,6 +176,8 @@ export async function compareModels(
     try {
       const fit = await model.fit(trainSet, {
         validation,
+        // Held-out users: validation users are new listeners too (their training rows are empty).
+        validationFoldIn: foldIn && validation ? foldIn : undefined,
         signal,
         onProgress: (training) => progress({ stage: 'fit', training }),
       });

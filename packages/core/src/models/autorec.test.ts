@@ -1,4 +1,11 @@
-import { type CsrMatrix, entryCoordinates, nnz, rowIndices, rowValues } from '@autorec/data';
+import {
+  type CsrMatrix,
+  entryCoordinates,
+  heldOutUsersSplit,
+  nnz,
+  rowIndices,
+  rowValues,
+} from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory.ts';
@@ -279,6 +286,60 @@ describe('AutoRec behaviour', () => {
     expect(() => new UAutoRecModel({ encoderActivation: 'softmax' } as never)).toThrow(/sigmoid, identity/);
     expect(() => new UAutoRecModel({ inputDropout: 1 })).toThrow(/inputDropout/);
     expect(() => new IAutoRecModel({ hiden: 3 } as never)).toThrow(/unknown option 'hiden'/);
+  });
+});
+
+describe('AutoRec validation on held-out users (new listeners)', () => {
+  // Held-out users have empty training rows: validating them as training users measures only
+  // the fallback, the same every epoch; validating by fold-in follows the network.
+  const { train } = plantedRatings({ users: 260, items: 120, seed: 21 });
+  const split = heldOutUsersSplit(train.ratings, { testUsers: 30, validationUsers: 40 }, 5);
+  const data = { ...train, ratings: split.train };
+  const validation = split.validation!;
+  const foldIn = split.foldIn!;
+
+  for (const make of [
+    () => new UAutoRecModel({ hiddenUnits: 16, epochs: 6, batchSize: 32, lambda: 1, seed: 2 }),
+    () => new IAutoRecModel({ hiddenUnits: 16, epochs: 6, batchSize: 32, lambda: 1, seed: 2 }),
+  ]) {
+    it(`${make().name}: scores validation users by fold-in, and keeps the epoch that did best`, async () => {
+      const plain = make();
+      const fitPlain = await plain.fit(data, { validation });
+      const flat = fitPlain.epochs.map((e) => e.validationRmse!);
+      expect(Math.max(...flat) - Math.min(...flat)).toBeLessThan(1e-6);
+
+      const model = make();
+      const fit = await model.fit(data, { validation, validationFoldIn: foldIn });
+      const curve = fit.epochs.map((e) => e.validationRmse!);
+      expect(Math.max(...curve) - Math.min(...curve)).toBeGreaterThan(1e-3);
+      // The restored best epoch's figure is what fold-in scoring of the final model gives.
+      let sse = 0;
+      let n = 0;
+      for (let u = 0; u < validation.rows; u++) {
+        if (validation.indptr[u] === validation.indptr[u + 1]) continue;
+        const scores = model.scoreFoldIn(
+          foldIn.indices.subarray(foldIn.indptr[u], foldIn.indptr[u + 1]),
+          foldIn.values.subarray(foldIn.indptr[u], foldIn.indptr[u + 1]),
+        );
+        for (let q = validation.indptr[u]; q < validation.indptr[u + 1]; q++) {
+          sse += (Math.min(5, Math.max(1, scores[validation.indices[q]])) - validation.values[q]) ** 2;
+          n++;
+        }
+      }
+      expect(n).toBeGreaterThan(50);
+      expect(Math.sqrt(sse / n)).toBeCloseTo(Math.min(...curve), 5);
+      expect(fit.epochs.find((e) => e.epoch === fit.bestEpoch)!.validationRmse).toBe(Math.min(...curve));
+      plain.dispose();
+      model.dispose();
+    });
+  }
+
+  it('refuses validationFoldIn without validation, or of another shape', async () => {
+    const model = new UAutoRecModel({ hiddenUnits: 4, epochs: 1 });
+    await expect(model.fit(data, { validationFoldIn: foldIn })).rejects.toThrow(/needs validation/);
+    await expect(
+      model.fit(data, { validation, validationFoldIn: { ...foldIn, cols: foldIn.cols + 1 } }),
+    ).rejects.toThrow(/validationFoldIn matrix shape/);
   });
 });
 

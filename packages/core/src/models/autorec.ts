@@ -335,7 +335,15 @@ export class AutoRecModel extends Recommender {
       for (let c = 0; c < o.m.cols; c++) decoderBias[c] = output.inverse(biases.mean + o.colBias[c]);
     net.initialise(new Rng(p.seed), decoderBias);
     this.net = net;
-    const validation = options.validation ? this.validationPairs(options.validation) : undefined;
+    const { validation: v, validationFoldIn: foldIn } = options;
+    const pairs = v && !foldIn ? this.validationPairs(v) : undefined;
+    let validate: (() => number) | undefined;
+    if (pairs) validate = () => this.pairsRmse(pairs);
+    else if (v && foldIn)
+      validate = () => {
+        this.releaseScoring(); // scoring caches hold the previous epoch's weights
+        return this.foldInRmse(foldIn, v);
+      };
     const engine = resolveEngine(p.engine, this.backend.name);
     const outcome = await trainNetwork(
       this.name,
@@ -345,7 +353,7 @@ export class AutoRecModel extends Recommender {
         values: o.values,
         inputs: o.inputs,
         colCount: o.colCount,
-        validate: validation ? () => this.pairsRmse(validation) : undefined,
+        validate,
       },
       {
         activation: p.encoderActivation,
@@ -364,6 +372,7 @@ export class AutoRecModel extends Recommender {
     );
     // Drop gradients and optimiser state: keep only what prediction needs.
     this.net = this.inferenceNetwork(net);
+    this.releaseScoring();
     return {
       epochs: outcome.records,
       bestEpoch: outcome.bestEpoch,
