@@ -51,9 +51,11 @@ export interface TrainOutcome {
  * **Adam** updates only the weight rows a batch touched (lazy Adam, as TensorFlow's
  * LazyAdam): a full update of 2 × 20M weights per batch would cost more than the batch
  * itself on a 41K-song catalogue. The kernels walk the batch song by song, so a row's step is
- * taken the moment its gradient is complete, in the same pass (no gradient matrix). The L2 term is split between batches in proportion to each
- * row's share of its training entries: a batch with c of a column's n entries carries
- * (c/n)·λ/2·‖row‖², so one epoch's batch objectives add up to exactly the full objective.
+ * taken the moment its gradient is complete, in the same pass (no gradient matrix); the tfjs
+ * engine gathers the touched rows, steps them and scatters them back. The L2 term is split
+ * between batches in proportion to each row's share of its training entries: a batch with c of
+ * a column's n entries carries (c/n)·λ/2·‖row‖², so one epoch's batch objectives add up to
+ * exactly the full objective.
  *
  * **RProp** (iRprop−, the AutoRec paper's optimiser) is full-batch: batches only accumulate
  * the gradient, and every weight takes one sign-based step per epoch with the whole L2 term.
@@ -62,6 +64,9 @@ export interface TrainOutcome {
  * Early stopping keeps the weights of the epoch with the lowest validation RMSE (patience
  * `patience` epochs). An abort at a batch boundary restores those best weights when there are
  * some, else keeps the current ones, so the model stays usable.
+ *
+ * `engine` picks who does the arithmetic (see `autorec-stepper.ts`): this loop, the batches,
+ * the shuffling and the dropout draws are the same for both, so both train the same network.
  */
 export async function trainNetwork(
   model: ModelName,
