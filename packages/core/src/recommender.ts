@@ -155,6 +155,17 @@ export abstract class Recommender {
   /** Ranking scores over all items for a listener not in training, from item indices and ratings. */
   abstract scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array;
 
+  /**
+   * Rating predictions (clipped) at `targets` for a listener not in training, from their plays
+   * as item indices and ratings. The default reads `scoreFoldIn`, whose scores are predicted
+   * ratings for the models that predict ratings (SVD, AutoRec); models whose ranking scores are
+   * not ratings (popularity) override it.
+   */
+  predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
+    const scores = this.scoreFoldIn(items, ratings);
+    return Float32Array.from(targets, (i) => this.clip(scores[i]));
+  }
+
   /** Similarity of `item` to every item (higher is more similar). */
   abstract itemSimilarities(item: number): Float32Array;
 
@@ -259,9 +270,9 @@ export abstract class Recommender {
   }
 
   /**
-   * RMSE on `target` of users scored as new listeners from their `foldIn` ratings (one
-   * `scoreFoldIn` per user with targets; predictions clipped to the scale): validation for
-   * held-out users (see `FitOptions.validationFoldIn`).
+   * RMSE on `target` of users scored as new listeners from their `foldIn` ratings
+   * (`predictFoldIn` per user with targets): validation for held-out users (see
+   * `FitOptions.validationFoldIn`).
    */
   protected foldInRmse(foldIn: CsrMatrix, target: CsrMatrix): number {
     let sse = 0;
@@ -272,9 +283,13 @@ export abstract class Recommender {
       if (from === to) continue;
       const f0 = foldIn.indptr[u];
       const f1 = foldIn.indptr[u + 1];
-      const scores = this.scoreFoldIn(foldIn.indices.subarray(f0, f1), foldIn.values.subarray(f0, f1));
+      const pred = this.predictFoldIn(
+        foldIn.indices.subarray(f0, f1),
+        foldIn.values.subarray(f0, f1),
+        target.indices.subarray(from, to),
+      );
       for (let q = from; q < to; q++) {
-        const e = this.clip(scores[target.indices[q]]) - target.values[q];
+        const e = pred[q - from] - target.values[q];
         sse += e * e;
         n++;
       }

@@ -21,7 +21,7 @@ export function verdict(result: ExperimentResult): string[] {
   const lines = autorecs.map((a) => rmseSentence(a, svd, result));
   if (result.protocol === 'held-out-users')
     lines.push(
-      'With held-out users the test users are absent from training, so these RMSEs measure each model’s cold-user fallback, not the paper’s rating prediction; the ranking metrics (fold-in) are the comparison that counts here.',
+      'With held-out users the test users are absent from training: each is scored as a new listener from the rest of their plays (fold-in, no retraining), for RMSE and ranking alike.',
     );
   const k = result.k;
   const key = `ndcg@${k}` as const;

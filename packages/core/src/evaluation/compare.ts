@@ -2,7 +2,7 @@ import type { PreparedDataset, Split } from '@autorec/data';
 import { createModel, type ModelParams } from '../models/registry.ts';
 import type { Recommender } from '../recommender.ts';
 import type { EpochRecord, ModelName, TrainingProgress } from '../types.ts';
-import { evaluateHeldOutUsers } from './held-out-users.ts';
+import { evaluateFoldInRatings, evaluateHeldOutUsers } from './held-out-users.ts';
 import type { RankingAtK, RankingOptions } from './ranking.ts';
 import { evaluateRanking } from './ranking.ts';
 import type { ErrorSummary } from './rating.ts';
@@ -88,9 +88,10 @@ export interface ComparisonAbort {
 
 export interface ComparisonResult {
   /**
-   * 'holdout': ranking of training users' test plays. 'held-out-users' (when the data has
-   * fold-in plays): ranking through `scoreFoldIn`; the test users are absent from training, so
-   * the rating metrics then measure each model's cold-user fallback.
+   * 'holdout': training users' test plays. 'held-out-users' (when the data has fold-in plays):
+   * the test users are absent from training, so each is a new listener — rating metrics through
+   * `predictFoldIn` (`evaluateFoldInRatings`), ranking through `scoreFoldIn`, both from the
+   * user's fold-in plays, and validation users scored the same way for early stopping.
    */
   protocol: 'holdout' | 'held-out-users';
   reference: string;
@@ -109,7 +110,7 @@ export interface ComparisonResult {
 /**
  * Trains every listed model on the same training split and evaluates it on the same test
  * split: RMSE/MAE overall, warm and cold; ranking metrics at K (held-out users are folded
- * in, see `ComparisonResult.protocol`); training time, epochs,
+ * in for both, see `ComparisonResult.protocol`); training time, epochs,
  * backend and learning curve; and paired t / Wilcoxon tests of each model against the
  * reference (SVD by default) over per-user MSE and per-user NDCG. Pure: no I/O. Models
  * come from the registry, so any registered model (AutoRec included) can be listed.
@@ -186,7 +187,10 @@ export async function compareModels(
         break;
       }
       progress({ stage: 'evaluate' });
-      const rating = evaluateRatings(model, test);
+      // Held-out users are new listeners: their ratings are predicted from their fold-in plays.
+      const rating = foldIn
+        ? evaluateFoldInRatings(model, { foldIn, test, testUsers: data.split?.testUsers })
+        : evaluateRatings(model, test);
       let ranking: Awaited<ReturnType<typeof rank>> | undefined;
       try {
         ranking = options.ranking === false ? undefined : await rank(model);

@@ -3,19 +3,20 @@ import {
   csrFromTriplets,
   IdIndex,
   kFoldSplits,
+  nnz,
   prepareDataset,
   syntheticDataset,
   type TrainSet,
 } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
-import { GlobalMeanModel } from '../models/baselines.ts';
+import { BaselineOnlyModel, GlobalMeanModel, PopularityModel } from '../models/baselines.ts';
 import { plantedRatings } from '../models/contract.ts';
 import { SvdModel } from '../models/svd.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { compareModels } from './compare.ts';
 import { crossValidate, meanSd } from './cross-validation.ts';
-import { evaluateHeldOutUsers } from './held-out-users.ts';
+import { evaluateFoldInRatings, evaluateHeldOutUsers } from './held-out-users.ts';
 import { evaluateHoldout, summarizeEvaluation } from './holdout.ts';
 import { evaluateRanking } from './ranking.ts';
 import { evaluateRatings } from './rating.ts';
@@ -194,6 +195,55 @@ describe('evaluateHeldOutUsers', () => {
   });
 });
 
+describe('evaluateFoldInRatings', () => {
+  it('predicts each held-out user from their fold-in plays, warm and cold apart', async () => {
+    const model = new IndexModel(); // fold-in prediction of item i: clip(i) on 1..5
+    await model.fit(trainSet(TRAIN));
+    const foldIn = matrix(4, 6, [
+      [3, 5, 4],
+      [2, 0, 3],
+    ]);
+    const test = matrix(4, 6, [
+      [1, 0, 4], // u1 has no fold-in plays: predicted 1, error −3 (cold user)
+      [2, 5, 1], // i5 has no training ratings: predicted 5, error 4 (cold item)
+      [3, 1, 2], // predicted 1, error −1
+      [3, 4, 5], // predicted 4, error −1
+      [0, 2, 3], // u0 is not a test user
+    ]);
+    const r = evaluateFoldInRatings(model, { foldIn, test, testUsers: Uint32Array.of(1, 2, 3) });
+    expect(r.all.count).toBe(4);
+    expect(r.all.rmse).toBeCloseTo(Math.sqrt(27 / 4), 12);
+    expect(r.warm).toEqual({ count: 2, rmse: 1, mae: 1 });
+    expect(r.cold.rmse).toBeCloseTo(Math.sqrt(25 / 2), 12);
+    expect(r.coldUserRatings).toBe(1);
+    expect(r.coldItemRatings).toBe(1);
+    expect(Array.from(r.perUser.users)).toEqual([1, 2, 3]);
+    expect(Array.from(r.perUser.mse)).toEqual([9, 16, 1]);
+    expect(() => evaluateFoldInRatings(model, { foldIn, test: matrix(4, 6, []) })).toThrow(/no ratings/);
+  });
+
+  it('gives bias models rating predictions, not their ranking scores', async () => {
+    const { train } = plantedRatings({ users: 60, items: 40, seed: 4 });
+    const items = Uint32Array.of(0, 3, 7);
+    const ratings = Float32Array.of(5, 4, 5);
+    const targets = Uint32Array.of(1, 2, 39);
+    const baseline = new BaselineOnlyModel();
+    await baseline.fit(train);
+    const { mu, bi } = baseline.parameters;
+    const bu = baseline.foldInBias(items, ratings);
+    expect(bu).toBeGreaterThan(0);
+    const got = baseline.predictFoldIn(items, ratings, targets);
+    for (const [j, i] of targets.entries())
+      expect(got[j]).toBeCloseTo(Math.min(5, Math.max(1, mu + bu + bi[i])), 5);
+    const popularity = new PopularityModel();
+    await popularity.fit(train);
+    for (const p of popularity.predictFoldIn(items, ratings, targets)) {
+      expect(p).toBeGreaterThanOrEqual(1);
+      expect(p).toBeLessThanOrEqual(5);
+    }
+  });
+});
+
 describe('holdout and cross-validation', () => {
   it('summarises a holdout evaluation as named numbers', async () => {
     const { train, test } = plantedRatings({ users: 80, items: 50, seed: 2 });
@@ -303,7 +353,19 @@ describe('compareModels', () => {
     expect(b.protocol).toBe('held-out-users');
     expect(b.models[0].ranking?.users).toBeGreaterThan(30);
     expect(b.models[0].ranking?.users).toBeLessThanOrEqual(40);
-    expect(b.models[0].rating.warm.count).toBe(0); // held-out users are cold by construction
+    // Held-out users are new listeners: rated from their fold-in plays, so mostly warm now.
+    const r = b.models[0].rating;
+    expect(r.warm.count).toBeGreaterThan(r.cold.count);
+    expect(r.warm.count + r.cold.count).toBe(nnz(heldOut.ratings.test));
+    // The same figure as scoring each of them by fold-in directly.
+    const svd = new SvdModel({ factors: 8, seed: 42 });
+    await svd.fit(heldOut.trainSet, { validation: heldOut.ratings.validation });
+    const direct = evaluateFoldInRatings(svd, {
+      foldIn: heldOut.ratings.foldIn!,
+      test: heldOut.ratings.test,
+      testUsers: heldOut.split.testUsers,
+    });
+    expect(r.rmse).toBeCloseTo(direct.all.rmse!, 10);
   });
 
   it('rejects bad model lists', async () => {

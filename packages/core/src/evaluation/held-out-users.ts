@@ -1,4 +1,5 @@
 import { type CsrMatrix, nnz } from '@autorec/data';
+import { ErrorAccumulator } from '../metrics/rating.ts';
 import type { Recommender } from '../recommender.ts';
 import { topK } from '../topk.ts';
 import {
@@ -8,7 +9,7 @@ import {
   relevantItems,
   selectUsers,
 } from './ranking.ts';
-import { checkShape } from './rating.ts';
+import { checkShape, type RatingEvaluation, summary } from './rating.ts';
 
 /** A held-out-users split as the data package's `heldOutUsersSplit` returns it. */
 export interface HeldOutUsers {
@@ -69,4 +70,70 @@ export async function evaluateHeldOutUsers(
   }
   options.signal?.throwIfAborted();
   return acc.result();
+}
+
+/**
+ * Rating accuracy for new listeners: each held-out user's test ratings predicted from their
+ * fold-in plays alone (`predictFoldIn`, no retraining) — the RMSE that means something under
+ * the held-out-users protocol, where `evaluateRatings` would only see users with no training
+ * ratings and measure the fallback. `warm` ratings are of items with training ratings; `cold`
+ * ones are of items without (predicted by the fallback) or of users with no fold-in plays
+ * (counted in `coldUserRatings`).
+ *
+ * @example
+ * const r = evaluateFoldInRatings(model, { foldIn: prepared.ratings.foldIn!, test: prepared.ratings.test });
+ * r.all.rmse;
+ */
+export function evaluateFoldInRatings(model: Recommender, split: HeldOutUsers): RatingEvaluation {
+  const train = model.trainSet.ratings;
+  checkShape(train, split.foldIn, 'fold-in');
+  checkShape(train, split.test, 'test');
+  const { foldIn, test } = split;
+  if (nnz(test) === 0)
+    throw new RangeError('evaluateFoldInRatings: the test matrix has no ratings (empty input)');
+  const itemKnown = new Uint8Array(train.cols);
+  for (let p = 0; p < nnz(train); p++) itemKnown[train.indices[p]] = 1;
+  const chosen = split.testUsers
+    ? Array.from(split.testUsers)
+    : Array.from({ length: test.rows }, (_, u) => u);
+  const users = Uint32Array.from(chosen.filter((u) => test.indptr[u + 1] > test.indptr[u]));
+  const all = new ErrorAccumulator();
+  const warm = new ErrorAccumulator();
+  const cold = new ErrorAccumulator();
+  let coldUserRatings = 0;
+  let coldItemRatings = 0;
+  const mse = new Float64Array(users.length);
+  for (let r = 0; r < users.length; r++) {
+    const u = users[r];
+    const f0 = foldIn.indptr[u];
+    const f1 = foldIn.indptr[u + 1];
+    const t0 = test.indptr[u];
+    const t1 = test.indptr[u + 1];
+    const pred = model.predictFoldIn(
+      foldIn.indices.subarray(f0, f1),
+      foldIn.values.subarray(f0, f1),
+      test.indices.subarray(t0, t1),
+    );
+    let sse = 0;
+    for (let q = t0; q < t1; q++) {
+      const p = pred[q - t0];
+      const actual = test.values[q];
+      const itemCold = itemKnown[test.indices[q]] === 0;
+      const userCold = f1 === f0;
+      all.add(p, actual);
+      (itemCold || userCold ? cold : warm).add(p, actual);
+      if (itemCold) coldItemRatings++;
+      if (userCold) coldUserRatings++;
+      sse += (p - actual) ** 2;
+    }
+    mse[r] = sse / (t1 - t0);
+  }
+  return {
+    all: summary(all),
+    warm: summary(warm),
+    cold: summary(cold),
+    coldUserRatings,
+    coldItemRatings,
+    perUser: { users, mse },
+  };
 }

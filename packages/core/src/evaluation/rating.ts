@@ -101,7 +101,7 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
   };
 }
 
-function summary(acc: ErrorAccumulator): ErrorSummary {
+export function summary(acc: ErrorAccumulator): ErrorSummary {
   return acc.count === 0 ? { count: 0 } : { count: acc.count, rmse: acc.rmse(), mae: acc.mae() };
 }
 

@@ -60,6 +60,17 @@ abstract class BiasModel extends Recommender {
     return out;
   }
 
+  /** User bias of a new listener from their plays (0 unless the model learns user biases). */
+  foldInBias(_items: Uint32Array, _ratings: Float32Array): number {
+    return 0;
+  }
+
+  /** μ + the new listener's bias + b_i (ranking scores are not ratings for every bias model). */
+  override predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
+    const bu = this.foldInBias(items, ratings);
+    return Float32Array.from(targets, (i) => this.clip(this.mu + bu + this.bi[i]));
+  }
+
   scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
     if (items.length !== ratings.length)
       throw new RangeError(`${this.name}: ${items.length} items but ${ratings.length} ratings to fold in`);
@@ -325,7 +336,7 @@ export class BaselineOnlyModel extends BiasModel {
   }
 
   /** User bias of a new listener by the ALS user step (see the class comment). */
-  foldInBias(items: Uint32Array, ratings: Float32Array): number {
+  override foldInBias(items: Uint32Array, ratings: Float32Array): number {
     let dev = 0;
     for (let j = 0; j < items.length; j++) dev += ratings[j] - this.mu - this.bi[items[j]];
     return items.length === 0 ? 0 : dev / (this.options.regUser + items.length);

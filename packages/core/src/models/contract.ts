@@ -262,6 +262,20 @@ export function runRecommenderContract(
       for (const v of scores) expect(Number.isFinite(v)).toBe(true);
     });
 
+    it('predicts ratings on the scale for a new listener (predictFoldIn)', () => {
+      const items = Uint32Array.of(0, 2, 5);
+      const ratings = Float32Array.of(5, 1, 4);
+      const targets = Uint32Array.of(1, 3, 4, data.items.size - 1);
+      const pred = model.predictFoldIn(items, ratings, targets);
+      expect(pred).toHaveLength(targets.length);
+      for (const p of pred) {
+        expect(p).toBeGreaterThanOrEqual(data.scale.min);
+        expect(p).toBeLessThanOrEqual(data.scale.max);
+      }
+      // Deterministic: the same plays give the same predictions.
+      expect(Array.from(model.predictFoldIn(items, ratings, targets))).toEqual(Array.from(pred));
+    });
+
     it('recommends to a listener whose songs are all unknown (pure cold start)', () => {
       const recs = model.recommendForPlays([{ item: 'never-heard-of-it', count: 3 }], 4);
       expect(recs).toHaveLength(4);
