@@ -120,6 +120,8 @@ export interface SparseKernels {
     a: number,
     step: RowStep,
   ): number;
+  /** Runs one export with raw arguments (see {@link rawArgs}); WebAssembly kernels only. */
+  run?(name: PoolKernel, args: number[]): number;
 }
 
 /** How `backwardRows`/`gradRows` apply a finished row gradient (see {@link SparseKernels}). */
@@ -177,7 +179,7 @@ export interface ArenaBlock {
 export class Arena {
   private size = 0;
   private memory?: WebAssembly.Memory;
-  private buffer?: ArrayBuffer;
+  private buffer?: ArrayBuffer | SharedArrayBuffer;
 
   /** Reserves `length` 4-byte elements aligned to 64 bytes (a cache line). */
   reserve(length: number): ArenaBlock {
@@ -191,8 +193,16 @@ export class Arena {
     return this.size;
   }
 
-  /** Allocates the memory; `what` names the model in the error when it cannot fit. */
-  commit(what: string): void {
+  /** Whether the memory is a shared WebAssembly memory (worker threads can run kernels on it). */
+  get isShared(): boolean {
+    return typeof SharedArrayBuffer !== 'undefined' && this.buffer instanceof SharedArrayBuffer;
+  }
+
+  /**
+   * Allocates the memory; `what` names the model in the error when it cannot fit. With
+   * `shared` (and where shared memory exists), the memory can be handed to worker threads.
+   */
+  commit(what: string, shared = false): void {
     const bytes = Math.max(this.size, 65536);
     if (bytes > MAX_WASM_BYTES)
       throw new RangeError(
@@ -200,7 +210,11 @@ export class Arena {
           '4 GiB a WebAssembly memory can address; lower hiddenUnits or batchSize, or train U-AutoRec instead',
       );
     if (typeof WebAssembly !== 'undefined') {
-      this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
+      const pages = Math.ceil(bytes / 65536);
+      this.memory =
+        shared && typeof SharedArrayBuffer !== 'undefined'
+          ? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true })
+          : new WebAssembly.Memory({ initial: pages });
       this.buffer = this.memory.buffer;
     } else {
       this.buffer = new ArrayBuffer(bytes);
@@ -211,7 +225,7 @@ export class Arena {
     return this.memory;
   }
 
-  private get raw(): ArrayBuffer {
+  private get raw(): ArrayBuffer | SharedArrayBuffer {
     if (!this.buffer) throw new Error('arena not committed');
     return this.buffer;
   }
@@ -712,34 +726,32 @@ function adamRow(): WasmFunction {
   );
 }
 
-let compiled: WebAssembly.Module | null | undefined;
+const compiled: { plain?: WebAssembly.Module | null; shared?: WebAssembly.Module | null } = {};
 
 /**
  * The compiled kernel module, or null when this runtime lacks WebAssembly SIMD. It is 2.8 KB,
  * under the 4 KB that browsers allow for synchronous compilation on the main thread, so it is
  * compiled synchronously and works in a page as well as in a worker.
  */
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  compiled = null;
-  if (typeof WebAssembly === 'undefined') return compiled;
-  const bytes = kernelModuleBytes();
-  if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
-  return compiled;
+export function kernelModule(shared = false): WebAssembly.Module | null {
+  const key = shared ? 'shared' : 'plain';
+  const cached = compiled[key];
+  if (cached !== undefined) return cached;
+  compiled[key] = null;
+  if (typeof WebAssembly === 'undefined') return null;
+  const bytes = kernelModuleBytes(shared);
+  if (WebAssembly.validate(bytes)) compiled[key] = new WebAssembly.Module(bytes);
+  return compiled[key] ?? null;
 }
 
-/** The kernels' WebAssembly binary. */
-export function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
+/** The kernels' WebAssembly binary (importing a shared memory with `shared`). */
+export function kernelModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   // adamRow first: the fused kernels call it by index (ADAM_ROW).
-  return assembleModule([
-    adamRow(),
-    gatherRows(),
-    sampledDot(),
-    scatterFromRows(),
-    dotRows(),
-    backwardRows(),
-    gradRows(),
-  ]);
+  return assembleModule(
+    [adamRow(), gatherRows(), sampledDot(), scatterFromRows(), dotRows(), backwardRows(), gradRows()],
+    1,
+    shared,
+  );
 }
 
 /** Whether the WebAssembly SIMD kernels can run here. */
@@ -756,9 +768,71 @@ interface WasmExports {
   gradRows(...args: number[]): number;
 }
 
+/**
+ * The exported functions' raw arguments for each kernel call of {@link SparseKernels} (strides in
+ * bytes, the row step expanded): what the main thread and worker threads pass to the module.
+ */
+export const rawArgs = {
+  scatterFromRows: (
+    n: number,
+    list: number,
+    cp: number,
+    cr: number,
+    cv: number,
+    src: number,
+    dst: number,
+    stride: number,
+  ) => [n, list, cp, cr, cv, src, dst, rowBytes(stride)],
+  dotRows: (
+    n: number,
+    list: number,
+    cp: number,
+    cr: number,
+    a: number,
+    b: number,
+    bias: number,
+    out: number,
+    stride: number,
+  ) => [n, list, cp, cr, a, b, bias, out, rowBytes(stride)],
+  backwardRows: (
+    n: number,
+    list: number,
+    cp: number,
+    cr: number,
+    delta: number,
+    a: number,
+    b: number,
+    gb: number,
+    s: RowStep,
+  ) => [n, list, cp, cr, delta, a, b, gb, ...stepArgs(s)],
+  gradRows: (
+    n: number,
+    list: number,
+    cp: number,
+    cr: number,
+    cv: number,
+    b: number,
+    a: number,
+    s: RowStep,
+  ) => [n, list, cp, cr, cv, b, a, ...stepArgs(s)],
+};
+
+/** Names of the exports a worker thread may be asked to run (see `kernel-pool.ts`). */
+export type PoolKernel = keyof typeof rawArgs;
+export const POOL_KERNELS: readonly PoolKernel[] = ['scatterFromRows', 'dotRows', 'backwardRows', 'gradRows'];
+
+function rowBytes(stride: number): number {
+  return checkStride(stride) * 4;
+}
+
+function stepArgs(s: RowStep): number[] {
+  return [s.mode, s.scratch, s.ga, s.m, s.v, s.coef, rowBytes(s.stride), s.lr, s.beta1, s.beta2, s.eps];
+}
+
 /** Kernels over `arena`'s memory: WebAssembly SIMD when available (or forced), else typed-array loops. */
 export function createKernels(arena: Arena, preference: KernelPreference = 'auto'): SparseKernels {
-  const module = preference === 'js' ? null : kernelModule();
+  const shared = arena.isShared;
+  const module = preference === 'js' ? null : kernelModule(shared);
   if (preference === 'wasm-simd' && !module)
     throw new Error(
       "kernels 'wasm-simd' requested but this runtime has no WebAssembly SIMD; use 'auto' or 'js'",
@@ -769,31 +843,16 @@ export function createKernels(arena: Arena, preference: KernelPreference = 'auto
     return jsKernels(arena);
   }
   const e = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmExports;
-  const rb = (stride: number) => checkStride(stride) * 4;
-  const step = (s: RowStep): number[] => [
-    s.mode,
-    s.scratch,
-    s.ga,
-    s.m,
-    s.v,
-    s.coef,
-    rb(s.stride),
-    s.lr,
-    s.beta1,
-    s.beta2,
-    s.eps,
-  ];
+  const rb = rowBytes;
   return {
     kind: 'wasm-simd',
     gatherRows: (n, ip, ix, v, src, dst, stride) => e.gatherRows(n, ip, ix, v, src, dst, rb(stride)),
     sampledDot: (n, ip, ix, a, b, bias, out, stride) => e.sampledDot(n, ip, ix, a, b, bias, out, rb(stride)),
-    scatterFromRows: (n, list, cp, cr, cv, src, dst, stride) =>
-      e.scatterFromRows(n, list, cp, cr, cv, src, dst, rb(stride)),
-    dotRows: (n, list, cp, cr, a, b, bias, out, stride) =>
-      e.dotRows(n, list, cp, cr, a, b, bias, out, rb(stride)),
-    backwardRows: (n, list, cp, cr, delta, a, b, gb, s) =>
-      e.backwardRows(n, list, cp, cr, delta, a, b, gb, ...step(s)),
-    gradRows: (n, list, cp, cr, cv, b, a, s) => e.gradRows(n, list, cp, cr, cv, b, a, ...step(s)),
+    scatterFromRows: (...args) => e.scatterFromRows(...rawArgs.scatterFromRows(...args)),
+    dotRows: (...args) => e.dotRows(...rawArgs.dotRows(...args)),
+    backwardRows: (...args) => e.backwardRows(...rawArgs.backwardRows(...args)),
+    gradRows: (...args) => e.gradRows(...rawArgs.gradRows(...args)),
+    run: (name, args) => (e[name] as (...a: number[]) => number | undefined)(...args) ?? 0,
   };
 }
 

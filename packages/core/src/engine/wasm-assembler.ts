@@ -190,8 +190,17 @@ export class WasmFunction {
   }
 }
 
-/** A module importing `env.memory` (at least `minPages` 64 KiB pages) and exporting every function by name. */
-export function assembleModule(functions: WasmFunction[], minPages = 1): Uint8Array<ArrayBuffer> {
+/**
+ * A module importing `env.memory` (at least `minPages` 64 KiB pages) and exporting every function
+ * by name. With `shared`, the import is a shared memory of at most 4 GiB (what worker threads
+ * use together; the threads proposal, in every current engine).
+ */
+export function assembleModule(
+  functions: WasmFunction[],
+  minPages = 1,
+  shared = false,
+): Uint8Array<ArrayBuffer> {
+  const limits = shared ? [0x03, ...uleb(minPages), ...uleb(65536)] : [0x00, ...uleb(minPages)];
   const bytes = [
     0x00,
     0x61,
@@ -202,7 +211,7 @@ export function assembleModule(functions: WasmFunction[], minPages = 1): Uint8Ar
     0x00,
     0x00,
     ...section(1, vec(functions.map((f) => f.encodeType()))),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(minPages)]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec(functions.map((_, i) => uleb(i)))),
     ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(functions.map((f) => f.encodeBody()))),

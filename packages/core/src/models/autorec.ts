@@ -1,6 +1,7 @@
 import { type CsrMatrix, entryCoordinates, Rng, type TrainSet, transpose } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
+import { startKernelPool } from '../engine/kernel-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
@@ -52,6 +53,7 @@ export interface AutoRecOptions {
   backend?: BackendName | 'auto';
   kernels?: KernelPreference;
   engine?: AutoRecEngine;
+  threads?: number;
 }
 
 /** What trains the network: see the `engine` option. */
@@ -147,6 +149,13 @@ const AUTOREC_PARAMS = {
     description:
       'Training engine: the sparse kernels, or tfjs ops on the tfjs backend (auto: tfjs on tfjs-node, kernels elsewhere).',
   },
+  threads: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    description:
+      'Threads for the sparse kernels (worker threads on shared memory); 0 = auto: the cores (up to 8) for large data, else 1.',
+  },
 } satisfies Record<string, ParamSpec>;
 
 type Params = {
@@ -166,6 +175,7 @@ type Params = {
   backend: BackendName | 'auto';
   kernels: KernelPreference;
   engine: AutoRecEngine;
+  threads: number;
 };
 
 /** Which AutoRec: rows of the network are users (U-AutoRec) or items (I-AutoRec). */
@@ -325,8 +335,11 @@ export class AutoRecModel extends Recommender {
     this.output = output;
     const batchRows = Math.max(1, Math.min(resolveBatchSize(p.batchSize, o.m.rows), o.m.rows));
     const nnzCapacity = Math.max(batchCapacity(o.m, batchRows), 1024);
+    const engine = resolveEngine(p.engine, this.backend.name);
+    const threads =
+      engine === 'tfjs' ? 1 : await resolveThreads(p.threads, o.m.indptr[o.m.rows] * p.hiddenUnits);
     const net = new AutoRecNetwork(
-      { width: o.m.cols, hidden: p.hiddenUnits, batchRows, nnzCapacity, optimizer: p.optimizer },
+      { width: o.m.cols, hidden: p.hiddenUnits, batchRows, nnzCapacity, optimizer: p.optimizer, threads },
       p.kernels,
       this.name,
     );
@@ -344,7 +357,9 @@ export class AutoRecModel extends Recommender {
         this.releaseScoring(); // scoring caches hold the previous epoch's weights
         return this.foldInRmse(foldIn, v);
       };
-    const engine = resolveEngine(p.engine, this.backend.name);
+    // Worker threads share the batches' kernel work (undefined: one thread, or none possible here).
+    const pool = await startKernelPool(net.arena, net.kernels, threads);
+    net.attachPool(pool);
     const outcome = await trainNetwork(
       this.name,
       net,
@@ -369,7 +384,10 @@ export class AutoRecModel extends Recommender {
       },
       options,
       engine,
-    );
+    ).finally(() => {
+      pool?.close();
+      net.attachPool(undefined);
+    });
     // Drop gradients and optimiser state: keep only what prediction needs.
     this.net = this.inferenceNetwork(net);
     this.releaseScoring();
@@ -378,7 +396,9 @@ export class AutoRecModel extends Recommender {
       bestEpoch: outcome.bestEpoch,
       seconds: (performance.now() - start) / 1000,
       aborted: outcome.aborted,
-      backend: `${this.backend.name}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}`,
+      backend:
+        `${this.backend.name}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}` +
+        (pool ? `×${pool.threads}` : ''),
     };
   }
 
@@ -782,6 +802,32 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
 export function resolveEngine(engine: AutoRecEngine, backend: BackendName): TrainingEngine {
   if (engine !== 'auto') return engine;
   return backend === 'node' ? 'tfjs' : 'kernels';
+}
+
+/** Entries × hidden units per epoch above which `threads: 0` uses more than one thread. */
+export const THREADS_AUTO_MIN_WORK = 1e8;
+
+/**
+ * Threads for the sparse kernels: `threads` when set, else — for `work` (training entries ×
+ * hidden units) of at least {@link THREADS_AUTO_MIN_WORK} — the cores there are, up to 8.
+ * Below that an epoch takes a fraction of a second and starting workers would not pay.
+ */
+export async function resolveThreads(threads: number, work: number): Promise<number> {
+  if (threads > 0) return threads;
+  if (work < THREADS_AUTO_MIN_WORK) return 1;
+  return Math.min(8, Math.max(1, await coreCount()));
+}
+
+async function coreCount(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  try {
+    const spec = 'node:os';
+    const os = (await import(/* @vite-ignore */ spec)) as typeof import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  } catch {
+    return 1;
+  }
 }
 
 /** U-AutoRec: the network reconstructs each user's ratings over all songs (the paper's model). */
