@@ -792,9 +792,9 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
 /**
  * The training engine for `engine: 'auto'`. On the wasm backend the sparse kernels measured
  * 4–6× faster than tfjs ops on Last.fm 2K (500 units: 0.11 s against 0.64 s per U-AutoRec
- * epoch) and 5× on the msd shape (53 s against ≈283 s); tfjs on cpu is 35–45× slower than on
- * wasm; in headless Chromium, tfjs on WebGL (SwiftShader, no GPU) took 62 s per I-AutoRec epoch
- * on ML-100K-sized data against 0.01 s for the kernels. So the kernels train on wasm, cpu and
+ * epoch) and 6× on the msd shape on one thread (52 s against ≈296 s; 34 s on two); tfjs on
+ * cpu is 35–45× slower than on wasm; in headless Chromium, tfjs on WebGL (SwiftShader, no GPU)
+ * took 62 s per I-AutoRec epoch on ML-100K-sized data against 0.01 s for the kernels. So the kernels train on wasm, cpu and
  * WebGL (a real GPU was not available to measure). On tfjs-node the native, multi-threaded
  * TensorFlow kernels are the point of installing it, so tfjs ops train there — a choice not
  * measured here, where tfjs-node cannot be installed; `engine: 'kernels'` overrides it.
