@@ -269,34 +269,6 @@ export abstract class Recommender {
     return { items, ratings: transformPlays(this.trainSet.transform, counts), unknown };
   }
 
-  /**
-   * RMSE on `target` of users scored as new listeners from their `foldIn` ratings
-   * (`predictFoldIn` per user with targets): validation for held-out users (see
-   * `FitOptions.validationFoldIn`).
-   */
-  protected foldInRmse(foldIn: CsrMatrix, target: CsrMatrix): number {
-    let sse = 0;
-    let n = 0;
-    for (let u = 0; u < target.rows; u++) {
-      const from = target.indptr[u];
-      const to = target.indptr[u + 1];
-      if (from === to) continue;
-      const f0 = foldIn.indptr[u];
-      const f1 = foldIn.indptr[u + 1];
-      const pred = this.predictFoldIn(
-        foldIn.indices.subarray(f0, f1),
-        foldIn.values.subarray(f0, f1),
-        target.indices.subarray(from, to),
-      );
-      for (let q = from; q < to; q++) {
-        const e = pred[q - from] - target.values[q];
-        sse += e * e;
-        n++;
-      }
-    }
-    return n ? Math.sqrt(sse / n) : Number.NaN;
-  }
-
   protected rank(
     scores: Float32Array,
     k: number,

@@ -1,5 +1,4 @@
 import { type CsrMatrix, nnz } from '@autorec/data';
-import { ErrorAccumulator } from '../metrics/rating.ts';
 import type { Recommender } from '../recommender.ts';
 import { topK } from '../topk.ts';
 import {
@@ -9,7 +8,7 @@ import {
   relevantItems,
   selectUsers,
 } from './ranking.ts';
-import { checkShape, type RatingEvaluation, summary } from './rating.ts';
+import { checkShape, type RatingEvaluation, RatingTally } from './rating.ts';
 
 /** A held-out-users split as the data package's `heldOutUsersSplit` returns it. */
 export interface HeldOutUsers {
@@ -97,11 +96,7 @@ export function evaluateFoldInRatings(model: Recommender, split: HeldOutUsers): 
     ? Array.from(split.testUsers)
     : Array.from({ length: test.rows }, (_, u) => u);
   const users = Uint32Array.from(chosen.filter((u) => test.indptr[u + 1] > test.indptr[u]));
-  const all = new ErrorAccumulator();
-  const warm = new ErrorAccumulator();
-  const cold = new ErrorAccumulator();
-  let coldUserRatings = 0;
-  let coldItemRatings = 0;
+  const tally = new RatingTally();
   const mse = new Float64Array(users.length);
   for (let r = 0; r < users.length; r++) {
     const u = users[r];
@@ -118,22 +113,10 @@ export function evaluateFoldInRatings(model: Recommender, split: HeldOutUsers): 
     for (let q = t0; q < t1; q++) {
       const p = pred[q - t0];
       const actual = test.values[q];
-      const itemCold = itemKnown[test.indices[q]] === 0;
-      const userCold = f1 === f0;
-      all.add(p, actual);
-      (itemCold || userCold ? cold : warm).add(p, actual);
-      if (itemCold) coldItemRatings++;
-      if (userCold) coldUserRatings++;
+      tally.add(p, actual, f1 === f0, itemKnown[test.indices[q]] === 0);
       sse += (p - actual) ** 2;
     }
     mse[r] = sse / (t1 - t0);
   }
-  return {
-    all: summary(all),
-    warm: summary(warm),
-    cold: summary(cold),
-    coldUserRatings,
-    coldItemRatings,
-    perUser: { users, mse },
-  };
+  return tally.result({ users, mse });
 }

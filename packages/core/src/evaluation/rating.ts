@@ -26,6 +26,33 @@ export interface RatingEvaluation {
   perUser: { users: Uint32Array; mse: Float64Array };
 }
 
+/** Errors tallied overall, warm and cold, with the cold ratings' causes: shared by the rating protocols. */
+export class RatingTally {
+  private readonly all = new ErrorAccumulator();
+  private readonly warm = new ErrorAccumulator();
+  private readonly cold = new ErrorAccumulator();
+  private coldUserRatings = 0;
+  private coldItemRatings = 0;
+
+  add(predicted: number, actual: number, userCold: boolean, itemCold: boolean): void {
+    this.all.add(predicted, actual);
+    (userCold || itemCold ? this.cold : this.warm).add(predicted, actual);
+    if (userCold) this.coldUserRatings++;
+    if (itemCold) this.coldItemRatings++;
+  }
+
+  result(perUser: RatingEvaluation['perUser']): RatingEvaluation {
+    return {
+      all: summary(this.all),
+      warm: summary(this.warm),
+      cold: summary(this.cold),
+      coldUserRatings: this.coldUserRatings,
+      coldItemRatings: this.coldItemRatings,
+      perUser,
+    };
+  }
+}
+
 /** Ratings predicted per `predictIndices` call. */
 const CHUNK = 1 << 16;
 
@@ -45,11 +72,7 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
   if (nnz(test) === 0) throw new RangeError('evaluateRatings: the test matrix has no ratings (empty input)');
   const itemKnown = new Uint8Array(train.cols);
   for (let p = 0; p < nnz(train); p++) itemKnown[train.indices[p]] = 1;
-  const all = new ErrorAccumulator();
-  const warm = new ErrorAccumulator();
-  const cold = new ErrorAccumulator();
-  let coldUserRatings = 0;
-  let coldItemRatings = 0;
+  const tally = new RatingTally();
   const testUsers: number[] = [];
   for (let u = 0; u < test.rows; u++) if (test.indptr[u + 1] > test.indptr[u]) testUsers.push(u);
   const users = Uint32Array.from(testUsers);
@@ -68,12 +91,7 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
       const actual = test.values[p];
       const u = uBuf[j];
       const i = iBuf[j];
-      all.add(pred[j], actual);
-      const userCold = train.indptr[u + 1] === train.indptr[u];
-      const itemCold = itemKnown[i] === 0;
-      if (userCold) coldUserRatings++;
-      if (itemCold) coldItemRatings++;
-      (userCold || itemCold ? cold : warm).add(pred[j], actual);
+      tally.add(pred[j], actual, train.indptr[u + 1] === train.indptr[u], itemKnown[i] === 0);
       sse[rowOf[j]] += (pred[j] - actual) ** 2;
     }
     filled = 0;
@@ -91,17 +109,10 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
   }
   flush();
   const mse = Float64Array.from(sse, (s, r) => s / (test.indptr[users[r] + 1] - test.indptr[users[r]]));
-  return {
-    all: summary(all),
-    warm: summary(warm),
-    cold: summary(cold),
-    coldUserRatings,
-    coldItemRatings,
-    perUser: { users, mse },
-  };
+  return tally.result({ users, mse });
 }
 
-export function summary(acc: ErrorAccumulator): ErrorSummary {
+function summary(acc: ErrorAccumulator): ErrorSummary {
   return acc.count === 0 ? { count: 0 } : { count: acc.count, rmse: acc.rmse(), mae: acc.mae() };
 }
 

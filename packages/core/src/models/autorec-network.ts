@@ -600,6 +600,23 @@ export class AutoRecNetwork {
     return target;
   }
 
+  /**
+   * Runs one kernel per thread over contiguous ranges of the batch's columns (cut by
+   * `chunks` over the column pointers `ptr`); `call` gets each range's column count, list and
+   * pointer addresses, the thread and the range's first column. Returns the calls' results.
+   */
+  private runSplit(
+    pool: KernelPool,
+    nList: number,
+    ptr: ArenaBlock,
+    perColumn: number,
+    call: (n: number, list: number, ptr: number, k: number, from: number) => KernelCall,
+  ): number[] {
+    const t = this.trainBuffers();
+    const ranges = this.chunks(pool.threads, nList, this.arena.i32(ptr), perColumn);
+    return pool.run(ranges.map(([a, b], k) => call(b - a, t.list.offset + 4 * a, ptr.offset + 4 * a, k, a)));
+  }
+
   private forwardParallel(
     pool: KernelPool,
     nRows: number,
@@ -611,42 +628,36 @@ export class AutoRecNetwork {
     for (let r = 0; r < nRows; r++) h.set(be, r * s);
     for (let k = 1; k < pool.threads; k++) this.arena.f32(this.hiddenOf(k)).fill(0, 0, nRows * s);
     // Encoder: each thread sums its columns' contributions into its own hidden rows.
-    const enc: KernelCall[] = this.chunks(pool.threads, nList, t.views.inColPtr, COLUMN_COST.forward).map(
-      ([a, b], k) => ({
-        name: 'scatterFromRows',
-        args: rawArgs.scatterFromRows(
-          b - a,
-          t.list.offset + 4 * a,
-          t.inColPtr.offset + 4 * a,
-          t.inColRows.offset,
-          t.inColVals.offset,
-          this.E.offset,
-          this.hiddenOf(k).offset,
-          s,
-        ),
-      }),
-    );
-    pool.run(enc);
+    this.runSplit(pool, nList, t.inColPtr, COLUMN_COST.forward, (n, list, ptr, k) => ({
+      name: 'scatterFromRows',
+      args: rawArgs.scatterFromRows(
+        n,
+        list,
+        ptr,
+        t.inColRows.offset,
+        t.inColVals.offset,
+        this.E.offset,
+        this.hiddenOf(k).offset,
+        s,
+      ),
+    }));
     this.reducePartials(pool, nRows, (k) => this.hiddenOf(k));
     activate(h, nRows, s, this.layout.hidden, activation);
     // Decoder at the targets: each column's cells belong to one thread.
-    const dec: KernelCall[] = this.chunks(pool.threads, nList, t.views.tgtColPtr, COLUMN_COST.forward).map(
-      ([a, b]) => ({
-        name: 'dotRows',
-        args: rawArgs.dotRows(
-          b - a,
-          t.list.offset + 4 * a,
-          t.tgtColPtr.offset + 4 * a,
-          t.tgtColRows.offset,
-          this.V.offset,
-          this.H.offset,
-          this.bV.offset,
-          this.out.offset,
-          s,
-        ),
-      }),
-    );
-    pool.run(dec);
+    this.runSplit(pool, nList, t.tgtColPtr, COLUMN_COST.forward, (n, list, ptr) => ({
+      name: 'dotRows',
+      args: rawArgs.dotRows(
+        n,
+        list,
+        ptr,
+        t.tgtColRows.offset,
+        this.V.offset,
+        this.H.offset,
+        this.bV.offset,
+        this.out.offset,
+        s,
+      ),
+    }));
   }
 
   private backwardParallel(
@@ -659,42 +670,43 @@ export class AutoRecNetwork {
   ): number {
     const t = this.trainBuffers();
     const s = this.stride;
+    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
     for (let k = 0; k < pool.threads; k++) this.arena.f32(this.gradOf(k)).fill(0, 0, nRows * s);
-    const back: KernelCall[] = this.chunks(pool.threads, nList, t.views.tgtColPtr, COLUMN_COST.backward).map(
-      ([a, b], k) => ({
+    // Decoder rows (stepped per column) and each thread's share of the hidden gradient.
+    let reg = sum(
+      this.runSplit(pool, nList, t.tgtColPtr, COLUMN_COST.backward, (n, list, ptr, k, from) => ({
         name: 'backwardRows',
         args: rawArgs.backwardRows(
-          b - a,
-          t.list.offset + 4 * a,
-          t.tgtColPtr.offset + 4 * a,
+          n,
+          list,
+          ptr,
           t.tgtColRows.offset,
           t.delta.offset,
           this.V.offset,
           this.H.offset,
           this.gradOf(k).offset,
-          step(t.gV, t.V1, t.V2, k, a),
+          step(t.gV, t.V1, t.V2, k, from),
         ),
-      }),
+      })),
     );
-    let reg = pool.run(back).reduce((x, y) => x + y, 0);
     const gh = this.reducePartials(pool, nRows, (k) => this.gradOf(k));
     activationGradient(gh, this.h, nRows, s, this.layout.hidden, activation, gbE);
-    const grad: KernelCall[] = this.chunks(pool.threads, nList, t.views.inColPtr, COLUMN_COST.backward).map(
-      ([a, b], k) => ({
+    // Encoder rows, stepped per column from the summed hidden gradient.
+    reg += sum(
+      this.runSplit(pool, nList, t.inColPtr, COLUMN_COST.backward, (n, list, ptr, k, from) => ({
         name: 'gradRows',
         args: rawArgs.gradRows(
-          b - a,
-          t.list.offset + 4 * a,
-          t.inColPtr.offset + 4 * a,
+          n,
+          list,
+          ptr,
           t.inColRows.offset,
           t.inColVals.offset,
           this.GH.offset,
           this.E.offset,
-          step(t.gE, t.E1, t.E2, k, a),
+          step(t.gE, t.E1, t.E2, k, from),
         ),
-      }),
+      })),
     );
-    reg += pool.run(grad).reduce((x, y) => x + y, 0);
     return reg;
   }
 

@@ -4,6 +4,7 @@ import { type BackendInfo, type BackendName, initBackend } from '../engine/backe
 import { startKernelPool } from '../engine/kernel-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
+import { evaluateFoldInRatings } from '../evaluation/held-out-users.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
@@ -352,10 +353,10 @@ export class AutoRecModel extends Recommender {
     const pairs = v && !foldIn ? this.validationPairs(v) : undefined;
     let validate: (() => number) | undefined;
     if (pairs) validate = () => this.pairsRmse(pairs);
-    else if (v && foldIn)
+    else if (v && foldIn && v.indptr[v.rows] > 0)
       validate = () => {
         this.releaseScoring(); // scoring caches hold the previous epoch's weights
-        return this.foldInRmse(foldIn, v);
+        return evaluateFoldInRatings(this, { foldIn, test: v }).all.rmse ?? Number.NaN;
       };
     // Worker threads share the batches' kernel work (undefined: one thread, or none possible here).
     const pool = await startKernelPool(net.arena, net.kernels, threads);
