@@ -31,10 +31,11 @@ export interface KernelPool {
 /** Floats per worker slot: function index, argument count, up to 24 arguments, the result. */
 const SLOT = 28;
 const RESULT = SLOT - 1;
-/** Control words: sequence number, workers done, stop flag. */
+/** Control words: sequence number, workers done, stop flag, a worker's call failed. */
 const SEQ = 0;
 const DONE = 1;
 const STOP = 2;
+const FAILED = 3;
 
 /** The worker's whole program (no imports): instantiate the kernels, then serve calls. */
 const WORKER_LOOP = `
@@ -54,7 +55,11 @@ function serve(init, ready) {
     if (fn >= 0) {
       const args = [];
       for (let k = 0; k < box[1]; k++) args.push(box[2 + k]);
-      box[${RESULT}] = fns[fn](...args) ?? 0;
+      try {
+        box[${RESULT}] = fns[fn](...args) ?? 0;
+      } catch {
+        Atomics.store(ctl, ${FAILED}, 1); // the caller is blocked: report through memory
+      }
     }
     Atomics.add(ctl, ${DONE}, 1);
     Atomics.notify(ctl, ${DONE});
@@ -142,6 +147,10 @@ export async function startKernelPool(
       if (calls[0]) results[0] = run(calls[0].name, calls[0].args);
       for (let done = Atomics.load(ctl, DONE); done < threads - 1; done = Atomics.load(ctl, DONE))
         Atomics.wait(ctl, DONE, done);
+      if (Atomics.load(ctl, FAILED) === 1)
+        throw new Error(
+          'kernel pool: a worker thread failed in a kernel call (its memory may be inconsistent)',
+        );
       for (let t = 1; t < calls.length; t++) results[t] = boxes[t][RESULT];
       return results;
     },

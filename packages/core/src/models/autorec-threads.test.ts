@@ -115,3 +115,19 @@ describe('startKernelPool', () => {
     expect(await startKernelPool(arena, createKernels(arena, 'js'), 2)).toBeUndefined();
   });
 });
+
+describe('startKernelPool failures', () => {
+  it('reports a call that traps in a worker instead of waiting forever', async () => {
+    const arena = new Arena();
+    arena.reserve(16);
+    arena.commit('test', true);
+    const pool = await startKernelPool(arena, createKernels(arena), 2);
+    // A list pointer far outside the memory: the worker's call traps (out of bounds).
+    const outside = 2 ** 31 - 64;
+    const bad = { name: 'dotRows' as const, args: rawArgs.dotRows(1, outside, outside, 0, 0, 0, 0, 0, 8) };
+    expect(() =>
+      pool!.run([{ name: 'dotRows', args: rawArgs.dotRows(0, 0, 0, 0, 0, 0, 0, 0, 8) }, bad]),
+    ).toThrow(/worker thread failed/);
+    pool!.close();
+  });
+});
