@@ -88,6 +88,16 @@ describe.skipIf(!executable)('@autorec/core in Chromium, in a Web Worker', () =>
     }
   });
 
+  it('trains on two threads in a cross-origin isolated worker, as on one', () => {
+    expect(result.isolated).toBe(true);
+    expect(result.threads.map((t) => t.fitBackend)).toEqual(['wasm+wasm-simd', 'wasm+wasm-simd×2']);
+    const [one, two] = result.threads;
+    let worst = 0;
+    for (let q = 0; q < one.predictions.length; q++)
+      worst = Math.max(worst, Math.abs(one.predictions[q] - two.predictions[q]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
   it('loads models saved by Node over HTTP with the same predictions and recommendations', () => {
     expect(result.loaded.map((l) => l.name)).toEqual(nodeSide.map((s) => s.name));
     for (const [k, loaded] of result.loaded.entries()) {

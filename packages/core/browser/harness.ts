@@ -40,8 +40,9 @@ const TYPES: Record<string, string> = {
 
 /**
  * Bundles `worker.ts` (core and data from source, tfjs from node_modules) with esbuild, serves
- * it with tfjs-backend-wasm's .wasm files from a local HTTP server, and starts headless
- * Chromium. Shared by the browser tests and `tools/bench/browser.ts`.
+ * it with tfjs-backend-wasm's .wasm files from a local HTTP server (cross-origin isolated, so
+ * shared memory and AutoRec's worker threads are available), and starts headless Chromium.
+ * Shared by the browser tests and `tools/bench/browser.ts`.
  *
  * @example
  * const h = await startHarness(findChromium()!);
@@ -67,6 +68,9 @@ export async function startHarness(executablePath: string): Promise<Harness> {
   );
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    // Cross-origin isolation, so pages and workers get SharedArrayBuffer (AutoRec's threads).
+    res.setHeader('cross-origin-opener-policy', 'same-origin');
+    res.setHeader('cross-origin-embedder-policy', 'require-corp');
     if (path === '/') {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>autorec</title>');
       return;

@@ -8,6 +8,7 @@
  *   kernels on the same planted data, their predictions, and their epoch times;
  * - when asked (tools/bench/browser.ts), epoch times of both engines on WebGL and wasm on an
  *   ML-100K-sized planted set;
+ * - I-AutoRec on one thread and on two (the kernel pool's browser workers, nested in this one);
  * - a model that Node saved to a directory, loaded over HTTP with `fetchStore`, and its
  *   predictions and scores on pairs the Node side chose.
  */
@@ -38,6 +39,10 @@ export interface EngineRun {
 
 export interface WorkerResult {
   autoBackend: { name: string; reason: string };
+  /** Whether the worker is cross-origin isolated (shared memory available). */
+  isolated: boolean;
+  /** I-AutoRec trained on one thread and on two (worker threads inside this worker). */
+  threads: { fitBackend: string; predictions: number[] }[];
   runs: EngineRun[];
   /** Epoch times on an ML-100K-sized planted set (943 × 1,682 × 100K), per backend and engine (when asked). */
   timing: { fitBackend: string; epochSeconds: number[] }[];
@@ -75,6 +80,17 @@ async function run(request: WorkerRequest): Promise<WorkerResult> {
       });
       model.dispose();
     }
+  const threads: WorkerResult['threads'] = [];
+  await initBackend({ backend: 'wasm', wasmPaths: request.wasmPaths });
+  for (const n of [1, 2]) {
+    const model = new IAutoRecModel({ hiddenUnits: 16, epochs: 3, batchSize: 32, seed: 5, threads: n });
+    const fit = await model.fit(train);
+    threads.push({
+      fitBackend: fit.backend ?? '?',
+      predictions: Array.from(model.predictIndices(users, items)),
+    });
+    model.dispose();
+  }
   const timing: WorkerResult['timing'] = [];
   const big =
     request.timingEpochs > 0
@@ -100,7 +116,7 @@ async function run(request: WorkerRequest): Promise<WorkerResult> {
     });
     model.dispose();
   }
-  return { autoBackend: auto, runs, timing, loaded };
+  return { autoBackend: auto, isolated: self.crossOriginIsolated === true, threads, runs, timing, loaded };
 }
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
