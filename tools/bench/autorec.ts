@@ -19,7 +19,8 @@
  * - `preset`: the synthetic `default` preset (3,000 users × 2,000 songs, Taste Profile-like
  *   play counts) as `npm start` prepares it: `log-bins` ratings, random 80/10/10, seed 42.
  * - `msd`: the synthetic `msd` preset (571,355 users × 41,140 songs × ~33.6M plays), U-AutoRec
- *   with its defaults, auto batch size (4,096 users) and 1,024; a wall-clock slice of batches
+ *   with its defaults, auto batch size (4,096 users) on one thread and on all cores, and 1,024
+ *   users on all cores; a wall-clock slice of batches
  *   (AUTOREC_MSD_SLICE seconds, default 60) is timed and the epoch time extrapolated (said so
  *   in the output), or with AUTOREC_MSD_SLICE=0 one full epoch; with peak RSS.
  *
@@ -368,10 +369,15 @@ async function msd(): Promise<void> {
   const { train, generateSeconds } = msdTrainSet();
   // Seconds of batches to time before aborting and extrapolating; 0 runs one full epoch.
   const sliceSeconds = Number(process.env.AUTOREC_MSD_SLICE ?? 60);
-  for (const batchSize of [0, 1024]) {
+  // One thread and the default (all cores) at the auto batch size, then the default at 1,024.
+  for (const [batchSize, threads] of [
+    [0, 1],
+    [0, 0],
+    [1024, 0],
+  ]) {
     const controller = new AbortController();
     let last = { batch: 0, batches: 1, elapsed: 0 };
-    const model = new AutoRecModel('user', { batchSize, epochs: 1 });
+    const model = new AutoRecModel('user', { batchSize, epochs: 1, threads });
     const fit = await model.fit(train, {
       signal: controller.signal,
       onProgress: (p) => {
