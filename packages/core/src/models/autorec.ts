@@ -271,7 +271,8 @@ interface Oriented {
  *   0.900 there). The paper configuration: I 1.039, U 0.978.
  * - `default` preset: baseline 0.970, SVD 0.921, I-AutoRec 0.765, U-AutoRec 0.774.
  * Epochs take 0.034 s (U) and 0.036 s (I) on Last.fm 2K (500 units: 0.13 s and 0.22 s), and
- * 10.8 s for U-AutoRec on the 571K × 41K × 33.6M msd shape (4,096 users per batch).
+ * 10.8 s for U-AutoRec on the 571K × 41K × 33.6M msd shape (4,096 users per batch) on one
+ * thread, 8.1 s on two (the default on a 2-core machine; see `resolveThreads`).
  *
  * @example
  * const model = new IAutoRecModel({ epochs: 40 });
