@@ -561,8 +561,9 @@ export class AutoRecNetwork {
   }
 
   /**
-   * The batch's columns cut into one contiguous range per thread, each with about the same
-   * number of entries (by the column pointers `ptr`, an arena block of nList + 1 ints).
+   * The batch's columns cut into one contiguous range per thread, each of about the same cost:
+   * its entries (from the column pointers `ptr`, nList + 1 ints) plus `perColumn` per column
+   * (see COLUMN_COST).
    */
   private chunks(threads: number, nList: number, ptr: Int32Array, perColumn: number): [number, number][] {
     const cost = (j: number) => ptr[j] + perColumn * j;
