@@ -189,6 +189,56 @@ describe('autorec commands on tiny data', () => {
     expect(byPlays.json.ignoredSongs).toEqual(['SONOTINTHEDATA']);
   });
 
+  it("recommend --all-users writes every user's top-N to a TSV file, as recommend --user would", async () => {
+    const { run, json } = await runJson<{ users: number; k: number; out: string }>([
+      'recommend',
+      '--model',
+      path('m-auto'),
+      '--all-users',
+      '--out',
+      path('all-users.tsv'),
+      '-k',
+      '5',
+    ]);
+    expect(run.code).toBe(0);
+    const lines = (await readFile(path('all-users.tsv'), 'utf8')).trimEnd().split('\n');
+    expect(lines[0]).toBe('user\trank\tsong\tscore');
+    expect(json.k).toBe(5);
+    expect(lines).toHaveLength(1 + 5 * json.users);
+    const first = lines
+      .slice(1)
+      .filter((l) => l.startsWith(`${firstUser}\t`))
+      .map((l) => l.split('\t'));
+    expect(first.map((f) => f[1])).toEqual(['1', '2', '3', '4', '5']);
+    for (const f of first) expect(userSongs).not.toContain(f[2]);
+    const single = await runJson<{ items: Item[] }>([
+      'recommend',
+      '--model',
+      path('m-auto'),
+      '--user',
+      firstUser,
+      '-k',
+      '5',
+    ]);
+    expect(first.map((f) => f[2])).toEqual(single.json.items.map((i) => i.id));
+
+    const noOut = await runCli(['recommend', '--model', path('m-auto'), '--all-users']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/--all-users needs --out FILE/);
+    const both = await runCli([
+      'recommend',
+      '--model',
+      path('m-auto'),
+      '--all-users',
+      '--user',
+      firstUser,
+      '--out',
+      'x',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exactly one of --user ID, --plays FILE or --all-users/);
+  });
+
   it('similar lists the most similar songs, without the song itself', async () => {
     const { run, json } = await runJson<{ song: Item; items: Item[] }>([
       'similar',

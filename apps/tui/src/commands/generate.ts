@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { resolve } from 'node:path';
 import { msdTracksText, nnz, type SyntheticPreset, syntheticDataset, tasteProfileText } from '@autorec/data';
 import type { Command } from 'commander';
-import { UserError } from '../errors.ts';
+import { writeAtomically } from '../files.ts';
 import { integerArg, presetArg } from '../options.ts';
 import { action, addJsonOption, type CommandContext, count } from './shared.ts';
 
@@ -65,29 +60,4 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
       );
     }),
   );
-}
-
-/** Streams text chunks to a temporary file renamed over `path` at the end. Returns the byte size. */
-async function writeAtomically(path: string, chunks: Iterable<string>): Promise<number> {
-  const target = resolve(path);
-  const temp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await mkdir(dirname(target), { recursive: true });
-    let bytes = 0;
-    const counted = function* () {
-      for (const chunk of chunks) {
-        bytes += Buffer.byteLength(chunk);
-        yield chunk;
-      }
-    };
-    await pipeline(Readable.from(counted()), createWriteStream(temp));
-    await rename(temp, target);
-    return bytes;
-  } catch (e) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    const err = e as NodeJS.ErrnoException;
-    throw new UserError(`cannot write '${path}': ${err.code ?? err.message}`, {
-      hint: 'choose a writable --out path',
-    });
-  }
 }

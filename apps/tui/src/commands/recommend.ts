@@ -1,18 +1,25 @@
+import type { Recommender } from '@autorec/core';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
+import { writeAtomically } from '../files.ts';
 import { type DisplayItem, openModel, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
 import { readPlaysFile } from '../sources.ts';
-import { action, addJsonOption, type CommandContext } from './shared.ts';
+import { action, addJsonOption, type CommandContext, count } from './shared.ts';
 
 interface RecommendOptions {
   model: string;
   user?: string;
   plays?: string;
+  allUsers?: boolean;
+  out?: string;
   k: number;
   json?: boolean;
 }
+
+/** Users scored per batch by `--all-users` (one dense product each). */
+const ALL_USERS_BATCH = 256;
 
 interface SimilarOptions {
   model: string;
@@ -25,7 +32,7 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('recommend')
     .description(
-      'top-N songs for a known user, or for a new listener from their plays (songs they played are left out)',
+      'top-N songs for a known user, for a new listener from their plays, or for every user into a file (songs they played are left out)',
     )
     .requiredOption('--model <dir>', 'model folder (from train, or a report’s models/<name>)')
     .option('--user <id>', 'a user of the training data')
@@ -33,13 +40,35 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
       '--plays <file>',
       'a new listener: lines of song_id<TAB>count (or song_id,count; a bare song_id is one play)',
     )
+    .option('--all-users', 'top-N for every user of the training data, written to --out')
+    .option('--out <file>', 'with --all-users: a TSV file of user, rank, song, score (replaced atomically)')
     .option('-k, --k <n>', 'how many songs', integerArg(1), 10);
   addJsonOption(cmd).action(
     action<RecommendOptions>(ctx, async (o, out) => {
-      if ((o.user === undefined) === (o.plays === undefined))
-        throw new UsageError('give exactly one of --user ID or --plays FILE');
+      const chosen = [o.user !== undefined, o.plays !== undefined, o.allUsers === true].filter(
+        Boolean,
+      ).length;
+      if (chosen !== 1) throw new UsageError('give exactly one of --user ID, --plays FILE or --all-users');
+      if (o.allUsers && o.out === undefined) throw new UsageError('--all-users needs --out FILE');
+      if (!o.allUsers && o.out !== undefined) throw new UsageError('--out goes with --all-users');
       const { model } = await openModel(o.model);
       try {
+        if (o.allUsers) {
+          const users = model.users.toArray();
+          const bytes = await writeAtomically(
+            o.out!,
+            allUsersLines(model, users, o.k, (done) => {
+              out.status(`${model.name}: ${count(done)} of ${count(users.length)} users`);
+            }),
+          );
+          out.clearStatus();
+          out.result(
+            { model: model.name, users: users.length, k: o.k, out: o.out, bytes },
+            () =>
+              `wrote the top ${o.k} songs of each of ${count(users.length)} users to ${o.out} (user, rank, song, score)`,
+          );
+          return;
+        }
         let items: DisplayItem[];
         let ignored: string[] = [];
         if (o.user !== undefined) items = withInfo(model, model.recommend(o.user, o.k));
@@ -93,6 +122,26 @@ export function registerSimilar(program: Command, ctx: CommandContext): void {
       }
     }),
   );
+}
+
+/** `user<TAB>rank<TAB>song<TAB>score` lines after a header, a batch of users at a time. */
+function* allUsersLines(
+  model: Recommender,
+  users: string[],
+  k: number,
+  progress: (done: number) => void,
+): Generator<string> {
+  yield 'user\trank\tsong\tscore\n';
+  for (let from = 0; from < users.length; from += ALL_USERS_BATCH) {
+    const batch = users.slice(from, from + ALL_USERS_BATCH);
+    const lists = model.recommendMany(batch, k, { batchSize: ALL_USERS_BATCH });
+    let text = '';
+    for (const [j, list] of lists.entries())
+      for (const [rank, r] of list.entries())
+        text += `${batch[j]}\t${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`;
+    progress(from + batch.length);
+    yield text;
+  }
 }
 
 function itemsTable(items: DisplayItem[], scoreName: string): string {
