@@ -28,6 +28,12 @@ export interface NetworkLayout {
   /** Optimiser state to allocate; none for a model that only predicts. */
   optimizer?: OptimizerName;
   /**
+   * Whether the weights' optimiser state (Adam moments, RProp steps and gradients) lives in the
+   * arena (default true: the sparse kernels step it there); the batch buffers are allocated
+   * either way. False for the tfjs engine, which keeps that state in tensors.
+   */
+  optimizerStateInArena?: boolean;
+  /**
    * Threads that will train it together (default 1): each extra one gets its own hidden and
    * gradient buffers, and the memory is allocated shared so worker threads can use it.
    */
@@ -97,16 +103,18 @@ export class AutoRecNetwork {
     this.bE = a.reserve(s);
     this.V = a.reserve(width * s);
     this.bV = a.reserve(width);
+    // The tfjs engine keeps weights' optimiser state in tensors: no arena copy of it then.
+    const stateHere = layout.optimizerStateInArena !== false;
     let blocks: Omit<TrainingBuffers, 'views'> | undefined;
     if (optimizer)
       blocks = {
         optimizer,
-        gE: optimizer === 'rprop' ? a.reserve(width * s) : undefined,
-        gV: optimizer === 'rprop' ? a.reserve(width * s) : undefined,
-        E1: a.reserve(width * s),
-        E2: a.reserve(width * s),
-        V1: a.reserve(width * s),
-        V2: a.reserve(width * s),
+        gE: optimizer === 'rprop' && stateHere ? a.reserve(width * s) : undefined,
+        gV: optimizer === 'rprop' && stateHere ? a.reserve(width * s) : undefined,
+        E1: a.reserve(stateHere ? width * s : 0),
+        E2: a.reserve(stateHere ? width * s : 0),
+        V1: a.reserve(stateHere ? width * s : 0),
+        V2: a.reserve(stateHere ? width * s : 0),
         list: a.reserve(width),
         coef: a.reserve(width),
         tgtColPtr: a.reserve(width + 1),

@@ -151,6 +151,8 @@ function kernelStepper(
   dropRng: Rng,
 ): BatchStepper {
   const t = net.train!;
+  if (t.E1.length === 0)
+    throw new Error('AutoRec: the network keeps no optimiser state for the sparse kernels');
   const { m, values, inputs, colCount } = data;
   const { width, hidden } = net.layout;
   const s = net.stride;

@@ -345,7 +345,15 @@ export class AutoRecModel extends Recommender {
     const threads =
       engine === 'tfjs' ? 1 : await resolveThreads(p.threads, o.m.indptr[o.m.rows] * p.hiddenUnits);
     const net = new AutoRecNetwork(
-      { width: o.m.cols, hidden: p.hiddenUnits, batchRows, nnzCapacity, optimizer: p.optimizer, threads },
+      {
+        width: o.m.cols,
+        hidden: p.hiddenUnits,
+        batchRows,
+        nnzCapacity,
+        optimizer: p.optimizer,
+        optimizerStateInArena: engine === 'kernels',
+        threads,
+      },
       p.kernels,
       this.name,
     );
