@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBundle, encodeBundle } from './binary.ts';
+import { decodeBundle, encodeBundle, fnv1a } from './binary.ts';
 
 describe('binary bundle', () => {
   const arrays = { a: Float32Array.of(1.5, -2), b: Uint32Array.of(7, 8, 9), c: Uint8Array.of(1) };
@@ -30,5 +30,27 @@ describe('binary bundle', () => {
     shifted.set(bytes, 3);
     const d = decodeBundle(shifted.subarray(3), 'test', 1, 'x.bin');
     expect(Array.from(d.arrays.b)).toEqual([7, 8, 9]);
+  });
+
+  it('checksums arrays of any length and alignment as the padded payload decode hashes', () => {
+    const base = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255);
+    const odd = {
+      a: base.subarray(1, 2),
+      b: base.subarray(3, 8),
+      c: Int32Array.of(-1, 2, 3),
+      d: base.subarray(5, 11),
+      e: Float64Array.of(1.25, -3),
+      f: base.subarray(9, 16),
+      g: new Uint32Array(0),
+      h: base.subarray(2, 5),
+    };
+    const d = decodeBundle(encodeBundle('test', 1, odd), 'test', 1, 'x.bin');
+    for (const [name, a] of Object.entries(odd)) expect(Array.from(d.arrays[name])).toEqual(Array.from(a));
+  });
+
+  it('keeps fnv1a values (caches written earlier must still load)', () => {
+    const base = Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255);
+    expect(fnv1a(base.subarray(1, 14))).toBe(0x49e72f25);
+    expect(fnv1a(base)).toBe(0x773c3775);
   });
 });

@@ -49,13 +49,9 @@ export function encodeBundle(
   }
   const payloadBytes = offset;
   const draft = { kind, version, arrays: entries, meta, payloadBytes, checksum: 0 };
-  // Checksum over the payload, computed after layout.
-  const out0 = new Uint8Array(payloadBytes);
-  for (const e of entries) {
-    const a = arrays[e.name];
-    out0.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), e.offset);
-  }
-  draft.checksum = fnv1a(out0);
+  // The checksum goes in the header, before the payload: computed from the arrays in place, it
+  // saves assembling the payload (as big as the cache) once more just to hash it.
+  draft.checksum = payloadChecksum(entries.map((e) => bytesOf(arrays[e.name])));
   const header = new TextEncoder().encode(JSON.stringify(draft));
   const headerPadded = pad8(12 + header.length);
   const out = new Uint8Array(headerPadded + payloadBytes);
@@ -64,7 +60,7 @@ export function encodeBundle(
   view.setUint32(4, version, true);
   view.setUint32(8, header.length, true);
   out.set(header, 12);
-  out.set(out0, headerPadded);
+  for (const e of entries) out.set(bytesOf(arrays[e.name]), headerPadded + e.offset);
   return out;
 }
 
@@ -129,17 +125,46 @@ function pad8(n: number): number {
   return (n + 7) & ~7;
 }
 
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over 32-bit words plus the tail: fast, enough to catch corruption (not security). */
 export function fnv1a(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
+  let h = fnv1aWords(FNV_OFFSET, bytes);
+  for (let i = bytes.byteLength & ~3; i < bytes.byteLength; i++) h = Math.imul(h ^ bytes[i], FNV_PRIME);
+  return h >>> 0;
+}
+
+/** `fnv1a` state `h` carried over the whole 32-bit little-endian words of `bytes`. */
+function fnv1aWords(h: number, bytes: Uint8Array): number {
   const words = bytes.byteLength >>> 2;
   if (bytes.byteOffset % 4 === 0) {
     const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
-    for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i], 0x01000193);
+    for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i], FNV_PRIME);
   } else {
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < words; i++) h = Math.imul(h ^ dv.getUint32(i * 4, true), 0x01000193);
+    for (let i = 0; i < words; i++) h = Math.imul(h ^ dv.getUint32(i * 4, true), FNV_PRIME);
   }
-  for (let i = words * 4; i < bytes.byteLength; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return h;
+}
+
+/** `fnv1a` of the payload the arrays make when each is zero-padded to 8 bytes, without building it. */
+function payloadChecksum(parts: Uint8Array[]): number {
+  let h = FNV_OFFSET;
+  for (const bytes of parts) {
+    h = fnv1aWords(h, bytes);
+    const whole = bytes.byteLength & ~3;
+    if (whole < bytes.byteLength) {
+      // The last, partial word, completed with padding zeros.
+      let w = 0;
+      for (let i = whole; i < bytes.byteLength; i++) w |= bytes[i] << (8 * (i - whole));
+      h = Math.imul(h ^ w, FNV_PRIME);
+    }
+    for (let p = (bytes.byteLength + 3) & ~3; p < pad8(bytes.byteLength); p += 4) h = Math.imul(h, FNV_PRIME);
+  }
   return h >>> 0;
+}
+
+function bytesOf(a: StoredArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }

@@ -91,14 +91,14 @@ export function filterDataset(
   const userList = maskToList(keepUsers);
   const itemList = maskToList(keepItems);
   const counts = subMatrix(m, userList, keepItems, itemList.length);
+  const { itemInfo, ...rest } = dataset;
   const filtered: Dataset = {
-    ...dataset,
+    ...rest,
     users: dataset.users.subset(userList),
     items: dataset.items.subset(itemList),
     counts,
-    itemInfo: dataset.itemInfo ? Array.from(itemList, (i) => dataset.itemInfo?.[i]) : undefined,
   };
-  if (!dataset.itemInfo) delete filtered.itemInfo;
+  if (itemInfo) filtered.itemInfo = Array.from(itemList, (i) => itemInfo[i]);
   const before = shapeOf(m);
   const after = shapeOf(counts);
   return {
@@ -155,24 +155,19 @@ function keepMasks(
       userDeg[u] = d;
     }
   };
-  const dropItems = () => {
+  // Unkeeps entries of degree below `min`, and always those of degree 0; true when any went.
+  const drop = (keep: Uint8Array, degree: Uint32Array, min: number) => {
+    const floor = Math.max(1, min);
     let changed = false;
-    for (let i = 0; i < m.cols; i++)
-      if (keepItems[i] && itemDeg[i] < Math.max(1, opts.minUsersPerItem)) {
-        keepItems[i] = 0;
+    for (let k = 0; k < keep.length; k++)
+      if (keep[k] && degree[k] < floor) {
+        keep[k] = 0;
         changed = true;
       }
     return changed;
   };
-  const dropUsers = () => {
-    let changed = false;
-    for (let u = 0; u < m.rows; u++)
-      if (keepUsers[u] && userDeg[u] < Math.max(1, opts.minItemsPerUser)) {
-        keepUsers[u] = 0;
-        changed = true;
-      }
-    return changed;
-  };
+  const dropItems = () => drop(keepItems, itemDeg, opts.minUsersPerItem);
+  const dropUsers = () => drop(keepUsers, userDeg, opts.minItemsPerUser);
   const first = opts.order === 'items-first' ? dropItems : dropUsers;
   const second = opts.order === 'items-first' ? dropUsers : dropItems;
   let passes = 0;
@@ -187,8 +182,8 @@ function keepMasks(
   // One pass can leave songs (or users) whose every partner was removed; drop them, as an
   // id list taken from the remaining triplets would.
   degrees();
-  for (let i = 0; i < m.cols; i++) if (itemDeg[i] === 0) keepItems[i] = 0;
-  for (let u = 0; u < m.rows; u++) if (userDeg[u] === 0) keepUsers[u] = 0;
+  drop(keepItems, itemDeg, 0);
+  drop(keepUsers, userDeg, 0);
   return { keepUsers, keepItems, passes };
 }
 

@@ -314,13 +314,18 @@ export function splitFromLabels(
       ((options.validation ?? 0) > 0 || (options.validationCount ?? 0) > 0)) ||
     (heldOut && (options.validationUsers ?? 0) > 0);
   const [train, validation, test, foldIn] = cut.parts;
+  // Known: users with training or fold-in plays, items with training plays.
+  const inputBits =
+    (1 << SPLIT_LABEL.train) | (1 << SPLIT_LABEL.testFoldIn) | (1 << SPLIT_LABEL.validationFoldIn);
+  const knownItems = new Uint8Array(m.cols);
+  for (let p = 0; p < train.indices.length; p++) knownItems[train.indices[p]] = 1;
   const split: Split = {
     options,
     seed,
     labels,
     train,
     test,
-    cold: { test: { users: new Uint32Array(0), items: new Uint32Array(0), interactions: 0 } },
+    cold: { test: coldReport(test, cut.rowLabels, inputBits, knownItems) },
   };
   if (hasValidation) split.validation = validation;
   if (heldOut) {
@@ -332,12 +337,6 @@ export function splitFromLabels(
       SPLIT_LABEL.validationFoldIn,
     );
   }
-  // Known: users with training or fold-in plays, items with training plays.
-  const inputBits =
-    (1 << SPLIT_LABEL.train) | (1 << SPLIT_LABEL.testFoldIn) | (1 << SPLIT_LABEL.validationFoldIn);
-  const knownItems = new Uint8Array(m.cols);
-  for (let p = 0; p < train.indices.length; p++) knownItems[train.indices[p]] = 1;
-  split.cold.test = coldReport(test, cut.rowLabels, inputBits, knownItems);
   if (hasValidation) split.cold.validation = coldReport(validation, cut.rowLabels, inputBits, knownItems);
   return split;
 }

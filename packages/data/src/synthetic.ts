@@ -168,25 +168,23 @@ export function syntheticDataset(
  * for (const chunk of tasteProfileText(syntheticDataset('tiny'))) stream.write(chunk);
  */
 export function* tasteProfileText(dataset: Dataset, chunkChars = 1 << 20): Generator<string> {
+  yield* joinInChunks(tasteProfileRows(dataset), chunkChars);
+}
+
+/** The lines of each user with plays, one string per user (so a chunk never splits a user). */
+function* tasteProfileRows(dataset: Dataset): Generator<string> {
   const m = dataset.counts;
   const userIds = dataset.users.toArray();
   const itemIds = dataset.items.toArray();
-  let parts: string[] = [];
-  let size = 0;
   for (let u = 0; u < m.rows; u++) {
+    if (m.indptr[u + 1] === m.indptr[u]) continue;
     const prefix = userIds[u] + '\t';
+    let lines = '';
     for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
-      const line = prefix + itemIds[m.indices[p]] + '\t' + m.values[p] + '\n';
-      parts.push(line);
-      size += line.length;
+      lines += prefix + itemIds[m.indices[p]] + '\t' + m.values[p] + '\n';
     }
-    if (size >= chunkChars) {
-      yield parts.join('');
-      parts = [];
-      size = 0;
-    }
+    yield lines;
   }
-  if (parts.length > 0) yield parts.join('');
 }
 
 /**
@@ -203,9 +201,11 @@ export function* tasteProfileText(dataset: Dataset, chunkChars = 1 << 20): Gener
  * (await readItemInfo(text, { format: 'msd-tracks' })).get(ds.items.external(0)); // { artist, title }
  */
 export function* msdTracksText(dataset: Dataset, chunkChars = 1 << 20): Generator<string> {
+  yield* joinInChunks(msdTracksLines(dataset), chunkChars);
+}
+
+function* msdTracksLines(dataset: Dataset): Generator<string> {
   const ids = dataset.items.toArray();
-  let parts: string[] = [];
-  let size = 0;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     const info = dataset.itemInfo?.[i];
@@ -220,9 +220,17 @@ export function* msdTracksText(dataset: Dataset, chunkChars = 1 << 20): Generato
         throw new RangeError(
           `msdTracksText: item ${i} (${JSON.stringify(id)}) has ${JSON.stringify(field)}, which a unique_tracks.txt line cannot hold`,
         );
-    const line = `${fields.join('<SEP>')}\n`;
-    parts.push(line);
-    size += line.length;
+    yield `${fields.join('<SEP>')}\n`;
+  }
+}
+
+/** Pieces of text joined into strings of about `chunkChars` characters; a piece is never cut. */
+function* joinInChunks(pieces: Iterable<string>, chunkChars: number): Generator<string> {
+  let parts: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    parts.push(piece);
+    size += piece.length;
     if (size >= chunkChars) {
       yield parts.join('');
       parts = [];

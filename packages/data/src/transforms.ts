@@ -66,11 +66,18 @@ export function fitTransform(
 
 /** Applies a fitted transform to a users × items count matrix (same pattern, new values). */
 export function applyTransform(spec: TransformSpec, counts: CsrMatrix): CsrMatrix {
-  const values = new Float32Array(nnz(counts));
-  for (let r = 0; r < counts.rows; r++) {
-    const start = counts.indptr[r];
-    const end = counts.indptr[r + 1];
-    values.set(transformPlays(spec, counts.values.subarray(start, end)), start);
+  const n = nnz(counts);
+  let values: Float32Array;
+  if (spec.name === 'user-quantiles') {
+    values = new Float32Array(n);
+    for (let r = 0; r < counts.rows; r++) {
+      const start = counts.indptr[r];
+      const end = counts.indptr[r + 1];
+      values.set(transformPlays(spec, counts.values.subarray(start, end)), start);
+    }
+  } else {
+    // Every other transform maps each count on its own: one call for the whole matrix.
+    values = transformPlays(spec, counts.values.subarray(0, n));
   }
   return { rows: counts.rows, cols: counts.cols, indptr: counts.indptr, indices: counts.indices, values };
 }

@@ -1,3 +1,4 @@
+import { grown } from './grow.ts';
 import { IdIndex } from './ids.ts';
 import { type CsrMatrix, csrFromTriplets } from './sparse.ts';
 
@@ -44,15 +45,9 @@ export class TripletBuilder {
 
   private grow(): void {
     const size = this.counts.length * 2;
-    const u = new Uint32Array(size);
-    u.set(this.userIdx);
-    this.userIdx = u;
-    const i = new Uint32Array(size);
-    i.set(this.itemIdx);
-    this.itemIdx = i;
-    const c = new Float32Array(size);
-    c.set(this.counts);
-    this.counts = c;
+    this.userIdx = grown(this.userIdx, size);
+    this.itemIdx = grown(this.itemIdx, size);
+    this.counts = grown(this.counts, size);
   }
 
   /** The user-major matrix of summed counts; `duplicates` counts (user, item) pairs seen more than once. */

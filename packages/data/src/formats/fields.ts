@@ -1,3 +1,4 @@
+import { grown } from '../grow.ts';
 import { decodeText, parseDecimal } from '../io/bytes.ts';
 import { LineError } from './line-error.ts';
 
@@ -174,15 +175,9 @@ export class Fields {
 
   private grow(): void {
     const size = this.starts.length * 2;
-    const starts = new Int32Array(size);
-    starts.set(this.starts);
-    this.starts = starts;
-    const ends = new Int32Array(size);
-    ends.set(this.ends);
-    this.ends = ends;
-    const escaped = new Uint8Array(size);
-    escaped.set(this.escaped);
-    this.escaped = escaped;
+    this.starts = grown(this.starts, size);
+    this.ends = grown(this.ends, size);
+    this.escaped = grown(this.escaped, size);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ItemInfo } from '../dataset.ts';
+import { grown } from '../grow.ts';
 import { ByteInterner } from '../io/interner.ts';
 import { TripletBuilder } from '../triplets.ts';
 
@@ -85,12 +86,8 @@ export class InteractionSink {
 
   private growRun(): void {
     const size = this.runItems.length * 2;
-    const items = new Uint32Array(size);
-    items.set(this.runItems);
-    this.runItems = items;
-    const values = new Float64Array(size);
-    values.set(this.runValues);
-    this.runValues = values;
+    this.runItems = grown(this.runItems, size);
+    this.runValues = grown(this.runValues, size);
     this.sortKeys = new Float64Array(size);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, decodeText, parseDecimal } from './bytes.ts';
+import { decodeText, parseDecimal } from './bytes.ts';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 const parse = (text: string) => {
@@ -64,14 +64,5 @@ describe('decodeText', () => {
 
   it('replaces invalid UTF-8 with U+FFFD', () => {
     expect(decodeText(Uint8Array.of(0x61, 0xff, 0x62), 0, 3)).toBe('a\uFFFDb');
-  });
-});
-
-describe('bytesEqual', () => {
-  it('compares ranges', () => {
-    const bytes = encode('abcabd');
-    expect(bytesEqual(bytes, 0, 2, bytes, 3, 5)).toBe(true);
-    expect(bytesEqual(bytes, 0, 3, bytes, 3, 6)).toBe(false);
-    expect(bytesEqual(bytes, 0, 2, bytes, 3, 6)).toBe(false);
   });
 });

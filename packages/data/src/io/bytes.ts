@@ -21,27 +21,6 @@ export function decodeText(bytes: Uint8Array, start: number, end: number): strin
   return decoder.decode(bytes.subarray(start, end));
 }
 
-/**
- * True when `a[aStart..aEnd)` and `b[bStart..bEnd)` hold the same bytes.
- *
- * @example
- * const b = new TextEncoder().encode('ab\tab');
- * bytesEqual(b, 0, 2, b, 3, 5); // true
- */
-export function bytesEqual(
-  a: Uint8Array,
-  aStart: number,
-  aEnd: number,
-  b: Uint8Array,
-  bStart: number,
-  bEnd: number,
-): boolean {
-  const n = aEnd - aStart;
-  if (n !== bEnd - bStart) return false;
-  for (let i = 0; i < n; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
 const SPACE = 32;
 const ZERO = 48;
 const DOT = 46;

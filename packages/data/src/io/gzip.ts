@@ -1,4 +1,5 @@
 import { DataError } from '../errors.ts';
+import { streamChunks } from './source.ts';
 
 /**
  * True when the bytes start with the gzip magic number (1f 8b).
@@ -67,26 +68,14 @@ export async function* gunzipIfNeeded(
       await iterator.return?.();
     },
   });
-  const reader = compressed
-    .pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)
-    .getReader();
-  let done = false;
+  const decompressed = compressed.pipeThrough(
+    new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
+  );
   try {
-    while (true) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        throw new DataError(`corrupt gzip data (${(error as Error).message})`, { file: label });
-      }
-      if (next.done) {
-        done = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => undefined);
+    yield* streamChunks(decompressed);
+  } catch (error) {
+    // A failed read of the decompressed stream: bad gzip data (or the input itself failing).
+    throw new DataError(`corrupt gzip data (${(error as Error).message})`, { file: label });
   }
 }
 

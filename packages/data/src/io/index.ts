@@ -1,4 +1,4 @@
-export { bytesEqual, decodeText, parseDecimal } from './bytes.ts';
+export { decodeText, parseDecimal } from './bytes.ts';
 export { gunzipIfNeeded, isGzip } from './gzip.ts';
 export { ByteInterner } from './interner.ts';
 export { type FlushHandler, type LineHandler, LineSplitter } from './lines.ts';

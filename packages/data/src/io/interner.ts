@@ -1,3 +1,4 @@
+import { grown } from '../grow.ts';
 import type { IdIndex } from '../ids.ts';
 import { decodeText } from './bytes.ts';
 
@@ -173,10 +174,8 @@ export class ByteInterner {
     if (entry >= ENTRY_MASK - 1) throw new RangeError(`more than ${ENTRY_MASK - 1} distinct ids`);
     const at = entry * ENTRY_INTS;
     if (at + ENTRY_INTS > this.entryInts.length) {
-      const grown = new Int32Array(this.entryInts.length * 2);
-      grown.set(this.entryInts);
-      this.entryInts = grown;
-      this.entryView = new DataView(grown.buffer);
+      this.entryInts = grown(this.entryInts, this.entryInts.length * 2);
+      this.entryView = new DataView(this.entryInts.buffer);
     }
     const n = end - start;
     this.entryInts[at] = hash;
@@ -187,10 +186,8 @@ export class ByteInterner {
       return entry;
     }
     if (this.keyEnd + n > this.keyBytes.length) {
-      const grown = new Uint8Array(Math.max(this.keyEnd + n, this.keyBytes.length * 2));
-      grown.set(this.keyBytes.subarray(0, this.keyEnd));
-      this.keyBytes = grown;
-      this.keyView = new DataView(grown.buffer);
+      this.keyBytes = grown(this.keyBytes, Math.max(this.keyEnd + n, this.keyBytes.length * 2), this.keyEnd);
+      this.keyView = new DataView(this.keyBytes.buffer);
     }
     this.keyBytes.set(bytes.subarray(start, end), this.keyEnd);
     this.entryInts[at + KEY_INT] = this.keyEnd;

@@ -1,3 +1,5 @@
+import { grown } from '../grow.ts';
+
 /**
  * Called once per line with the line's bytes `bytes[start..end)`, line terminator (LF or CRLF)
  * removed, and its 1-based number. `bytes` is only valid during the call: it is either the
@@ -103,9 +105,7 @@ export class LineSplitter {
   private append(bytes: Uint8Array, start: number, end: number): void {
     const needed = this.carryLength + (end - start);
     if (needed > this.carry.length) {
-      const grown = new Uint8Array(Math.max(needed, this.carry.length * 2));
-      grown.set(this.carry.subarray(0, this.carryLength));
-      this.carry = grown;
+      this.carry = grown(this.carry, Math.max(needed, this.carry.length * 2), this.carryLength);
     }
     this.carry.set(bytes.subarray(start, end), this.carryLength);
     this.carryLength = needed;

@@ -67,7 +67,8 @@ function* textChunks(text: string): Generator<Uint8Array> {
   }
 }
 
-async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** The chunks of a web stream; cancels it (closing its file) when the consumer stops early. */
+export async function* streamChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   // getReader rather than `for await` on the stream: Safari's streams are not async iterable.
   const reader = stream.getReader();
   let done = false;

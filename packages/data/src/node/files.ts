@@ -72,12 +72,8 @@ export async function openFileSource(path: string): Promise<FileSource> {
  * const ds = await readInteractionsFile('data/user_artists.dat', { format: 'lastfm-hetrec' });
  */
 export async function readInteractionsFile(path: string, options: ReadOptions): Promise<Dataset> {
-  const { stream, totalBytes, name } = await openFileSource(path);
-  return readInteractions(stream, {
-    ...options,
-    totalBytes: options.totalBytes ?? totalBytes,
-    name: options.name ?? name,
-  });
+  const file = await openFileSource(path);
+  return readInteractions(file.stream, withFile(options, file));
 }
 
 /**
@@ -92,13 +88,8 @@ export async function readItemInfoFile(
   format: ItemInfoFormatName,
   options: Omit<ItemInfoReadOptions, 'format'> = {},
 ): Promise<ItemInfoMap> {
-  const { stream, totalBytes, name } = await openFileSource(path);
-  return readItemInfo(stream, {
-    ...options,
-    format,
-    totalBytes: options.totalBytes ?? totalBytes,
-    name: options.name ?? name,
-  });
+  const file = await openFileSource(path);
+  return readItemInfo(file.stream, withFile({ ...options, format }, file));
 }
 
 /**
@@ -110,12 +101,13 @@ export async function readItemInfoFile(
  * model.recommendForPlays(plays, 10);
  */
 export async function readPlaysFile(path: string, options: CommonReadOptions = {}): Promise<PlaysRead> {
-  const { stream, totalBytes, name } = await openFileSource(path);
-  return readPlays(stream, {
-    ...options,
-    totalBytes: options.totalBytes ?? totalBytes,
-    name: options.name ?? name,
-  });
+  const file = await openFileSource(path);
+  return readPlays(file.stream, withFile(options, file));
+}
+
+/** The read options with the file's size (for progress) and path (for messages) unless the caller set them. */
+function withFile<T extends CommonReadOptions>(options: T, file: FileSource): T {
+  return { ...options, totalBytes: options.totalBytes ?? file.totalBytes, name: options.name ?? file.name };
 }
 
 function fileError(path: string, error: NodeJS.ErrnoException): Error {
