@@ -190,11 +190,7 @@ export abstract class Recommender {
 
   /** Top-`k` items for a training user. Throws for an unknown user (use recommendForPlays). */
   recommend(user: string, k = 10, options: RecommendOptions = {}): ScoredItem[] {
-    const u = this.users.indexOf(user);
-    if (u < 0) throw new UnknownIdError('user', user);
-    const scores = this.scoreUsers(Uint32Array.of(u));
-    const seen = options.excludeSeen === false ? undefined : rowIndices(this.trainSet.ratings, u);
-    return this.rank(scores, k, seen, options);
+    return this.recommendMany([user], k, options)[0];
   }
 
   /**
@@ -218,13 +214,14 @@ export abstract class Recommender {
     });
     const batch = Math.max(1, options.batchSize ?? 256);
     const n = this.items.size;
+    const filter = this.itemFilter(options);
     const out: ScoredItem[][] = [];
     for (let from = 0; from < indices.length; from += batch) {
       const chunk = Uint32Array.from(indices.slice(from, from + batch));
       const scores = this.scoreUsers(chunk);
       for (let b = 0; b < chunk.length; b++) {
         const seen = options.excludeSeen === false ? undefined : rowIndices(this.trainSet.ratings, chunk[b]);
-        out.push(this.rank(scores.subarray(b * n, (b + 1) * n), k, seen, options));
+        out.push(this.rank(scores.subarray(b * n, (b + 1) * n), k, seen, filter));
       }
     }
     return out;
@@ -237,7 +234,7 @@ export abstract class Recommender {
   recommendForPlays(plays: Play[], k = 10, options: RecommendOptions = {}): ScoredItem[] {
     const { items, ratings } = this.playsToRatings(plays);
     const scores = this.scoreFoldIn(items, ratings);
-    return this.rank(scores, k, options.excludeSeen === false ? undefined : items, options);
+    return this.rank(scores, k, options.excludeSeen === false ? undefined : items, this.itemFilter(options));
   }
 
   /** The `k` items most similar to `item`, excluding itself. */
@@ -245,7 +242,7 @@ export abstract class Recommender {
     const i = this.items.indexOf(item);
     if (i < 0) throw new UnknownIdError('item', item);
     const sims = this.itemSimilarities(i);
-    return this.rank(sims, k, Uint32Array.of(i), {});
+    return this.rank(sims, k, Uint32Array.of(i), this.itemFilter({}));
   }
 
   /** Display info (artist, title) for an item, when the training data had it. */
@@ -269,16 +266,17 @@ export abstract class Recommender {
     return { items, ratings: transformPlays(this.trainSet.transform, counts), unknown };
   }
 
-  protected rank(
-    scores: Float32Array,
-    k: number,
-    exclude: Uint32Array | undefined,
-    options: RecommendOptions,
-  ): ScoredItem[] {
-    const skipSet = new Set<number>(exclude ?? []);
+  /**
+   * What `options` leave out of every list: `exclude`, items outside `candidates` and (unless
+   * `includeColdItems`) cold items, as a predicate on item indices. Resolved once per call, so
+   * `recommendMany` looks ids up once for all users and an iterator given as `exclude` or
+   * `candidates` applies to every user, not just the first.
+   */
+  private itemFilter(options: RecommendOptions): (item: number) => boolean {
+    const excluded = new Set<number>();
     for (const id of options.exclude ?? []) {
       const i = this.items.indexOf(id);
-      if (i >= 0) skipSet.add(i);
+      if (i >= 0) excluded.add(i);
     }
     let allowed: Set<number> | undefined;
     if (options.candidates) {
@@ -289,11 +287,18 @@ export abstract class Recommender {
       }
     }
     const cold = options.includeColdItems ? undefined : this.coldItems();
-    const { indices, scores: top } = topK(
-      scores,
-      k,
-      (i) => skipSet.has(i) || (allowed !== undefined && !allowed.has(i)) || cold?.[i] === 1,
-    );
+    return (i) => excluded.has(i) || (allowed !== undefined && !allowed.has(i)) || cold?.[i] === 1;
+  }
+
+  /** The `k` best of `scores` in external ids, skipping `seen` and what `filter` rejects. */
+  private rank(
+    scores: Float32Array,
+    k: number,
+    seen: Uint32Array | undefined,
+    filter: (item: number) => boolean,
+  ): ScoredItem[] {
+    const skipSeen = new Set<number>(seen ?? []);
+    const { indices, scores: top } = topK(scores, k, (i) => skipSeen.has(i) || filter(i));
     return indices.map((i, j) => ({ item: this.items.external(i), score: top[j] }));
   }
 

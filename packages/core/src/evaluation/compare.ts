@@ -3,10 +3,8 @@ import { createModel, type ModelParams } from '../models/registry.ts';
 import type { Recommender } from '../recommender.ts';
 import type { EpochRecord, ModelName, TrainingProgress } from '../types.ts';
 import { evaluateFoldInRatings, evaluateHeldOutUsers } from './held-out-users.ts';
-import type { RankingAtK, RankingOptions } from './ranking.ts';
-import { evaluateRanking } from './ranking.ts';
-import type { ErrorSummary } from './rating.ts';
-import { evaluateRatings } from './rating.ts';
+import { evaluateRanking, type RankingAtK, type RankingEvaluation, type RankingOptions } from './ranking.ts';
+import { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './rating.ts';
 import { comparePerUser, type PairedComparison } from './significance.ts';
 
 /**
@@ -143,18 +141,14 @@ export async function compareModels(
   const { trainSet } = data;
   const { test, validation, foldIn } = data.ratings;
   const protocol = foldIn ? 'held-out-users' : 'holdout';
+  const heldOut = foldIn && { foldIn, test, testUsers: data.split?.testUsers };
   const rank = (model: Recommender) => {
     const opts = { ...(options.ranking || {}), seed, signal };
-    return foldIn
-      ? evaluateHeldOutUsers(model, { foldIn, test, testUsers: data.split?.testUsers }, opts)
-      : evaluateRanking(model, test, opts);
+    return heldOut ? evaluateHeldOutUsers(model, heldOut, opts) : evaluateRanking(model, test, opts);
   };
 
   const rows: ModelComparison[] = [];
-  const perUser: {
-    mse: ReturnType<typeof evaluateRatings>['perUser'];
-    ndcg?: { users: Uint32Array; ndcg: Float64Array };
-  }[] = [];
+  const perUser: { mse: RatingEvaluation['perUser']; ndcg?: RankingEvaluation['perUser'] }[] = [];
   const trained: Recommender[] = [];
   let aborted: ComparisonAbort | undefined;
   const stopAt = (index: number, stage?: 'fit' | 'evaluate'): ComparisonAbort => ({
@@ -188,10 +182,8 @@ export async function compareModels(
       }
       progress({ stage: 'evaluate' });
       // Held-out users are new listeners: their ratings are predicted from their fold-in plays.
-      const rating = foldIn
-        ? evaluateFoldInRatings(model, { foldIn, test, testUsers: data.split?.testUsers })
-        : evaluateRatings(model, test);
-      let ranking: Awaited<ReturnType<typeof rank>> | undefined;
+      const rating = heldOut ? evaluateFoldInRatings(model, heldOut) : evaluateRatings(model, test);
+      let ranking: RankingEvaluation | undefined;
       try {
         ranking = options.ranking === false ? undefined : await rank(model);
       } catch (error) {

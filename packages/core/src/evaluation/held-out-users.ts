@@ -1,6 +1,6 @@
-import { type CsrMatrix, nnz } from '@autorec/data';
+import { type CsrMatrix, nnz, rowIndices, rowValues } from '@autorec/data';
 import type { Recommender } from '../recommender.ts';
-import { topK } from '../topk.ts';
+import { progressStep, topKExcluding } from './ranked-lists.ts';
 import {
   RankingAccumulator,
   type RankingEvaluation,
@@ -44,28 +44,16 @@ export async function evaluateHeldOutUsers(
   const users = selectUsers(split.test, options, split.testUsers);
   const acc = new RankingAccumulator(options.k ?? 10, train.cols);
   const { foldIn } = split;
-  const mask = new Uint8Array(train.cols);
-  const cold = options.includeColdItems ? new Uint8Array(train.cols) : model.coldItems();
-  const skip = (i: number) => mask[i] === 1 || cold[i] === 1;
-  let lastYield = performance.now();
+  const topOf = topKExcluding(model, acc.maxK, options.includeColdItems);
+  const step = progressStep(options);
   for (let j = 0; j < users.length; j++) {
     options.signal?.throwIfAborted();
     const u = users[j];
-    const start = foldIn.indptr[u];
-    const end = foldIn.indptr[u + 1];
-    const items = foldIn.indices.subarray(start, end);
-    const scores = model.scoreFoldIn(items, foldIn.values.subarray(start, end));
-    for (const i of items) mask[i] = 1;
-    const { indices } = topK(scores, acc.maxK, skip);
-    for (const i of items) mask[i] = 0;
-    acc.add(u, indices, relevantItems(split.test, u, options.minRelevantRating));
-    if ((j + 1) % 256 === 0 || j === users.length - 1) {
-      options.onProgress?.(j + 1, users.length);
-      if (performance.now() - lastYield > 100 && (options.signal || options.onProgress)) {
-        await new Promise<void>((resolve) => setTimeout(resolve, 0));
-        lastYield = performance.now();
-      }
-    }
+    const items = rowIndices(foldIn, u);
+    const scores = model.scoreFoldIn(items, rowValues(foldIn, u));
+    acc.add(u, topOf(scores, 0, items), relevantItems(split.test, u, options.minRelevantRating));
+    // Progress (and a turn of the event loop) every 256 users, as evaluateRanking's batches.
+    if ((j + 1) % 256 === 0 || j === users.length - 1) await step(j + 1, users.length);
   }
   options.signal?.throwIfAborted();
   return acc.result();
@@ -90,33 +78,22 @@ export function evaluateFoldInRatings(model: Recommender, split: HeldOutUsers): 
   const { foldIn, test } = split;
   if (nnz(test) === 0)
     throw new RangeError('evaluateFoldInRatings: the test matrix has no ratings (empty input)');
-  const itemKnown = new Uint8Array(train.cols);
-  for (let p = 0; p < nnz(train); p++) itemKnown[train.indices[p]] = 1;
-  const chosen = split.testUsers
-    ? Array.from(split.testUsers)
-    : Array.from({ length: test.rows }, (_, u) => u);
-  const users = Uint32Array.from(chosen.filter((u) => test.indptr[u + 1] > test.indptr[u]));
+  const cold = model.coldItems();
+  const users = selectUsers(test, {}, split.testUsers);
   const tally = new RatingTally();
   const mse = new Float64Array(users.length);
   for (let r = 0; r < users.length; r++) {
     const u = users[r];
-    const f0 = foldIn.indptr[u];
-    const f1 = foldIn.indptr[u + 1];
-    const t0 = test.indptr[u];
-    const t1 = test.indptr[u + 1];
-    const pred = model.predictFoldIn(
-      foldIn.indices.subarray(f0, f1),
-      foldIn.values.subarray(f0, f1),
-      test.indices.subarray(t0, t1),
-    );
+    const items = rowIndices(foldIn, u);
+    const targets = rowIndices(test, u);
+    const actual = rowValues(test, u);
+    const pred = model.predictFoldIn(items, rowValues(foldIn, u), targets);
     let sse = 0;
-    for (let q = t0; q < t1; q++) {
-      const p = pred[q - t0];
-      const actual = test.values[q];
-      tally.add(p, actual, f1 === f0, itemKnown[test.indices[q]] === 0);
-      sse += (p - actual) ** 2;
+    for (let q = 0; q < targets.length; q++) {
+      tally.add(pred[q], actual[q], items.length === 0, cold[targets[q]] === 1);
+      sse += (pred[q] - actual[q]) ** 2;
     }
-    mse[r] = sse / (t1 - t0);
+    mse[r] = sse / targets.length;
   }
   return tally.result({ users, mse });
 }

@@ -1,7 +1,7 @@
-import { type CsrMatrix, Rng } from '@autorec/data';
+import { type CsrMatrix, Rng, rowIndices } from '@autorec/data';
 import { catalogueCoverage, userRankingMetrics } from '../metrics/ranking.ts';
 import type { Recommender } from '../recommender.ts';
-import { topK } from '../topk.ts';
+import { progressStep, topKExcluding } from './ranked-lists.ts';
 import { checkShape } from './rating.ts';
 
 export interface RankingOptions {
@@ -146,10 +146,8 @@ export async function evaluateRanking(
   const nItems = train.cols;
   const acc = new RankingAccumulator(options.k ?? 10, nItems);
   const users = selectUsers(test, options);
-  const mask = new Uint8Array(nItems);
-  const cold = options.includeColdItems ? new Uint8Array(nItems) : model.coldItems();
-  const skip = (i: number) => mask[i] === 1 || cold[i] === 1;
-  let lastYield = performance.now();
+  const topOf = topKExcluding(model, acc.maxK, options.includeColdItems);
+  const step = progressStep(options);
   for (let start = 0; start < users.length; start += batchSize) {
     options.signal?.throwIfAborted();
     const batch = users.subarray(start, Math.min(users.length, start + batchSize));
@@ -160,17 +158,13 @@ export async function evaluateRanking(
       );
     for (let b = 0; b < batch.length; b++) {
       const u = batch[b];
-      const relevant = relevantItems(test, u, options.minRelevantRating);
-      for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) mask[train.indices[p]] = 1;
-      const { indices } = topK(scores, acc.maxK, skip, b * nItems, nItems);
-      for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) mask[train.indices[p]] = 0;
-      acc.add(u, indices, relevant);
+      acc.add(
+        u,
+        topOf(scores, b * nItems, rowIndices(train, u)),
+        relevantItems(test, u, options.minRelevantRating),
+      );
     }
-    options.onProgress?.(start + batch.length, users.length);
-    if (performance.now() - lastYield > 100 && (options.signal || options.onProgress)) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      lastYield = performance.now();
-    }
+    await step(start + batch.length, users.length);
   }
   options.signal?.throwIfAborted();
   return acc.result();
@@ -184,7 +178,7 @@ export function selectUsers(
 ): Uint32Array {
   const eligible: number[] = [];
   const consider = (u: number) => {
-    if (relevantItems(test, u, options.minRelevantRating).size > 0) eligible.push(u);
+    if (hasRelevant(test, u, options.minRelevantRating)) eligible.push(u);
   };
   if (candidates) for (let j = 0; j < candidates.length; j++) consider(candidates[j]);
   else for (let u = 0; u < test.rows; u++) if (test.indptr[u + 1] > test.indptr[u]) consider(u);
@@ -201,9 +195,17 @@ export function selectUsers(
   return chosen.sort();
 }
 
+/** Items of `user`'s test row rated at least `minRating` (all of them without one). */
 export function relevantItems(test: CsrMatrix, user: number, minRating?: number): Set<number> {
   const out = new Set<number>();
   for (let p = test.indptr[user]; p < test.indptr[user + 1]; p++)
     if (minRating === undefined || test.values[p] >= minRating) out.add(test.indices[p]);
   return out;
+}
+
+/** Whether `relevantItems` would be non-empty, without building the set (run once per user). */
+function hasRelevant(test: CsrMatrix, user: number, minRating?: number): boolean {
+  for (let p = test.indptr[user]; p < test.indptr[user + 1]; p++)
+    if (minRating === undefined || test.values[p] >= minRating) return true;
+  return false;
 }

@@ -70,8 +70,7 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
   const train = model.trainSet.ratings;
   checkShape(train, test, 'test');
   if (nnz(test) === 0) throw new RangeError('evaluateRatings: the test matrix has no ratings (empty input)');
-  const itemKnown = new Uint8Array(train.cols);
-  for (let p = 0; p < nnz(train); p++) itemKnown[train.indices[p]] = 1;
+  const cold = model.coldItems();
   const tally = new RatingTally();
   const testUsers: number[] = [];
   for (let u = 0; u < test.rows; u++) if (test.indptr[u + 1] > test.indptr[u]) testUsers.push(u);
@@ -91,7 +90,7 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
       const actual = test.values[p];
       const u = uBuf[j];
       const i = iBuf[j];
-      tally.add(pred[j], actual, train.indptr[u + 1] === train.indptr[u], itemKnown[i] === 0);
+      tally.add(pred[j], actual, train.indptr[u + 1] === train.indptr[u], cold[i] === 1);
       sse[rowOf[j]] += (pred[j] - actual) ** 2;
     }
     filled = 0;

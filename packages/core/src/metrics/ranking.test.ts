@@ -35,15 +35,26 @@ describe('ranking metrics at K', () => {
     expect(m).toEqual({ precision: 1, recall: 1, ndcg: 1, map: 1, hitRate: 1 });
   });
 
-  it('agree between the one-pass and the single-metric functions', () => {
-    for (const k of [1, 2, 3, 5, 8]) {
-      const m = userRankingMetrics(ranked, relevant, k);
-      expect(m.precision).toBeCloseTo(precisionAtK(ranked, relevant, k), 12);
-      expect(m.recall).toBeCloseTo(recallAtK(ranked, relevant, k), 12);
-      expect(m.ndcg).toBeCloseTo(ndcgAtK(ranked, relevant, k), 12);
-      expect(m.map).toBeCloseTo(averagePrecisionAtK(ranked, relevant, k), 12);
-      expect(m.hitRate).toBe(hitRateAtK(ranked, relevant, k));
-    }
+  it('agree with the definitions written out naïvely, one pass and single-metric alike', () => {
+    const lists = [ranked, [99, 40, 20], [1, 2, 3], [40]];
+    for (const list of lists)
+      for (const k of [1, 2, 3, 5, 8]) {
+        const want = naive(list, relevant, k);
+        const m = userRankingMetrics(list, relevant, k);
+        for (const [got, expected] of [
+          [m.precision, want.precision],
+          [m.recall, want.recall],
+          [m.ndcg, want.ndcg],
+          [m.map, want.map],
+          [precisionAtK(list, relevant, k), want.precision],
+          [recallAtK(list, relevant, k), want.recall],
+          [ndcgAtK(list, relevant, k), want.ndcg],
+          [averagePrecisionAtK(list, relevant, k), want.map],
+        ])
+          expect(got).toBeCloseTo(expected, 12);
+        expect(m.hitRate).toBe(want.hitRate);
+        expect(hitRateAtK(list, relevant, k)).toBe(want.hitRate);
+      }
   });
 
   it('count a list shorter than K as misses in precision', () => {
@@ -62,3 +73,18 @@ describe('ranking metrics at K', () => {
     expect(() => catalogueCoverage(new Set(), 0)).toThrow(/catalogue is empty/);
   });
 });
+
+/** The metrics straight from their definitions (top-K relevance vector, sums over it). */
+function naive(ranked: number[], relevant: Set<number>, k: number) {
+  const rel = ranked.slice(0, k).map((i) => (relevant.has(i) ? 1 : 0));
+  const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+  const denominator = Math.min(k, relevant.size);
+  const ideal = sum(Array.from({ length: denominator }, (_, j) => 1 / Math.log2(j + 2)));
+  return {
+    precision: sum(rel) / k,
+    recall: sum(rel) / denominator,
+    ndcg: sum(rel.map((r, j) => r / Math.log2(j + 2))) / ideal,
+    map: sum(rel.map((r, j) => (r * sum(rel.slice(0, j + 1))) / (j + 1))) / denominator,
+    hitRate: sum(rel) > 0 ? 1 : 0,
+  };
+}

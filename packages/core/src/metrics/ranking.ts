@@ -15,13 +15,6 @@ function check(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: numb
   if (!(ranked.length >= 0)) throw new TypeError(`${what}: ranked list must be array-like`);
 }
 
-function hitsAt(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
-  let hits = 0;
-  const n = Math.min(k, ranked.length);
-  for (let j = 0; j < n; j++) if (relevant.has(ranked[j])) hits++;
-  return hits;
-}
-
 /**
  * Precision@K = |top-K ∩ relevant| / K (a list shorter than K counts its missing slots as misses).
  *
@@ -29,8 +22,7 @@ function hitsAt(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: num
  * precisionAtK([5, 1, 7], new Set([1, 9]), 2); // 0.5
  */
 export function precisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
-  check(ranked, relevant, k, 'precision@K');
-  return hitsAt(ranked, relevant, k) / k;
+  return metricsAt(ranked, relevant, k, 'precision@K').precision;
 }
 
 /**
@@ -40,8 +32,7 @@ export function precisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<nu
  * recallAtK([5, 1, 7], new Set([1, 9]), 2); // 1 / min(2, 2) = 0.5
  */
 export function recallAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
-  check(ranked, relevant, k, 'recall@K');
-  return hitsAt(ranked, relevant, k) / Math.min(k, relevant.size);
+  return metricsAt(ranked, relevant, k, 'recall@K').recall;
 }
 
 /**
@@ -52,13 +43,7 @@ export function recallAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<numbe
  * ndcgAtK([5, 1], new Set([1]), 2); // (1/log₂3) / 1 ≈ 0.6309
  */
 export function ndcgAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
-  check(ranked, relevant, k, 'ndcg@K');
-  let dcg = 0;
-  const n = Math.min(k, ranked.length);
-  for (let j = 0; j < n; j++) if (relevant.has(ranked[j])) dcg += 1 / Math.log2(j + 2);
-  let ideal = 0;
-  for (let j = 0; j < Math.min(k, relevant.size); j++) ideal += 1 / Math.log2(j + 2);
-  return dcg / ideal;
+  return metricsAt(ranked, relevant, k, 'ndcg@K').ndcg;
 }
 
 /**
@@ -73,17 +58,7 @@ export function averagePrecisionAtK(
   relevant: ReadonlySet<number>,
   k: number,
 ): number {
-  check(ranked, relevant, k, 'AP@K');
-  let hits = 0;
-  let sum = 0;
-  const n = Math.min(k, ranked.length);
-  for (let j = 0; j < n; j++) {
-    if (relevant.has(ranked[j])) {
-      hits++;
-      sum += hits / (j + 1);
-    }
-  }
-  return sum / Math.min(k, relevant.size);
+  return metricsAt(ranked, relevant, k, 'AP@K').map;
 }
 
 /**
@@ -93,8 +68,7 @@ export function averagePrecisionAtK(
  * hitRateAtK([5, 1], new Set([1]), 1); // 0
  */
 export function hitRateAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
-  check(ranked, relevant, k, 'hit-rate@K');
-  return hitsAt(ranked, relevant, k) > 0 ? 1 : 0;
+  return metricsAt(ranked, relevant, k, 'hit-rate@K').hitRate;
 }
 
 /**
@@ -138,7 +112,17 @@ export function userRankingMetrics(
   relevant: ReadonlySet<number>,
   k: number,
 ): UserRankingMetrics {
-  check(ranked, relevant, k, 'ranking metrics');
+  return metricsAt(ranked, relevant, k, 'ranking metrics');
+}
+
+/** The one pass behind every metric above; `what` names the caller in error messages. */
+function metricsAt(
+  ranked: ArrayLike<number>,
+  relevant: ReadonlySet<number>,
+  k: number,
+  what: string,
+): UserRankingMetrics {
+  check(ranked, relevant, k, what);
   let hits = 0;
   let dcg = 0;
   let ap = 0;

@@ -55,11 +55,7 @@ describe('Wilcoxon signed-rank test', () => {
     const r2 = wilcoxonSignedRank(a, b);
     expect(r2.statistic).toBe(5);
     expect(r2.pValue).toBeCloseTo(0.0390625, 12);
-    const j = Array.from({ length: 30 }, (_, i) => i);
-    const r3 = wilcoxonSignedRank(
-      j.map((i) => Math.sin(i * 1.3) + 0.3),
-      j.map((i) => Math.cos(i * 0.7)),
-    );
+    const r3 = wilcoxonSignedRank(...waves(30, 0.3));
     expect(r3.statistic).toBe(167);
     expect(r3.pValue).toBeCloseTo(0.18396909348666668, 10);
   });
@@ -69,11 +65,7 @@ describe('Wilcoxon signed-rank test', () => {
     expect(tied.method).toBe('normal');
     expect(tied.statistic).toBe(1.5);
     expect(tied.pValue).toBeCloseTo(0.019931199293565356, 10);
-    const j = Array.from({ length: 80 }, (_, i) => i);
-    const big = wilcoxonSignedRank(
-      j.map((i) => Math.sin(i * 1.3) + 0.15),
-      j.map((i) => Math.cos(i * 0.7)),
-    );
+    const big = wilcoxonSignedRank(...waves(80, 0.15));
     expect(big.method).toBe('normal');
     expect(big.statistic).toBe(1264);
     expect(big.pValue).toBeCloseTo(0.08773319883982465, 10);
@@ -97,3 +89,9 @@ describe('distribution functions', () => {
     expect(regularizedBeta(0.3, 2, 3)).toBeCloseTo(0.3483, 12);
   });
 });
+
+/** The SciPy reference inputs: sin(1.3 i) + shift against cos(0.7 i), i = 0..n−1. */
+function waves(n: number, shift: number): [number[], number[]] {
+  const j = Array.from({ length: n }, (_, i) => i);
+  return [j.map((i) => Math.sin(i * 1.3) + shift), j.map((i) => Math.cos(i * 0.7))];
+}

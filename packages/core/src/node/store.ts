@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ModelFormatError } from '../errors.ts';
+import { decodeStoreText } from '../stores/text.ts';
 import type { ModelStore } from '../types.ts';
 
 /** Lists each committed file's size, so a truncated copy is caught with a clear message. */
@@ -85,14 +86,7 @@ export function directoryStore(directory: string): DirectoryStore {
     },
     read,
     async readText(name) {
-      const bytes = await read(name);
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-      } catch {
-        throw new ModelFormatError(`model directory '${dir}': file '${name}' is not valid UTF-8 text`, {
-          file: name,
-        });
-      }
+      return decodeStoreText(await read(name), name, `model directory '${dir}'`);
     },
     async commit() {
       if (!temp) throw new Error(`model store '${dir}': nothing was written, nothing to commit`);

@@ -1,5 +1,6 @@
 import { ModelFormatError } from '../errors.ts';
 import type { ModelStore } from '../types.ts';
+import { decodeStoreText } from './text.ts';
 
 /** What `fetchStore` needs of `fetch` (the global one by default; injectable for tests and proxies). */
 export type FetchLike = (
@@ -39,9 +40,7 @@ export function fetchStore(baseUrl: string, options: FetchStoreOptions = {}): Mo
     } catch (error) {
       throw new ModelFormatError(
         `model store: could not fetch '${name}' from ${url}: ${(error as Error).message}`,
-        {
-          file: name,
-        },
+        { file: name, cause: error },
       );
     }
     if (!response.ok) {
@@ -54,12 +53,7 @@ export function fetchStore(baseUrl: string, options: FetchStoreOptions = {}): Mo
   return {
     read,
     async readText(name) {
-      try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(await read(name));
-      } catch (error) {
-        if (error instanceof ModelFormatError) throw error;
-        throw new ModelFormatError(`model store: file '${name}' is not UTF-8 text`, { file: name });
-      }
+      return decodeStoreText(await read(name), name, 'model store');
     },
     async write(name) {
       throw new ModelFormatError(

@@ -31,6 +31,12 @@ describe('memoryStore', () => {
     expect(Array.from(await store.read('x'))).toEqual([1, 2]);
   });
 
+  it('reports text that is not UTF-8 as a damaged file, naming it', async () => {
+    const store = memoryStore({ 'manifest.json': Uint8Array.of(0x7b, 0xff, 0x7d) });
+    await expect(store.readText('manifest.json')).rejects.toThrow(ModelFormatError);
+    await expect(store.readText('manifest.json')).rejects.toThrow(/'manifest.json' is not valid UTF-8/);
+  });
+
   it('starts from pre-committed files', async () => {
     const store = memoryStore({ 'manifest.json': '{}', 'w.bin': Uint8Array.of(5) });
     expect(await store.readText('manifest.json')).toBe('{}');

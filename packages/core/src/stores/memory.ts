@@ -1,5 +1,6 @@
 import { ModelFormatError } from '../errors.ts';
 import type { ModelStore } from '../types.ts';
+import { decodeStoreText } from './text.ts';
 
 /**
  * A `ModelStore` in memory, for the browser (before IndexedDB or a download) and for tests.
@@ -27,21 +28,23 @@ export function memoryStore(initial: Record<string, Uint8Array | string> = {}): 
   const committed = new Map<string, Uint8Array>();
   const staged = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(initial)) committed.set(name, toBytes(data));
-  const read = async (name: string): Promise<Uint8Array> => {
+  const get = (name: string): Uint8Array => {
     const bytes = committed.get(name);
     if (!bytes) {
       const hint = staged.has(name) ? ' (it was written but not committed)' : '';
       throw new ModelFormatError(`model store: file '${name}' not found${hint}`, { file: name });
     }
-    return bytes.slice();
+    return bytes;
   };
   return {
     async write(name, data) {
       staged.set(name, toBytes(data));
     },
-    read,
+    async read(name) {
+      return get(name).slice();
+    },
     async readText(name) {
-      return new TextDecoder('utf-8', { fatal: true }).decode(await read(name));
+      return decodeStoreText(get(name), name, 'model store');
     },
     async commit() {
       committed.clear();
