@@ -38,21 +38,30 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type CsrMatrix, nnz, prepareDataset, syntheticDataset, type TrainSet } from '@autorec/data';
-import { readInteractionsFile } from '@autorec/data/node';
-import { evaluateRatings } from '../../packages/core/src/evaluation/rating.ts';
-import { comparePerUser } from '../../packages/core/src/evaluation/significance.ts';
-import { type ParamSet, tuneHyperParameters } from '../../packages/core/src/evaluation/tune.ts';
 import {
   AutoRecModel,
   type AutoRecOptions,
   autoRecDefaults,
+  comparePerUser,
+  evaluateRatings,
+  type ParamSet,
   resolveBatchSize,
-} from '../../packages/core/src/models/autorec.ts';
+  SvdModel,
+  tuneHyperParameters,
+} from '@autorec/core';
+import {
+  type CsrMatrix,
+  nnz,
+  type PreparedDataset,
+  prepareDataset,
+  syntheticDataset,
+  type TrainSet,
+} from '@autorec/data';
+import { readInteractionsFile } from '@autorec/data/node';
+// Internal helpers of the core, not part of its public API.
 import { fitBiases } from '../../packages/core/src/models/autorec-biases.ts';
 import { plantedRatings } from '../../packages/core/src/models/autorec-planted.ts';
-import { SvdModel } from '../../packages/core/src/models/svd.ts';
+import { sharedDataDir } from './data-dir.ts';
 import { msdTrainSet } from './msd-data.ts';
 
 const args = process.argv.slice(2);
@@ -80,16 +89,14 @@ interface BenchData {
   extra: Record<string, unknown>;
 }
 
-function dataDir(): string | undefined {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const dir = process.env.AUTOREC_DATA_DIR ?? path.resolve(here, '../../../shared/data');
-  return existsSync(dir) ? dir : undefined;
+/** A prepared dataset with a validation part, as the benchmarks read it. */
+function fromPrepared(name: string, p: PreparedDataset, extra: Record<string, unknown>): BenchData {
+  return { name, train: p.trainSet, validation: p.ratings.validation!, test: p.ratings.test, extra };
 }
 
 async function lastfmData(): Promise<BenchData | undefined> {
-  const dir = dataDir();
-  const file = dir && path.join(dir, 'lastfm-hetrec-2k', 'user_artists.dat');
-  if (!file || !existsSync(file)) {
+  const file = path.join(sharedDataDir(), 'lastfm-hetrec-2k', 'user_artists.dat');
+  if (!existsSync(file)) {
     emit({
       bench: 'autorec',
       dataset: 'lastfm-2k',
@@ -99,13 +106,7 @@ async function lastfmData(): Promise<BenchData | undefined> {
   }
   const ds = await readInteractionsFile(file, { format: 'lastfm-hetrec' });
   const p = prepareDataset(ds, { split: { method: 'random', test: 0.1, validation: 0.1 }, seed: 7 });
-  return {
-    name: 'lastfm-2k',
-    train: p.trainSet,
-    validation: p.ratings.validation!,
-    test: p.ratings.test,
-    extra: { transform: p.transform.name, split: 'random 80/10/10, seed 7' },
-  };
+  return fromPrepared('lastfm-2k', p, { transform: p.transform.name, split: 'random 80/10/10, seed 7' });
 }
 
 /**
@@ -114,18 +115,11 @@ async function lastfmData(): Promise<BenchData | undefined> {
  * validation (seed 7), ratings as they are. Otherwise the planted ML-100K-shaped stand-in.
  */
 async function ml100kData(): Promise<BenchData> {
-  const dir = dataDir();
-  const file = dir && path.join(dir, 'ml-100k', 'u.data');
-  if (file && existsSync(file)) {
+  const file = path.join(sharedDataDir(), 'ml-100k', 'u.data');
+  if (existsSync(file)) {
     const ds = await readInteractionsFile(file, { format: 'movielens' });
     const p = prepareDataset(ds, { split: { method: 'random', test: 0.1, validation: 0.05 }, seed: 7 });
-    return {
-      name: 'ml-100k',
-      train: p.trainSet,
-      validation: p.ratings.validation!,
-      test: p.ratings.test,
-      extra: { file, transform: p.transform.name, split: 'random 85/5/10, seed 7' },
-    };
+    return fromPrepared('ml-100k', p, { file, transform: p.transform.name, split: 'random 85/5/10, seed 7' });
   }
   const d = plantedRatings({ users: 943, items: 1682, ratings: 100_000 });
   return {
@@ -147,13 +141,10 @@ function presetData(): BenchData {
     split: { method: 'random', test: 0.1, validation: 0.1 },
     seed: 42,
   });
-  return {
-    name: 'default-preset',
-    train: p.trainSet,
-    validation: p.ratings.validation!,
-    test: p.ratings.test,
-    extra: { transform: p.transform.name, split: 'random 80/10/10, seed 42 (as npm start)' },
-  };
+  return fromPrepared('default-preset', p, {
+    transform: p.transform.name,
+    split: 'random 80/10/10, seed 42 (as npm start)',
+  });
 }
 
 function describeData(d: BenchData): void {

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type Dataset,
@@ -29,11 +29,11 @@ import {
   tasteProfileText,
 } from '@autorec/data';
 import { loadPreparedDataset, readInteractionsFile, savePreparedDataset } from '@autorec/data/node';
+import { sharedDataDir } from './data-dir.ts';
 
 const self = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
 const dir = join(tmpdir(), 'autorec-bench');
-const dataDir = process.env.AUTOREC_DATA_DIR ?? resolve(self, '../../../../shared/data');
 
 const seconds = (t0: number) => Math.round(performance.now() - t0) / 1000;
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     results.push({ generateS, writeTextS, textBytes, ...r });
     if (withText) await rm(textPath, { force: true });
 
-    const lastfm = join(dataDir, 'lastfm-hetrec-2k', 'user_artists.dat');
+    const lastfm = join(sharedDataDir(), 'lastfm-hetrec-2k', 'user_artists.dat');
     const haveLastfm = await stat(lastfm).then(
       () => true,
       () => false,

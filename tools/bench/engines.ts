@@ -17,11 +17,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { AutoRecModel, type BackendName } from '@autorec/core';
 import { nnz, prepareDataset } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
-import type { BackendName } from '../../packages/core/src/engine/backend.ts';
-import { AutoRecModel } from '../../packages/core/src/models/autorec.ts';
+import { sharedDataDir } from './data-dir.ts';
 import { msdTrainSet } from './msd-data.ts';
 
 const which = process.argv[2] ?? 'all';
@@ -44,9 +43,7 @@ const ENGINES: { label: string; engine: 'kernels' | 'tfjs'; backend: BackendName
 ];
 
 async function lastfm(): Promise<void> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const dir = process.env.AUTOREC_DATA_DIR ?? path.resolve(here, '../../../shared/data');
-  const file = path.join(dir, 'lastfm-hetrec-2k/user_artists.dat');
+  const file = path.join(sharedDataDir(), 'lastfm-hetrec-2k/user_artists.dat');
   if (!existsSync(file)) {
     console.error(`engines lastfm: skipped, ${file} is absent`);
     return;

@@ -12,15 +12,16 @@
  * is ranked twice: with artists that have no training plays left out of the lists (the default)
  * and let in.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createModel, evaluateFoldInRatings, evaluateHeldOutUsers, type ModelName } from '@autorec/core';
-import { prepareDataset } from '@autorec/data';
+import { nnz, prepareDataset } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
+import { sharedDataDir } from './data-dir.ts';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: resolve(import.meta.dirname, '../../../shared/data/lastfm-hetrec-2k') },
+    data: { type: 'string', default: join(sharedDataDir(), 'lastfm-hetrec-2k') },
   },
 });
 const dataset = await readInteractionsFile(resolve(values.data, 'user_artists.dat'), {
@@ -34,7 +35,7 @@ const { ratings, split } = prepared;
 const train = ratings.train;
 let cold = 0;
 const seen = new Uint8Array(train.cols);
-for (let p = 0; p < train.indptr[train.rows]; p++) seen[train.indices[p]] = 1;
+for (let p = 0; p < nnz(train); p++) seen[train.indices[p]] = 1;
 for (const s of seen) if (!s) cold++;
 console.error(
   `${train.rows} users (${split.testUsers?.length} held out for test) × ${train.cols} artists; ${cold} artists have no training plays`,

@@ -13,7 +13,7 @@
  * backend is no faster than them, so SVD falls back to the loops there).
  * Progress goes to stderr; one JSON line of results to stdout.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   backendInfo,
@@ -25,10 +25,11 @@ import {
 } from '@autorec/core';
 import { joinItemInfo, prepareDataset } from '@autorec/data';
 import { readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
+import { sharedDataDir } from './data-dir.ts';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: resolve(import.meta.dirname, '../../../shared/data/lastfm-hetrec-2k') },
+    data: { type: 'string', default: join(sharedDataDir(), 'lastfm-hetrec-2k') },
     models: { type: 'string', default: 'svd,u-autorec,i-autorec,baseline' },
     epochs: { type: 'string', default: '2' },
   },

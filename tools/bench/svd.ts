@@ -21,7 +21,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   BaselineOnlyModel,
@@ -29,6 +29,7 @@ import {
   crossValidate,
   evaluateRatings,
   GlobalMeanModel,
+  meanSd,
   type Recommender,
   SvdModel,
 } from '@autorec/core';
@@ -42,10 +43,11 @@ import {
   syntheticDataset,
 } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
+import { sharedDataDir } from './data-dir.ts';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: resolve(import.meta.dirname, '../../../shared/data/lastfm-hetrec-2k') },
+    data: { type: 'string', default: join(sharedDataDir(), 'lastfm-hetrec-2k') },
     seeds: { type: 'string', default: '5' },
     dump: { type: 'string' },
   },
@@ -57,8 +59,7 @@ if (!Number.isInteger(seeds) || seeds < 1)
 const log = (message: string) => console.error(message);
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 const stats = (xs: number[]) => {
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  const { mean, sd } = meanSd(xs);
   return { mean: round(mean), sd: round(sd), values: xs.map((x) => round(x)) };
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

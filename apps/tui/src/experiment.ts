@@ -19,6 +19,7 @@ import {
 } from '@autorec/data';
 import { InterruptedError, UsageError } from './errors.ts';
 import { describeSplit, type SplitChoice } from './options.ts';
+import { resultColumns } from './report/columns.ts';
 import { type DataSource, describeSource, loadPrepared, readDataset } from './sources.ts';
 
 /** Everything that defines a comparison run (the paper's experiment and its extensions). */
@@ -223,7 +224,7 @@ function summarize(
   const head = perFold[0];
   return {
     dataset: summarizeDataset(first, config.source),
-    split: summarizeSplit(first, config, folds),
+    split: summarizeSplit(first, folds),
     backend: distinct(head.models.map((m) => m.backend)).join(', '),
     protocol: head.protocol,
     reference: head.reference,
@@ -269,7 +270,7 @@ function summarizeDataset(prepared: PreparedDataset, source: DataSource): Datase
   return summary;
 }
 
-function summarizeSplit(prepared: PreparedDataset, config: ExperimentConfig, folds: number): SplitSummary {
+function summarizeSplit(prepared: PreparedDataset, folds: number): SplitSummary {
   const { split, ratings } = prepared;
   const options = split.options;
   const choice: SplitChoice = folds > 1 ? { kind: 'kfold', folds } : { kind: 'single', options };
@@ -283,27 +284,19 @@ function summarizeSplit(prepared: PreparedDataset, config: ExperimentConfig, fol
     coldTest: split.cold.test.interactions,
   };
   if (folds > 1) summary.folds = folds;
-  void config;
   return summary;
 }
 
-/** Table rows: the single comparison as is, or k-fold means with standard deviations. */
+/**
+ * Table rows: the single comparison as is, or k-fold means with standard deviations of every
+ * column the table shows (so each cell can print its ± sd).
+ */
 function combineFolds(perFold: ComparisonResult[], k: number): ResultRow[] {
   const rowsByFold = perFold.map((c) => c.models.map((m) => toRow(m, k)));
   const head = rowsByFold[0];
   if (perFold.length === 1) return head;
+  const metrics = resultColumns(k).map((c) => c.key);
   return head.map((row, j) => {
-    const metrics = [
-      'rmse',
-      'mae',
-      'rmseWarm',
-      'rmseCold',
-      `precision@${k}`,
-      `recall@${k}`,
-      `ndcg@${k}`,
-      'trainSeconds',
-      'epochs',
-    ];
     const out: ResultRow = { ...row, sd: {} };
     const record = out as unknown as Record<string, number | null>;
     for (const key of metrics) {
@@ -342,7 +335,7 @@ function toRow(m: ModelComparison, k: number): ResultRow {
       model: m.significance.against,
       pValueT: m.significance.userMse.tTest.pValue,
       pValueWilcoxon: m.significance.userMse.wilcoxon.pValue,
-      meanMseDelta: m.significance.userMse.meanA - m.significance.userMse.meanB,
+      meanMseDelta: m.significance.userMse.tTest.meanDifference,
     };
   return row;
 }

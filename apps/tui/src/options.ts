@@ -29,6 +29,9 @@ export const INPUT_FORMATS: readonly FormatName[] = [
 
 export const METADATA_FORMATS: readonly ItemInfoFormatName[] = ['msd-tracks', 'lastfm-hetrec'];
 
+/** The default seed of splits and models across the CLI and the app. */
+export const DEFAULT_SEED = 42;
+
 /** The models `autorec compare` runs when --models is not given: the paper's two and two references. */
 export const DEFAULT_COMPARE_MODELS: readonly ModelName[] = ['svd', 'u-autorec', 'i-autorec', 'baseline'];
 
@@ -140,19 +143,14 @@ export function parseSplit(spec: string): SplitChoice {
   if (rest.length > 2) throw new InvalidArgumentError(`too many parts in '${spec}'`);
   switch (method) {
     case 'holdout':
-    case 'random': {
-      const test = share(rest[0], 'the test share');
-      const validation = share(rest[1], 'the validation share', 0.1);
-      if (test <= 0) throw new InvalidArgumentError('the test share must be > 0');
-      if (test + validation >= 1) throw new InvalidArgumentError('test + validation must be < 1');
-      return { kind: 'single', options: { method: 'random', test, validation } };
-    }
+    case 'random':
     case 'per-user': {
       const test = share(rest[0], 'the test share');
       const validation = share(rest[1], 'the validation share', 0.1);
       if (test <= 0) throw new InvalidArgumentError('the test share must be > 0');
       if (test + validation >= 1) throw new InvalidArgumentError('test + validation must be < 1');
-      return { kind: 'single', options: { method: 'per-user', test, validation } };
+      const by = method === 'per-user' ? 'per-user' : 'random';
+      return { kind: 'single', options: { method: by, test, validation } };
     }
     case 'kfold':
     case 'k-fold': {

@@ -332,6 +332,50 @@ describe('autorec compare', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--split does not apply to --data');
   });
+
+  it('train, evaluate and compare report the same RMSE for held-out users (scored by fold-in)', async () => {
+    const cache = path('prep-held-out');
+    const prepared = await runJson([
+      'prepare',
+      '--synthetic',
+      'tiny',
+      '--split',
+      'held-out-users:30:10',
+      '--out',
+      cache,
+    ]);
+    expect(prepared.run.code).toBe(0);
+    const model = path('m-held-out');
+    const trained = await runJson<{ test: { rmse: number } }>([
+      'train',
+      '--data',
+      cache,
+      '--model',
+      'baseline',
+      '--out',
+      model,
+    ]);
+    const evaluated = await runJson<{ protocol: string; metrics: Record<string, number> }>([
+      'evaluate',
+      '--model',
+      model,
+      '--data',
+      cache,
+    ]);
+    const compared = await runJson<{ protocol: string; results: Row[] }>([
+      'compare',
+      '--data',
+      cache,
+      '--models',
+      'baseline',
+    ]);
+    expect([trained.run.code, evaluated.run.code, compared.run.code]).toEqual([0, 0, 0]);
+    expect(evaluated.json.protocol).toBe('held-out-users');
+    expect(compared.json.protocol).toBe('held-out-users');
+    const rmse = compared.json.results[0].rmse as number;
+    expect(trained.json.test.rmse).toBeCloseTo(rmse, 10);
+    expect(evaluated.json.metrics.rmse).toBeCloseTo(rmse, 10);
+  });
 });
 
 describe('errors a user can cause', () => {
@@ -371,6 +415,19 @@ describe('errors a user can cause', () => {
     const option = await runCli(['compare', '--preset', 'tiny', '--models', 'svd', '--hidden', '10']);
     expect(option.code).toBe(2);
     expectOneLine(option.stderr, /--hidden does not apply to svd/);
+    const param = await runCli([
+      'train',
+      '--model',
+      'svd',
+      '--preset',
+      'tiny',
+      '--param',
+      'epochs',
+      '--out',
+      path('x'),
+    ]);
+    expect(param.code).toBe(2);
+    expectOneLine(param.stderr, /argument 'epochs' is invalid\. write it as KEY=VALUE/);
   });
 
   it('an unknown user or song: exit 1 with a hint', async () => {

@@ -13,6 +13,7 @@ import {
 import { onInterrupt } from '../interrupt.ts';
 import {
   DEFAULT_COMPARE_MODELS,
+  DEFAULT_SEED,
   describeSplit,
   integerArg,
   modelListArg,
@@ -34,7 +35,6 @@ import {
   addInputOptions,
   addJsonOption,
   type CommandContext,
-  DEFAULT_SEED,
   hyperFlags,
 } from './shared.ts';
 
@@ -92,7 +92,7 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
         seed: o.seed,
         transform: o.transform,
         models,
-        params: modelParams(models, hyperFlags(o as unknown as Record<string, unknown>), o.param),
+        params: modelParams(models, hyperFlags(o), o.param),
         k: o.k,
         maxUsers: o.maxUsers,
       };

@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import {
+  evaluateFoldInRatings,
   evaluateHeldOutUsers,
   evaluateHoldout,
-  evaluateRatings,
   type HoldoutEvaluation,
   summarizeEvaluation,
 } from '@autorec/core';
+import { nnz } from '@autorec/data';
 import type { Command } from 'commander';
 import { onInterrupt } from '../interrupt.ts';
-import { checkModelMatchesData, openModel } from '../models.ts';
+import { checkModelMatchesData, heldOutUsers, openModel } from '../models.ts';
 import { integerArg } from '../options.ts';
 import { keyValueTable } from '../report/table.ts';
 import { loadPrepared } from '../sources.ts';
@@ -38,20 +39,18 @@ export function registerEvaluate(program: Command, ctx: CommandContext): void {
       const prepared = await loadPrepared(o.data);
       checkModelMatchesData(opened, prepared);
       const { model } = opened;
-      const { test, foldIn } = prepared.ratings;
+      const { test } = prepared.ratings;
+      const heldOut = heldOutUsers(prepared);
       const interrupt = onInterrupt();
-      out.note(`evaluating ${model.name} on ${test.indptr[test.rows].toLocaleString('en')} test ratings`);
+      out.note(`evaluating ${model.name} on ${nnz(test).toLocaleString('en')} test ratings`);
       let evaluation: HoldoutEvaluation;
       try {
         const ranking = { k: o.k, maxUsers: o.maxUsers, signal: interrupt.signal };
-        if (foldIn) {
+        if (heldOut) {
           const started = performance.now();
-          const rating = evaluateRatings(model, test);
-          const ranked = await evaluateHeldOutUsers(
-            model,
-            { foldIn, test, testUsers: prepared.split.testUsers },
-            ranking,
-          );
+          // New listeners: rated from their fold-in plays, as `compareModels` does.
+          const rating = evaluateFoldInRatings(model, heldOut);
+          const ranked = await evaluateHeldOutUsers(model, heldOut, ranking);
           evaluation = { rating, ranking: ranked, seconds: (performance.now() - started) / 1000 };
         } else evaluation = await evaluateHoldout(model, test, { ranking });
       } finally {
@@ -63,7 +62,7 @@ export function registerEvaluate(program: Command, ctx: CommandContext): void {
         model: model.name,
         modelDir: resolve(o.model),
         data: resolve(o.data),
-        protocol: foldIn ? 'held-out-users' : 'holdout',
+        protocol: heldOut ? 'held-out-users' : 'holdout',
         k: o.k,
         testRatings: evaluation.rating.all.count,
         warmRatings: evaluation.rating.warm.count,

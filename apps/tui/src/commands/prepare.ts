@@ -11,6 +11,7 @@ import { savePreparedDataset } from '@autorec/data/node';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import {
+  DEFAULT_SEED,
   describeSplit,
   integerArg,
   parseSplit,
@@ -28,14 +29,7 @@ import {
   PREPARED_SUMMARY,
   readDataset,
 } from '../sources.ts';
-import {
-  action,
-  addInputOptions,
-  addJsonOption,
-  type CommandContext,
-  count,
-  DEFAULT_SEED,
-} from './shared.ts';
+import { action, addInputOptions, addJsonOption, type CommandContext, count } from './shared.ts';
 
 interface PrepareOptions extends Omit<InputFlags, 'preset'> {
   synthetic?: SyntheticPreset;

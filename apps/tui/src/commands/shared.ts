@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  collectParam,
   formatArg,
   HYPER_FLAGS,
   type HyperFlagValues,
@@ -14,9 +15,6 @@ export interface CommandContext extends OutputStreams {
   /** Sets the process exit code (default: `process.exitCode`). */
   setExitCode(code: number): void;
 }
-
-/** The default seed of splits and models across the CLI. */
-export const DEFAULT_SEED = 42;
 
 /**
  * Wraps a command body: builds the Output from --json, runs the body and turns any error
@@ -73,18 +71,15 @@ export function addInputOptions(cmd: Command, sources: { data?: boolean; preset?
 /** The shared hyper-parameter flags (see HYPER_FLAGS) plus --param. */
 export function addHyperOptions(cmd: Command, paramHelp: string): Command {
   for (const spec of Object.values(HYPER_FLAGS)) cmd.option(spec.flag, spec.help, spec.parse);
-  return cmd.option('--param <key=value>', paramHelp, (v: string, prev: string[]) => collect(v, prev));
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
+  return cmd.option('--param <key=value>', paramHelp, collectParam);
 }
 
 /** The values of the shared hyper-parameter flags from parsed options. */
-export function hyperFlags(options: Record<string, unknown>): HyperFlagValues {
+export function hyperFlags(options: object): HyperFlagValues {
+  const values = options as Record<string, unknown>;
   const out: HyperFlagValues = {};
   for (const key of Object.keys(HYPER_FLAGS) as (keyof typeof HYPER_FLAGS)[])
-    if (typeof options[key] === 'number') out[key] = options[key] as number;
+    if (typeof values[key] === 'number') out[key] = values[key] as number;
   return out;
 }
 

@@ -1,12 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createModel, evaluateRatings, type ModelName } from '@autorec/core';
+import { createModel, type ModelName } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { nnz, type TransformName } from '@autorec/data';
 import type { Command } from 'commander';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
+import { testRatings } from '../models.ts';
 import {
+  DEFAULT_SEED,
   describeSplit,
   integerArg,
   modelArg,
@@ -25,7 +27,6 @@ import {
   addInputOptions,
   addJsonOption,
   type CommandContext,
-  DEFAULT_SEED,
   hyperFlags,
 } from './shared.ts';
 
@@ -68,9 +69,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       const source = dataSource(o);
       if (source.kind === 'cache' && (o.split || o.transform))
         throw new UsageError('--split and --transform do not apply to --data: the cache holds its own');
-      const params = modelParams([o.model], hyperFlags(o as unknown as Record<string, unknown>), o.param)[
-        o.model
-      ];
+      const params = modelParams([o.model], hyperFlags(o), o.param)[o.model];
       if (params.seed === undefined && modelOptionNames(o.model).includes('seed')) params.seed = o.seed;
       await checkModelDir(o.out);
       const choice = o.split ?? parseSplit('holdout:0.1');
@@ -106,7 +105,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           );
           throw new InterruptedError('training interrupted by Ctrl-C');
         }
-        const test = evaluateRatings(model, prepared.ratings.test);
+        const test = testRatings(model, prepared);
         const store = directoryStore(o.out);
         const extra = {
           dataset: prepared.dataset.name,

@@ -62,9 +62,8 @@ export async function openReportFolder(out: string): Promise<ReportFolder> {
     },
     async commit() {
       if (done) throw new Error('report folder already committed or discarded');
-      await checkReplaceable(dir);
       let old: string | undefined;
-      if (await exists(dir)) {
+      if (await checkReplaceable(dir)) {
         old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
         await rename(dir, old);
       }
@@ -80,29 +79,25 @@ export async function openReportFolder(out: string): Promise<ReportFolder> {
   };
 }
 
-async function checkReplaceable(dir: string): Promise<void> {
-  let entries: string[];
-  try {
-    if (!(await stat(dir)).isDirectory())
-      throw new UserError(`--out '${dir}' is a file, not a folder`, {
-        hint: 'choose a folder name for the report',
-      });
-    entries = await readdir(dir);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    return; // does not exist yet
-  }
+/** Throws unless `dir` may be replaced; resolves to whether it exists. */
+async function checkReplaceable(dir: string): Promise<boolean> {
+  const isDirectory = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => undefined, // does not exist yet
+  );
+  if (isDirectory === undefined) return false;
+  if (!isDirectory)
+    throw new UserError(`--out '${dir}' is a file, not a folder`, {
+      hint: 'choose a folder name for the report',
+    });
+  const entries = await readdir(dir).catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot read '${dir}': ${e.code ?? e.message}`, {
+      hint: 'choose a readable --out folder',
+    });
+  });
   if (entries.length > 0 && !entries.some((f) => REPORT_MARKERS.includes(f)))
     throw new UserError(`refusing to replace '${dir}': it exists and is not an autorec report`, {
       hint: 'choose a new or empty folder for --out',
     });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return true;
 }

@@ -7,7 +7,7 @@ import {
   type Recommender,
   type TrainingProgress,
 } from '@autorec/core';
-import { type FormatName, rowIndices, rowValues, type SyntheticPreset } from '@autorec/data';
+import { type FormatName, rowIndices, rowNnz, rowValues, type SyntheticPreset } from '@autorec/data';
 import { describeError } from '../errors.ts';
 import {
   type ExperimentConfig,
@@ -17,7 +17,7 @@ import {
   runExperiment,
 } from '../experiment.ts';
 import { type DisplayItem, withInfo } from '../models.ts';
-import { INPUT_FORMATS, modelParams, parseSplit } from '../options.ts';
+import { DEFAULT_COMPARE_MODELS, DEFAULT_SEED, INPUT_FORMATS, modelParams, parseSplit } from '../options.ts';
 import { openReportFolder } from '../report/folder.ts';
 import { writeReport } from '../report/write.ts';
 import type { DataSource } from '../sources.ts';
@@ -153,9 +153,9 @@ export class AppController {
     initial: Partial<AppState> = {},
     private readonly options: { reportsDir?: string; maxUsers?: number } = {},
   ) {
-    const models = Object.fromEntries(MODEL_NAMES.map((m) => [m, false])) as Record<ModelName, boolean>;
-    for (const m of ['svd', 'u-autorec', 'i-autorec', 'baseline'] as ModelName[])
-      if (m in models) models[m] = true;
+    const models = Object.fromEntries(
+      MODEL_NAMES.map((m) => [m, DEFAULT_COMPARE_MODELS.includes(m)]),
+    ) as Record<ModelName, boolean>;
     this.state = {
       screen: 'dataset',
       datasetIndex: 0,
@@ -282,7 +282,7 @@ export class AppController {
     return {
       source: this.source(),
       split: parseSplit('holdout:0.1'),
-      seed: 42,
+      seed: DEFAULT_SEED,
       models,
       params: modelParams(models, {
         epochs: p.epochs,
@@ -305,7 +305,8 @@ export class AppController {
       if (this.selectedModels().length === 0) throw new Error('select at least one model (space)');
       config = this.config();
     } catch (e) {
-      this.set({ message: describeError(e).expected ? describeError(e).message : (e as Error).message });
+      const report = describeError(e);
+      this.set({ message: report.expected ? report.message : (e as Error).message });
       return Promise.resolve();
     }
     this.abort = new AbortController();
@@ -424,9 +425,9 @@ export class AppController {
   openBrowse(): void {
     const run = this.run;
     if (!run || run.trained.length === 0) return;
-    const counts = run.prepared.ratings.train;
-    const order = Array.from({ length: counts.rows }, (_, u) => u).sort(
-      (a, b) => counts.indptr[b + 1] - counts.indptr[b] - (counts.indptr[a + 1] - counts.indptr[a]),
+    const train = run.prepared.ratings.train;
+    const order = Array.from({ length: train.rows }, (_, u) => u).sort(
+      (a, b) => rowNnz(train, b) - rowNnz(train, a),
     );
     const users = order.slice(0, BROWSE_USERS).map((u) => run.prepared.dataset.users.external(u));
     this.set({ screen: 'browse', browse: this.browseAt(users, 0, this.state.browse?.modelIndex ?? 0) });
