@@ -1,12 +1,8 @@
 import { stat } from 'node:fs/promises';
 import {
-  evaluateFoldInRatings,
-  evaluateRatings,
-  type HeldOutUsers,
   loadModel,
   ModelFormatError,
   type ModelManifest,
-  type RatingEvaluation,
   type Recommender,
   readManifest,
   type ScoredItem,
@@ -82,25 +78,6 @@ export function checkModelMatchesData(opened: OpenedModel, prepared: PreparedDat
         hint: 'train on this cache with `autorec train --data DIR`, or prepare the cache with the model’s split and seed',
       },
     );
-}
-
-/** A held-out-users split in the core's shape, or undefined when the test users were trained on. */
-export function heldOutUsers(prepared: PreparedDataset): HeldOutUsers | undefined {
-  const { foldIn, test } = prepared.ratings;
-  return foldIn && { foldIn, test, testUsers: prepared.split.testUsers };
-}
-
-/**
- * Test rating errors under the split's protocol, as `compareModels` measures them: held-out
- * users are new listeners, predicted from their fold-in plays (plain `evaluateRatings` would
- * only measure the model's fallback for users it never saw).
- *
- * @example
- * testRatings(model, prepared).all.rmse;
- */
-export function testRatings(model: Recommender, prepared: PreparedDataset): RatingEvaluation {
-  const heldOut = heldOutUsers(prepared);
-  return heldOut ? evaluateFoldInRatings(model, heldOut) : evaluateRatings(model, prepared.ratings.test);
 }
 
 function sameIds(model: Recommender, prepared: PreparedDataset): boolean {

@@ -1,15 +1,9 @@
 import { resolve } from 'node:path';
-import {
-  evaluateFoldInRatings,
-  evaluateHeldOutUsers,
-  evaluateHoldout,
-  type HoldoutEvaluation,
-  summarizeEvaluation,
-} from '@autorec/core';
+import { evaluateSplit, type HoldoutEvaluation, heldOutUsersOf, summarizeEvaluation } from '@autorec/core';
 import { nnz } from '@autorec/data';
 import type { Command } from 'commander';
 import { onInterrupt } from '../interrupt.ts';
-import { checkModelMatchesData, heldOutUsers, openModel } from '../models.ts';
+import { checkModelMatchesData, openModel } from '../models.ts';
 import { integerArg } from '../options.ts';
 import { keyValueTable } from '../report/table.ts';
 import { loadPrepared } from '../sources.ts';
@@ -40,19 +34,14 @@ export function registerEvaluate(program: Command, ctx: CommandContext): void {
       checkModelMatchesData(opened, prepared);
       const { model } = opened;
       const { test } = prepared.ratings;
-      const heldOut = heldOutUsers(prepared);
+      const heldOut = heldOutUsersOf(prepared) !== undefined;
       const interrupt = onInterrupt();
       out.note(`evaluating ${model.name} on ${nnz(test).toLocaleString('en')} test ratings`);
       let evaluation: HoldoutEvaluation;
       try {
         const ranking = { k: o.k, maxUsers: o.maxUsers, signal: interrupt.signal };
-        if (heldOut) {
-          const started = performance.now();
-          // New listeners: rated from their fold-in plays, as `compareModels` does.
-          const rating = evaluateFoldInRatings(model, heldOut);
-          const ranked = await evaluateHeldOutUsers(model, heldOut, ranking);
-          evaluation = { rating, ranking: ranked, seconds: (performance.now() - started) / 1000 };
-        } else evaluation = await evaluateHoldout(model, test, { ranking });
+        // Under the cache's protocol, as `compareModels` does (held-out users by fold-in).
+        evaluation = await evaluateSplit(model, prepared, { ranking });
       } finally {
         interrupt.dispose();
         model.dispose();

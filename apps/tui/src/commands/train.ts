@@ -1,12 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createModel, type ModelName } from '@autorec/core';
+import { createModel, evaluateSplitRatings, type ModelName } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { nnz, type TransformName } from '@autorec/data';
 import type { Command } from 'commander';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
-import { testRatings } from '../models.ts';
 import {
   DEFAULT_SEED,
   describeSplit,
@@ -105,7 +104,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           );
           throw new InterruptedError('training interrupted by Ctrl-C');
         }
-        const test = testRatings(model, prepared);
+        const test = evaluateSplitRatings(model, prepared);
         const store = directoryStore(o.out);
         const extra = {
           dataset: prepared.dataset.name,

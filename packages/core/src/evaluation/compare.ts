@@ -2,9 +2,9 @@ import type { PreparedDataset, Split } from '@autorec/data';
 import { createModel, type ModelParams } from '../models/registry.ts';
 import type { Recommender } from '../recommender.ts';
 import type { EpochRecord, ModelName, TrainingProgress } from '../types.ts';
-import { evaluateFoldInRatings, evaluateHeldOutUsers } from './held-out-users.ts';
-import { evaluateRanking, type RankingAtK, type RankingEvaluation, type RankingOptions } from './ranking.ts';
-import { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './rating.ts';
+import { evaluateSplitRanking, evaluateSplitRatings, heldOutUsersOf } from './holdout.ts';
+import type { RankingAtK, RankingEvaluation, RankingOptions } from './ranking.ts';
+import type { ErrorSummary, RatingEvaluation } from './rating.ts';
 import { comparePerUser, type PairedComparison } from './significance.ts';
 
 /**
@@ -139,13 +139,10 @@ export async function compareModels(
   const seed = options.seed ?? 42;
   const { signal } = options;
   const { trainSet } = data;
-  const { test, validation, foldIn } = data.ratings;
-  const protocol = foldIn ? 'held-out-users' : 'holdout';
-  const heldOut = foldIn && { foldIn, test, testUsers: data.split?.testUsers };
-  const rank = (model: Recommender) => {
-    const opts = { ...(options.ranking || {}), seed, signal };
-    return heldOut ? evaluateHeldOutUsers(model, heldOut, opts) : evaluateRanking(model, test, opts);
-  };
+  const { validation, foldIn } = data.ratings;
+  const protocol = heldOutUsersOf(data) ? 'held-out-users' : 'holdout';
+  const rank = (model: Recommender) =>
+    evaluateSplitRanking(model, data, { ...(options.ranking || {}), seed, signal });
 
   const rows: ModelComparison[] = [];
   const perUser: { mse: RatingEvaluation['perUser']; ndcg?: RankingEvaluation['perUser'] }[] = [];
@@ -182,7 +179,7 @@ export async function compareModels(
       }
       progress({ stage: 'evaluate' });
       // Held-out users are new listeners: their ratings are predicted from their fold-in plays.
-      const rating = heldOut ? evaluateFoldInRatings(model, heldOut) : evaluateRatings(model, test);
+      const rating = evaluateSplitRatings(model, data);
       let ranking: RankingEvaluation | undefined;
       try {
         ranking = options.ranking === false ? undefined : await rank(model);

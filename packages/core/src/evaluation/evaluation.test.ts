@@ -17,7 +17,7 @@ import type { FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { compareModels } from './compare.ts';
 import { crossValidate, meanSd } from './cross-validation.ts';
 import { evaluateFoldInRatings, evaluateHeldOutUsers } from './held-out-users.ts';
-import { evaluateHoldout, summarizeEvaluation } from './holdout.ts';
+import { evaluateHoldout, evaluateSplit, heldOutUsersOf, summarizeEvaluation } from './holdout.ts';
 import { evaluateRanking } from './ranking.ts';
 import { evaluateRatings } from './rating.ts';
 import { comparePerUser } from './significance.ts';
@@ -240,6 +240,34 @@ describe('evaluateFoldInRatings', () => {
     for (const p of popularity.predictFoldIn(items, ratings, targets)) {
       expect(p).toBeGreaterThanOrEqual(1);
       expect(p).toBeLessThanOrEqual(5);
+    }
+  });
+});
+
+describe('evaluateSplit', () => {
+  it('follows the split: holdout for training users, fold-in for held-out users', async () => {
+    const dataset = syntheticDataset('tiny');
+    const holdout = prepareDataset(dataset, { split: { method: 'random', test: 0.1 }, seed: 3 });
+    const heldOut = prepareDataset(dataset, { split: { method: 'held-out-users', testUsers: 40 }, seed: 3 });
+    expect(heldOutUsersOf(holdout)).toBeUndefined();
+    expect(heldOutUsersOf(heldOut)?.testUsers).toBe(heldOut.split.testUsers);
+    for (const [data, heldOutProtocol] of [
+      [holdout, false],
+      [heldOut, true],
+    ] as const) {
+      const model = new SvdModel({ factors: 4, epochs: 5, seed: 1 });
+      await model.fit(data.trainSet);
+      const e = await evaluateSplit(model, data, { ranking: { k: 5 } });
+      const split = heldOutUsersOf(data);
+      const rating = heldOutProtocol
+        ? evaluateFoldInRatings(model, split!)
+        : evaluateRatings(model, data.ratings.test);
+      const ranking = heldOutProtocol
+        ? await evaluateHeldOutUsers(model, split!, { k: 5 })
+        : await evaluateRanking(model, data.ratings.test, { k: 5 });
+      expect(e.rating).toEqual(rating);
+      expect(e.ranking).toEqual(ranking);
+      expect((await evaluateSplit(model, data, { ranking: false })).ranking).toBeUndefined();
     }
   });
 });

@@ -1,5 +1,6 @@
-import type { CsrMatrix } from '@autorec/data';
+import type { CsrMatrix, PreparedDataset, Split } from '@autorec/data';
 import type { Recommender } from '../recommender.ts';
+import { evaluateFoldInRatings, evaluateHeldOutUsers, type HeldOutUsers } from './held-out-users.ts';
 import { evaluateRanking, type RankingEvaluation, type RankingOptions } from './ranking.ts';
 import { evaluateRatings, type RatingEvaluation } from './rating.ts';
 
@@ -34,6 +35,62 @@ export async function evaluateHoldout(
   const rating = evaluateRatings(model, test);
   const ranking =
     options.ranking === false ? undefined : await evaluateRanking(model, test, options.ranking ?? {});
+  return { rating, ranking, seconds: (performance.now() - started) / 1000 };
+}
+
+/** What a split-aware evaluation reads of a prepared dataset: its rating parts and held-out users. */
+export type EvaluationSplit = Pick<PreparedDataset, 'ratings'> & { split?: Pick<Split, 'testUsers'> };
+
+/**
+ * The held-out users of a split that has fold-in plays (the held-out-users protocol), else
+ * undefined: the test ratings then belong to training users (holdout).
+ */
+export function heldOutUsersOf(data: EvaluationSplit): HeldOutUsers | undefined {
+  const { foldIn, test } = data.ratings;
+  return foldIn && { foldIn, test, testUsers: data.split?.testUsers };
+}
+
+/**
+ * Test rating errors under the split's protocol: held-out users are new listeners, predicted
+ * from their fold-in plays (`evaluateFoldInRatings`; `evaluateRatings` would only measure the
+ * fallback for users the model never saw); otherwise `evaluateRatings` on the test part.
+ *
+ * @example
+ * evaluateSplitRatings(model, prepared).all.rmse;
+ */
+export function evaluateSplitRatings(model: Recommender, data: EvaluationSplit): RatingEvaluation {
+  const heldOut = heldOutUsersOf(data);
+  return heldOut ? evaluateFoldInRatings(model, heldOut) : evaluateRatings(model, data.ratings.test);
+}
+
+/** Top-K ranking under the split's protocol: fold-in for held-out users, else `evaluateRanking`. */
+export function evaluateSplitRanking(
+  model: Recommender,
+  data: EvaluationSplit,
+  options: RankingOptions = {},
+): Promise<RankingEvaluation> {
+  const heldOut = heldOutUsersOf(data);
+  return heldOut
+    ? evaluateHeldOutUsers(model, heldOut, options)
+    : evaluateRanking(model, data.ratings.test, options);
+}
+
+/**
+ * `evaluateHoldout` for a prepared dataset under its own protocol (holdout or held-out users):
+ * what `compareModels` measures per model, for one trained model.
+ *
+ * @example
+ * const e = await evaluateSplit(model, prepared, { ranking: { k: 10 } });
+ */
+export async function evaluateSplit(
+  model: Recommender,
+  data: EvaluationSplit,
+  options: HoldoutOptions = {},
+): Promise<HoldoutEvaluation> {
+  const started = performance.now();
+  const rating = evaluateSplitRatings(model, data);
+  const ranking =
+    options.ranking === false ? undefined : await evaluateSplitRanking(model, data, options.ranking ?? {});
   return { rating, ranking, seconds: (performance.now() - started) / 1000 };
 }
 
