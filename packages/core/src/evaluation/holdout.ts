@@ -31,15 +31,14 @@ export async function evaluateHoldout(
   test: CsrMatrix,
   options: HoldoutOptions = {},
 ): Promise<HoldoutEvaluation> {
-  const started = performance.now();
-  const rating = evaluateRatings(model, test);
-  const ranking =
-    options.ranking === false ? undefined : await evaluateRanking(model, test, options.ranking ?? {});
-  return { rating, ranking, seconds: (performance.now() - started) / 1000 };
+  return evaluateSplit(model, { ratings: { test } }, options);
 }
 
 /** What a split-aware evaluation reads of a prepared dataset: its rating parts and held-out users. */
-export type EvaluationSplit = Pick<PreparedDataset, 'ratings'> & { split?: Pick<Split, 'testUsers'> };
+export interface EvaluationSplit {
+  ratings: Pick<PreparedDataset['ratings'], 'test' | 'foldIn'>;
+  split?: Pick<Split, 'testUsers'>;
+}
 
 /**
  * The held-out users of a split that has fold-in plays (the held-out-users protocol), else
