@@ -211,7 +211,12 @@ export const HYPER_FLAGS = {
     parse: integerArg(1),
     help: 'AutoRec hidden units',
   },
-  epochs: { flag: '--epochs <n>', params: ['epochs'], parse: integerArg(0), help: 'training epochs (most)' },
+  epochs: {
+    flag: '--epochs <n>',
+    params: ['epochs', 'iterations'],
+    parse: integerArg(0),
+    help: 'training epochs (most; iALS sweeps)',
+  },
   lr: { flag: '--lr <x>', params: ['learningRate'], parse: numberArg(0), help: 'learning rate' },
   lambda: {
     flag: '--lambda <x>',
@@ -219,7 +224,12 @@ export const HYPER_FLAGS = {
     parse: numberArg(),
     help: 'L2 weight (AutoRec λ, SVD regularization)',
   },
-  factors: { flag: '--factors <n>', params: ['factors'], parse: integerArg(1), help: 'SVD latent factors' },
+  factors: {
+    flag: '--factors <n>',
+    params: ['factors'],
+    parse: integerArg(1),
+    help: 'latent factors (SVD, iALS)',
+  },
   batchSize: {
     flag: '--batch-size <n>',
     params: ['batchSize'],

@@ -126,6 +126,7 @@ describe('the interactive app', () => {
       models: {
         'u-autorec': true,
         'i-autorec': false,
+        ials: false,
         svd: false,
         baseline: false,
         popularity: false,

@@ -21,7 +21,7 @@ export * from './evaluation/ranking.ts';
 export { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './evaluation/rating.ts';
 export * from './evaluation/significance.ts';
 export * from './evaluation/tune.ts';
-export { solveSymmetricPositive } from './linalg.ts';
+export { invertSymmetricPositive, solveSymmetricPositive } from './linalg.ts';
 export * from './metrics/ranking.ts';
 export * from './metrics/rating.ts';
 export * from './metrics/significance.ts';
@@ -43,6 +43,7 @@ export {
   GlobalMeanModel,
   PopularityModel,
 } from './models/baselines.ts';
+export { IalsModel, type IalsOptions, type IalsWeighting } from './models/ials.ts';
 export {
   createModel,
   isModelName,

@@ -1,7 +1,14 @@
 import type { CsrMatrix, RatingScale, TrainSet } from '@autorec/data';
 
 /** Model names, the same on every surface (CLI `--model`, API, browser). */
-export type ModelName = 'u-autorec' | 'i-autorec' | 'svd' | 'baseline' | 'global-mean' | 'popularity';
+export type ModelName =
+  | 'u-autorec'
+  | 'i-autorec'
+  | 'svd'
+  | 'ials'
+  | 'baseline'
+  | 'global-mean'
+  | 'popularity';
 
 /** One progress event during `fit`. Batch events come at most every few hundred ms; epoch events always. */
 export interface TrainingProgress {

@@ -25,6 +25,7 @@ const MODEL_NOTES: Partial<Record<ModelName, string>> = {
   baseline: 'μ + b_u + b_i',
   popularity: 'most listened songs',
   'global-mean': 'one number for everyone',
+  ials: 'implicit ALS: confidence-weighted factors for play counts',
 };
 
 /** Step 2: which models to compare and their key hyper-parameters. */

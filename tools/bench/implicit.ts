@@ -1,0 +1,131 @@
+/**
+ * Implicit-feedback models on Last.fm HetRec 2K under implicit's own protocol, so our figures
+ * sit next to `implicit` 0.7.2's (ALS 64 factors bm25: NDCG@10 0.1749, fit 0.44–1.0 s on this
+ * machine kind with 2 threads; issue 13): an 80/20 seeded random per-interaction split of the
+ * raw play counts (`--transform none`: the model weights counts itself), NDCG@10 per user over
+ * users with test plays, training artists left out of each list.
+ *
+ *   node --conditions=@autorec/source --import tsx tools/bench/implicit.ts [--data DIR] [--models LIST]
+ *     [--seeds 42,1,2] [--threads 2,1] [--transform none] [--params KEY=VALUE,…]
+ *
+ * Each model is fitted once per seed and thread count (fit time is the model's own
+ * `FitResult.seconds`); popularity is the bar every model must beat. Progress goes to stderr;
+ * one JSON line per (model, seed, threads) to stdout, then the artist names of the lists of
+ * three made-up new listeners (metal, pop, hip-hop) for the first ials model.
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createModel, evaluateRanking, isModelName, type ModelParams, type Recommender } from '@autorec/core';
+import { joinItemInfo, prepareDataset, type TransformName } from '@autorec/data';
+import { readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
+import { sharedDataDir } from './data-dir.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: join(sharedDataDir(), 'lastfm-hetrec-2k') },
+    models: { type: 'string', default: 'ials,popularity' },
+    seeds: { type: 'string', default: '42' },
+    threads: { type: 'string', default: '2,1' },
+    /** Play-count transform before the model (implicit's protocol: none, the raw counts). */
+    transform: { type: 'string', default: 'none' },
+    /** Extra hyper-parameters for ials, KEY=VALUE,… (numbers parsed). */
+    params: { type: 'string', default: '' },
+  },
+});
+const models = values.models.split(',').map((m) => m.trim());
+for (const m of models) if (!isModelName(m)) throw new Error(`unknown model '${m}'`);
+const seeds = values.seeds.split(',').map(Number);
+const threadCounts = values.threads.split(',').map(Number);
+const extra: ModelParams = Object.fromEntries(
+  values.params
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      return [k, Number.isNaN(Number(v)) ? v : Number(v)];
+    }),
+);
+
+const dataset = await readInteractionsFile(resolve(values.data, 'user_artists.dat'), {
+  format: 'lastfm-hetrec',
+});
+joinItemInfo(dataset, await readItemInfoFile(resolve(values.data, 'artists.dat'), 'lastfm-hetrec'));
+
+let listed = false;
+const transform = values.transform as TransformName;
+for (const seed of seeds) {
+  const prepared = prepareDataset(dataset, {
+    transform,
+    split: { method: 'random', test: 0.2 },
+    seed,
+  });
+  for (const name of models) {
+    const threads = name === 'ials' ? threadCounts : [1];
+    for (const t of threads) {
+      const params: ModelParams =
+        name === 'ials' ? { factors: 64, weighting: 'bm25', iterations: 15, threads: t, ...extra } : {};
+      const model = createModel(name as never, params);
+      const fit = await model.fit(prepared.trainSet);
+      const ranking = await evaluateRanking(model, prepared.ratings.test, { k: [10, 20, 50] });
+      const row = {
+        bench: 'implicit',
+        model: name,
+        params,
+        seed,
+        transform,
+        threads: t,
+        backend: fit.backend,
+        fitSeconds: Number(fit.seconds.toFixed(3)),
+        users: ranking.users,
+        ndcg10: Number(ranking.atK[0].ndcg.toFixed(4)),
+        recall20: Number(ranking.atK[1].recall.toFixed(4)),
+        coverage10: Number(ranking.atK[0].coverage.toFixed(4)),
+      };
+      console.log(JSON.stringify(row));
+      console.error(`${name} seed ${seed} threads ${t}: NDCG@10 ${row.ndcg10}, fit ${row.fitSeconds} s`);
+      if (name === 'ials' && !listed) {
+        listed = true;
+        listNewListeners(model);
+      }
+      model.dispose();
+    }
+  }
+}
+
+/** Top 10 with artist names for three new listeners built from a few artists each. */
+function listNewListeners(model: Recommender): void {
+  const byName = new Map<string, string>();
+  for (const id of model.items.toArray()) {
+    const artist = model.itemInfo(id)?.artist;
+    if (artist) byName.set(artist, id);
+  }
+  // The issue's listener (Metallica 707 plays, Iron Maiden 917) and four six-artist ones.
+  const listeners: Record<string, [string, number][]> = {
+    'metallica+maiden': [
+      ['Metallica', 707],
+      ['Iron Maiden', 917],
+    ],
+  };
+  const six: Record<string, string[]> = {
+    metal: ['Metallica', 'Iron Maiden', 'Slayer', 'Megadeth', 'Judas Priest', 'Black Sabbath'],
+    pop: ['Britney Spears', 'Lady Gaga', 'Katy Perry', 'Rihanna', 'Christina Aguilera', 'Beyoncé'],
+    'hip-hop': ['Eminem', 'Jay-Z', '50 Cent', 'Kanye West', 'Snoop Dogg', 'Dr. Dre'],
+    'brazilian pop': ['Ivete Sangalo', 'Claudia Leitte', 'Kelly Key', 'Wanessa', 'Sandy', 'Pitty'],
+  };
+  for (const [genre, artists] of Object.entries(six)) listeners[genre] = artists.map((a) => [a, 500]);
+  for (const [genre, artists] of Object.entries(listeners)) {
+    const plays = artists
+      .filter(([a]) => byName.has(a))
+      .map(([a, count]) => ({ item: byName.get(a)!, count }));
+    const top = model.recommendForPlays(plays, 10).map((r) => model.itemInfo(r.item)?.artist ?? r.item);
+    console.log(
+      JSON.stringify({
+        bench: 'implicit-lists',
+        model: model.name,
+        listener: genre,
+        from: artists.map(([a]) => a),
+        top,
+      }),
+    );
+  }
+}
