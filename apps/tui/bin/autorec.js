@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs the TypeScript source through tsx with the workspace's `@autorec/source` condition, so
 // `npx autorec …` works straight after `npm ci`, without a build step. The child gets the
-// terminal (stdio inherited); its exit code is ours, and signals sent to this launcher are
-// passed on (the CLI treats a repeated SIGINT within a second as the same Ctrl-C, because a
-// terminal sends Ctrl-C to both processes).
+// terminal (stdio inherited); its exit code is ours, and every catchable signal sent to this
+// launcher is passed on (the CLI treats a repeated SIGINT within a second as the same Ctrl-C,
+// because a terminal sends Ctrl-C to both processes). The child also holds an IPC channel to
+// us: when it closes — we died, even of SIGKILL, which cannot be forwarded — the child exits
+// (see guardProcess in src/interrupt.ts), so no orphan finishes later and replaces --out.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -16,10 +18,15 @@ const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 const child = spawn(
   process.execPath,
   ['--conditions=@autorec/source', '--import', tsx, cli, ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? tsconfig } },
+  {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? tsconfig },
+  },
 );
 
-const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+// SIGKILL and SIGSTOP cannot be caught; SIGUSR1 starts Node's inspector; SIGTSTP/SIGCONT/SIGWINCH
+// reach the child from the terminal directly (same process group) and keep their default here.
+const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGALRM'];
 const relay = (signal) => {
   if (child.exitCode === null && child.signalCode === null) child.kill(signal);
 };

@@ -9,6 +9,7 @@ import type { CommandContext } from './commands/shared.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerUi, runInteractive } from './commands/ui.ts';
+import { guardProcess } from './interrupt.ts';
 import { isInteractive, Output } from './output.ts';
 
 /**
@@ -92,6 +93,7 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
 const isEntry =
   process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isEntry) {
+  guardProcess();
   const ctx: CommandContext = {
     stdout: process.stdout,
     stderr: process.stderr,

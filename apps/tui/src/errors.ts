@@ -1,4 +1,5 @@
 import { ModelFormatError, OptionError, UnknownIdError } from '@autorec/core';
+import { OutputPathError } from '@autorec/core/node';
 import { DataError } from '@autorec/data';
 
 /**
@@ -53,7 +54,7 @@ export interface ErrorReport {
 
 /**
  * Sorts an error into something a user caused (one clear line and a hint) or a bug.
- * DataError (bad input files), the core's OptionError (a bad model option, exit 2 like other
+ * DataError (bad input files), OutputPathError (an --out autorec will not write or replace), the core's OptionError (a bad model option, exit 2 like other
  * usage errors), ModelFormatError (an unreadable model folder) and UnknownIdError (an id the
  * model never saw) carry messages written for users, so they are shown as they are.
  *
@@ -66,6 +67,8 @@ export function describeError(error: unknown): ErrorReport {
   if (error instanceof InterruptedError) return { message: error.message, exitCode: 130, expected: true };
   if (error instanceof DataError)
     return { message: error.message, hint: dataHint(error), exitCode: 1, expected: true };
+  if (error instanceof OutputPathError)
+    return { message: error.message, hint: error.hint, exitCode: 1, expected: true };
   if (error instanceof OptionError)
     return {
       message: error.message,

@@ -1,35 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { UserError } from './errors.ts';
+import { once } from 'node:events';
+import { writeFileAtomically } from '@autorec/core/node';
 
 /**
- * Streams text chunks to a temporary file renamed over `path` at the end.
- * Returns the byte size. A write failure is a UserError naming the path; nothing is left behind.
+ * Streams text chunks to `path` through the core's `writeFileAtomically`: a regular file is
+ * replaced whole at the end (never half-written), a pipe or a device is written through, and
+ * links to files, folders and block devices are refused (an `OutputPathError`). `/dev/stdout`
+ * and `/dev/stderr` go to this process's own streams (which may be sockets, not openable by
+ * path). Stops with the signal's reason when `signal` aborts. Returns the byte size.
  */
-export async function writeAtomically(path: string, chunks: Iterable<string>): Promise<number> {
-  const target = resolve(path);
-  const temp = `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await mkdir(dirname(target), { recursive: true });
-    let bytes = 0;
-    const counted = function* () {
-      for (const chunk of chunks) {
-        bytes += Buffer.byteLength(chunk);
-        yield chunk;
-      }
-    };
-    await pipeline(Readable.from(counted()), createWriteStream(temp));
-    await rename(temp, target);
-    return bytes;
-  } catch (e) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    const err = e as NodeJS.ErrnoException;
-    throw new UserError(`cannot write '${path}': ${err.code ?? err.message}`, {
-      hint: 'choose a writable --out path',
-    });
+export async function writeAtomically(
+  path: string,
+  chunks: Iterable<string> | AsyncIterable<string>,
+  signal?: AbortSignal,
+): Promise<number> {
+  const stream =
+    path === '/dev/stdout' ? process.stdout : path === '/dev/stderr' ? process.stderr : undefined;
+  if (!stream) return writeFileAtomically(path, chunks, { signal });
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    signal?.throwIfAborted();
+    bytes += Buffer.byteLength(chunk);
+    if (!stream.write(chunk)) await once(stream, 'drain');
   }
+  return bytes;
 }

@@ -90,3 +90,17 @@ export async function waitForStderr(
   }
   throw new Error(`timed out waiting for ${text} on stderr:\n${stderrSoFar()}`);
 }
+
+/** Resolves once `condition()` holds (checked every 25 ms); fails after `timeoutMs` naming `what`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -54,7 +54,7 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     expect(run.stdout).toMatch(/U-AutoRec (beat|did not beat) SVD on test RMSE/);
 
     const files = (await readdir(out)).sort();
-    expect(files).toEqual(['models', 'report.md', 'results.json', 'training-curves.svg']);
+    expect(files).toEqual(['files.json', 'models', 'report.md', 'results.json', 'training-curves.svg']);
     const report = await readFile(join(out, 'report.md'), 'utf8');
     expect(report).toMatch(/^# AutoRec vs SVD on synthetic-tiny-seed1/);
     expect(report).toMatch(/(U|I)-AutoRec (beat|did not beat) SVD on test RMSE: \d\.\d{4} vs \d\.\d{4}/);
@@ -109,6 +109,13 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     const out = join(dir, 'interrupted');
     await mkdir(out);
     await writeFile(join(out, 'report.md'), 'the previous report\n');
+    // The index an earlier run writes, which lets this one replace the folder.
+    const index = {
+      format: 'autorec-report',
+      formatVersion: 1,
+      files: { 'report.md': { bytes: 20, sha256: '' } },
+    };
+    await writeFile(join(out, 'files.json'), JSON.stringify(index));
     const { child, done, stderrSoFar } = startCli([
       'compare',
       '--preset',
@@ -133,7 +140,7 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     expect(run.stderr).toContain('no report written');
     expect(run.stderr).not.toMatch(/\n\s+at /);
     expect(run.stdout).toBe('');
-    expect(await readdir(out)).toEqual(['report.md']);
+    expect((await readdir(out)).sort()).toEqual(['files.json', 'report.md']);
     expect(await readFile(join(out, 'report.md'), 'utf8')).toBe('the previous report\n');
     expect((await readdir(dir)).filter((f) => f.includes('partial'))).toEqual([]);
   });

@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { checkFolderReplaceable, cleanStaleOutputs, openAtomicFolder } from '@autorec/core/node';
 import {
   type FilterOptions,
   nnz,
@@ -88,6 +88,9 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
       if (source.kind === 'cache') throw new UsageError('prepare reads --input or --synthetic');
       const filter: FilterOptions | undefined = filterChoice(o);
       const choice = o.split ?? parseSplit('holdout:0.1');
+      // A bad --out fails before the long read.
+      await cleanStaleOutputs(o.out);
+      await checkFolderReplaceable(o.out, 'autorec-prepared');
       out.note(`reading ${describeSource(source)}`);
       const dataset = await readDataset(source);
       out.note(`preparing: ${describeSplit(choice)}, seed ${o.seed}${filter ? ', filtered' : ''}`);
@@ -106,13 +109,13 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
           });
         throw e;
       }
-      const dir = resolve(o.out);
-      await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-        throw new UserError(`cannot create '${o.out}': ${e.code ?? e.message}`, {
-          hint: 'choose a writable --out folder',
-        });
+      // Written into a temporary sibling swapped into place whole (with its files.json index).
+      const folder = await openAtomicFolder(o.out, 'autorec-prepared');
+      const dir = folder.dir;
+      const bytes = await savePreparedDataset(folder.path(PREPARED_FILE), prepared).catch(async (e) => {
+        await folder.discard();
+        throw e;
       });
-      const bytes = await savePreparedDataset(join(dir, PREPARED_FILE), prepared);
       const { ratings, split } = prepared;
       const doc = {
         out: dir,
@@ -139,7 +142,11 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
         itemsWithInfo: prepared.dataset.itemInfo?.filter((i) => i !== undefined).length ?? 0,
         seconds: (performance.now() - started) / 1000,
       };
-      await writeFile(join(dir, PREPARED_SUMMARY), `${JSON.stringify(doc, null, 2)}\n`);
+      await folder.write(PREPARED_SUMMARY, `${JSON.stringify(doc, null, 2)}\n`);
+      await folder.commit().catch(async (e) => {
+        await folder.discard();
+        throw e;
+      });
       out.result(doc, () =>
         [
           `wrote ${o.out}/${PREPARED_FILE} (${(bytes / 1e6).toFixed(1)} MB)`,

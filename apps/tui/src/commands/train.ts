@@ -1,7 +1,11 @@
-import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createModel, evaluateSplitRatings, type ModelName } from '@autorec/core';
-import { directoryStore } from '@autorec/core/node';
+import {
+  checkFolderReplaceable,
+  cleanStaleOutputs,
+  directoryStore,
+  OutputPathError,
+} from '@autorec/core/node';
 import { nnz, type TransformName } from '@autorec/data';
 import type { Command } from 'commander';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
@@ -70,7 +74,9 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
         throw new UsageError('--split and --transform do not apply to --data: the cache holds its own');
       const params = modelParams([o.model], hyperFlags(o), o.param)[o.model];
       if (params.seed === undefined && modelOptionNames(o.model).includes('seed')) params.seed = o.seed;
-      await checkModelDir(o.out);
+      // Fails before training when --out is not a folder a model may be saved to.
+      await cleanStaleOutputs(o.out);
+      await checkFolderReplaceable(o.out, 'autorec-model');
       const choice = o.split ?? parseSplit('holdout:0.1');
       out.note(`loading ${describeSource(source)}`);
       const prepared = await preparedFrom(source, {
@@ -117,6 +123,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           await model.save(store, extra, fit);
         } catch (e) {
           await store.discard();
+          if (e instanceof OutputPathError) throw e;
           throw new UserError(`cannot save the model to '${o.out}': ${(e as Error).message}`, {
             hint: 'choose a new folder for --out',
           });
@@ -149,22 +156,4 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       }
     }),
   );
-}
-
-/** Fails before training when --out is a folder that is not a saved model (the store would refuse it after). */
-async function checkModelDir(path: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
-      throw new UserError(`--out '${path}' is a file, not a folder`, {
-        hint: 'choose a folder for the model',
-      });
-    return;
-  }
-  if (entries.length > 0 && !entries.includes('manifest.json') && !entries.includes('files.json'))
-    throw new UserError(`refusing to replace '${path}': it exists and is not a saved model`, {
-      hint: 'choose a new or empty folder for --out',
-    });
 }

@@ -1,1 +1,16 @@
+export {
+  type AtomicFolder,
+  checkFolderReplaceable,
+  cleanStaleOutputs,
+  type Destination,
+  FOLDER_INDEX,
+  type FolderFormat,
+  type FolderIndex,
+  OutputPathError,
+  openAtomicFolder,
+  outputFileMode,
+  outputsSettled,
+  removeUnfinishedOutputsSync,
+  writeFileAtomically,
+} from './output-folder.ts';
 export { type DirectoryStore, directoryStore } from './store.ts';

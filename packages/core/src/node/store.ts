@@ -1,12 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { ModelFormatError } from '../errors.ts';
 import { decodeStoreText } from '../stores/text.ts';
 import type { ModelStore } from '../types.ts';
-
-/** Lists each committed file's size, so a truncated copy is caught with a clear message. */
-const INDEX_FILE = 'files.json';
+import { type AtomicFolder, FOLDER_INDEX, openAtomicFolder, sha256 } from './output-folder.ts';
 
 export interface DirectoryStore extends ModelStore {
   /** The model directory (absolute). */
@@ -17,14 +14,16 @@ export interface DirectoryStore extends ModelStore {
 }
 
 /**
- * A `ModelStore` on a directory. Writes go to a temporary sibling directory; `commit()` (which
- * `Recommender.save` calls) writes `files.json` with every file's size and swaps the temporary
- * directory into place by rename, so a crash mid-save leaves the previous model intact and a
- * reader never sees a half-written one. An existing directory is replaced only when it is
- * empty or holds a saved model (`manifest.json` or `files.json`), never some other folder.
+ * A `ModelStore` on a directory, written through `openAtomicFolder`: writes go to a temporary
+ * sibling directory; `commit()` (which `Recommender.save` calls) writes `files.json` — every
+ * file's size and SHA-256 — and swaps the directory into place by rename, so a crash mid-save
+ * leaves the previous model intact and a reader never sees a half-written one. An existing
+ * directory is replaced only when it is empty or a model saved before, holding nothing else.
  *
- * Reads come from the committed directory. A missing file, or one whose size differs from
- * `files.json`, raises an error naming the directory and the file.
+ * Reads come from the committed directory. A missing file, or one whose size or SHA-256 differs
+ * from `files.json`, raises a `ModelFormatError` naming the directory and the file. One save at a
+ * time per store: a second `save` while one is writing fails with a clear message (saves through
+ * separate stores to one directory are serialised at commit; the last one wins).
  *
  * @example
  * import { directoryStore } from '@autorec/core/node';
@@ -33,15 +32,22 @@ export interface DirectoryStore extends ModelStore {
  */
 export function directoryStore(directory: string): DirectoryStore {
   const dir = resolve(directory);
-  let temp: string | undefined;
-  const sizes = new Map<string, number>();
+  let folder: Promise<AtomicFolder> | undefined;
+  const written = new Set<string>();
+  let committing = false;
 
   const checkName = (name: string): void => {
-    if (!name || name !== basename(name) || name === '.' || name === '..' || name === INDEX_FILE)
+    if (!name || name !== basename(name) || name === '.' || name === '..' || name === FOLDER_INDEX)
       throw new Error(
-        `model store: invalid file name '${name}' (plain file names only; '${INDEX_FILE}' is reserved)`,
+        `model store: invalid file name '${name}' (plain file names only; '${FOLDER_INDEX}' is reserved)`,
       );
   };
+
+  const busy = (name: string) =>
+    new Error(
+      `model store '${dir}': '${name}' is already being written by another save to this store; ` +
+        'await the first save (or give each save its own directoryStore)',
+    );
 
   const read = async (name: string): Promise<Uint8Array> => {
     checkName(name);
@@ -62,13 +68,23 @@ export function directoryStore(directory: string): DirectoryStore {
         cause: e,
       });
     }
-    const expected = (await readIndex(dir))?.[name];
-    if (expected !== undefined && expected !== bytes.length)
-      throw new ModelFormatError(
-        `model directory '${dir}': file '${name}' is truncated or altered: ${bytes.length} bytes, ` +
-          `expected ${expected} (from ${INDEX_FILE}); save the model again`,
+    const index = await readIndex(dir);
+    if (index === undefined) return bytes; // a hand-assembled directory without an index is read as is
+    const expected = index[name];
+    const damaged = (what: string) =>
+      new ModelFormatError(
+        `model directory '${dir}': file '${name}' ${what}; the model is damaged, save it again`,
         { file: name },
       );
+    if (expected === undefined)
+      throw damaged(`is not listed in ${FOLDER_INDEX} (it was not written by the save)`);
+    const size = typeof expected === 'number' ? expected : expected?.bytes;
+    if (size !== bytes.length)
+      throw damaged(
+        `is truncated or altered: ${bytes.length} bytes, expected ${size} (from ${FOLDER_INDEX})`,
+      );
+    if (typeof expected === 'object' && expected.sha256 !== sha256(bytes))
+      throw damaged(`is corrupt: its SHA-256 differs from the one in ${FOLDER_INDEX}`);
     return bytes;
   };
 
@@ -76,44 +92,33 @@ export function directoryStore(directory: string): DirectoryStore {
     dir,
     async write(name, data) {
       checkName(name);
-      if (!temp) {
-        temp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-        await mkdir(temp, { recursive: true });
-      }
+      if (committing || written.has(name)) throw busy(name);
+      written.add(name);
+      folder ??= openAtomicFolder(dir, 'autorec-model');
       const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-      await writeFile(join(temp, name), bytes);
-      sizes.set(name, bytes.byteLength);
+      await (await folder).write(name, bytes);
     },
     read,
     async readText(name) {
       return decodeStoreText(await read(name), name, `model directory '${dir}'`);
     },
     async commit() {
-      if (!temp) throw new Error(`model store '${dir}': nothing was written, nothing to commit`);
-      await writeFile(join(temp, INDEX_FILE), JSON.stringify({ files: Object.fromEntries(sizes) }, null, 2));
-      await mkdir(dirname(dir), { recursive: true });
-      let old: string | undefined;
-      if (await exists(dir)) {
-        if (!(await stat(dir)).isDirectory())
-          throw new Error(`refusing to replace '${dir}': it is a file, not a model directory`);
-        const entries = await readdir(dir);
-        if (entries.length > 0 && !entries.includes('manifest.json') && !entries.includes(INDEX_FILE))
-          throw new Error(
-            `refusing to replace '${dir}': it exists and does not look like a saved model ` +
-              `(no manifest.json); choose an empty or new directory`,
-          );
-        old = join(dirname(dir), `.${basename(dir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`);
-        await rename(dir, old);
+      if (!folder) throw new Error(`model store '${dir}': nothing was written, nothing to commit`);
+      if (committing) throw busy(FOLDER_INDEX);
+      committing = true;
+      try {
+        await (await folder).commit();
+      } finally {
+        folder = undefined;
+        written.clear();
+        committing = false;
       }
-      await rename(temp, dir);
-      temp = undefined;
-      sizes.clear();
-      if (old) await rm(old, { recursive: true, force: true });
     },
     async discard() {
-      if (temp) await rm(temp, { recursive: true, force: true });
-      temp = undefined;
-      sizes.clear();
+      const pending = folder;
+      folder = undefined;
+      written.clear();
+      if (pending) await (await pending.catch(() => undefined))?.discard();
     },
   };
 }
@@ -127,22 +132,23 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readIndex(dir: string): Promise<Record<string, number> | undefined> {
+type IndexEntry = number | { bytes: number; sha256: string };
+
+async function readIndex(dir: string): Promise<Record<string, IndexEntry> | undefined> {
   let text: string;
   try {
-    text = await readFile(join(dir, INDEX_FILE), 'utf8');
+    text = await readFile(join(dir, FOLDER_INDEX), 'utf8');
   } catch {
-    return undefined; // a hand-assembled directory without an index is read as is
+    return undefined;
   }
   try {
-    const parsed = JSON.parse(text) as { files?: Record<string, number> };
+    const parsed = JSON.parse(text) as { files?: Record<string, IndexEntry> };
+    if (typeof parsed?.files !== 'object' || parsed.files === null) throw new Error('no files');
     return parsed.files;
   } catch {
     throw new ModelFormatError(
-      `model directory '${dir}': ${INDEX_FILE} is not valid JSON; save the model again`,
-      {
-        file: INDEX_FILE,
-      },
+      `model directory '${dir}': ${FOLDER_INDEX} is not a valid file index; save the model again`,
+      { file: FOLDER_INDEX },
     );
   }
 }
