@@ -23,12 +23,14 @@ import { sharedDataDir } from './data-dir.ts';
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: join(sharedDataDir(), 'lastfm-hetrec-2k') },
+    /** lastfm (user_artists.dat in --data) or ml-100k (u.data in ../ml-100k beside it, ratings as plays). */
+    dataset: { type: 'string', default: 'lastfm' },
     models: { type: 'string', default: 'ials,popularity' },
     seeds: { type: 'string', default: '42' },
     threads: { type: 'string', default: '2,1' },
     /** Play-count transform before the model (implicit's protocol: none, the raw counts). */
     transform: { type: 'string', default: 'none' },
-    /** Extra hyper-parameters for ials, KEY=VALUE,… (numbers parsed). */
+    /** Extra hyper-parameters, MODEL.KEY=VALUE,… (a bare KEY is ials's). */
     params: { type: 'string', default: '' },
   },
 });
@@ -36,20 +38,21 @@ const models = values.models.split(',').map((m) => m.trim());
 for (const m of models) if (!isModelName(m)) throw new Error(`unknown model '${m}'`);
 const seeds = values.seeds.split(',').map(Number);
 const threadCounts = values.threads.split(',').map(Number);
-const extra: ModelParams = Object.fromEntries(
-  values.params
-    .split(',')
-    .filter(Boolean)
-    .map((kv) => {
-      const [k, v] = kv.split('=');
-      return [k, Number.isNaN(Number(v)) ? v : Number(v)];
-    }),
-);
+/** `MODEL.KEY=VALUE` (a bare KEY is ials's), numbers parsed. */
+const extra: Record<string, ModelParams> = {};
+for (const kv of values.params.split(',').filter(Boolean)) {
+  const [key, v] = kv.split('=');
+  const [model, option] = key.includes('.') ? key.split('.') : ['ials', key];
+  extra[model] ??= {};
+  extra[model][option] = Number.isNaN(Number(v)) ? v : Number(v);
+}
 
-const dataset = await readInteractionsFile(resolve(values.data, 'user_artists.dat'), {
-  format: 'lastfm-hetrec',
-});
-joinItemInfo(dataset, await readItemInfoFile(resolve(values.data, 'artists.dat'), 'lastfm-hetrec'));
+const movielens = values.dataset === 'ml-100k';
+const dataset = movielens
+  ? await readInteractionsFile(resolve(values.data, '..', 'ml-100k', 'u.data'), { format: 'movielens' })
+  : await readInteractionsFile(resolve(values.data, 'user_artists.dat'), { format: 'lastfm-hetrec' });
+if (!movielens)
+  joinItemInfo(dataset, await readItemInfoFile(resolve(values.data, 'artists.dat'), 'lastfm-hetrec'));
 
 let listed = false;
 const transform = values.transform as TransformName;
@@ -62,13 +65,16 @@ for (const seed of seeds) {
   for (const name of models) {
     const threads = name === 'ials' ? threadCounts : [1];
     for (const t of threads) {
-      const params: ModelParams =
-        name === 'ials' ? { factors: 64, weighting: 'bm25', iterations: 15, threads: t, ...extra } : {};
+      const params: ModelParams = {
+        ...(name === 'ials' ? { factors: 64, weighting: 'bm25', iterations: 15, threads: t } : {}),
+        ...extra[name],
+      };
       const model = createModel(name as never, params);
       const fit = await model.fit(prepared.trainSet);
       const ranking = await evaluateRanking(model, prepared.ratings.test, { k: [10, 20, 50] });
       const row = {
         bench: 'implicit',
+        dataset: values.dataset,
         model: name,
         params,
         seed,
@@ -83,7 +89,7 @@ for (const seed of seeds) {
       };
       console.log(JSON.stringify(row));
       console.error(`${name} seed ${seed} threads ${t}: NDCG@10 ${row.ndcg10}, fit ${row.fitSeconds} s`);
-      if (name === 'ials' && !listed) {
+      if (name === 'ials' && !listed && !movielens) {
         listed = true;
         listNewListeners(model);
       }

@@ -127,6 +127,7 @@ describe('the interactive app', () => {
         'u-autorec': true,
         'i-autorec': false,
         ials: false,
+        ease: false,
         svd: false,
         baseline: false,
         popularity: false,

@@ -43,6 +43,7 @@ export {
   GlobalMeanModel,
   PopularityModel,
 } from './models/baselines.ts';
+export { EaseModel, type EaseOptions, easeRequirements } from './models/ease.ts';
 export { IalsModel, type IalsOptions, type IalsWeighting } from './models/ials.ts';
 export {
   createModel,

@@ -6,6 +6,7 @@ export type ModelName =
   | 'i-autorec'
   | 'svd'
   | 'ials'
+  | 'ease'
   | 'baseline'
   | 'global-mean'
   | 'popularity';

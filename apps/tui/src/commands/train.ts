@@ -49,7 +49,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .description('train one model and save it to a folder (for evaluate, recommend and similar)')
     .requiredOption(
       '--model <name>',
-      'u-autorec, i-autorec, svd, baseline, popularity, global-mean or ials',
+      'u-autorec, i-autorec, svd, baseline, popularity, global-mean, ials or ease',
       modelArg,
     )
     .requiredOption('--out <dir>', 'model folder to write (replaced atomically if it holds a model)');

@@ -26,6 +26,7 @@ const MODEL_NOTES: Partial<Record<ModelName, string>> = {
   popularity: 'most listened songs',
   'global-mean': 'one number for everyone',
   ials: 'implicit ALS: confidence-weighted factors for play counts',
+  ease: 'EASE: closed-form item × item weights (small catalogues)',
 };
 
 /** Step 2: which models to compare and their key hyper-parameters. */

@@ -18,9 +18,9 @@ import { ModelFormatError } from '../errors.ts';
 import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
-import { BaselineOnlyModel } from './baselines.ts';
 import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
+import { RatingFallback } from './rating-fallback.ts';
 import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
@@ -171,9 +171,7 @@ export class IalsModel extends Recommender {
   private x: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
   private stats: WeightStats = { items: 0, lengthNorm: new Float32Array(0) };
-  private mu = 0;
-  private bu: Float64Array = new Float64Array(0);
-  private bi: Float64Array = new Float64Array(0);
+  private fallback?: RatingFallback;
   /** YᵀY + λI for fold-in, built on first use. */
   private gram?: Float64Array;
   private itemNorms?: Float64Array;
@@ -206,7 +204,7 @@ export class IalsModel extends Recommender {
     const k = this.k;
     const m = data.ratings;
     const { iterations, regularization: lambda, cgSteps } = this.options;
-    await this.fitBaseline(data);
+    this.fallback = await RatingFallback.fit(data);
     this.stats = weightStats(m, this.options);
     const conf = this.confidences(m);
     const byUser: CsrMatrix = { ...m, values: conf };
@@ -251,16 +249,6 @@ export class IalsModel extends Recommender {
     return work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
   }
 
-  /** Rating fallback (see the class comment): BaselineOnly's μ, b_u, b_i. */
-  private async fitBaseline(data: TrainSet): Promise<void> {
-    const baseline = new BaselineOnlyModel();
-    await baseline.fit(data);
-    const { mu, bu, bi } = baseline.parameters;
-    this.mu = mu;
-    this.bu = bu;
-    this.bi = bi;
-  }
-
   /** C_ui = 1 + α·w_ui for every stored entry, in the matrix's order. */
   private confidences(m: CsrMatrix): Float32Array {
     const out = new Float32Array(nnz(m));
@@ -302,19 +290,12 @@ export class IalsModel extends Recommender {
   }
 
   predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length)
-      throw new RangeError(`ials: ${users.length} users but ${items.length} items to predict`);
-    const nUsers = this.bu.length;
-    const nItems = this.bi.length;
-    const out = new Float32Array(users.length);
-    for (let j = 0; j < users.length; j++) {
-      const u = users[j];
-      const i = items[j];
-      if (u >= nUsers || u < -1) throw new RangeError(`ials: user index ${u} outside -1..${nUsers - 1}`);
-      if (i >= nItems || i < -1) throw new RangeError(`ials: item index ${i} outside -1..${nItems - 1}`);
-      out[j] = this.clip(this.mu + (u >= 0 ? this.bu[u] : 0) + (i >= 0 ? this.bi[i] : 0));
-    }
-    return out;
+    return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
+  }
+
+  private get ratingFallback(): RatingFallback {
+    if (!this.fallback) throw new Error('ials: the model is not trained; call fit() or load() first');
+    return this.fallback;
   }
 
   /** Scores x_uᵀy_i of every item for a batch of users; one tfjs matMul when a fast backend runs (as SVD). */
@@ -406,10 +387,7 @@ export class IalsModel extends Recommender {
 
   /** Ratings for a new listener come from the bias baseline (see the class comment). */
   override predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
-    let dev = 0;
-    for (let j = 0; j < items.length; j++) dev += ratings[j] - this.mu - this.bi[items[j]];
-    const bu = items.length === 0 ? 0 : dev / (15 + items.length);
-    return Float32Array.from(targets, (i) => this.clip(this.mu + bu + this.bi[i]));
+    return this.ratingFallback.predictFoldIn(items, ratings, targets, (x) => this.clip(x));
   }
 
   itemSimilarities(item: number): Float32Array {
@@ -457,8 +435,14 @@ export class IalsModel extends Recommender {
       encodeBundle(
         'ials-state',
         1,
-        { x: this.x, y: this.y, bu: this.bu, bi: this.bi, lengthNorm: this.stats.lengthNorm },
-        { mu: this.mu, factors: this.k, items: this.stats.items },
+        {
+          x: this.x,
+          y: this.y,
+          bu: this.ratingFallback.bu,
+          bi: this.ratingFallback.bi,
+          lengthNorm: this.stats.lengthNorm,
+        },
+        { mu: this.ratingFallback.mu, factors: this.k, items: this.stats.items },
       ),
     );
   }
@@ -480,13 +464,12 @@ export class IalsModel extends Recommender {
     };
     const x = expect('x', Float32Array, nUsers * k) as Float32Array;
     const y = expect('y', Float32Array, nItems * k) as Float32Array;
-    const bu = expect('bu', Float64Array, nUsers) as Float64Array;
-    const bi = expect('bi', Float64Array, nItems) as Float64Array;
+    const fallback = RatingFallback.restore(STATE_FILE, mu, arrays.bu, arrays.bi, nUsers, nItems);
     const lengthNorm = expect('lengthNorm', Float32Array, nItems) as Float32Array;
     if (items !== nItems) throw corrupt(`weights were fitted on ${items} items, the model has ${nItems}`);
     this.dropDerived();
     await startFastBackend();
-    Object.assign(this, { x, y, bu, bi, mu, stats: { items, lengthNorm } });
+    Object.assign(this, { x, y, fallback, stats: { items, lengthNorm } });
   }
 }
 

@@ -3,6 +3,7 @@ import { MODEL_FORMAT_VERSION, type ModelManifest, parseJson, type Recommender }
 import type { ModelName, ModelStore } from '../types.ts';
 import { IAutoRecModel, UAutoRecModel } from './autorec.ts';
 import { BaselineOnlyModel, GlobalMeanModel, PopularityModel } from './baselines.ts';
+import { EaseModel } from './ease.ts';
 import { IalsModel } from './ials.ts';
 import type { ParamValue } from './shared.ts';
 import { SvdModel } from './svd.ts';
@@ -22,6 +23,7 @@ const FACTORIES: { [N in ModelName]?: (params: ModelParams) => Recommender } = {
   popularity: (p) => new PopularityModel(p),
   'global-mean': (p) => new GlobalMeanModel(p),
   ials: (p) => new IalsModel(p),
+  ease: (p) => new EaseModel(p),
 };
 
 /** Names of the registered models, in the order listed above. */
