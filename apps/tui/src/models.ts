@@ -110,3 +110,16 @@ export function songLabel(item: { id: string; artist: string | null; title: stri
   if (item.artist && item.title) return `${item.artist} — ${item.title}`;
   return item.title ?? item.artist ?? item.id;
 }
+
+/**
+ * What a model's recommendation scores are, for column headings: popularity ranks by listener
+ * counts, the other models by predicted ratings on the training scale (AutoRec's are not
+ * clipped, so they may pass its top).
+ *
+ * @example
+ * scoreMeaning(model); // 'predicted rating (1–5)'
+ */
+export function scoreMeaning(model: Pick<Recommender, 'name' | 'scale'>): string {
+  if (model.name === 'popularity') return 'listeners';
+  return `predicted rating (${model.scale.min}–${model.scale.max})`;
+}

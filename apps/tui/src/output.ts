@@ -41,6 +41,11 @@ export class Output {
     return this.streams.stdout.columns ?? 80;
   }
 
+  /** The terminal's width when stdout is one (tables fit it); undefined in a pipe (nothing is cut). */
+  get terminalColumns(): number | undefined {
+    return this.streams.stdout.isTTY ? this.columns : undefined;
+  }
+
   /** A progress or status line on stderr. */
   note(line: string): void {
     this.streams.stderr.write(`${line}\n`);

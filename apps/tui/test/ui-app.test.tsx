@@ -70,7 +70,7 @@ describe('the interactive app', () => {
     app.stdin.write(KEYS.enter);
     const browse = await waitFor(app.lastFrame, '5 · Browse');
     expect(browse).toContain('Most played (training)');
-    expect(browse).toContain('Top 10 recommendations');
+    expect(browse).toContain('Top 20 · predicted rating');
     expect(browse).toMatch(/ — /); // artist — title of the synthetic songs
     const firstUser = controller.getSnapshot().browse!.users[0];
     expect(browse).toContain(firstUser);

@@ -203,7 +203,7 @@ describe('ModelsScreen', () => {
     expect(frame).toContain('[x] u-autorec');
     expect(frame).toContain('[ ] svd');
     expect(frame).toMatch(/❯ epochs.*◀ 5 ▶/);
-    expect(frame).toMatch(/learning rate.*◀ default ▶/);
+    expect(frame).toMatch(/learning rate.*◀ model default ▶/);
     stdin.write(' ');
     await tick();
     stdin.write(KEYS.right);
@@ -242,6 +242,7 @@ describe('CurveChart', () => {
     const { lastFrame } = mount(
       <CurveChart
         title="Validation RMSE"
+        width={80}
         series={[
           { label: 'svd', values: [1.1, 1.0, 0.95] },
           { label: 'u-autorec', values: [1.0, 0.9] },
@@ -256,7 +257,9 @@ describe('CurveChart', () => {
   });
 
   it('says when nothing is there yet', () => {
-    const { lastFrame } = mount(<CurveChart title="Loss" series={[{ label: 'svd', values: [] }]} />);
+    const { lastFrame } = mount(
+      <CurveChart title="Loss" width={80} series={[{ label: 'svd', values: [] }]} />,
+    );
     expect(lastFrame()).toContain('appears after the first epoch');
   });
 });
@@ -278,6 +281,8 @@ describe('TrainingScreen', () => {
         dataset="synthetic 'tiny'"
         backend="wasm"
         now={65_000}
+        width={98}
+        height={40}
         onBack={vi.fn()}
       />,
     );
@@ -340,6 +345,7 @@ describe('BrowseScreen and SimilarScreen', () => {
         modelLabel="u-autorec"
         models={2}
         width={120}
+        height={30}
         onUser={onUser}
         onModel={onModel}
         onMove={vi.fn()}
@@ -371,6 +377,7 @@ describe('BrowseScreen and SimilarScreen', () => {
         similar={{ song: song('A', 1), items: [song('D', 0.91)], selected: 0, trail: [] }}
         modelLabel="svd"
         width={100}
+        height={30}
         onMove={vi.fn()}
         onOpen={vi.fn()}
         onBack={onBack}

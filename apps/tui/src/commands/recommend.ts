@@ -1,10 +1,10 @@
 import type { Recommender } from '@autorec/core';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically } from '../files.ts';
 import { type DisplayItem, openModel, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
+import { textTable } from '../report/table.ts';
 import { readPlaysFile } from '../sources.ts';
 import { action, addJsonOption, type CommandContext, count } from './shared.ts';
 
@@ -91,7 +91,7 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
           ignoredSongs: ignored,
           items,
         };
-        out.result(doc, () => itemsTable(items, 'score'));
+        out.result(doc, () => itemsTable(items, 'score', out.terminalColumns));
       } finally {
         model.dispose();
       }
@@ -115,7 +115,7 @@ export function registerSimilar(program: Command, ctx: CommandContext): void {
         const song = { id: o.song, artist: info?.artist ?? null, title: info?.title ?? null };
         out.result(
           { model: model.name, song, items },
-          () => `similar to ${songLabel(song)}:\n${itemsTable(items, 'similarity')}`,
+          () => `similar to ${songLabel(song)}:\n${itemsTable(items, 'similarity', out.terminalColumns)}`,
         );
       } finally {
         model.dispose();
@@ -144,14 +144,13 @@ function* allUsersLines(
   }
 }
 
-function itemsTable(items: DisplayItem[], scoreName: string): string {
-  const table = new Table({
+/** The list as a table; in a terminal the song column is cut to the terminal's width. */
+function itemsTable(items: DisplayItem[], scoreName: string, maxWidth: number | undefined): string {
+  return textTable({
     head: ['#', 'song', 'id', scoreName],
-    style: { head: [], border: [], compact: true },
-    colAligns: ['right', 'left', 'left', 'right'],
+    rows: items.map((item, i) => [String(i + 1), songLabel(item), item.id, item.score.toFixed(3)]),
+    align: ['right', 'left', 'left', 'right'],
+    maxWidth,
+    shrink: 1,
   });
-  items.forEach((item, i) => {
-    table.push([String(i + 1), songLabel(item), item.id, item.score.toFixed(3)]);
-  });
-  return table.toString();
 }

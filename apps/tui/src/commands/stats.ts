@@ -1,7 +1,6 @@
 import { type Dataset, type DatasetStats, datasetStats, type Quantiles } from '@autorec/data';
-import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { keyValueTable } from '../report/table.ts';
+import { keyValueTable, textTable } from '../report/table.ts';
 import {
   dataSource,
   describeSource,
@@ -88,17 +87,21 @@ function humanStats(
         : []),
     ]),
   ];
-  const q = new Table({
-    head: ['', 'min', 'p25', 'median', 'p75', 'p90', 'p99', 'max', 'mean'],
-    style: { head: [], border: [], compact: true },
-  });
-  const row = (name: string, x: Quantiles) =>
-    q.push([name, ...[x.min, x.p25, x.p50, x.p75, x.p90, x.p99, x.max, x.mean].map((v) => fmt(v))]);
-  row('play count', s.playCount);
-  row(`${noun} per user`, s.itemsPerUser);
-  row('plays per user', s.playsPerUser);
-  row(`listeners per ${noun.slice(0, -1)}`, s.usersPerItem);
-  lines.push(q.toString());
+  const row = (name: string, x: Quantiles) => [
+    name,
+    ...[x.min, x.p25, x.p50, x.p75, x.p90, x.p99, x.max, x.mean].map((v) => fmt(v)),
+  ];
+  lines.push(
+    textTable({
+      head: ['', 'min', 'p25', 'median', 'p75', 'p90', 'p99', 'max', 'mean'],
+      rows: [
+        row('play count', s.playCount),
+        row(`${noun} per user`, s.itemsPerUser),
+        row('plays per user', s.playsPerUser),
+        row(`listeners per ${noun.slice(0, -1)}`, s.usersPerItem),
+      ],
+    }),
+  );
   if (parse && parse.problems.length > 0) {
     lines.push('first bad lines:');
     for (const p of parse.problems) lines.push(`  line ${p.line}: ${p.reason}`);

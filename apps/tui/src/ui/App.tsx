@@ -1,6 +1,7 @@
 import { MODEL_NAMES } from '@autorec/core';
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, useApp, useInput } from 'ink';
 import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
+import { scoreMeaning } from '../models.ts';
 import { describeSource } from '../sources.ts';
 import { BrowseScreen } from './BrowseScreen.tsx';
 import { DatasetScreen } from './DatasetScreen.tsx';
@@ -9,6 +10,7 @@ import { ResultsScreen } from './ResultsScreen.tsx';
 import { SimilarScreen } from './SimilarScreen.tsx';
 import { type AppController, DATASET_OPTIONS, type KeyParams, PARAM_STEPS } from './store.ts';
 import { TrainingScreen } from './TrainingScreen.tsx';
+import { useTerminalSize } from './useTerminalSize.ts';
 
 const PARAM_LABELS = Object.fromEntries(Object.entries(PARAM_STEPS).map(([k, v]) => [k, v.label])) as Record<
   keyof KeyParams,
@@ -23,8 +25,10 @@ const PARAM_LABELS = Object.fromEntries(Object.entries(PARAM_STEPS).map(([k, v])
 export function App({ controller }: { controller: AppController }) {
   const state = useSyncExternalStore(controller.subscribe, controller.getSnapshot);
   const { exit } = useApp();
-  const { stdout } = useStdout();
-  const width = stdout?.columns ?? 100;
+  const size = useTerminalSize();
+  // One column of padding each side; the header line, and the last line left for the cursor.
+  const width = Math.max(20, size.columns - 2);
+  const height = Math.max(10, size.rows - 2);
   const [now, setNow] = useState(Date.now());
   const training = state.screen === 'training';
 
@@ -44,6 +48,7 @@ export function App({ controller }: { controller: AppController }) {
   });
 
   const dataset = describeSource(controller.source());
+  const model = controller.currentModel();
   let screen: ReactNode;
   switch (state.screen) {
     case 'dataset':
@@ -73,6 +78,7 @@ export function App({ controller }: { controller: AppController }) {
           paramLabels={PARAM_LABELS}
           cursor={state.paramIndex}
           message={state.message}
+          width={width}
           onMove={(d) => controller.moveModelCursor(d)}
           onToggle={() => controller.toggle()}
           onStep={(d) => controller.step(d)}
@@ -88,6 +94,8 @@ export function App({ controller }: { controller: AppController }) {
           dataset={dataset}
           backend={controller.backend()}
           now={now}
+          width={width}
+          height={height}
           onBack={() => controller.back()}
         />
       );
@@ -97,6 +105,8 @@ export function App({ controller }: { controller: AppController }) {
         <ResultsScreen
           result={state.result}
           message={state.message}
+          width={width}
+          height={height}
           onBrowse={() => controller.openBrowse()}
           onSave={() => void controller.saveReport()}
         />
@@ -108,7 +118,9 @@ export function App({ controller }: { controller: AppController }) {
           browse={state.browse}
           modelLabel={controller.currentModelLabel() ?? ''}
           models={state.result?.results.length ?? 1}
+          scoreName={model ? scoreMeaning(model) : undefined}
           width={width}
+          height={height}
           onUser={(d) => controller.moveUser(d)}
           onModel={() => controller.nextModel()}
           onMove={(d) => controller.moveSelection(d)}
@@ -123,6 +135,7 @@ export function App({ controller }: { controller: AppController }) {
           similar={state.similar}
           modelLabel={controller.currentModelLabel() ?? ''}
           width={width}
+          height={height}
           onMove={(d) => controller.moveSelection(d)}
           onOpen={() => controller.openSelected()}
           onBack={() => controller.back()}

@@ -1,4 +1,5 @@
 import { Box, Text, useInput } from 'ink';
+import { truncateEnd, truncateMiddle } from '../text.ts';
 import { KeyHelp } from './KeyHelp.tsx';
 import { SongList } from './SongList.tsx';
 import type { BrowseState } from './store.ts';
@@ -8,6 +9,9 @@ export interface BrowseScreenProps {
   modelLabel: string;
   models: number;
   width: number;
+  height: number;
+  /** What a recommendation's score is, e.g. `predicted rating (1–5)`; it decides how scores print. */
+  scoreName?: string;
   onUser: (delta: number) => void;
   onModel: () => void;
   onMove: (delta: number) => void;
@@ -16,7 +20,15 @@ export interface BrowseScreenProps {
 }
 
 /** Step 5: a user's most-played songs beside the model's top-N for them (played songs left out). */
-export function BrowseScreen({ browse, modelLabel, models, width, ...on }: BrowseScreenProps) {
+export function BrowseScreen({
+  browse,
+  modelLabel,
+  models,
+  width,
+  height,
+  scoreName,
+  ...on
+}: BrowseScreenProps) {
   useInput((_input, key) => {
     if (key.leftArrow) on.onUser(-1);
     else if (key.rightArrow) on.onUser(1);
@@ -26,29 +38,35 @@ export function BrowseScreen({ browse, modelLabel, models, width, ...on }: Brows
     else if (key.return) on.onOpen();
     else if (key.escape) on.onBack();
   });
-  const column = Math.max(30, Math.floor((width - 4) / 2));
+  // Side by side when two lists of 30 cells fit, else one above the other.
+  const sideBySide = width >= 62;
+  const column = sideBySide ? Math.floor((width - 2) / 2) : width;
+  // Title, user line, blank, list titles, key help (two lines when narrow).
+  const fixed = 4 + (width < 90 ? 3 : 2);
+  const rows = sideBySide ? height - fixed : Math.floor((height - fixed - 2) / 2);
   const user = browse.users[browse.userIndex];
+  const next = models > 1 ? ` (${browse.modelIndex + 1} of ${models}, Tab: next)` : '';
+  const about = `user ${truncateMiddle(user, 20)} (${browse.userIndex + 1}/${browse.users.length}, most active first) · model ${modelLabel}${next}`;
+  const integer = scoreName === undefined || !scoreName.startsWith('predicted');
   return (
     <Box flexDirection="column">
       <Text bold>5 · Browse</Text>
-      <Text>
-        user <Text color="cyan">{user}</Text> ({browse.userIndex + 1}/{browse.users.length}, most active
-        first) · model <Text color="cyan">{modelLabel}</Text>
-        {models > 1 ? <Text dimColor> (Tab: next of {models})</Text> : null}
-      </Text>
-      <Box marginTop={1}>
+      <Text>{truncateEnd(about, width)}</Text>
+      <Box marginTop={1} flexDirection={sideBySide ? 'row' : 'column'} columnGap={2}>
         <SongList
           title="Most played (training)"
           items={browse.history}
           value={(i) => `${i.score} plays`}
           width={column}
+          rows={rows}
         />
         <SongList
-          title={`Top ${browse.recommendations.length} recommendations`}
+          title={`Top ${browse.recommendations.length} · ${scoreName ?? 'score'}`}
           items={browse.recommendations}
           selected={browse.selected}
-          value={(i) => i.score.toFixed(2)}
+          value={(i) => (integer && Number.isInteger(i.score) ? String(i.score) : i.score.toFixed(2))}
           width={column}
+          rows={rows}
         />
       </Box>
       <KeyHelp

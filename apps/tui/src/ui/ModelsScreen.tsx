@@ -1,5 +1,6 @@
 import type { ModelName } from '@autorec/core';
 import { Box, Text, useInput } from 'ink';
+import { shortenPath } from '../text.ts';
 import { KeyHelp } from './KeyHelp.tsx';
 import type { KeyParams } from './store.ts';
 
@@ -11,6 +12,7 @@ export interface ModelsScreenProps {
   paramLabels: Readonly<Record<keyof KeyParams, string>>;
   cursor: number;
   message?: string;
+  width?: number;
   onMove: (delta: number) => void;
   onToggle: () => void;
   onStep: (delta: number) => void;
@@ -44,7 +46,7 @@ export function ModelsScreen(props: ModelsScreenProps) {
   return (
     <Box flexDirection="column">
       <Text bold>2 · Models and hyper-parameters</Text>
-      <Text dimColor>dataset: {props.dataset}</Text>
+      <Text dimColor>dataset: {shortenPath(props.dataset, (props.width ?? 100) - 9)}</Text>
       <Box flexDirection="column" marginTop={1}>
         {props.models.map((m, i) => (
           <Text key={m} color={i === props.cursor ? 'cyan' : undefined}>
@@ -60,7 +62,7 @@ export function ModelsScreen(props: ModelsScreenProps) {
           return (
             <Text key={k} color={i === props.cursor ? 'cyan' : undefined}>
               {i === props.cursor ? '❯ ' : '  '}
-              {props.paramLabels[k].padEnd(48)} ◀ {v === undefined ? 'default' : String(v)} ▶
+              {props.paramLabels[k].padEnd(34)} ◀ {v === undefined ? 'model default' : String(v)} ▶
             </Text>
           );
         })}

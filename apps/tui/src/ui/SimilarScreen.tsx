@@ -1,5 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { songLabel } from '../models.ts';
+import { truncateEnd } from '../text.ts';
 import { KeyHelp } from './KeyHelp.tsx';
 import { SongList } from './SongList.tsx';
 import type { SimilarState } from './store.ts';
@@ -8,13 +9,22 @@ export interface SimilarScreenProps {
   similar: SimilarState;
   modelLabel: string;
   width: number;
+  height: number;
   onMove: (delta: number) => void;
   onOpen: () => void;
   onBack: () => void;
 }
 
 /** Songs similar to the opened one, by the model's own song representation; Enter goes deeper. */
-export function SimilarScreen({ similar, modelLabel, width, onMove, onOpen, onBack }: SimilarScreenProps) {
+export function SimilarScreen({
+  similar,
+  modelLabel,
+  width,
+  height,
+  onMove,
+  onOpen,
+  onBack,
+}: SimilarScreenProps) {
   useInput((_input, key) => {
     if (key.upArrow) onMove(-1);
     else if (key.downArrow) onMove(1);
@@ -25,18 +35,16 @@ export function SimilarScreen({ similar, modelLabel, width, onMove, onOpen, onBa
     <Box flexDirection="column">
       <Text bold>Similar songs</Text>
       <Text>
-        to <Text color="cyan">{songLabel(similar.song)}</Text>{' '}
-        <Text dimColor>
-          ({similar.song.id}, by {modelLabel})
-        </Text>
+        {truncateEnd(`to ${songLabel(similar.song)} (${similar.song.id}, by ${modelLabel})`, width)}
       </Text>
       <Box marginTop={1}>
         <SongList
-          title="Most similar"
+          title="Most similar · cosine similarity"
           items={similar.items}
           selected={similar.selected}
           value={(i) => i.score.toFixed(3)}
           width={Math.min(width, 90)}
+          rows={height - 7}
         />
       </Box>
       <KeyHelp

@@ -54,13 +54,13 @@ export const PARAM_STEPS: Record<
   { label: string; values: readonly (number | undefined)[] }
 > = {
   epochs: {
-    label: 'epochs (all models; blank = each model’s default)',
+    label: 'epochs (iterative models)',
     values: [undefined, 1, 2, 3, 5, 10, 20, 40, 60, 100],
   },
   hidden: { label: 'AutoRec hidden units', values: [10, 25, 50, 100, 200, 300, 500, 1000] },
   factors: { label: 'SVD factors', values: [5, 10, 20, 50, 100, 200] },
   lr: {
-    label: 'learning rate (blank = default)',
+    label: 'learning rate (iterative models)',
     values: [undefined, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02],
   },
 };
@@ -68,7 +68,8 @@ export const PARAM_STEPS: Record<
 /** Live state of one model in the run. */
 export interface ModelRunState {
   label: string;
-  status: 'waiting' | 'training' | 'evaluating' | 'done';
+  /** `stopped`: the run was interrupted (q, Ctrl-C) while this model trained. */
+  status: 'waiting' | 'training' | 'evaluating' | 'done' | 'stopped';
   progress?: TrainingProgress;
   /** Per epoch: loss and validation RMSE, for the chart. */
   loss: number[];
@@ -127,6 +128,8 @@ const TUI_FORMATS: readonly FormatName[] = INPUT_FORMATS.filter((f) => f !== 'cs
 /** How many users the browser offers (the most active first). */
 const BROWSE_USERS = 200;
 const TOP_N = 10;
+/** Rows the browse and similar lists hold; a tall terminal shows them all, a short one scrolls. */
+const LIST_LENGTH = 20;
 
 type Listener = () => void;
 
@@ -334,9 +337,15 @@ export class AppController {
       })
       .catch((error) => {
         const stopped = this.abort?.signal.aborted;
+        const t = this.state.training!;
         this.set({
           training: {
-            ...this.state.training!,
+            ...t,
+            models: stopped
+              ? t.models.map((m) =>
+                  m.status === 'training' || m.status === 'evaluating' ? { ...m, status: 'stopped' } : m,
+                )
+              : t.models,
             stage: stopped ? 'stopped' : 'failed',
             error: stopped ? undefined : describeError(error).message,
           },
@@ -442,7 +451,7 @@ export class AppController {
       userIndex,
       modelIndex,
       history: mostPlayed(run, model, user),
-      recommendations: withInfo(model, model.recommend(user, TOP_N)),
+      recommendations: withInfo(model, model.recommend(user, LIST_LENGTH)),
       selected: 0,
     };
   }
@@ -488,7 +497,7 @@ export class AppController {
     if (!model) return;
     this.set({
       screen: 'similar',
-      similar: { song, items: withInfo(model, model.similarItems(song.id, TOP_N)), selected: 0, trail },
+      similar: { song, items: withInfo(model, model.similarItems(song.id, LIST_LENGTH)), selected: 0, trail },
     });
   }
 
@@ -524,7 +533,7 @@ function mostPlayed(
   const items = rowIndices(counts, u);
   const plays = rowValues(counts, u);
   const order = Array.from(items.keys()).sort((a, b) => plays[b] - plays[a]);
-  return order.slice(0, TOP_N).map((j) => {
+  return order.slice(0, LIST_LENGTH).map((j) => {
     const id = prepared.dataset.items.external(items[j]);
     const info = model.itemInfo(id);
     return { id, score: plays[j], plays: plays[j], artist: info?.artist ?? null, title: info?.title ?? null };
