@@ -2,6 +2,7 @@ import {
   type CompareProgress,
   type ComparisonResult,
   compareModels,
+  type EpochRecord,
   type ModelComparison,
   type ModelName,
   type ModelParams,
@@ -102,6 +103,8 @@ export interface ExperimentResult {
   results: ResultRow[];
   /** The core's full comparison (of the first fold for k-fold): curves, significance. */
   comparisons: ModelComparison[];
+  /** Every fold's learning curve and kept epoch, by model in `comparisons` order (one fold for a single split). */
+  foldCurves?: { label: string; curves: EpochRecord[][]; keptEpochs: number[] }[];
   seconds: number;
 }
 
@@ -232,6 +235,11 @@ function summarize(
     seed: config.seed,
     results: combineFolds(perFold, config.k),
     comparisons: head.models,
+    foldCurves: head.models.map((m, j) => ({
+      label: m.label,
+      curves: perFold.map((c) => c.models[j]?.curve ?? []),
+      keptEpochs: perFold.map((c) => c.models[j]?.bestEpoch ?? 0),
+    })),
     seconds: (performance.now() - started) / 1000,
   };
 }

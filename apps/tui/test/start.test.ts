@@ -78,7 +78,7 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     const svg = await readFile(join(out, 'training-curves.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('Validation RMSE');
-    expect((svg.match(/<path d="M/g) ?? []).length).toBeGreaterThanOrEqual(4);
+    expect((svg.match(/<path class="curve" d="M/g) ?? []).length).toBeGreaterThanOrEqual(4);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
 
     expect((await readdir(join(out, 'models'))).sort()).toEqual([

@@ -19,9 +19,13 @@ describe('display width', () => {
 
   it('fitEnd gives exactly the asked width for any text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.constantFrom(...WIDE)), fc.integer({ min: 1, max: 40 }), (s, w) => {
-        expect(displayWidth(fitEnd(s, w))).toBe(w);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.constantFrom(...WIDE)),
+        fc.integer({ min: 1, max: 40 }),
+        (s, w) => {
+          expect(displayWidth(fitEnd(s, w))).toBe(w);
+        },
+      ),
     );
   });
 
@@ -57,7 +61,8 @@ describe('the CLI on data with wide names', () => {
     // A small Last.fm-format dataset: 60 users over 12 artists, some with wide names.
     const lines = ['userID\tartistID\tweight'];
     for (let u = 1; u <= 60; u++)
-      for (let a = 1; a <= 12; a++) if ((u * 7 + a * 3) % 5 < 3) lines.push(`${u}\t${a}\t${1 + ((u * a) % 40)}`);
+      for (let a = 1; a <= 12; a++)
+        if ((u * 7 + a * 3) % 5 < 3) lines.push(`${u}\t${a}\t${1 + ((u * a) % 40)}`);
     await writeFile(join(dir, 'user_artists.dat'), `${lines.join('\n')}\n`);
     const names = [...WIDE, 'Ace of Base', 'Ophelia', 'Porta', 'Tanju Duru', 'Amy Diamond', 'Raymond Scott'];
     await writeFile(

@@ -73,7 +73,7 @@ describe('the interactive app', () => {
     expect(browse).toContain('Top 20 · predicted rating');
     expect(browse).toMatch(/ — /); // artist — title of the synthetic songs
     const firstUser = controller.getSnapshot().browse!.users[0];
-    expect(browse).toContain(firstUser);
+    expect(browse).toContain(firstUser.slice(0, 8)); // long ids are cut in the middle
     const recs = controller.getSnapshot().browse!.recommendations.map((r) => r.id);
     const played = new Set(controller.getSnapshot().browse!.history.map((h) => h.id));
     expect(recs.some((id) => played.has(id))).toBe(false);

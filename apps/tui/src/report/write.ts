@@ -62,7 +62,14 @@ export async function writeReport(
   await folder.write(REPORT_FILES.results, `${JSON.stringify(doc, jsonReplacer, 2)}\n`);
   await folder.write(
     REPORT_FILES.plot,
-    trainingCurvesSvg(result.comparisons.map((m) => ({ label: m.label, curve: m.curve }))),
+    trainingCurvesSvg(
+      result.comparisons.map((m, i) => ({
+        label: m.label,
+        curve: m.curve,
+        folds: result.foldCurves?.[i]?.curves,
+        keptEpochs: result.foldCurves?.[i]?.keptEpochs ?? [m.bestEpoch],
+      })),
+    ),
   );
   for (let i = 0; i < trained.length; i++) {
     const model = trained[i];
