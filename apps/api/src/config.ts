@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { isModelName, MODEL_NAMES, type ModelName } from '@autorec/core';
+import { type FormatName, SYNTHETIC_PRESET_NAMES, type SyntheticPreset } from '@autorec/data';
+import type { ServiceConfig } from './service.ts';
+import type { ImportSource } from './training/sources.ts';
+
+export const USAGE = `usage: npm run serve -- [options]
+
+  --port N             port (env AUTOREC_API_PORT; default 8787)
+  --host H             address to listen on (env AUTOREC_API_HOST; default 127.0.0.1)
+  --data-dir DIR       database and models (env AUTOREC_DATA_DIR; default data)
+  --preset NAME        first start: import a synthetic preset (${SYNTHETIC_PRESET_NAMES.join(', ')}; default default)
+  --input FILE --format F   first start: import a play-count file instead
+  --data DIR           first start: import a prepared cache (autorec prepare)
+  --model NAME         first start: model to train (${MODEL_NAMES.join(', ')}; default ials)
+  --keys-file FILE     API keys: JSON [{ name, key, scopes: [read|write|admin] }] (env AUTOREC_API_KEYS_FILE)
+  --anonymous-read     let callers without a key read (env AUTOREC_API_ANONYMOUS_READ=1)
+  --cors-origins LIST  comma-separated origins allowed by CORS (env AUTOREC_API_CORS_ORIGINS)
+  --rate-limit N       requests per minute per key, 0 = off (env AUTOREC_API_RATE_LIMIT; default 60000)
+  --body-limit BYTES   largest request body (default 8388608)
+env AUTOREC_API_KEY sets an admin key; with no key at all the first start writes one to DIR/admin.key.`;
+
+export interface StartConfig extends ServiceConfig {
+  port: number;
+  host: string;
+}
+
+export class ConfigError extends Error {}
+
+const int = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  return n;
+};
+
+/** Options from the command line, then the environment, then the defaults. */
+export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        preset: { type: 'string' },
+        input: { type: 'string' },
+        format: { type: 'string' },
+        data: { type: 'string' },
+        model: { type: 'string' },
+        'keys-file': { type: 'string' },
+        'anonymous-read': { type: 'boolean' },
+        'cors-origins': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'body-limit': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (values.help) throw new ConfigError(USAGE);
+  const str = (key: string) => values[key] as string | undefined;
+  const given = ['preset', 'input', 'data'].filter((k) => str(k) !== undefined);
+  if (given.length > 1) throw new ConfigError(`give only one of ${given.map((k) => `--${k}`).join(', ')}`);
+  let source: ImportSource = { kind: 'preset', preset: 'default' };
+  const preset = str('preset');
+  if (preset !== undefined) {
+    if (!(SYNTHETIC_PRESET_NAMES as readonly string[]).includes(preset))
+      throw new ConfigError(`--preset '${preset}': use ${SYNTHETIC_PRESET_NAMES.join(', ')}`);
+    source = { kind: 'preset', preset: preset as SyntheticPreset };
+  } else if (str('input') !== undefined)
+    source = { kind: 'file', input: str('input')!, format: (str('format') ?? 'taste-profile') as FormatName };
+  else if (str('data') !== undefined) source = { kind: 'cache', path: str('data')! };
+  const model = str('model') ?? 'ials';
+  if (!isModelName(model)) throw new ConfigError(`--model '${model}': use ${MODEL_NAMES.join(', ')}`);
+  const origins = str('cors-origins') ?? env.AUTOREC_API_CORS_ORIGINS ?? '';
+  return {
+    port: int('--port', str('port') ?? env.AUTOREC_API_PORT, 8787, 0, 65535),
+    host: str('host') ?? env.AUTOREC_API_HOST ?? '127.0.0.1',
+    dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
+    source,
+    model: model as ModelName,
+    adminKey: env.AUTOREC_API_KEY || undefined,
+    keysFile: str('keys-file') ?? (env.AUTOREC_API_KEYS_FILE || undefined),
+    anonymousRead:
+      (values['anonymous-read'] as boolean | undefined) ?? env.AUTOREC_API_ANONYMOUS_READ === '1',
+    corsOrigins: origins
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    rateLimit: int('--rate-limit', str('rate-limit') ?? env.AUTOREC_API_RATE_LIMIT, 60_000, 0, 1e9),
+    bodyLimit: int('--body-limit', str('body-limit'), 8 * 1024 * 1024, 1024, 1 << 30),
+  };
+}

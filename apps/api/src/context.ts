@@ -1,0 +1,38 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiKey, KeyRing, Scope } from './auth.ts';
+import type { ApiMetrics } from './metrics.ts';
+import type { ModelServer } from './serving.ts';
+import type { Repository } from './storage/repository.ts';
+import type { JobRunner } from './training/jobs.ts';
+
+/** What the routes work with; built once by `createApp`'s caller. */
+export interface AppDeps {
+  repo: Repository;
+  server: ModelServer;
+  jobs: JobRunner;
+  keys: KeyRing;
+  metrics: ApiMetrics;
+  /** Promotes a version to a label (`production` swaps the served model). */
+  promote: (model: string, version: number, label: string) => Promise<void>;
+  options: AppOptions;
+  /** Folder of the database and the model versions. */
+  dataDir: string;
+  log: (record: Record<string, unknown>) => void;
+}
+
+export interface AppOptions {
+  /** Let callers without a key read (GET recommendations, songs, models). Writes always need a key. */
+  anonymousRead: boolean;
+  /** Origins allowed by CORS; empty: no cross-origin access. */
+  corsOrigins: string[];
+  /** Largest request body in bytes (413 beyond). */
+  bodyLimit: number;
+  /** Requests per minute per key (0: unlimited). */
+  rateLimit: number;
+}
+
+export interface AppEnv {
+  Variables: { requestId: string; key: ApiKey | undefined; scope: Scope };
+}
+
+export type ApiApp = OpenAPIHono<AppEnv>;

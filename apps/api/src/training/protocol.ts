@@ -1,0 +1,31 @@
+import type { ModelName } from '@autorec/core';
+import type { SplitOptions } from '@autorec/data';
+
+/** What the training thread is given. */
+export interface WorkerJob {
+  jobId: string;
+  model: ModelName;
+  params: Record<string, unknown>;
+  /** `events` (the store's events up to `maxSeq`) or a synthetic preset's name. */
+  data: string;
+  dbPath: string;
+  /** Absolute folder the model is saved to. */
+  outDir: string;
+  maxSeq: number;
+  split: SplitOptions;
+  seed: number;
+}
+
+export type ToWorker = { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'progress'; progress: Record<string, unknown> }
+  | {
+      type: 'done';
+      hyperParameters: Record<string, unknown>;
+      data: Record<string, unknown>;
+      metrics: Record<string, number>;
+      fit: { epochs: unknown[]; bestEpoch: number; seconds: number; backend: string };
+    }
+  | { type: 'cancelled'; epochs: number }
+  | { type: 'failed'; message: string };

@@ -1,0 +1,89 @@
+// The training job's thread: reads the training data, fits the model, evaluates it on a
+// holdout of that data and saves it to the version's folder. Everything about models is
+// @autorec/core's and everything about data @autorec/data's; this file only wires them to
+// the parent thread's messages (progress out, cancel in).
+import { parentPort, workerData } from 'node:worker_threads';
+import { createModel, evaluateSplit, type ModelParams, summarizeEvaluation } from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
+import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
+import { openSqliteRepository } from '../storage/sqlite.ts';
+import type { FromWorker, ToWorker, WorkerJob } from './protocol.ts';
+import { datasetFromEvents } from './sources.ts';
+
+const job = workerData as WorkerJob;
+const port = parentPort!;
+const send = (message: FromWorker) => port.postMessage(message);
+const abort = new AbortController();
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'cancel') abort.abort();
+});
+
+async function run(): Promise<void> {
+  const repo = openSqliteRepository(job.dbPath, { readonly: true });
+  let dataset: Awaited<ReturnType<typeof datasetFromEvents>>;
+  try {
+    dataset =
+      job.data === 'events'
+        ? await datasetFromEvents(repo, job.maxSeq)
+        : syntheticDataset(job.data as SyntheticPreset);
+  } finally {
+    await repo.close();
+  }
+  if (dataset.counts.rows === 0)
+    throw new Error('there are no events to train on; send some with POST /v1/events');
+  const prepared = prepareDataset(dataset, { split: job.split, seed: job.seed });
+  const model = createModel(job.model, job.params as ModelParams);
+  let lastSent = 0;
+  try {
+    const fit = await model.fit(prepared.trainSet, {
+      validation: prepared.ratings.validation,
+      signal: abort.signal,
+      onProgress: (p) => {
+        const now = performance.now();
+        if (p.phase === 'batch' && now - lastSent < 250) return;
+        lastSent = now;
+        send({ type: 'progress', progress: { ...p } });
+      },
+    });
+    if (fit.aborted) {
+      send({ type: 'cancelled', epochs: fit.epochs.length });
+      return;
+    }
+    send({
+      type: 'progress',
+      progress: { phase: 'evaluating', epoch: fit.epochs.length, epochs: fit.epochs.length },
+    });
+    const evaluation = await evaluateSplit(model, prepared, { ranking: { k: [10, 50] } });
+    const metrics = summarizeEvaluation(evaluation);
+    const data = {
+      source: job.data,
+      dataset: prepared.dataset.name,
+      users: prepared.dataset.users.size,
+      songs: prepared.dataset.items.size,
+      plays: nnz(prepared.dataset.counts),
+      trainingPlays: nnz(prepared.ratings.train),
+      split: prepared.params.split,
+      seed: prepared.params.seed,
+      transform: prepared.transform.name,
+      eventWatermark: job.maxSeq,
+    };
+    await model.save(directoryStore(job.outDir), { data, metrics }, fit);
+    send({
+      type: 'done',
+      hyperParameters: model.hyperParameters,
+      data,
+      metrics,
+      fit: { epochs: fit.epochs, bestEpoch: fit.bestEpoch, seconds: fit.seconds, backend: fit.backend },
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
+run().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    process.exit(0);
+  },
+);
