@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const ALL = ['ingest', 'cache', 'svd', 'autorec', 'engines', 'browser', 'ranking', 'foldin', 'msd-ranking'];
+const ALL = ['ingest', 'cache', 'svd', 'autorec', 'engines', 'browser', 'ranking', 'foldin', 'msd-ranking', 'api'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const names = chosen.length > 0 ? chosen : ALL;
 for (const n of names)

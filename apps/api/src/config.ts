@@ -10,6 +10,7 @@ export const USAGE = `usage: npm run serve -- [options]
   --host H             address to listen on (env AUTOREC_API_HOST; default 127.0.0.1)
   --data-dir DIR       database and models (env AUTOREC_DATA_DIR; default data)
   --preset NAME        first start: import a synthetic preset (${SYNTHETIC_PRESET_NAMES.join(', ')}; default default)
+  --preset-users N     first start: generate the preset with N listeners (e.g. the msd shape's 41,140 songs, fewer users)
   --input FILE --format F   first start: import a play-count file instead
   --data DIR           first start: import a prepared cache (autorec prepare)
   --model NAME         first start: model to train (${MODEL_NAMES.join(', ')}; default ials)
@@ -46,6 +47,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         preset: { type: 'string' },
+        'preset-users': { type: 'string' },
         input: { type: 'string' },
         format: { type: 'string' },
         data: { type: 'string' },
@@ -67,11 +69,15 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
   const given = ['preset', 'input', 'data'].filter((k) => str(k) !== undefined);
   if (given.length > 1) throw new ConfigError(`give only one of ${given.map((k) => `--${k}`).join(', ')}`);
   let source: ImportSource = { kind: 'preset', preset: 'default' };
+  if (str('preset-users') !== undefined && str('preset') === undefined)
+    throw new ConfigError('--preset-users goes with --preset');
   const preset = str('preset');
   if (preset !== undefined) {
     if (!(SYNTHETIC_PRESET_NAMES as readonly string[]).includes(preset))
       throw new ConfigError(`--preset '${preset}': use ${SYNTHETIC_PRESET_NAMES.join(', ')}`);
     source = { kind: 'preset', preset: preset as SyntheticPreset };
+    if (str('preset-users') !== undefined)
+      source.users = int('--preset-users', str('preset-users'), 0, 1, 10_000_000);
   } else if (str('input') !== undefined)
     source = { kind: 'file', input: str('input')!, format: (str('format') ?? 'taste-profile') as FormatName };
   else if (str('data') !== undefined) source = { kind: 'cache', path: str('data')! };

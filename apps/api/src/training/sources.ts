@@ -12,19 +12,21 @@ import type { EventInput, Repository, SongInfo } from '../storage/repository.ts'
 
 /** Where the first start's plays come from: the CLI's sources (preset, file, prepared cache). */
 export type ImportSource =
-  | { kind: 'preset'; preset: SyntheticPreset }
+  | { kind: 'preset'; preset: SyntheticPreset; users?: number }
   | { kind: 'file'; input: string; format: FormatName }
   | { kind: 'cache'; path: string };
 
 export function describeImport(source: ImportSource): string {
-  if (source.kind === 'preset') return `the embedded '${source.preset}' preset`;
+  if (source.kind === 'preset')
+    return `the embedded '${source.preset}' preset${source.users ? ` with ${source.users} listeners` : ''}`;
   if (source.kind === 'file') return `${source.input} (${source.format})`;
   return `the prepared cache ${source.path}`;
 }
 
 /** Reads a source with the data package's readers (the raw dataset, before any split). */
 export async function readSource(source: ImportSource): Promise<Dataset> {
-  if (source.kind === 'preset') return syntheticDataset(source.preset);
+  if (source.kind === 'preset')
+    return syntheticDataset(source.preset, source.users === undefined ? {} : { users: source.users });
   if (source.kind === 'file')
     return readInteractionsFile(source.input, { format: source.format, mode: 'strict' });
   return (await loadPreparedDataset(source.path)).dataset;

@@ -1,0 +1,251 @@
+/**
+ * API benchmark: autocannon against a real `npm run serve` process on loopback, each run
+ * bounded in time (--seconds, default 10).
+ *
+ *   node --conditions=@autorec/source --import tsx tools/bench/api.ts [--data lastfm|msd] [--seconds S]
+ *
+ * `lastfm`: Last.fm 2K (`user_artists.dat`, artists as songs) from the shared data folder;
+ * `msd`: the synthetic msd shape's 41,140 songs with 60,000 listeners (the full 571K-listener
+ * preset is 33.6M events: the scoring cost per request depends on the songs, not the
+ * listeners). The server imports the data, trains its first model (ials), then each scenario
+ * runs: recommend for a known user, fold-in of a 10-song `plays` list, similar songs, a batch of
+ * 20 users, event ingestion in batches of 1,000 (every acknowledged event counted in the
+ * database afterwards), and recommend while a training job runs, against the idle p99 of the
+ * same run. The server and autocannon share the machine's cores. One JSON line per scenario on
+ * stdout; progress on stderr.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { sharedDataDir } from './data-dir.ts';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: 'lastfm' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '8' },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const KEY = 'bench-admin-key-0123456789abcdef';
+const root = resolve(import.meta.dirname, '../..');
+
+function sourceArgs(): string[] {
+  if (values.data === 'msd') return ['--preset', 'msd', '--preset-users', '60000'];
+  if (values.data === 'lastfm') {
+    const file = join(sharedDataDir(), 'lastfm-hetrec-2k', 'user_artists.dat');
+    if (!existsSync(file))
+      throw new Error(`${file} not found (set AUTOREC_DATA_DIR to the shared data folder)`);
+    return ['--input', file, '--format', 'lastfm-hetrec'];
+  }
+  throw new Error(`--data ${values.data}: use lastfm or msd`);
+}
+
+/** Starts the server; resolves with its port once the first model serves. */
+function startServer(dir: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@autorec/source',
+      '--import',
+      'tsx',
+      join(root, 'apps/api/src/main.ts'),
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--rate-limit',
+      '0',
+      ...sourceArgs(),
+    ],
+    { cwd: root, env: { ...process.env, AUTOREC_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((done, fail) => {
+    let port = 0;
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (line.startsWith('{"listening"')) port = JSON.parse(line).listening;
+        if (line === '{"ready":true}') done({ child, port });
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`server exited with ${code}`)));
+  });
+}
+
+const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+const api = async (port: number, path: string, init: RequestInit = {}) => {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+};
+
+interface Scenario {
+  name: string;
+  method?: 'GET' | 'POST';
+  /** Path and body of each request (called per request). */
+  next: () => { path: string; body?: unknown };
+  /** Items per request, for the items/s figure (events per batch). */
+  items?: number;
+}
+
+async function run(port: number, s: Scenario) {
+  const load = loadavg()[0];
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    headers,
+    requests: [
+      {
+        method: s.method ?? 'GET',
+        setupRequest: (req) => {
+          const { path, body } = s.next();
+          return { ...req, path, body: body === undefined ? undefined : JSON.stringify(body) };
+        },
+      },
+    ],
+  });
+  const out = {
+    scenario: s.name,
+    data: values.data,
+    connections,
+    seconds,
+    requests: result.requests.total,
+    requestsPerSecond: Math.round(result.requests.average),
+    itemsPerSecond: s.items ? Math.round(result.requests.average * s.items) : undefined,
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    loadAverageAtStart: load,
+  };
+  console.log(JSON.stringify(out));
+  console.error(
+    `${s.name}: ${out.requestsPerSecond} req/s${out.itemsPerSecond ? ` (${out.itemsPerSecond} items/s)` : ''}, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`,
+  );
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'autorec-api-bench-'));
+let server: ChildProcess | undefined;
+try {
+  const started = performance.now();
+  const started2 = await startServer(dir);
+  server = started2.child;
+  const { port } = started2;
+  console.error(
+    `server ready in ${((performance.now() - started) / 1000).toFixed(1)} s (import + first training)`,
+  );
+  // Listeners and songs of the served model, from its artifact (ids.json).
+  const models = await api(port, '/v1/models');
+  const { model, version } = models.serving;
+  const ids = JSON.parse(readFileSync(join(dir, 'models', model, `v${version}`, 'ids.json'), 'utf8')) as {
+    users: string[];
+    items: string[];
+  };
+  const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)];
+  let batchNo = 0;
+  let eventsSent = 0;
+  const recommend: Scenario = {
+    name: 'recommend (known user, k=10)',
+    next: () => ({ path: `/v1/users/${encodeURIComponent(pick(ids.users))}/recommendations?k=10` }),
+  };
+  const idle = await run(port, recommend);
+  await run(port, {
+    name: 'recommend for plays (fold-in of 10 songs, k=10)',
+    method: 'POST',
+    next: () => ({
+      path: '/v1/recommendations',
+      body: {
+        plays: Array.from({ length: 10 }, () => ({
+          song: pick(ids.items),
+          count: 1 + Math.floor(Math.random() * 20),
+        })),
+        k: 10,
+      },
+    }),
+  });
+  await run(port, {
+    name: 'similar songs (k=10)',
+    next: () => ({ path: `/v1/songs/${encodeURIComponent(pick(ids.items))}/similar?k=10` }),
+  });
+  await run(port, {
+    name: 'batch of 20 known users (k=10)',
+    method: 'POST',
+    items: 20,
+    next: () => ({
+      path: '/v1/recommendations:batch',
+      body: { requests: Array.from({ length: 20 }, () => ({ user: pick(ids.users), k: 10 })) },
+    }),
+  });
+  const before = (await api(port, '/v1/users/bench-listener-0')
+    .then((u) => u.events as number)
+    .catch(() => 0)) as number;
+  const ingest = await run(port, {
+    name: 'events (batches of 1,000)',
+    method: 'POST',
+    items: 1000,
+    next: () => {
+      const b = batchNo++;
+      eventsSent += 1000;
+      return {
+        path: '/v1/events',
+        body: {
+          events: Array.from({ length: 1000 }, (_, i) => ({
+            eventId: `bench-${b}-${i}`,
+            user: `bench-listener-${i % 50}`,
+            song: ids.items[(b * 7 + i) % ids.items.length],
+          })),
+        },
+      };
+    },
+  });
+  // Every acknowledged event must be stored: count the bench listeners' events.
+  let stored = 0;
+  for (let u = 0; u < 50; u++) stored += (await api(port, `/v1/users/bench-listener-${u}`)).events;
+  const acknowledged = (ingest.requests - ingest.non2xx - ingest.errors) * 1000;
+  console.log(
+    JSON.stringify({
+      scenario: 'events stored',
+      acknowledged,
+      stored: stored - before,
+      sentIncludingUnfinished: eventsSent,
+    }),
+  );
+  console.error(`events: ${acknowledged} acknowledged, ${stored - before} stored`);
+
+  const job = await api(port, '/v1/training-jobs', {
+    method: 'POST',
+    body: JSON.stringify({ model: 'ials', params: { iterations: 200 } }),
+  });
+  await new Promise((r) => setTimeout(r, 2000)); // let the worker load the events and start fitting
+  const during = await run(port, { ...recommend, name: 'recommend while a training job runs' });
+  const status = (await api(port, `/v1/training-jobs/${job.id}`)).status;
+  await api(port, `/v1/training-jobs/${job.id}`, { method: 'DELETE' }).catch(() => undefined);
+  console.log(
+    JSON.stringify({
+      scenario: 'p99 while training ÷ idle p99',
+      ratio: during.latencyMs.p99 / idle.latencyMs.p99,
+      jobStatusDuringRun: status,
+    }),
+  );
+  console.error(
+    `p99 during training ÷ idle: ${(during.latencyMs.p99 / idle.latencyMs.p99).toFixed(2)} (job ${status})`,
+  );
+} finally {
+  server?.kill('SIGTERM');
+  await new Promise((r) => (server ? server.once('exit', r) : r(undefined)));
+  rmSync(dir, { recursive: true, force: true });
+}
