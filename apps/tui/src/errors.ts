@@ -104,6 +104,8 @@ export function describeError(error: unknown): ErrorReport {
 
 function dataHint(error: DataError): string {
   if (/not found/.test(error.reason)) return 'check the path (relative paths start from the current folder)';
+  if (/^the line is longer than/.test(error.reason))
+    return 'play-count files hold short lines of ids and counts: check that this is the right file';
   if (error.location.line !== undefined)
     return 'check --format, or pass --lenient to skip bad lines and count them';
   if (/cache/.test(error.reason)) return 'rebuild it with `autorec prepare`';

@@ -135,7 +135,12 @@ export function csrFromTriplets(
  * insertion sort; long rows pack (column, position) into one float64 key so the engine's native
  * numeric sort does the work (a comparator sort is ~10× slower at tens of millions of entries).
  */
-function sortRow(indices: Uint32Array, values: Float32Array, start: number, end: number): void {
+export function sortRow(
+  indices: Uint32Array,
+  values: Float32Array | Float64Array,
+  start: number,
+  end: number,
+): void {
   const n = end - start;
   if (n <= 32) {
     for (let p = start + 1; p < end; p++) {
@@ -177,7 +182,8 @@ function sortRow(indices: Uint32Array, values: Float32Array, start: number, end:
   }
 }
 
-function isSortedStrict(a: Uint32Array, start: number, end: number): boolean {
+/** True when `a[start..end)` is strictly increasing (a row's columns sorted, no repeats). */
+export function isSortedStrict(a: Uint32Array, start: number, end: number): boolean {
   for (let p = start + 1; p < end; p++) if (a[p - 1] >= a[p]) return false;
   return true;
 }

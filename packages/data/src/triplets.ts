@@ -1,11 +1,28 @@
+import { DataError } from './errors.ts';
 import { grown } from './grow.ts';
 import { IdIndex } from './ids.ts';
-import { type CsrMatrix, csrFromTriplets } from './sparse.ts';
+import { type CsrMatrix, isSortedStrict, sortRow } from './sparse.ts';
+
+/**
+ * The largest count stored exactly. Matrices hold 32-bit floats, which represent every whole
+ * number up to 2^24 and no odd one above it: 16,777,217 would silently become 16,777,216, and
+ * values past 3.4e38 infinity. Readers reject bigger counts, and the sum of a repeated pair may
+ * not pass it either.
+ */
+export const MAX_EXACT_COUNT = 2 ** 24;
+
+/** Below this many triplets the builder just grows; above it, it merges repeats before growing. */
+const COMPACT_FROM = 1 << 20;
 
 /**
  * Accumulates (user, item, count) triplets with external ids while a file is read, in
  * growable typed arrays (12 bytes per line, no per-line objects), then turns them into a
  * user-major CSR with duplicates summed.
+ *
+ * Memory is bounded by the distinct pairs, not the lines: when the arrays are full (past 1M
+ * triplets) repeated pairs are merged first, and the arrays grow only if that frees less than
+ * half, so a file repeating one line a billion times stays at a few MB. Sums are exact (float64)
+ * and must stay within `MAX_EXACT_COUNT`; `label` names the input in that error.
  *
  * @example
  * const b = new TripletBuilder();
@@ -20,12 +37,18 @@ export class TripletBuilder {
   private itemIdx = new Uint32Array(1024);
   private counts = new Float32Array(1024);
   private n = 0;
+  private merged = 0;
+  /** Triplets `[0, sorted)` are in (user, item) order with no repeats: merged before. */
+  private sorted = 0;
+  private readonly label: string | undefined;
 
-  constructor(users: IdIndex = new IdIndex(), items: IdIndex = new IdIndex()) {
+  constructor(users: IdIndex = new IdIndex(), items: IdIndex = new IdIndex(), label?: string) {
     this.users = users;
     this.items = items;
+    this.label = label;
   }
 
+  /** Triplets held: lines added, less the repeats merged so far. */
   get length(): number {
     return this.n;
   }
@@ -36,30 +59,93 @@ export class TripletBuilder {
 
   /** Adds by dense index, for readers that intern ids themselves (e.g. to reuse a run of equal users). */
   addIndices(user: number, item: number, count: number): void {
-    if (this.n === this.counts.length) this.grow();
+    if (this.n === this.counts.length) this.makeRoom();
     this.userIdx[this.n] = user;
     this.itemIdx[this.n] = item;
     this.counts[this.n] = count;
     this.n++;
   }
 
-  private grow(): void {
-    const size = this.counts.length * 2;
-    this.userIdx = grown(this.userIdx, size);
-    this.itemIdx = grown(this.itemIdx, size);
-    this.counts = grown(this.counts, size);
+  private makeRoom(): void {
+    const capacity = this.counts.length;
+    if (capacity >= COMPACT_FROM && this.n > this.sorted) {
+      this.compact();
+      if (this.n <= capacity / 2) return;
+    }
+    const size = capacity * 2;
+    this.userIdx = grown(this.userIdx, size, this.n);
+    this.itemIdx = grown(this.itemIdx, size, this.n);
+    this.counts = grown(this.counts, size, this.n);
   }
 
-  /** The user-major matrix of summed counts; `duplicates` counts (user, item) pairs seen more than once. */
-  build(): { matrix: CsrMatrix; users: IdIndex; items: IdIndex; duplicates: number } {
-    const { duplicates, ...matrix } = csrFromTriplets(
-      this.users.size,
-      this.items.size,
-      this.userIdx,
-      this.itemIdx,
-      this.counts,
-      this.n,
+  /**
+   * Sorts the triplets by (user, item) in place and merges repeated pairs, summing in float64:
+   * a counting sort by user, then each user's items sorted (already sorted when the reader
+   * handed runs in order, as `InteractionSink` does).
+   */
+  private compact(): void {
+    const n = this.n;
+    const rows = this.users.size;
+    const { userIdx, itemIdx, counts } = this;
+    const start = new Uint32Array(rows + 1);
+    for (let k = 0; k < n; k++) start[userIdx[k] + 1]++;
+    for (let r = 0; r < rows; r++) start[r + 1] += start[r];
+    const cursor = start.slice(0, rows);
+    const items = new Uint32Array(n);
+    const values = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      const p = cursor[userIdx[k]]++;
+      items[p] = itemIdx[k];
+      values[p] = counts[k];
+    }
+    let write = 0;
+    for (let r = 0; r < rows; r++) {
+      const from = start[r];
+      const to = start[r + 1];
+      if (!isSortedStrict(items, from, to)) sortRow(items, values, from, to);
+      const rowStart = write;
+      for (let p = from; p < to; p++) {
+        if (write > rowStart && itemIdx[write - 1] === items[p]) {
+          const sum = counts[write - 1] + values[p];
+          if (sum > MAX_EXACT_COUNT) this.tooBig(r, items[p], sum);
+          counts[write - 1] = sum;
+          this.merged++;
+        } else {
+          userIdx[write] = r;
+          itemIdx[write] = items[p];
+          counts[write] = values[p];
+          write++;
+        }
+      }
+    }
+    this.n = write;
+    this.sorted = write;
+  }
+
+  private tooBig(user: number, item: number, sum: number): never {
+    throw new DataError(
+      `user ${JSON.stringify(this.users.external(user))}, item ${JSON.stringify(this.items.external(item))}: ` +
+        `the repeated lines of this pair add up to ${sum.toLocaleString('en')}, above ` +
+        `${MAX_EXACT_COUNT.toLocaleString('en')}, the largest count stored exactly`,
+      { file: this.label },
     );
-    return { matrix, users: this.users, items: this.items, duplicates };
+  }
+
+  /** The user-major matrix of summed counts; `duplicates` counts the lines merged into a pair seen before. */
+  build(): { matrix: CsrMatrix; users: IdIndex; items: IdIndex; duplicates: number } {
+    this.compact();
+    const rows = this.users.size;
+    const n = this.n;
+    const indptr = new Uint32Array(rows + 1);
+    for (let k = 0; k < n; k++) indptr[this.userIdx[k] + 1]++;
+    for (let r = 0; r < rows; r++) indptr[r + 1] += indptr[r];
+    const matrix: CsrMatrix = {
+      rows,
+      cols: this.items.size,
+      indptr,
+      indices: this.itemIdx.slice(0, n),
+      values: this.counts.slice(0, n),
+    };
+    return { matrix, users: this.users, items: this.items, duplicates: this.merged };
   }
 }

@@ -1,7 +1,8 @@
 import type { ParseReport } from '../dataset.ts';
 import { type ByteSource, sourceName } from '../io/source.ts';
+import { MAX_EXACT_COUNT } from '../triplets.ts';
 import { Fields } from './fields.ts';
-import { LineError } from './line-error.ts';
+import { LineError, quote } from './line-error.ts';
 import { type CommonReadOptions, type LineParser, noDataError, runLineParser } from './run.ts';
 import { readValue } from './table.ts';
 
@@ -89,7 +90,13 @@ class PlaysParser implements LineParser {
     if (item.includes('\t')) throw new LineError('a tab in a comma-separated file', FIELD_NAMES[0]);
     const before = this.counts.get(item);
     if (before !== undefined) this.duplicates++;
-    this.counts.set(item, (before ?? 0) + count);
+    const sum = (before ?? 0) + count;
+    if (sum > MAX_EXACT_COUNT)
+      throw new LineError(
+        `the plays of ${quote(item)} add up to ${sum.toLocaleString('en')}, above ${MAX_EXACT_COUNT.toLocaleString('en')}, the largest count stored exactly`,
+        FIELD_NAMES[1],
+      );
+    this.counts.set(item, sum);
     this.accepted++;
   }
 

@@ -48,7 +48,7 @@ export async function readInteractions(source: ByteSource, options: ReadOptions)
     throw new TypeError(`unknown format '${options.format}'`);
   }
   const label = options.name ?? sourceName(source) ?? '<stream>';
-  const sink = new InteractionSink();
+  const sink = new InteractionSink(label);
   const report = await runLineParser(source, format.parser(sink, options), label, options);
   sink.finish();
   report.accepted = sink.builder.length;

@@ -25,6 +25,8 @@ export interface CommonReadOptions {
   onProgress?: (progress: ProgressInfo) => void;
   /** Problems kept in `report.problems` in lenient mode (all are counted in `skipped`). */
   maxProblems?: number;
+  /** Longest line read (default 1 MiB); a longer one stops the read in both modes, naming the line. */
+  maxLineBytes?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function runLineParser(
     totalBytes: options.totalBytes,
     onProgress: options.onProgress,
     label,
+    maxLineBytes: options.maxLineBytes,
     onFlush: parser.flush ? () => parser.flush?.() : undefined,
   });
   return { source: label, bytesRead, lines, accepted: 0, skipped, duplicates: 0, problems };

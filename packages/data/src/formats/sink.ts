@@ -23,15 +23,22 @@ const POSITION_SCALE = MAX_RUN * 2;
  * const { matrix } = sink.builder.build();
  */
 export class InteractionSink {
-  readonly builder = new TripletBuilder();
-  readonly users = new ByteInterner(this.builder.users);
-  readonly items = new ByteInterner(this.builder.items);
+  readonly builder: TripletBuilder;
+  readonly users: ByteInterner;
+  readonly items: ByteInterner;
   readonly itemInfo: (ItemInfo | undefined)[] = [];
   private runUser = -1;
   private runLength = 0;
   private runItems = new Uint32Array(64);
   private runValues = new Float64Array(64);
   private sortKeys = new Float64Array(64);
+
+  /** `label` names the input in errors found while merging repeated pairs. */
+  constructor(label?: string) {
+    this.builder = new TripletBuilder(undefined, undefined, label);
+    this.users = new ByteInterner(this.builder.users);
+    this.items = new ByteInterner(this.builder.items);
+  }
 
   add(user: number, item: number, value: number): void {
     if (user !== this.runUser || this.runLength === MAX_RUN) {

@@ -1,5 +1,6 @@
 import type { FormatName, ItemInfo } from '../dataset.ts';
 import type { ByteInterner } from '../io/interner.ts';
+import { MAX_EXACT_COUNT } from '../triplets.ts';
 import { Fields } from './fields.ts';
 import { checkIntegerId } from './integer-ids.ts';
 import { LineError, quote } from './line-error.ts';
@@ -153,8 +154,8 @@ export function internField(f: Fields, i: number, ids: ByteInterner): number {
  */
 export function readValue(f: Fields, i: number, kind: ValueKind, name: string): number {
   const value = f.number(i);
-  if (kind === 'plays' ? value > 0 && Number.isSafeInteger(value) : value > 0 && value <= Number.MAX_VALUE) {
-    if (kind !== 'rating' || (value >= 0.5 && value <= 5)) return value;
+  if (value > 0 && value <= MAX_EXACT_COUNT && (kind !== 'plays' || Number.isInteger(value))) {
+    if (kind === 'rating' ? value >= 0.5 && value <= 5 : Math.fround(value) > 0) return value;
   }
   const text = quote(f.text(i));
   if (Number.isNaN(value))
@@ -162,6 +163,11 @@ export function readValue(f: Fields, i: number, kind: ValueKind, name: string): 
   if (!Number.isFinite(value)) throw new LineError(`not a finite number: ${text}`, name);
   if (kind === 'rating') throw new LineError(`rating ${text} is outside 0.5–5`, name);
   if (value <= 0) throw new LineError(`must be positive, got ${text}`, name);
-  if (value > Number.MAX_SAFE_INTEGER) throw new LineError(`play count is too large: ${text}`, name);
-  throw new LineError(`play count must be a whole number, got ${text}`, name);
+  if (value > MAX_EXACT_COUNT)
+    throw new LineError(
+      `${text} is above ${MAX_EXACT_COUNT.toLocaleString('en')}, the largest count stored exactly (as a 32-bit float)`,
+      name,
+    );
+  if (kind === 'plays') throw new LineError(`play count must be a whole number, got ${text}`, name);
+  throw new LineError(`${text} is too small to store (below 1.4e-45, it would be 0 as a 32-bit float)`, name);
 }

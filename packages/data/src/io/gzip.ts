@@ -1,6 +1,9 @@
 import { DataError } from '../errors.ts';
 import { streamChunks } from './source.ts';
 
+/** Compressed bytes handed to the decompressor at a time (see `gunzipIfNeeded`). */
+const GZIP_PIECE = 4096;
+
 /**
  * True when the bytes start with the gzip magic number (1f 8b).
  *
@@ -51,7 +54,7 @@ export async function* gunzipIfNeeded(
   }
   const compressed = new ReadableStream<Uint8Array>({
     start(controller) {
-      for (const chunk of head) controller.enqueue(chunk);
+      for (const chunk of head) enqueuePieces(controller, chunk);
       if (ended) controller.close();
     },
     async pull(controller) {
@@ -61,7 +64,7 @@ export async function* gunzipIfNeeded(
         ended = true;
         controller.close();
       } else {
-        controller.enqueue(next.value);
+        enqueuePieces(controller, next.value);
       }
     },
     async cancel() {
@@ -77,6 +80,14 @@ export async function* gunzipIfNeeded(
     // A failed read of the decompressed stream: bad gzip data (or the input itself failing).
     throw new DataError(`corrupt gzip data (${(error as Error).message})`, { file: label });
   }
+}
+
+/**
+ * Hands compressed bytes on in small pieces: the decompressor emits all the output of a piece
+ * at once, up to ~1000× its size for a bomb, so a whole 64 KB read would put 64 MB in memory.
+ */
+function enqueuePieces(controller: ReadableStreamDefaultController<Uint8Array>, chunk: Uint8Array): void {
+  for (let p = 0; p < chunk.length; p += GZIP_PIECE) controller.enqueue(chunk.subarray(p, p + GZIP_PIECE));
 }
 
 function concat(parts: Uint8Array[], atLeast: number): Uint8Array {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cutAt } from '../../test/fixtures/fixtures.ts';
+import { DataError } from '../errors.ts';
 import { LineSplitter } from './lines.ts';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -62,17 +63,48 @@ describe('LineSplitter', () => {
     const pending: [Uint8Array, number, number][] = [];
     const seen: string[] = [];
     const decoder = new TextDecoder();
-    const splitter = new LineSplitter(
-      (bytes, start, end) => pending.push([bytes, start, end]),
-      () => {
+    const splitter = new LineSplitter((bytes, start, end) => pending.push([bytes, start, end]), {
+      onFlush: () => {
         for (const [bytes, start, end] of pending) seen.push(decoder.decode(bytes.subarray(start, end)));
         pending.length = 0;
       },
-    );
+    });
     for (const chunk of cutAt(encode('one\ntw'), [])) splitter.push(chunk);
     splitter.push(encode('o\nthree\nfo'));
     splitter.push(encode('ur'));
     splitter.end();
     expect(seen).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('stops at a line longer than the cap, naming it, however the bytes arrive', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 40 }), fc.array(fc.nat(60)), (short, cuts) => {
+        // A few fine lines, then one of 33 bytes (with a 32-byte cap) that may or may not end.
+        const text = `${'a'.repeat(short % 32)}\nok\n${'x'.repeat(33)}${short % 2 ? '\n' : ''}`;
+        const seen: number[] = [];
+        const splitter = new LineSplitter((_b, _s, _e, line) => seen.push(line), {
+          maxLineBytes: 32,
+          label: 'zeros.gz',
+        });
+        let error: unknown;
+        try {
+          for (const chunk of cutAt(encode(text), cuts)) splitter.push(chunk);
+          splitter.end();
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(DataError);
+        expect((error as Error).message).toMatch(/^zeros\.gz, line 3: the line is longer than 32 bytes/);
+        expect(seen).toEqual([1, 2]);
+      }),
+    );
+  });
+
+  it('accepts a line of exactly the cap, with or without CR', () => {
+    const lines: number[] = [];
+    const splitter = new LineSplitter((_b, s, e) => lines.push(e - s), { maxLineBytes: 8 });
+    splitter.push(encode(`${'y'.repeat(8)}\r\n${'z'.repeat(8)}`));
+    splitter.end();
+    expect(lines).toEqual([8, 8]);
   });
 });

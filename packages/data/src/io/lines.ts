@@ -1,3 +1,4 @@
+import { DataError } from '../errors.ts';
 import { grown } from '../grow.ts';
 
 /**
@@ -10,6 +11,21 @@ export type LineHandler = (bytes: Uint8Array, start: number, end: number, line: 
 /** Called when the bytes handed to `LineHandler` so far are about to change or be released. */
 export type FlushHandler = () => void;
 
+/**
+ * The longest line a reader accepts by default. Real lines of ids and counts are well under 1 KB;
+ * the cap keeps memory bounded on input without newlines (`/dev/zero`, a gzip bomb of zeros).
+ */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+export interface LineSplitterOptions {
+  /** See `FlushHandler`. */
+  onFlush?: FlushHandler;
+  /** Longer lines stop the read with a `DataError` naming the line; default `DEFAULT_MAX_LINE_BYTES`. */
+  maxLineBytes?: number;
+  /** Names the input in that error. */
+  label?: string;
+}
+
 const LF = 10;
 const CR = 13;
 const BOM = [0xef, 0xbb, 0xbf];
@@ -18,7 +34,9 @@ const BOM = [0xef, 0xbb, 0xbf];
  * Splits a byte stream into lines, whatever the chunk boundaries: lines may straddle chunks,
  * a CRLF may be cut between its two bytes, and a UTF-8 character may be cut anywhere (lines are
  * cut at LF bytes only, which never occur inside a multi-byte character). Strips a leading
- * UTF-8 BOM and accepts a last line without a newline. Memory is one chunk plus the longest line.
+ * UTF-8 BOM and accepts a last line without a newline. Memory is one chunk plus the longest line,
+ * which is capped (`maxLineBytes`): a longer line throws a `DataError` naming it, as soon as the
+ * cap is passed, so input without newlines cannot grow memory.
  * A handler that defers work on the bytes it saw (to batch it) finishes that work in `onFlush`,
  * which runs after the last line of every chunk and at the end.
  *
@@ -36,10 +54,14 @@ export class LineSplitter {
   private sawStart = false;
   private readonly onLine: LineHandler;
   private readonly onFlush: FlushHandler | undefined;
+  private readonly maxLineBytes: number;
+  private readonly label: string | undefined;
 
-  constructor(onLine: LineHandler, onFlush?: FlushHandler) {
+  constructor(onLine: LineHandler, options: LineSplitterOptions = {}) {
     this.onLine = onLine;
-    this.onFlush = onFlush;
+    this.onFlush = options.onFlush;
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.label = options.label;
   }
 
   push(chunk: Uint8Array): void {
@@ -98,17 +120,29 @@ export class LineSplitter {
   }
 
   private emit(bytes: Uint8Array, start: number, end: number): void {
+    const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
+    if (stop - start > this.maxLineBytes) this.tooLong();
     const line = ++this.lines;
-    this.onLine(bytes, start, end > start && bytes[end - 1] === CR ? end - 1 : end, line);
+    this.onLine(bytes, start, stop, line);
   }
 
   private append(bytes: Uint8Array, start: number, end: number): void {
     const needed = this.carryLength + (end - start);
+    // + 1: the line's CR may be held before its LF; the start held back for the BOM check may be over.
+    if (needed > this.maxLineBytes + 1 && this.sawStart) this.tooLong();
     if (needed > this.carry.length) {
       this.carry = grown(this.carry, Math.max(needed, this.carry.length * 2), this.carryLength);
     }
     this.carry.set(bytes.subarray(start, end), this.carryLength);
     this.carryLength = needed;
+  }
+
+  private tooLong(): never {
+    throw new DataError(
+      `the line is longer than ${this.maxLineBytes.toLocaleString('en')} bytes, the longest line read: ` +
+        'is this a text file of lines (not binary data, or text without newlines)?',
+      { file: this.label, line: this.lines + 1 },
+    );
   }
 }
 

@@ -19,11 +19,13 @@ export interface LineReadOptions {
   label?: string;
   /** See `LineSplitter`: finishes deferred work before the line bytes change. */
   onFlush?: FlushHandler;
+  /** See `LineSplitter`: longer lines stop the read with an error naming the line. */
+  maxLineBytes?: number;
 }
 
 /**
  * Streams a source line by line (gzip detected by content), calling `onLine` for every line.
- * Holds one chunk and the current line in memory, never the whole input.
+ * Holds one chunk and the current line (at most `maxLineBytes`) in memory, never the whole input.
  *
  * @example
  * let n = 0;
@@ -36,7 +38,11 @@ export async function readLines(
 ): Promise<{ bytesRead: number; lines: number }> {
   const { onProgress, progressIntervalMs = 100, label } = options;
   const totalBytes = options.totalBytes ?? sourceSize(source);
-  const splitter = new LineSplitter(onLine, options.onFlush);
+  const splitter = new LineSplitter(onLine, {
+    onFlush: options.onFlush,
+    maxLineBytes: options.maxLineBytes,
+    label,
+  });
   let bytesRead = 0;
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of byteChunks(source)) {
