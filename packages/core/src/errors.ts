@@ -45,3 +45,26 @@ export class ModelFormatError extends Error {
     this.file = options.file;
   }
 }
+
+/**
+ * Training that ran off to infinity or NaN (a learning rate or regularisation far too large, or
+ * values too big for float32 arithmetic): the loss of an epoch is not finite. Thrown by `fit`
+ * instead of returning a model whose every score is NaN; a model that can fall back to an
+ * earlier finite epoch (early stopping) does so and reports `FitResult.diverged` instead.
+ *
+ * @example
+ * try { await createModel('svd', { learningRate: 1e308 }).fit(train); }
+ * catch (e) { if (e instanceof TrainingDivergedError) show(e.message); } // "svd: training diverged at epoch 1: the loss is NaN"
+ */
+export class TrainingDivergedError extends Error {
+  readonly model: string;
+  /** The 1-based epoch whose loss was not finite. */
+  readonly epoch: number;
+
+  constructor(model: string, epoch: number, what: string) {
+    super(`${model}: training diverged at epoch ${epoch}: ${what}`);
+    this.name = 'TrainingDivergedError';
+    this.model = model;
+    this.epoch = epoch;
+  }
+}

@@ -12,7 +12,7 @@ export {
   isBackendName,
 } from './engine/backend.ts';
 export { type KernelKind, type KernelPreference, wasmSimdAvailable } from './engine/kernels.ts';
-export { ModelFormatError, OptionError } from './errors.ts';
+export { ModelFormatError, OptionError, TrainingDivergedError } from './errors.ts';
 export * from './evaluation/compare.ts';
 export * from './evaluation/cross-validation.ts';
 export * from './evaluation/held-out-users.ts';

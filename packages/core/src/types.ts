@@ -66,6 +66,12 @@ export interface FitResult {
   aborted: boolean;
   /** Compute backend used (tfjs backend name, or 'js' for plain typed-array models). */
   backend: string;
+  /**
+   * Why training stopped before its epochs were done when an epoch's loss was not finite and the
+   * weights of `bestEpoch` (early stopping) were kept. Without such weights `fit` throws a
+   * `TrainingDivergedError` instead.
+   */
+  diverged?: string;
 }
 
 /** A recommendation or similar-item result with external ids. */

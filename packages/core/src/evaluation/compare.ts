@@ -1,7 +1,8 @@
 import type { PreparedDataset, Split } from '@autorec/data';
+import { TrainingDivergedError } from '../errors.ts';
 import { createModel, type ModelParams } from '../models/registry.ts';
 import type { Recommender } from '../recommender.ts';
-import type { EpochRecord, ModelName, TrainingProgress } from '../types.ts';
+import type { EpochRecord, FitResult, ModelName, TrainingProgress } from '../types.ts';
 import { evaluateSplitRanking, evaluateSplitRatings, heldOutUsersOf } from './holdout.ts';
 import type { RankingAtK, RankingEvaluation, RankingOptions } from './ranking.ts';
 import type { ErrorSummary, RatingEvaluation } from './rating.ts';
@@ -63,6 +64,8 @@ export interface ModelComparison {
   backend: string;
   /** Per-epoch learning curve (loss, train/validation RMSE). */
   curve: EpochRecord[];
+  /** Set when a late epoch diverged and early stopping's best epoch was kept (see `FitResult.diverged`). */
+  diverged?: string;
   /** Paired tests against the reference model (absent for the reference itself). */
   significance?: {
     against: string;
@@ -103,6 +106,11 @@ export interface ComparisonResult {
    * they carry significance tests only if the reference model is among them.
    */
   aborted?: ComparisonAbort;
+  /**
+   * Models whose training diverged (a non-finite loss with no finite epoch to keep, see
+   * `TrainingDivergedError`): they have no row, and the comparison goes on without them.
+   */
+  diverged?: { label: string; model: ModelName; message: string }[];
 }
 
 /**
@@ -147,6 +155,7 @@ export async function compareModels(
   const rows: ModelComparison[] = [];
   const perUser: { mse: RatingEvaluation['perUser']; ndcg?: RankingEvaluation['perUser'] }[] = [];
   const trained: Recommender[] = [];
+  const diverged: NonNullable<ComparisonResult['diverged']> = [];
   let aborted: ComparisonAbort | undefined;
   const stopAt = (index: number, stage?: 'fit' | 'evaluate'): ComparisonAbort => ({
     model: stage ? labels[index] : undefined,
@@ -166,13 +175,20 @@ export async function compareModels(
     const model = withSeed(spec, seed);
     let kept = false;
     try {
-      const fit = await model.fit(trainSet, {
-        validation,
-        // Held-out users: validation users are new listeners too (their training rows are empty).
-        validationFoldIn: foldIn && validation ? foldIn : undefined,
-        signal,
-        onProgress: (training) => progress({ stage: 'fit', training }),
-      });
+      let fit: FitResult;
+      try {
+        fit = await model.fit(trainSet, {
+          validation,
+          // Held-out users: validation users are new listeners too (their training rows are empty).
+          validationFoldIn: foldIn && validation ? foldIn : undefined,
+          signal,
+          onProgress: (training) => progress({ stage: 'fit', training }),
+        });
+      } catch (error) {
+        if (!(error instanceof TrainingDivergedError)) throw error;
+        diverged.push({ label, model: spec.name, message: error.message });
+        continue;
+      }
       if (fit.aborted || signal?.aborted) {
         aborted = stopAt(index, 'fit');
         break;
@@ -202,6 +218,7 @@ export async function compareModels(
         bestEpoch: fit.bestEpoch,
         backend: fit.backend,
         curve: fit.epochs,
+        ...(fit.diverged ? { diverged: fit.diverged } : {}),
       });
       perUser.push({ mse: rating.perUser, ndcg: ranking?.perUser });
       if (options.keepModels) {
@@ -214,12 +231,14 @@ export async function compareModels(
     }
   }
 
-  // Rows are in list order and stop at the first unfinished model, so row j is model j.
-  const r = labels.indexOf(reference);
-  for (let j = 0; j < rows.length && r < rows.length; j++) {
+  // Rows are in list order, without diverged models, and stop at the first unfinished model.
+  const r = rows.findIndex((row) => row.label === reference);
+  for (let j = 0; j < rows.length && r >= 0; j++) {
     if (j === r) continue;
     const a = perUser[j];
     const b = perUser[r];
+    // A paired test needs two users scored by both models; with fewer there is no test to report.
+    if (a.mse.users.length < 2 || b.mse.users.length < 2) continue;
     rows[j].significance = {
       against: reference,
       userMse: comparePerUser(
@@ -227,7 +246,7 @@ export async function compareModels(
         { users: b.mse.users, values: b.mse.mse },
       ),
       userNdcg:
-        a.ndcg && b.ndcg
+        a.ndcg && b.ndcg && a.ndcg.users.length >= 2 && b.ndcg.users.length >= 2
           ? comparePerUser(
               { users: a.ndcg.users, values: a.ndcg.ndcg },
               { users: b.ndcg.users, values: b.ndcg.ndcg },
@@ -243,6 +262,7 @@ export async function compareModels(
     trained: options.keepModels ? trained : undefined,
   };
   if (aborted) result.aborted = aborted;
+  if (diverged.length > 0) result.diverged = diverged;
   return result;
 }
 

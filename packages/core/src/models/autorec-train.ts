@@ -1,4 +1,5 @@
 import { type CsrMatrix, Rng } from '@autorec/data';
+import { TrainingDivergedError } from '../errors.ts';
 import type { EpochRecord, FitOptions, ModelName } from '../types.ts';
 import type {
   AutoRecNetwork,
@@ -42,6 +43,8 @@ export interface TrainOutcome {
   bestEpoch: number;
   aborted: boolean;
   seconds: number;
+  /** Set when a later epoch diverged and the weights of `bestEpoch` were kept instead (see `FitResult`). */
+  diverged?: string;
 }
 
 /**
@@ -62,7 +65,8 @@ export interface TrainOutcome {
  * `learningRate` is then the initial step size.
  *
  * Early stopping keeps the weights of the epoch with the lowest validation RMSE (patience
- * `patience` epochs). An abort at a batch boundary restores those best weights when there are
+ * `patience` epochs), also when a later epoch diverges (its loss not finite): training stops
+ * there and reports `diverged`; without such weights the `TrainingDivergedError` is thrown. An abort at a batch boundary restores those best weights when there are
  * some, else keeps the current ones, so the model stays usable.
  *
  * `engine` picks who does the arithmetic (see `autorec-stepper.ts`): this loop, the batches,
@@ -90,6 +94,7 @@ export async function trainNetwork(
   let best: NetworkWeights | undefined;
   let bestEpoch = 0;
   let bestRmse = Number.POSITIVE_INFINITY;
+  let diverged: string | undefined;
   const epochLoss = (): number => {
     const { sse, reg, count } = stepper.totals();
     return (sse + reg) / Math.max(1, count);
@@ -116,11 +121,18 @@ export async function trainNetwork(
       stepper.sync();
       const validationRmse = data.validate?.();
       const { sse, count } = stepper.totals();
-      loop.endEpoch(epoch, {
-        loss: epochLoss(),
-        trainRmse: Math.sqrt(sse / Math.max(1, count)),
-        ...(validationRmse === undefined ? {} : { validationRmse }),
-      });
+      try {
+        loop.endEpoch(epoch, {
+          loss: epochLoss(),
+          trainRmse: Math.sqrt(sse / Math.max(1, count)),
+          ...(validationRmse === undefined ? {} : { validationRmse }),
+        });
+      } catch (error) {
+        // Early stopping holds the weights of a finite epoch: keep those rather than fail.
+        if (!(error instanceof TrainingDivergedError) || !best) throw error;
+        diverged = error.message;
+        break;
+      }
       if (validationRmse === undefined) {
         bestEpoch = epoch;
         continue;
@@ -137,7 +149,13 @@ export async function trainNetwork(
   }
   if (best) net.restore(best);
   const result = loop.finish();
-  return { records: result.epochs, bestEpoch, aborted: result.aborted, seconds: result.seconds };
+  return {
+    records: result.epochs,
+    bestEpoch,
+    aborted: result.aborted,
+    seconds: result.seconds,
+    ...(diverged ? { diverged } : {}),
+  };
 }
 
 /**

@@ -410,6 +410,7 @@ export class AutoRecModel extends Recommender {
       bestEpoch: outcome.bestEpoch,
       seconds: (performance.now() - start) / 1000,
       aborted: outcome.aborted,
+      ...(outcome.diverged ? { diverged: outcome.diverged } : {}),
       backend:
         `${this.backend.name}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}` +
         (pool ? `×${pool.threads}` : ''),

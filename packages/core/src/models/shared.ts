@@ -1,5 +1,5 @@
 import { type CsrMatrix, nnz, transpose } from '@autorec/data';
-import { OptionError } from '../errors.ts';
+import { OptionError, TrainingDivergedError } from '../errors.ts';
 import type { EpochRecord, FitOptions, FitResult, ModelName, TrainingProgress } from '../types.ts';
 
 /** A hyper-parameter value as it travels through the CLI, forms and manifest.json. */
@@ -121,6 +121,8 @@ export function itemMajor(m: CsrMatrix): CsrMatrix {
   return t;
 }
 
+const LOSS_NAMES = { loss: 'loss', trainRmse: 'training RMSE', validationRmse: 'validation RMSE' } as const;
+
 /**
  * Bookkeeping shared by the typed-array trainers: epoch records, throttled batch events,
  * ETA, abort checks, and yielding to the event loop now and then so that an AbortSignal
@@ -170,7 +172,16 @@ export class TrainingLoop {
     return !this.aborted;
   }
 
+  /**
+   * Records a finished epoch. Throws `TrainingDivergedError` when its loss (or RMSE) is not
+   * finite: every later epoch would be NaN too, so training stops here, in every model.
+   */
   endEpoch(epoch: number, values: { loss: number; trainRmse?: number; validationRmse?: number }): void {
+    for (const key of ['loss', 'trainRmse', 'validationRmse'] as const) {
+      const v = values[key];
+      if (v !== undefined && !Number.isFinite(v))
+        throw new TrainingDivergedError(this.model, epoch, `the ${LOSS_NAMES[key]} is ${v}`);
+    }
     const record: EpochRecord = { epoch, ...values, seconds: (now() - this.epochStart) / 1000 };
     this.records.push(record);
     this.lastEvent = now();
