@@ -51,6 +51,8 @@ export interface Dataset {
   /** Display info by dense item index, when metadata was joined. */
   itemInfo?: (ItemInfo | undefined)[];
   report?: ParseReport;
+  /** The read of the metadata file joined for `itemInfo` (see `joinItemInfo`), when there was one. */
+  metadataReport?: ParseReport;
 }
 
 /** Closed range of the rating scale, used to clip predictions. */

@@ -31,3 +31,18 @@ export function formatLocation({ file, line, field }: InputLocation): string {
   if (field !== undefined) parts.push(`field '${field}'`);
   return parts.length > 0 ? `${parts.join(', ')}: ` : '';
 }
+
+/**
+ * The data is too small for what was asked of it: a filter that leaves nobody, a split that
+ * leaves no training or no test ratings, too few users to compare. The message says how much
+ * is needed; the fix is more data, a smaller holdout or lower filter minimums.
+ *
+ * @example
+ * throw new InsufficientDataError('the split leaves no test ratings: holdout:0.01 of 12 interactions needs at least 50');
+ */
+export class InsufficientDataError extends DataError {
+  constructor(reason: string, location: InputLocation = {}) {
+    super(reason, location);
+    this.name = 'InsufficientDataError';
+  }
+}

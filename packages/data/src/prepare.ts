@@ -1,5 +1,6 @@
 import { fnv1a } from './binary.ts';
 import type { Dataset, FormatName, TrainSet, TransformName, TransformSpec } from './dataset.ts';
+import { InsufficientDataError } from './errors.ts';
 import { type FilterOptions, type FilterSummary, filterDataset } from './filters.ts';
 import { type CsrMatrix, nnz } from './sparse.ts';
 import { LABEL_PART, SPLIT_LABEL, type Split, type SplitOptions, splitInteractions } from './splits.ts';
@@ -123,8 +124,15 @@ export function prepareDataset(dataset: Dataset, options: PrepareOptions): Prepa
   const sourceChecksum = options.sourceChecksum ?? datasetChecksum(dataset);
   const filtered = options.filter ? filterDataset(dataset, options.filter) : undefined;
   const data = filtered?.dataset ?? dataset;
+  if (filtered && nnz(data.counts) === 0)
+    throw new InsufficientDataError(
+      `the filter leaves no interactions (of ${nnz(dataset.counts).toLocaleString('en')} among ` +
+        `${dataset.counts.rows.toLocaleString('en')} users): lower its minimums`,
+      { file: dataset.name },
+    );
   const transformName = options.transform ?? defaultTransform(dataset.format, dataset.explicit);
   const split = splitInteractions(data.counts, options.split, options.seed);
+  checkSplitParts(split, data.counts, dataset.name);
   const transform = fitTransform(transformName, split.train, options.transformOptions);
   const ratingParts = cutValues(split.labels, rateInteractions(data.counts, split.labels, transform));
   const params: PreparedParams = { transform: transformName, split: split.options, seed: options.seed };
@@ -138,6 +146,44 @@ export function prepareDataset(dataset: Dataset, options: PrepareOptions): Prepa
     transform,
     split,
     ratingParts,
+  });
+}
+
+/**
+ * Refuses a split with nothing to train on, or nothing to test although a test part was asked
+ * for: every model and metric after it would be meaningless. Says how much data the split needs.
+ */
+function checkSplitParts(split: Split, counts: CsrMatrix, name: string): void {
+  const n = nnz(counts);
+  const o = split.options;
+  const of = `${n.toLocaleString('en')} interaction${n === 1 ? '' : 's'} of ${counts.rows.toLocaleString('en')} user${counts.rows === 1 ? '' : 's'}`;
+  if (nnz(split.train) === 0) {
+    const need =
+      o.method === 'held-out-users'
+        ? `: it holds out ${o.testUsers + (o.validationUsers ?? 0)} users; keep some to train on`
+        : '; hold out less';
+    throw new InsufficientDataError(`too little data: the split leaves no training ratings of ${of}${need}`, {
+      file: name,
+    });
+  }
+  const wantsTest =
+    (o.method === 'random' && (o.test ?? 0.1) > 0) ||
+    (o.method === 'per-user' && ((o.testCount ?? 0) > 0 || (o.test ?? 0.2) > 0)) ||
+    o.method === 'k-fold' ||
+    (o.method === 'held-out-users' && o.testUsers > 0);
+  if (!wantsTest || nnz(split.test) > 0) return;
+  let need = '';
+  if (o.method === 'random')
+    need = `; a test share of ${o.test ?? 0.1} needs at least ${Math.ceil(0.5 / (o.test ?? 0.1))}`;
+  else if (o.method === 'per-user')
+    need =
+      `; a per-user holdout needs users with more than ${o.minTrain ?? 1} play${(o.minTrain ?? 1) === 1 ? '' : 's'}` +
+      (o.testCount ? '' : ` and enough of them that a share of ${o.test ?? 0.2} rounds to one`);
+  else if (o.method === 'k-fold') need = `; ${o.folds} folds need at least ${o.folds}`;
+  else
+    need = `; the held-out users need plays beyond their fold-in (at least ${o.minPlaysToSplit ?? 5} each)`;
+  throw new InsufficientDataError(`too little data: the split leaves no test ratings of ${of}${need}`, {
+    file: name,
   });
 }
 

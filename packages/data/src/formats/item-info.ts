@@ -55,7 +55,8 @@ export async function readItemInfo(source: ByteSource, options: ItemInfoReadOpti
 /**
  * Fills `dataset.itemInfo` (by dense item index) from info keyed by external item id, e.g.
  * artist names from `artists.dat` for a `user_artists.dat` dataset. Items without info get
- * `undefined`; info for ids that are not items of the dataset is ignored.
+ * `undefined`; info for ids that are not items of the dataset is ignored. The read's report (an
+ * `ItemInfoMap` from `readItemInfo`) goes to `dataset.metadataReport`, so skipped lines are not lost.
  *
  * @example
  * const { matched, missing } = joinItemInfo(dataset, await readItemInfo(tracks, { format: 'msd-tracks' }));
@@ -65,6 +66,7 @@ export function joinItemInfo(
   info: ReadonlyMap<string, ItemInfo>,
 ): { matched: number; missing: number } {
   const ids = dataset.items.toArray();
+  if (info instanceof ItemInfoMap) dataset.metadataReport = info.report;
   let matched = 0;
   dataset.itemInfo = ids.map((id) => {
     const item = info.get(id);
