@@ -1,6 +1,6 @@
-import { ModelFormatError, OptionError, UnknownIdError } from '@autorec/core';
+import { ModelFormatError, OptionError, TrainingDivergedError, UnknownIdError } from '@autorec/core';
 import { OutputPathError } from '@autorec/core/node';
-import { DataError } from '@autorec/data';
+import { DataError, InsufficientDataError } from '@autorec/data';
 
 /**
  * A problem the user can fix (a missing file, a bad flag value, an unknown id): shown as one
@@ -83,6 +83,13 @@ export function describeError(error: unknown): ErrorReport {
       exitCode: 1,
       expected: true,
     };
+  if (error instanceof TrainingDivergedError)
+    return {
+      message: `${error.message}; nothing was saved`,
+      hint: 'lower the learning rate (--lr) or --lambda, or train on ratings of a smaller range (--transform log-bins)',
+      exitCode: 1,
+      expected: true,
+    };
   if (error instanceof UnknownIdError)
     return {
       message: error.message,
@@ -103,6 +110,8 @@ export function describeError(error: unknown): ErrorReport {
 }
 
 function dataHint(error: DataError): string {
+  if (error instanceof InsufficientDataError)
+    return 'use more data, hold out less (--split), or lower the filter minimums (--min-user-plays, --min-song-users)';
   if (/not found/.test(error.reason)) return 'check the path (relative paths start from the current folder)';
   if (/^the line is longer than/.test(error.reason))
     return 'play-count files hold short lines of ids and counts: check that this is the right file';

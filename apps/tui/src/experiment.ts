@@ -18,10 +18,17 @@ import {
   type SplitOptions,
   type TransformName,
 } from '@autorec/data';
-import { InterruptedError, UsageError } from './errors.ts';
+import { InterruptedError, UsageError, UserError } from './errors.ts';
 import { describeSplit, type SplitChoice } from './options.ts';
 import { resultColumns } from './report/columns.ts';
-import { type DataSource, describeSource, loadPrepared, readDataset } from './sources.ts';
+import {
+  cacheWarnings,
+  type DataSource,
+  describeSource,
+  loadPrepared,
+  readDataset,
+  skippedLineWarnings,
+} from './sources.ts';
 
 /** Everything that defines a comparison run (the paper's experiment and its extensions). */
 export interface ExperimentConfig {
@@ -106,6 +113,11 @@ export interface ExperimentResult {
   /** Every fold's learning curve and kept epoch, by model in `comparisons` order (one fold for a single split). */
   foldCurves?: { label: string; curves: EpochRecord[][]; keptEpochs: number[] }[];
   seconds: number;
+  /**
+   * What a reader of the numbers must know: bad lines skipped (--lenient), models whose training
+   * diverged (left out of the table, or kept at an earlier epoch). Printed, and in the report.
+   */
+  warnings?: string[];
 }
 
 /** Where an interrupted run stood: the model in progress and how far the folds got. */
@@ -176,6 +188,8 @@ export async function runExperiment(
     first = prepareDataset(dataset, { split, seed: config.seed, transform: config.transform });
   }
   const perFold: ComparisonResult[] = [];
+  const warnings =
+    config.source.kind === 'cache' ? await cacheWarnings(config.source.path) : skippedLineWarnings(dataset!);
   let trained: Recommender[] = [];
   try {
     for (let fold = 0; fold < folds; fold++) {
@@ -201,11 +215,16 @@ export async function runExperiment(
         const finished = perFold.length > 0 ? perFold : [comparison];
         throw new ExperimentInterruptedError(
           reason instanceof Error ? reason.message : 'interrupted',
-          summarize(finished, first, config, folds, started),
+          summarize(finished, first, config, folds, started, warnings),
           { model, stage, notStarted, fold, folds, completeFolds: perFold.length },
         );
       }
       perFold.push(comparison);
+      const where = folds > 1 ? ` (fold ${fold + 1})` : '';
+      for (const d of comparison.diverged ?? [])
+        warnings.push(`${d.message}${where}: left out of the results`);
+      for (const m of comparison.models)
+        if (m.diverged) warnings.push(`${m.diverged}${where}: kept epoch ${m.bestEpoch}, the best before it`);
     }
   } catch (error) {
     for (const m of trained) m.dispose();
@@ -213,7 +232,12 @@ export async function runExperiment(
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
     throw error;
   }
-  return { result: summarize(perFold, first, config, folds, started), trained, prepared: first };
+  const result = summarize(perFold, first, config, folds, started, warnings);
+  if (result.results.length === 0)
+    throw new UserError(`no model finished training: ${warnings.join('; ')}`, {
+      hint: 'lower the learning rate (--lr) or --lambda, or use a transform with a smaller range (--transform log-bins)',
+    });
+  return { result, trained, prepared: first };
 }
 
 /** The run's result from per-fold comparisons (of finished folds, or one partial fold). */
@@ -223,6 +247,7 @@ function summarize(
   config: ExperimentConfig,
   folds: number,
   started: number,
+  warnings: string[],
 ): ExperimentResult {
   const head = perFold[0];
   return {
@@ -235,12 +260,13 @@ function summarize(
     seed: config.seed,
     results: combineFolds(perFold, config.k),
     comparisons: head.models,
-    foldCurves: head.models.map((m, j) => ({
+    foldCurves: head.models.map((m) => ({
       label: m.label,
-      curves: perFold.map((c) => c.models[j]?.curve ?? []),
-      keptEpochs: perFold.map((c) => c.models[j]?.bestEpoch ?? 0),
+      curves: perFold.map((c) => c.models.find((x) => x.label === m.label)?.curve ?? []),
+      keptEpochs: perFold.map((c) => c.models.find((x) => x.label === m.label)?.bestEpoch ?? 0),
     })),
     seconds: (performance.now() - started) / 1000,
+    warnings,
   };
 }
 
@@ -304,12 +330,14 @@ function combineFolds(perFold: ComparisonResult[], k: number): ResultRow[] {
   const head = rowsByFold[0];
   if (perFold.length === 1) return head;
   const metrics = resultColumns(k).map((c) => c.key);
-  return head.map((row, j) => {
+  return head.map((row) => {
     const out: ResultRow = { ...row, sd: {} };
     const record = out as unknown as Record<string, number | null>;
     for (const key of metrics) {
+      // By label: a model that diverged in one fold has no row there.
       const values = rowsByFold
-        .map((rows) => (rows[j] as unknown as Record<string, number | null>)[key])
+        .map((rows) => rows.find((r) => r.model === row.model) as unknown as Record<string, number | null>)
+        .map((r) => r?.[key])
         .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
       if (values.length === 0) continue;
       const { mean, sd } = meanSd(values);

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Play } from '@autorec/core';
 import {
   type CsvColumns,
@@ -161,6 +161,51 @@ export async function readDataset(
   return dataset;
 }
 
+/**
+ * One line per input whose bad lines were skipped (--lenient), for every command that reads:
+ * how many of how many lines, and the first problem, so no skip goes unnoticed.
+ *
+ * @example
+ * skippedLineWarnings(dataset); // ['plays.tsv: skipped 520 of 5,198 lines (--lenient); first: line 3: field …']
+ */
+export function skippedLineWarnings(dataset: Pick<Dataset, 'report' | 'metadataReport'>): string[] {
+  const warnings: string[] = [];
+  for (const r of [dataset.report, dataset.metadataReport]) {
+    if (!r || r.skipped === 0) continue;
+    const first = r.problems[0];
+    warnings.push(
+      `${r.source}: skipped ${r.skipped.toLocaleString('en')} bad line${r.skipped === 1 ? '' : 's'} of ${r.lines.toLocaleString('en')} (--lenient)` +
+        (first ? `; first: line ${first.line}: ${first.reason}` : ''),
+    );
+  }
+  return warnings;
+}
+
+/** Lines read and skipped per input, for prepare.json and manifests. */
+export function parseSummary(
+  dataset: Pick<Dataset, 'report' | 'metadataReport'>,
+): { source: string; lines: number; accepted: number; skipped: number }[] {
+  return [dataset.report, dataset.metadataReport]
+    .filter((r) => r !== undefined)
+    .map(({ source, lines, accepted, skipped }) => ({ source, lines, accepted, skipped }));
+}
+
+/**
+ * The warnings `prepare` recorded in the cache folder's prepare.json (skipped lines), so a
+ * command reading the cache repeats them; none when the file is absent or unreadable.
+ */
+export async function cacheWarnings(path: string): Promise<string[]> {
+  try {
+    const file = await preparedPath(path);
+    const doc = JSON.parse(await readFile(join(dirname(file), PREPARED_SUMMARY), 'utf8')) as {
+      warnings?: unknown;
+    };
+    return Array.isArray(doc.warnings) ? doc.warnings.filter((w) => typeof w === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Path of the cache file for --data: the folder written by `autorec prepare`, or the file itself. */
 export async function preparedPath(path: string): Promise<string> {
   try {
@@ -186,16 +231,18 @@ export interface PrepareChoice {
 
 /**
  * The prepared dataset of any source: a cache as stored, anything else read and run through
- * the data package's `prepareDataset` (filter → split → transform).
+ * the data package's `prepareDataset` (filter → split → transform); with the warnings of the
+ * read (skipped lines, see `skippedLineWarnings`; for a cache, those `prepare` recorded).
  */
 export async function preparedFrom(
   source: DataSource,
   choice: PrepareChoice,
   onProgress?: (info: ProgressInfo) => void,
-): Promise<PreparedDataset> {
-  if (source.kind === 'cache') return loadPrepared(source.path);
+): Promise<{ prepared: PreparedDataset; warnings: string[] }> {
+  if (source.kind === 'cache')
+    return { prepared: await loadPrepared(source.path), warnings: await cacheWarnings(source.path) };
   const dataset = await readDataset(source, onProgress);
-  return prepareDataset(dataset, choice);
+  return { prepared: prepareDataset(dataset, choice), warnings: skippedLineWarnings(dataset) };
 }
 
 /** Filter options from --min-user-plays / --min-song-users / --preset mult-vae. */

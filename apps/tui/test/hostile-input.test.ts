@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,5 +71,166 @@ describe('counts a 32-bit float cannot hold', () => {
     const w = await runCli(['stats', '--input', path('big.csv'), '--format', 'csv', '--columns', '0,1,2']);
     expect(w.code).toBe(1);
     expectOneLine(w.stderr, /big\.csv, line 1, field 'column 3': "1e39" is above 16,777,216/);
+  });
+});
+
+describe('training that diverges', () => {
+  it('train stops with a clear error and saves nothing', async () => {
+    const r = await runCli([
+      'train',
+      '--preset',
+      'tiny',
+      '--model',
+      'svd',
+      '--lr',
+      '1e308',
+      '--out',
+      path('wild'),
+    ]);
+    expect(r.code).toBe(1);
+    expectOneLine(
+      r.stderr.replace(/^(?!autorec:| {2}hint:).*\n/gm, ''),
+      /svd: training diverged at epoch 1: the loss is NaN; nothing was saved/,
+    );
+    await expect(readFile(path('wild/manifest.json'))).rejects.toThrow();
+  });
+
+  it('compare leaves the diverged model out, warns, and tests the rest (no "pair 0 is not finite")', async () => {
+    const { run, json } = await runJson<{ results: { model: string }[]; warnings: string[] }>([
+      'compare',
+      '--preset',
+      'tiny',
+      '--models',
+      'svd,baseline,popularity',
+      '--lambda',
+      '1e308',
+    ]);
+    expect(run.code).toBe(0);
+    expect(json.results.map((r) => r.model)).toEqual(['baseline', 'popularity']);
+    expect(json.warnings).toEqual([
+      expect.stringMatching(/^svd: training diverged at epoch 1.*left out of the results$/),
+    ]);
+    expect(run.stderr).toMatch(/warning: svd: training diverged/);
+  });
+});
+
+describe('--lenient skips are reported by every command that reads', () => {
+  it('prepare, train and compare say what they skipped, and prepare.json and report.md record it', async () => {
+    const good = Array.from({ length: 400 }, (_, i) => `u${i % 40}\ts${(i * 7) % 50}\t${1 + (i % 5)}`);
+    await writeFile(
+      path('some-bad.tsv'),
+      [...good.slice(0, 200), 'bad line', 'u1\ts1\tzero', ...good.slice(200)].join('\n'),
+    );
+    const skipped = /some-bad\.tsv: skipped 2 bad lines of 402 \(--lenient\); first: line 201: /;
+
+    const prepare = await runCli([
+      'prepare',
+      '--input',
+      path('some-bad.tsv'),
+      '--lenient',
+      '--out',
+      path('cache'),
+    ]);
+    expect(prepare.code).toBe(0);
+    expect(prepare.stderr).toMatch(skipped);
+    const summary = JSON.parse(await readFile(path('cache/prepare.json'), 'utf8'));
+    expect(summary.warnings).toEqual([expect.stringMatching(skipped)]);
+    expect(summary.parse).toEqual([{ source: path('some-bad.tsv'), lines: 402, accepted: 400, skipped: 2 }]);
+
+    const train = await runCli([
+      'train',
+      '--data',
+      path('cache'),
+      '--model',
+      'popularity',
+      '--out',
+      path('pop'),
+    ]);
+    expect(train.code).toBe(0);
+    expect(train.stderr).toMatch(skipped);
+    expect(JSON.parse(await readFile(path('pop/manifest.json'), 'utf8'))).toMatchObject({
+      extra: { warnings: [expect.stringMatching(skipped)] },
+    });
+
+    const compare = await runCli([
+      'compare',
+      '--input',
+      path('some-bad.tsv'),
+      '--lenient',
+      '--models',
+      'popularity',
+      '--out',
+      path('report'),
+    ]);
+    expect(compare.code).toBe(0);
+    expect(compare.stderr).toMatch(skipped);
+    expect(await readFile(path('report/report.md'), 'utf8')).toMatch(
+      /## Warnings\n\n- .*skipped 2 bad lines of 402/,
+    );
+  });
+});
+
+describe('too little data: refused with how much is needed, never an internal error or an empty cache', () => {
+  const tiny = async (name: string, lines: string[]) => {
+    await writeFile(path(name), `${lines.join('\n')}\n`);
+    return path(name);
+  };
+
+  it('a filter that leaves nobody writes no cache', async () => {
+    const r = await runCli([
+      'prepare',
+      '--synthetic',
+      'tiny',
+      '--min-user-plays',
+      '1000',
+      '--out',
+      path('empty'),
+    ]);
+    expect(r.code).toBe(1);
+    expectOneLine(
+      r.stderr.replace(/^(?!autorec:| {2}hint:).*\n/gm, ''),
+      /the filter leaves no interactions .*: lower its minimums/,
+    );
+    await expect(readFile(path('empty/prepared.bin'))).rejects.toThrow();
+  });
+
+  it('held-out-users of every user leaves nothing to train on', async () => {
+    const r = await runCli([
+      'prepare',
+      '--synthetic',
+      'tiny',
+      '--split',
+      'held-out-users:200',
+      '--out',
+      path('hou'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /too little data: the split leaves no training ratings .*: it holds out 200 users; keep some to train on/,
+    );
+    expect(r.stderr).toMatch(/hint: use more data, hold out less/);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+
+  it('a two-line file, holdout:1e-9, per-user on one play each and kfold:50 say what they need', async () => {
+    const two = await tiny('two.tsv', ['u1\ts1\t3', 'u2\ts2\t1']);
+    const cases: [string[], RegExp][] = [
+      [
+        ['--input', two],
+        /the split leaves no test ratings of 2 interactions of 2 users; a test share of 0.1 needs at least 5/,
+      ],
+      [['--input', two, '--split', 'holdout:1e-9'], /no test ratings .*needs at least 500,?000,?000/],
+      [
+        ['--input', two, '--split', 'per-user:0.5'],
+        /no test ratings .*a per-user holdout needs users with more than 1 play/,
+      ],
+      [['--input', two, '--split', 'kfold:50'], /no test ratings .*50 folds need at least 50/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['compare', ...args, '--models', 'popularity']);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/internal error/);
+    }
   });
 });

@@ -132,6 +132,7 @@ async function compare(
   );
   try {
     const run = await runExperiment(config, { signal: interrupt.signal, onEvent });
+    for (const w of run.result.warnings ?? []) out.note(`warning: ${w}`);
     if (folder) {
       out.note(`writing the report to ${folder.dir}`);
       await writeReport(folder, run, { command: commandLine(), startedAt, node: process.versions.node });

@@ -27,7 +27,9 @@ import {
   type InputFlags,
   PREPARED_FILE,
   PREPARED_SUMMARY,
+  parseSummary,
   readDataset,
+  skippedLineWarnings,
 } from '../sources.ts';
 import { action, addInputOptions, addJsonOption, type CommandContext, count } from './shared.ts';
 
@@ -93,6 +95,8 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
       await checkFolderReplaceable(o.out, 'autorec-prepared');
       out.note(`reading ${describeSource(source)}`);
       const dataset = await readDataset(source);
+      const warnings = skippedLineWarnings(dataset);
+      for (const w of warnings) out.note(`warning: ${w}`);
       out.note(`preparing: ${describeSplit(choice)}, seed ${o.seed}${filter ? ', filtered' : ''}`);
       let prepared: ReturnType<typeof prepareDataset>;
       try {
@@ -140,6 +144,9 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
           },
         },
         itemsWithInfo: prepared.dataset.itemInfo?.filter((i) => i !== undefined).length ?? 0,
+        // What the read skipped (--lenient), so commands using the cache can say so too.
+        parse: parseSummary(dataset),
+        warnings,
         seconds: (performance.now() - started) / 1000,
       };
       await folder.write(PREPARED_SUMMARY, `${JSON.stringify(doc, null, 2)}\n`);

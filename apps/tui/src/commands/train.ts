@@ -79,11 +79,12 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       await checkFolderReplaceable(o.out, 'autorec-model');
       const choice = o.split ?? parseSplit('holdout:0.1');
       out.note(`loading ${describeSource(source)}`);
-      const prepared = await preparedFrom(source, {
+      const { prepared, warnings } = await preparedFrom(source, {
         split: singleSplit(choice),
         seed: o.seed,
         transform: o.transform,
       });
+      for (const w of warnings) out.note(`warning: ${w}`);
       const model = createModel(o.model, params);
       const progress = new ProgressPrinter(out);
       const interrupt = onInterrupt(() =>
@@ -110,6 +111,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           );
           throw new InterruptedError('training interrupted by Ctrl-C');
         }
+        if (fit.diverged) out.note(`${fit.diverged}; kept epoch ${fit.bestEpoch}, the best before it`);
         const test = evaluateSplitRatings(model, prepared);
         const store = directoryStore(o.out);
         const extra = {
@@ -118,6 +120,8 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           split: prepared.params.split,
           seed: prepared.params.seed,
           test: { rmse: test.all.rmse, mae: test.all.mae },
+          ...(warnings.length > 0 ? { warnings } : {}),
+          ...(fit.diverged ? { diverged: fit.diverged } : {}),
         };
         try {
           await model.save(store, extra, fit);
@@ -141,6 +145,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           backend: fit.backend,
           curve: fit.epochs,
           test: { rmse: test.all.rmse ?? null, mae: test.all.mae ?? null, ratings: test.all.count },
+          warnings: [...warnings, ...(fit.diverged ? [fit.diverged] : [])],
         };
         out.result(doc, () =>
           [

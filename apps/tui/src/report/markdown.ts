@@ -33,6 +33,11 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
         'they show the pipeline end to end, not how the models rank on real listening data.',
       '',
     );
+  if (result.warnings?.length) {
+    lines.push('## Warnings', '');
+    for (const w of result.warnings) lines.push(`- ${w}`);
+    lines.push('');
+  }
   lines.push('## Results', '');
   lines.push(`| model | ${columns.map((c) => c.title).join(' | ')} |`);
   lines.push(`|---|${columns.map(() => '---:').join('|')}|`);

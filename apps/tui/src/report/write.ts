@@ -28,6 +28,8 @@ export interface ComparisonJson {
   curves: Record<string, EpochRecord[]>;
   /** The report folder, when one was written. */
   report?: string;
+  /** Skipped lines and diverged models (see `ExperimentResult.warnings`); absent when none. */
+  warnings?: string[];
 }
 
 export function comparisonJson(result: ExperimentResult, report?: string): ComparisonJson {
@@ -43,6 +45,7 @@ export function comparisonJson(result: ExperimentResult, report?: string): Compa
     results: result.results,
     curves: Object.fromEntries(result.comparisons.map((m) => [m.label, m.curve])),
   };
+  if (result.warnings?.length) doc.warnings = result.warnings;
   if (report) doc.report = report;
   return doc;
 }
