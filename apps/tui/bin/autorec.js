@@ -7,6 +7,7 @@
 // us: when it closes — we died, even of SIGKILL, which cannot be forwarded — the child exits
 // (see guardProcess in src/interrupt.ts), so no orphan finishes later and replaces --out.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -15,9 +16,14 @@ const tsx = import.meta.resolve('tsx');
 // (react-jsx) from wherever autorec is run.
 const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 
+// Under a virtual-memory limit (`ulimit -v`), V8's WebAssembly guard regions (~10 GB of address
+// space per memory) cannot be reserved and even tsx fails to start; bounds checks instead of
+// guard pages need none, at a small cost to the kernels.
+const wasmFlags = addressSpaceLimited() ? ['--disable-wasm-trap-handler'] : [];
+
 const child = spawn(
   process.execPath,
-  ['--conditions=@autorec/source', '--import', tsx, cli, ...process.argv.slice(2)],
+  [...wasmFlags, '--conditions=@autorec/source', '--import', tsx, cli, ...process.argv.slice(2)],
   {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? tsconfig },
@@ -46,3 +52,15 @@ child.on('exit', (code, signal) => {
   }
   process.exit(code ?? 1);
 });
+
+/** True when this process runs under a finite address-space limit (Linux `ulimit -v`). */
+function addressSpaceLimited() {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max address space'));
+    return line !== undefined && !/\sunlimited\s/.test(line);
+  } catch {
+    return false; // not Linux: no such limit to work around
+  }
+}

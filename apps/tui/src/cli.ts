@@ -36,11 +36,12 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
       outputError: (message) => {
         const text = message.trim().replace(/^error: /, '');
         const [first, ...rest] = text.split('\n');
-        ctx.stderr.write(
-          `autorec: ${first}\n  hint: ${rest.find((l) => l.trim())?.trim() ?? `see \`autorec ${command && program.commands.some((c) => c.name() === command) ? `${command} ` : ''}--help\``}\n`,
-        );
+        const hint =
+          rest.find((l) => l.trim())?.trim() ??
+          `see \`autorec ${command && program.commands.some((c) => c.name() === command) ? `${command} ` : ''}--help\``;
+        ctx.stderr.write(`autorec: ${first}\n  hint: ${hint}\n`);
         if (json)
-          ctx.stdout.write(`${JSON.stringify({ error: { message: first, exitCode: 2 } }, null, 2)}\n`);
+          ctx.stdout.write(`${JSON.stringify({ error: { message: first, hint, exitCode: 2 } }, null, 2)}\n`);
       },
     });
   registerGenerate(program, ctx);

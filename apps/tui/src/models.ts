@@ -8,7 +8,7 @@ import {
   type ScoredItem,
 } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
-import { DataError, type PreparedDataset } from '@autorec/data';
+import { DataError, type PreparedDataset, type TransformSpec } from '@autorec/data';
 import { UserError } from './errors.ts';
 
 /** A saved model with its manifest. */
@@ -78,6 +78,36 @@ export function checkModelMatchesData(opened: OpenedModel, prepared: PreparedDat
         hint: 'train on this cache with `autorec train --data DIR`, or prepare the cache with the model’s split and seed',
       },
     );
+  // Ratings made another way are on another scale: the RMSE would compare unlike numbers.
+  if (!sameTransform(manifest.transform, prepared.transform))
+    throw new UserError(
+      `the model was trained on ${manifest.transform.name} ratings (${describeSpec(manifest.transform)}); ` +
+        `the cache holds ${prepared.transform.name} ratings (${describeSpec(prepared.transform)})`,
+      { hint: `prepare the cache with --transform ${manifest.transform.name}, or train on this cache` },
+    );
+  if (typeof extra?.sourceChecksum === 'string' && extra.sourceChecksum !== prepared.sourceChecksum)
+    throw new UserError(
+      `the model was trained on other play counts (source checksum ${extra.sourceChecksum}; the cache's is ${prepared.sourceChecksum})`,
+      { hint: 'evaluate with the prepared dataset the model was trained on' },
+    );
+}
+
+function sameTransform(a: TransformSpec, b: TransformSpec): boolean {
+  const close = (x: number | undefined, y: number | undefined) =>
+    x === y || (x !== undefined && y !== undefined && Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x)));
+  return (
+    a.name === b.name &&
+    close(a.scale.min, b.scale.min) &&
+    close(a.scale.max, b.scale.max) &&
+    close(a.alpha, b.alpha) &&
+    close(a.epsilon, b.epsilon) &&
+    (a.thresholds?.length ?? 0) === (b.thresholds?.length ?? 0) &&
+    (a.thresholds ?? []).every((x, i) => close(x, b.thresholds?.[i]))
+  );
+}
+
+function describeSpec(t: TransformSpec): string {
+  return `scale ${t.scale.min}–${t.scale.max}${t.thresholds ? `, cuts ${t.thresholds.map((x) => x.toFixed(3)).join('/')}` : ''}`;
 }
 
 function sameIds(model: Recommender, prepared: PreparedDataset): boolean {

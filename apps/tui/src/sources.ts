@@ -119,8 +119,15 @@ export function csvColumns(columns: string | undefined, delimiter: string | unde
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === ''))
     throw new UsageError(`--columns '${columns}': give USER,ITEM or USER,ITEM,COUNT`);
   const col = (p: string): number | string => (/^\d+$/.test(p) ? Number(p) : p);
+  if (new Set(parts).size !== parts.length)
+    throw new UsageError(`--columns '${columns}': the user, item and count columns must be different`);
   const mapping: CsvColumns = { user: col(parts[0]), item: col(parts[1]) };
   if (parts[2] !== undefined) mapping.count = col(parts[2]);
+  if (delimiter === '')
+    throw new UsageError(
+      "--delimiter '' is empty",
+      "give one character or string, e.g. --delimiter ';' or --delimiter tab",
+    );
   if (delimiter !== undefined)
     mapping.delimiter = delimiter === 'tab' || delimiter === '\\t' ? '\t' : delimiter;
   return mapping;

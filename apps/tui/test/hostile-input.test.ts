@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runJson, tempDir } from './cli-helpers.ts';
+import { BIN, REPO, runCli, runJson, tempDir } from './cli-helpers.ts';
 
 // Hostile and degenerate input through the real binary (issue 8): each case ends with one clear
 // line naming the problem, never a crash, a hang or unbounded memory.
@@ -232,5 +235,154 @@ describe('too little data: refused with how much is needed, never an internal er
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/internal error/);
     }
+  });
+});
+
+describe('wrong hints and internal errors (item 19) and limits said out loud (items 7, 8, 16)', () => {
+  it("--delimiter '' and --columns 0,0 are usage errors", async () => {
+    await writeFile(path('p.csv'), 'u,s,1\n');
+    const d = await runCli([
+      'stats',
+      '--input',
+      path('p.csv'),
+      '--format',
+      'csv',
+      '--columns',
+      '0,1,2',
+      '--delimiter',
+      '',
+    ]);
+    expect(d.code).toBe(2);
+    expectOneLine(d.stderr, /--delimiter '' is empty/);
+    const c = await runCli(['stats', '--input', path('p.csv'), '--format', 'csv', '--columns', '0,0']);
+    expect(c.code).toBe(2);
+    expectOneLine(c.stderr, /--columns '0,0': the user, item and count columns must be different/);
+  });
+
+  it('a JSON usage error carries the hint the README promises', async () => {
+    const r = await runCli(['compare', '--no-such-flag', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: { message: expect.any(String), hint: expect.any(String), exitCode: 2 },
+    });
+  });
+
+  it('AUTOREC_BACKEND=foo is a user error, not "this is a bug"', async () => {
+    const r = await runCli(
+      ['train', '--preset', 'tiny', '--model', 'u-autorec', '--epochs', '1', '--out', path('b')],
+      {
+        env: { AUTOREC_BACKEND: 'foo' },
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/AUTOREC_BACKEND='foo' is not a backend/);
+    expect(r.stderr).not.toMatch(/internal error|this is a bug/);
+  });
+
+  it('a bad --plays file names the line and hints at the plays format, not --lenient', async () => {
+    const train = await runCli(['train', '--preset', 'tiny', '--model', 'popularity', '--out', path('pop2')]);
+    expect(train.code).toBe(0);
+    await writeFile(path('bad-plays.tsv'), 'SOAAA\t3\nSOBBB\t-2\n');
+    const r = await runCli(['recommend', '--model', path('pop2'), '--plays', path('bad-plays.tsv')]);
+    expect(r.code).toBe(1);
+    expectOneLine(r.stderr, /bad-plays\.tsv, line 2, field 'count': must be positive/);
+    expect(r.stderr).toMatch(/hint: each line of --plays is song_id<TAB>count/);
+    expect(r.stderr).not.toMatch(/--lenient/);
+
+    // -k far beyond the catalogue lists every song instead of failing to allocate.
+    const user = /--user (\S+)/.exec(train.stdout)?.[1];
+    expect(user).toBeDefined();
+    const { run, json } = await runJson<{ items: unknown[] }>([
+      'recommend',
+      '--model',
+      path('pop2'),
+      '--user',
+      user!,
+      '-k',
+      '99999999999999999999',
+    ]);
+    expect(run.code).toBe(0);
+    expect(json.items.length).toBeGreaterThan(10);
+  });
+
+  it('threads beyond the cores are capped and said so; --factors 1e9 names the limit', async () => {
+    const { run: t, json } = await runJson<{ backend: string }>([
+      'train',
+      '--preset',
+      'tiny',
+      '--model',
+      'u-autorec',
+      '--epochs',
+      '1',
+      '--param',
+      'threads=1000',
+      '--out',
+      path('thr'),
+    ]);
+    expect(t.code).toBe(0);
+    expect(t.stderr).toMatch(/u-autorec: threads=1000 is more than the \d+ cores here; using \d+/);
+    // The workers really started were capped (the backend names them: wasm+wasm-simd×2).
+    expect(Number(/×(\d+)$/.exec(json.backend)?.[1] ?? 1)).toBeLessThanOrEqual(availableParallelism());
+    const f = await runCli([
+      'train',
+      '--preset',
+      'tiny',
+      '--model',
+      'svd',
+      '--factors',
+      '1e9',
+      '--out',
+      path('big'),
+    ]);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(
+      /svd: factors=1000000000 needs .* GiB of weights .*; a model may use at most 4 GiB: lower factors/,
+    );
+    expect(f.stderr).not.toMatch(/internal error/);
+  });
+});
+
+describe('start-up under a virtual-memory limit', () => {
+  it('ulimit -v 16 GB: the CLI starts (no "Cannot allocate Wasm memory" stack)', async () => {
+    const script = `ulimit -v 16000000 && exec "${process.execPath}" "${BIN}" stats --preset tiny --json`;
+    const { stdout, stderr } = await promisify(execFile)('sh', ['-c', script], { cwd: REPO });
+    expect(stderr).not.toMatch(/Cannot allocate Wasm memory/);
+    expect(JSON.parse(stdout)).toMatchObject({ users: expect.any(Number) });
+  });
+});
+
+describe('evaluate checks the data is what the model was trained on (item 14)', () => {
+  it('another transform or other play counts are refused, naming both', async () => {
+    const gen = await runCli(['generate', '--preset', 'tiny', '--out', path('gen.tsv')]);
+    expect(gen.code).toBe(0);
+    const text = await readFile(path('gen.tsv'), 'utf8');
+    // The same pairs with one count changed: same ids and split, other plays.
+    await writeFile(
+      path('gen2.tsv'),
+      text.replace(/\t(\d+)\n/, (_m, c) => `\t${Number(c) + 1}\n`),
+    );
+    const prep = (input: string, out: string, extra: string[] = []) =>
+      runCli(['prepare', '--input', path(input), '--out', path(out), ...extra]);
+    expect((await prep('gen.tsv', 'c-bins')).code).toBe(0);
+    expect((await prep('gen.tsv', 'c-log1p', ['--transform', 'log1p'])).code).toBe(0);
+    expect((await prep('gen2.tsv', 'c-other')).code).toBe(0);
+    const train = await runCli([
+      'train',
+      '--data',
+      path('c-bins'),
+      '--model',
+      'baseline',
+      '--out',
+      path('m-bins'),
+    ]);
+    expect(train.code).toBe(0);
+    const same = await runCli(['evaluate', '--model', path('m-bins'), '--data', path('c-bins')]);
+    expect(same.code).toBe(0);
+    const t = await runCli(['evaluate', '--model', path('m-bins'), '--data', path('c-log1p')]);
+    expect(t.code).toBe(1);
+    expectOneLine(t.stderr, /the model was trained on log-bins ratings .*; the cache holds log1p ratings/);
+    const c = await runCli(['evaluate', '--model', path('m-bins'), '--data', path('c-other')]);
+    expect(c.code).toBe(1);
+    expectOneLine(c.stderr, /the model was trained on other play counts \(source checksum/);
   });
 });

@@ -11,6 +11,7 @@ import {
   transformPlays,
 } from '@autorec/data';
 import { ModelFormatError } from './errors.ts';
+import { checkPlays, topKLength } from './guards.ts';
 import { topK } from './topk.ts';
 import type {
   FitOptions,
@@ -207,6 +208,7 @@ export abstract class Recommender {
     k = 10,
     options: RecommendOptions & { batchSize?: number } = {},
   ): ScoredItem[][] {
+    k = topKLength(k, this.items.size);
     const indices = users.map((user) => {
       const u = this.users.indexOf(user);
       if (u < 0) throw new UnknownIdError('user', user);
@@ -232,6 +234,7 @@ export abstract class Recommender {
    * retraining. Play counts go through the same transform as training; unknown songs are ignored.
    */
   recommendForPlays(plays: Play[], k = 10, options: RecommendOptions = {}): ScoredItem[] {
+    k = topKLength(k, this.items.size);
     const { items, ratings } = this.playsToRatings(plays);
     const scores = this.scoreFoldIn(items, ratings);
     return this.rank(scores, k, options.excludeSeen === false ? undefined : items, this.itemFilter(options));
@@ -239,6 +242,7 @@ export abstract class Recommender {
 
   /** The `k` items most similar to `item`, excluding itself. */
   similarItems(item: string, k = 10): ScoredItem[] {
+    k = topKLength(k, this.items.size);
     const i = this.items.indexOf(item);
     if (i < 0) throw new UnknownIdError('item', item);
     const sims = this.itemSimilarities(i);
@@ -255,8 +259,8 @@ export abstract class Recommender {
   playsToRatings(plays: Play[]): { items: Uint32Array; ratings: Float32Array; unknown: string[] } {
     const summed = new Map<number, number>();
     const unknown: string[] = [];
+    checkPlays(plays);
     for (const { item, count } of plays) {
-      if (!(count > 0)) throw new RangeError(`play count for '${item}' must be positive, got ${count}`);
       const i = this.items.indexOf(item);
       if (i < 0) unknown.push(item);
       else summed.set(i, (summed.get(i) ?? 0) + count);

@@ -11,6 +11,34 @@ import { type CsrMatrix, isSortedStrict, sortRow } from './sparse.ts';
  */
 export const MAX_EXACT_COUNT = 2 ** 24;
 
+/**
+ * Why `value` cannot be a count of the given kind, in the words the file readers use, or
+ * undefined when it can: `plays` are whole numbers, `weight` positive numbers, `rating` 0.5–5,
+ * all within `MAX_EXACT_COUNT` so a 32-bit float holds them. `text` is how the value is quoted.
+ *
+ * @example
+ * countProblem(1.5, 'plays');      // 'play count must be a whole number, got 1.5'
+ * countProblem(12, 'plays');       // undefined
+ */
+export function countProblem(
+  value: unknown,
+  kind: 'plays' | 'weight' | 'rating',
+  text = typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)),
+): string | undefined {
+  if (typeof value !== 'number') return `not a number: ${text}`;
+  if (value > 0 && value <= MAX_EXACT_COUNT && (kind !== 'plays' || Number.isInteger(value))) {
+    if (kind === 'rating' ? value >= 0.5 && value <= 5 : Math.fround(value) > 0) return undefined;
+  }
+  if (Number.isNaN(value)) return `not a number: ${text}`;
+  if (!Number.isFinite(value)) return `not a finite number: ${text}`;
+  if (kind === 'rating') return `rating ${text} is outside 0.5–5`;
+  if (value <= 0) return `must be positive, got ${text}`;
+  if (value > MAX_EXACT_COUNT)
+    return `${text} is above ${MAX_EXACT_COUNT.toLocaleString('en')}, the largest count stored exactly (as a 32-bit float)`;
+  if (kind === 'plays') return `play count must be a whole number, got ${text}`;
+  return `${text} is too small to store (below 1.4e-45, it would be 0 as a 32-bit float)`;
+}
+
 /** Below this many triplets the builder just grows; above it, it merges repeats before growing. */
 const COMPACT_FROM = 1 << 20;
 

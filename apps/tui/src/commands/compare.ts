@@ -12,6 +12,7 @@ import {
 } from '../experiment.ts';
 import { onInterrupt } from '../interrupt.ts';
 import {
+  capThreads,
   DEFAULT_COMPARE_MODELS,
   DEFAULT_SEED,
   describeSplit,
@@ -97,6 +98,7 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
         maxUsers: o.maxUsers,
       };
       checkExperiment(config, o.split !== undefined);
+      for (const note of capThreads(config.params)) out.note(note);
       const folder = o.out ? await openReportFolder(o.out) : undefined;
       await compare(config, folder, o, out);
     }),

@@ -1,4 +1,5 @@
 import type { Recommender } from '@autorec/core';
+import { DataError } from '@autorec/data';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically } from '../files.ts';
@@ -73,7 +74,12 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
         let ignored: string[] = [];
         if (o.user !== undefined) items = withInfo(model, model.recommend(o.user, o.k));
         else {
-          const plays = await readPlaysFile(o.plays!);
+          const plays = await readPlaysFile(o.plays!).catch((e: unknown) => {
+            if (!(e instanceof DataError) || e.location.line === undefined) throw e;
+            throw new UserError(e.message, {
+              hint: 'each line of --plays is song_id<TAB>count, song_id,count or a bare song_id (one play)',
+            });
+          });
           const known = model.playsToRatings(plays);
           ignored = known.unknown;
           if (known.items.length === 0)

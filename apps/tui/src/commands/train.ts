@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
 import {
+  capThreads,
   DEFAULT_SEED,
   describeSplit,
   integerArg,
@@ -73,6 +74,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       if (source.kind === 'cache' && (o.split || o.transform))
         throw new UsageError('--split and --transform do not apply to --data: the cache holds its own');
       const params = modelParams([o.model], hyperFlags(o), o.param)[o.model];
+      for (const note of capThreads({ [o.model]: params })) out.note(note);
       if (params.seed === undefined && modelOptionNames(o.model).includes('seed')) params.seed = o.seed;
       // Fails before training when --out is not a folder a model may be saved to.
       await cleanStaleOutputs(o.out);

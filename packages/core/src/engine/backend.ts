@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { OptionError } from '../errors.ts';
 
 /**
  * tfjs backend selection, done once and reported. Core runs in Node and in a browser Web
@@ -103,7 +104,12 @@ async function select(requested: BackendName | undefined, options: BackendOption
   if (requested) return force(requested, 'forced by option backend', options);
   if (env !== undefined) {
     if (!isBackendName(env))
-      throw new Error(`AUTOREC_BACKEND='${env}' is not a backend; use one of ${BACKEND_NAMES.join(', ')}`);
+      throw new OptionError(
+        `AUTOREC_BACKEND='${env}' is not a backend; use one of ${BACKEND_NAMES.join(', ')}`,
+        {
+          option: 'backend',
+        },
+      );
     return force(env, 'forced by AUTOREC_BACKEND', options);
   }
   const order: BackendName[] = isNode() ? ['node', 'wasm', 'cpu'] : ['webgl', 'wasm', 'cpu'];
@@ -125,7 +131,7 @@ async function select(requested: BackendName | undefined, options: BackendOption
 async function force(name: BackendName, why: string, options: BackendOptions): Promise<BackendInfo> {
   const problem = await tryStart(name, options);
   if (problem !== undefined)
-    throw new Error(
+    throw new OptionError(
       `tfjs backend '${name}' (${why}) is not available: ${problem}. ` +
         `Use another (${BACKEND_NAMES.join(', ')}) or unset it to choose automatically.`,
     );

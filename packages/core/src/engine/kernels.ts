@@ -1,3 +1,4 @@
+import { OptionError } from '../errors.ts';
 import {
   assembleModule,
   type Code,
@@ -205,9 +206,10 @@ export class Arena {
   commit(what: string, shared = false): void {
     const bytes = Math.max(this.size, 65536);
     if (bytes > MAX_WASM_BYTES)
-      throw new RangeError(
+      throw new OptionError(
         `${what}: needs ${(bytes / 2 ** 30).toFixed(1)} GiB of weights and optimiser state, more than the ` +
-          '4 GiB a WebAssembly memory can address; lower hiddenUnits or batchSize, or train U-AutoRec instead',
+          '4 GiB a WebAssembly memory can address; lower hiddenUnits or batchSize',
+        { model: what, option: 'hiddenUnits' },
       );
     if (typeof WebAssembly !== 'undefined') {
       const pages = Math.ceil(bytes / 65536);

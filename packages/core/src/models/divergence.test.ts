@@ -40,7 +40,11 @@ describe('training that diverges', () => {
     });
     expect(r.models.map((m) => m.label)).toEqual(['svd', 'baseline']);
     expect(r.diverged).toEqual([
-      { label: 'svd-wild', model: 'svd', message: expect.stringMatching(/^svd: training diverged at epoch 1/) },
+      {
+        label: 'svd-wild',
+        model: 'svd',
+        message: expect.stringMatching(/^svd: training diverged at epoch 1/),
+      },
     ]);
     expect(r.models[1].significance?.against).toBe('svd');
     expect(Number.isFinite(r.models[1].significance?.userMse.tTest.pValue)).toBe(true);

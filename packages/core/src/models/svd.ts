@@ -1,5 +1,6 @@
 import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/data';
 import { ModelFormatError } from '../errors.ts';
+import { checkModelSize } from '../guards.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
@@ -152,6 +153,13 @@ export class SvdModel extends Recommender {
     const nItems = m.cols;
     const rng = new Rng(this.options.seed);
     // Same draw order as Surprise: all of P, then all of Q.
+    checkModelSize(
+      'svd',
+      'factors',
+      k,
+      (nUsers + nItems) * k * 4,
+      `(${nUsers} users + ${nItems} items) × ${k} factors`,
+    );
     const weights = new Float32Array((nUsers + nItems) * k);
     const pu = weights.subarray(0, nUsers * k);
     const qi = weights.subarray(nUsers * k);

@@ -3,6 +3,7 @@ import { decodeText, parseDecimal } from '../io/bytes.ts';
 import { LineError } from './line-error.ts';
 
 const QUOTE = 34;
+const SPACE = 32;
 
 /**
  * Splits one line into fields by a delimiter (one byte such as a tab, or a string such as
@@ -57,6 +58,23 @@ export class Fields {
   /** True when the field's text differs from its bytes (a quoted field with `""`), so ids must go through `text`. */
   hasEscapes(i: number): boolean {
     return this.escaped[i] === 1;
+  }
+
+  /**
+   * Applies the id rule of every reader to field `i`: surrounding spaces are dropped (as around
+   * counts, so `u1 ` and `u1` are one user), and a NUL byte is refused with a `LineError`, since
+   * no text id holds one and it marks binary data. Returns false when nothing is left.
+   */
+  normalizeId(i: number, name: string): boolean {
+    const bytes = this.bytes;
+    let start = this.starts[i];
+    let end = this.ends[i];
+    while (start < end && bytes[start] === SPACE) start++;
+    while (end > start && bytes[end - 1] === SPACE) end--;
+    for (let p = start; p < end; p++) if (bytes[p] === 0) throw new LineError('a NUL byte in an id', name);
+    this.starts[i] = start;
+    this.ends[i] = end;
+    return start < end;
   }
 
   /** The field as a decimal number, NaN when it is not one (see `parseDecimal`). */

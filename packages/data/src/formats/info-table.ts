@@ -63,7 +63,7 @@ export class InfoTableParser implements LineParser {
         this.minColumns === names.length ? `${names.length}` : `${this.minColumns} to ${names.length}`;
       throw new LineError(`expected ${expected} ${f.description} fields, found ${n}`);
     }
-    if (f.isEmpty(key)) throw new LineError('empty id', names[key]);
+    if (!f.normalizeId(key, names[key])) throw new LineError('empty id', names[key]);
     if (this.layout.integerKey)
       checkIntegerId(f, key, names[key], this.layout.integerKey, this.accepted === 0);
     for (const column of this.layout.required ?? []) {

@@ -47,7 +47,13 @@ export function checkIntegerId(
   const end = f.ends[i];
   let p = f.starts[i];
   while (p < end && bytes[p] >= ZERO && bytes[p] <= NINE) p++;
-  if (p === end) return;
+  if (p === end) {
+    // One spelling per number: leading zeros are dropped (keeping a lone 0), so 02 and 2 are one id.
+    let start = f.starts[i];
+    while (start < end - 1 && bytes[start] === ZERO) start++;
+    f.starts[i] = start;
+    return;
+  }
   const guess = f.count >= 2 ? guessFormat(f.text(0), f.text(1)) : undefined;
   const got = `expected an integer id, got ${quote(f.text(i))}`;
   if (guess === undefined || guess === format)

@@ -83,7 +83,7 @@ class PlaysParser implements LineParser {
     if (first && line === 1 && isHeader(f, n)) return;
     if (n > 2)
       throw new LineError(`expected song_id or song_id and count, found ${n} ${f.description} fields`);
-    if (f.isEmpty(0) || f.text(0).trim() === '') throw new LineError('empty id', FIELD_NAMES[0]);
+    if (!f.normalizeId(0, FIELD_NAMES[0])) throw new LineError('empty id', FIELD_NAMES[0]);
     const count = n === 2 ? readValue(f, 1, 'plays', FIELD_NAMES[1]) : 1;
     const item = f.text(0);
     // Only a comma-separated file lets a tab through to here; that is a mixed-up file, not an id.

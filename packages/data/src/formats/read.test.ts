@@ -102,7 +102,16 @@ describe('readInteractions', () => {
     });
     const isValid = (line: string) => {
       const f = line.replace(/\r$/, '').split('\t');
-      return f.length === 3 && f[0] !== '' && f[1] !== '' && /^ *\d+ *$/.test(f[2]) && Number(f[2]) > 0;
+      // Ids: spaces around them dropped, never empty, no NUL; counts whole, 1..2^24.
+      const id = (x: string) => x.replace(/^ +| +$/g, '') !== '' && !x.includes('\u0000');
+      return (
+        f.length === 3 &&
+        id(f[0]) &&
+        id(f[1]) &&
+        /^ *\d+ *$/.test(f[2]) &&
+        Number(f[2]) > 0 &&
+        Number(f[2]) <= 2 ** 24
+      );
     };
     await fc.assert(
       fc.asyncProperty(fc.array(garbage, { minLength: 1, maxLength: 20 }), async (lines) => {

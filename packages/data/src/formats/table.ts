@@ -1,6 +1,6 @@
 import type { FormatName, ItemInfo } from '../dataset.ts';
 import type { ByteInterner } from '../io/interner.ts';
-import { MAX_EXACT_COUNT } from '../triplets.ts';
+import { countProblem, MAX_EXACT_COUNT } from '../triplets.ts';
 import { Fields } from './fields.ts';
 import { checkIntegerId } from './integer-ids.ts';
 import { LineError, quote } from './line-error.ts';
@@ -96,8 +96,10 @@ export class TableParser implements LineParser {
     }
     const userColumn = layout.user;
     const itemColumn = layout.item;
-    if (f.isEmpty(userColumn)) throw new LineError('empty id', layout.names[userColumn]);
-    if (!layout.itemKey && f.isEmpty(itemColumn)) throw new LineError('empty id', layout.names[itemColumn]);
+    if (!f.normalizeId(userColumn, layout.names[userColumn]))
+      throw new LineError('empty id', layout.names[userColumn]);
+    if (!layout.itemKey && !f.normalizeId(itemColumn, layout.names[itemColumn]))
+      throw new LineError('empty id', layout.names[itemColumn]);
     // Ids before the value: a line of another format is best explained by its ids.
     if (layout.integerIds) {
       checkIntegerId(f, userColumn, layout.names[userColumn], layout.integerIds, !this.accepted);
@@ -157,17 +159,6 @@ export function readValue(f: Fields, i: number, kind: ValueKind, name: string): 
   if (value > 0 && value <= MAX_EXACT_COUNT && (kind !== 'plays' || Number.isInteger(value))) {
     if (kind === 'rating' ? value >= 0.5 && value <= 5 : Math.fround(value) > 0) return value;
   }
-  const text = quote(f.text(i));
-  if (Number.isNaN(value))
-    throw new LineError(`${f.isEmpty(i) ? 'empty value' : `not a number: ${text}`}`, name);
-  if (!Number.isFinite(value)) throw new LineError(`not a finite number: ${text}`, name);
-  if (kind === 'rating') throw new LineError(`rating ${text} is outside 0.5–5`, name);
-  if (value <= 0) throw new LineError(`must be positive, got ${text}`, name);
-  if (value > MAX_EXACT_COUNT)
-    throw new LineError(
-      `${text} is above ${MAX_EXACT_COUNT.toLocaleString('en')}, the largest count stored exactly (as a 32-bit float)`,
-      name,
-    );
-  if (kind === 'plays') throw new LineError(`play count must be a whole number, got ${text}`, name);
-  throw new LineError(`${text} is too small to store (below 1.4e-45, it would be 0 as a 32-bit float)`, name);
+  if (f.isEmpty(i)) throw new LineError('empty value', name);
+  throw new LineError(countProblem(value, kind, quote(f.text(i))) ?? 'not a count', name);
 }
