@@ -370,6 +370,23 @@ describe('training jobs and versions', () => {
   });
 });
 
+describe('before the first model serves', () => {
+  it('model routes answer 503 with Retry-After, readyz 503, the rest works', async () => {
+    const { ModelServer } = await import('../src/serving.ts');
+    const real = s.deps.server;
+    s.deps.server = new ModelServer(s.deps.repo, s.dir);
+    try {
+      const body = await problem(await s.call('GET', `/v1/users/${user}/recommendations`), 503);
+      expect(body.detail).toContain('training');
+      expect((await s.call('GET', '/v1/songs/popular')).headers.get('retry-after')).toBe('5');
+      expect((await s.call('GET', '/readyz', undefined, null)).status).toBe(503);
+      expect((await s.call('GET', '/v1/songs?limit=1')).status).toBe(200);
+    } finally {
+      s.deps.server = real;
+    }
+  });
+});
+
 describe('ops', () => {
   it('healthz, readyz, metrics, openapi, docs', async () => {
     expect(await (await s.call('GET', '/healthz', undefined, null)).json()).toEqual({ status: 'ok' });

@@ -5,7 +5,6 @@ import { streamSSE } from 'hono/streaming';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { badRequest, conflict, notFound } from '../problem.ts';
 import { Job } from '../schemas.ts';
-import type { TrainingJob } from '../storage/repository.ts';
 import type { JobEvent } from '../training/jobs.ts';
 import { errors, json, security } from './shared.ts';
 
@@ -32,9 +31,6 @@ const JobBody = z
   })
   .strict()
   .openapi('TrainingJobRequest');
-
-/** The job as the API shows it: `promoteTo` as `promote`. */
-const view = (job: TrainingJob) => job;
 
 export function registerTraining(app: ApiApp, deps: AppDeps): void {
   const { repo, jobs } = deps;
@@ -78,7 +74,7 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
         promoteTo: body.promote,
       });
       c.header('Location', `/v1/training-jobs/${job.id}`);
-      return c.json(view(job), 202);
+      return c.json(job, 202);
     },
   );
 
@@ -92,7 +88,7 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) },
       responses: { 200: json(z.object({ jobs: z.array(Job) }), 'jobs'), ...errors() },
     }),
-    async (c) => c.json({ jobs: (await repo.jobs(c.req.valid('query').limit)).map(view) }, 200),
+    async (c) => c.json({ jobs: await repo.jobs(c.req.valid('query').limit) }, 200),
   );
 
   app.openapi(
@@ -110,7 +106,7 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
       const { id } = c.req.valid('param');
       const job = await repo.job(id);
       if (!job) throw notFound('job', id);
-      return c.json(view(job), 200);
+      return c.json(job, 200);
     },
   );
 
@@ -129,7 +125,7 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
       const job = await repo.job(id);
       if (!job) throw notFound('job', id);
       if (!(await jobs.cancel(id))) throw conflict(`job ${id} has already finished (${job.status})`);
-      return c.json(view((await repo.job(id)) ?? job), 202);
+      return c.json((await repo.job(id)) ?? job, 202);
     },
   );
 
