@@ -96,8 +96,15 @@ interface Scenario {
   items?: number;
 }
 
+/** CPU seconds the server process has used (prom-client's process metric): load-independent cost. */
+async function serverCpuSeconds(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(text.match(/^process_cpu_seconds_total (\S+)$/m)?.[1] ?? Number.NaN);
+}
+
 async function run(port: number, s: Scenario) {
   const load = loadavg()[0];
+  const cpuBefore = await serverCpuSeconds(port);
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,
@@ -113,6 +120,7 @@ async function run(port: number, s: Scenario) {
       },
     ],
   });
+  const cpu = (await serverCpuSeconds(port)) - cpuBefore;
   const out = {
     scenario: s.name,
     data: values.data,
@@ -129,11 +137,13 @@ async function run(port: number, s: Scenario) {
     },
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    /** Server CPU (both threads) per request: what a request costs whatever else runs. */
+    serverCpuMsPerRequest: Math.round((cpu / result.requests.total) * 1e6) / 1e3,
     loadAverageAtStart: load,
   };
   console.log(JSON.stringify(out));
   console.error(
-    `${s.name}: ${out.requestsPerSecond} req/s${out.itemsPerSecond ? ` (${out.itemsPerSecond} items/s)` : ''}, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}`,
+    `${s.name}: ${out.requestsPerSecond} req/s${out.itemsPerSecond ? ` (${out.itemsPerSecond} items/s)` : ''}, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}, server CPU ${out.serverCpuMsPerRequest} ms/request`,
   );
   return out;
 }

@@ -11,6 +11,8 @@ import type { FromWorker, ToWorker, WorkerJob } from './protocol.ts';
 import { datasetFromEvents } from './sources.ts';
 
 const job = workerData as WorkerJob;
+/** Listeners whose held-out plays rank the new version (a seeded sample beyond this). */
+const EVALUATED_USERS = 10_000;
 const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 const abort = new AbortController();
@@ -53,7 +55,20 @@ async function run(): Promise<void> {
       type: 'progress',
       progress: { phase: 'evaluating', epoch: fit.epochs.length, epochs: fit.epochs.length },
     });
-    const evaluation = await evaluateSplit(model, prepared, { ranking: { k: [10, 50] } });
+    // A seeded sample of at most 10,000 listeners bounds the evaluation's time on large data;
+    // cancelling stops it between batches too.
+    let evaluation: Awaited<ReturnType<typeof evaluateSplit>>;
+    try {
+      evaluation = await evaluateSplit(model, prepared, {
+        ranking: { k: [10, 50], maxUsers: EVALUATED_USERS, seed: job.seed, signal: abort.signal },
+      });
+    } catch (error) {
+      if (abort.signal.aborted) {
+        send({ type: 'cancelled', epochs: fit.epochs.length });
+        return;
+      }
+      throw error;
+    }
     const metrics = summarizeEvaluation(evaluation);
     const data = {
       source: job.data,
@@ -66,6 +81,7 @@ async function run(): Promise<void> {
       seed: prepared.params.seed,
       transform: prepared.transform.name,
       eventWatermark: job.maxSeq,
+      evaluatedUsers: evaluation.ranking?.users,
     };
     await model.save(directoryStore(job.outDir), { data, metrics }, fit);
     send({
