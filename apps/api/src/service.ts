@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelName } from '@autorec/core';
 import { createApp } from './app.ts';
@@ -51,6 +51,7 @@ export interface Service {
  */
 export async function openService(config: ServiceConfig): Promise<Service> {
   const dataDir = resolve(config.dataDir);
+  checkDataDir(dataDir);
   mkdirSync(join(dataDir, 'models'), { recursive: true, mode: 0o700 });
   const dbPath = join(dataDir, 'autorec.db');
   const repo = openSqliteRepository(dbPath);
@@ -182,6 +183,25 @@ async function serveBest(
     }
   }
   throw new Error('no model version can be loaded; start a training job');
+}
+
+/**
+ * The data folder is new, empty, or one the API made (it holds autorec.db). Anything else — e.g.
+ * the shared real-data folder, which the tests also find through AUTOREC_DATA_DIR — is refused
+ * rather than written into.
+ */
+function checkDataDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    throw new Error(`the data folder ${dir} is not a readable folder`);
+  }
+  if (entries.length > 0 && !entries.includes('autorec.db'))
+    throw new Error(
+      `refusing to use ${dir} as the data folder: it holds other files and no autorec.db; choose a new or empty folder (--data-dir or AUTOREC_DATA_DIR)`,
+    );
 }
 
 function pick(metrics: Record<string, number>): Record<string, number> {

@@ -52,6 +52,23 @@ describe('first start', () => {
   });
 });
 
+describe('the data folder', () => {
+  it('refuses a folder that holds other files and no database', async () => {
+    const { mkdtempSync, writeFileSync, readdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'autorec-foreign-'));
+    writeFileSync(join(dir, 'user_artists.dat'), 'userID\tartistID\tweight\n');
+    try {
+      await expect(startTestService({}, dir)).rejects.toThrow(/refusing to use .* no autorec\.db/);
+      expect(readdirSync(dir)).toEqual(['user_artists.dat']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(`${dir}.keys.json`, { force: true });
+    }
+  });
+});
+
 describe('recommend', () => {
   it('a training user: from the model, k items, ranked, none already played', async () => {
     const res = await s.call('GET', `/v1/users/${user}/recommendations?k=7`);

@@ -26,7 +26,7 @@ export async function startTestService(
   dir?: string,
 ): Promise<TestService> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'autorec-api-'));
-  const keysFile = join(folder, 'keys.json');
+  const keysFile = `${folder}.keys.json`; // beside the data folder, which must start empty
   writeFileSync(
     keysFile,
     JSON.stringify([
@@ -66,6 +66,7 @@ export async function startTestService(
     },
     async dispose() {
       await service.close();
+      rmSync(keysFile, { force: true });
       if (!dir) rmSync(folder, { recursive: true, force: true });
     },
   };
