@@ -180,6 +180,7 @@ describe('crash safety', () => {
     lines: string[];
     port: Promise<number>;
     ready: Promise<void>;
+    exited: Promise<number | null>;
   } {
     const child = spawn(
       process.execPath,
@@ -220,14 +221,17 @@ describe('crash safety', () => {
       };
       child.once('exit', (code) => reject(new Error(`server exited (${code}): ${lines.join('\n')}`)));
     });
-    const ready = new Promise<void>((resolve) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const prev = onLine;
       onLine = (line) => {
         prev(line);
         if (line === '{"ready":true}') resolve();
       };
+      child.once('exit', (code) => reject(new Error(`server exited (${code}): ${lines.join('\n')}`)));
     });
-    return { child, lines, port, ready };
+    // Listened for from the start: an exit before anyone awaits it is not missed.
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, lines, port, ready, exited };
   }
 
   it('after SIGKILL mid-ingestion every acknowledged event is stored and production still serves', async () => {
@@ -265,7 +269,7 @@ describe('crash safety', () => {
       await waitFor(() => acked.size >= 4000 || undefined);
       first.child.kill('SIGKILL');
       await Promise.all(senders);
-      await new Promise((r) => first.child.once('exit', r));
+      await first.exited;
 
       const repo = openSqliteRepository(join(dir, 'autorec.db'));
       const stored = new Set<string>();
@@ -287,8 +291,7 @@ describe('crash safety', () => {
       const ready = await (await fetch(`http://127.0.0.1:${port2}/readyz`)).json();
       expect(ready).toMatchObject({ ready: true, model: { model: 'ials', version: 1 } });
       second.child.kill('SIGTERM');
-      const code = await new Promise((r) => second.child.once('exit', r));
-      expect(code).toBe(0);
+      expect(await second.exited).toBe(0);
       expect(second.lines.join('\n')).toContain('stopped');
     } finally {
       rmSync(dir, { recursive: true, force: true });
