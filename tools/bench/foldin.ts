@@ -61,7 +61,7 @@ for (const name of ['popularity', 'baseline', 'svd', 'u-autorec', 'i-autorec'] a
         users: r.users,
         testRmse: Number(rated.all.rmse!.toFixed(4)),
         ndcg10: Number(at.ndcg.toFixed(4)),
-        recall10: Number(at.recall.toFixed(4)),
+        recall10: Number(at.truncatedRecall.toFixed(4)), // min(K, |relevant|), as recorded
         precision10: Number(at.precision.toFixed(4)),
         coverage10: Number(at.coverage.toFixed(4)),
         epochs: fit.epochs.length,

@@ -146,8 +146,8 @@ const compared = comparison.models.map((m) => ({
   mae: round(m.rating.mae),
   coldRatings: m.rating.cold.count,
   'ndcg@10': round(m.ranking!.atK[0].ndcg),
-  'recall@10': round(m.ranking!.atK[0].recall),
-  'recall@50': round(m.ranking!.atK[1].recall),
+  'recall@10': round(m.ranking!.atK[0].truncatedRecall), // min(K, |relevant|), as recorded
+  'recall@50': round(m.ranking!.atK[1].truncatedRecall),
   'coverage@10': round(m.ranking!.atK[0].coverage),
   pUserMseVsSvd: m.significance && Number(m.significance.userMse.tTest.pValue.toPrecision(3)),
   pUserNdcgVsSvd: m.significance?.userNdcg && Number(m.significance.userNdcg.wilcoxon.pValue.toPrecision(3)),

@@ -1,12 +1,14 @@
 import {
   type CompareProgress,
   type ComparisonResult,
-  compareModels,
+  compareModelsAcrossFolds,
+  DEFAULT_RANKING_KS,
   type EpochRecord,
+  type FoldedComparisonResult,
   type ModelComparison,
   type ModelName,
   type ModelParams,
-  meanSd,
+  type PairedComparison,
   type Recommender,
 } from '@autorec/core';
 import {
@@ -20,13 +22,12 @@ import {
 } from '@autorec/data';
 import { InterruptedError, UsageError, UserError } from './errors.ts';
 import { describeSplit, type SplitChoice } from './options.ts';
-import { resultColumns } from './report/columns.ts';
 import {
   cacheWarnings,
   type DataSource,
   describeSource,
   loadPrepared,
-  readDataset,
+  readSource,
   skippedLineWarnings,
 } from './sources.ts';
 
@@ -45,12 +46,27 @@ export interface ExperimentConfig {
   k: number;
   /** Evaluate ranking on a seeded sample of at most this many users (default: all). */
   maxUsers?: number;
+  /** Refit early-stopping models on training + validation at their kept epoch (core's `fitOnSplit`). */
+  refit?: boolean;
 }
 
 /** A progress event of the run: the core's comparison event plus the fold it belongs to. */
 export type ExperimentEvent =
   | ({ type: 'model' } & CompareProgress & { fold: number; folds: number })
   | { type: 'stage'; message: string };
+
+/** The ranking metrics a result row carries at each K (the fields of core's `RankingAtK`). */
+export const RANKING_METRICS = [
+  'precision',
+  'recall',
+  'truncatedRecall',
+  'ndcg',
+  'map',
+  'hitRate',
+  'coverage',
+  'popularity',
+] as const;
+export type RankingMetricName = (typeof RANKING_METRICS)[number];
 
 /** The dataset as the report describes it. */
 export interface DatasetSummary {
@@ -86,16 +102,35 @@ export interface ResultRow {
   mae: number;
   rmseWarm: number | null;
   rmseCold: number | null;
-  [metric: `${'precision' | 'recall' | 'ndcg'}@${number}`]: number | null;
+  /** Ranking metrics at every K evaluated (10, 20, 50, 100 and --k): see `RankingAtK`. */
+  [metric: `${RankingMetricName}@${number}`]: number | null;
   trainSeconds: number;
   epochs: number;
   bestEpoch: number;
   backend: string;
   hyperParameters: Record<string, number | string | boolean>;
-  /** Paired tests of per-user squared error against the reference model (absent for it). */
+  /**
+   * Paired tests of per-user squared error against the reference model (absent for it); with
+   * k-fold, each user's error averaged over the folds.
+   */
   vsReference?: { model: string; pValueT: number; pValueWilcoxon: number; meanMseDelta: number };
+  /** Paired tests of per-user NDCG at the table's K against the ranking reference (popularity when present). */
+  rankingVsReference?: {
+    model: string;
+    k: number;
+    pValueT: number;
+    pValueWilcoxon: number;
+    meanNdcgDelta: number;
+  };
   /** Standard deviation over folds (k-fold only). */
   sd?: Record<string, number>;
+  /** Every fold's value of each metric, in fold order (k-fold only). */
+  perFold?: Record<string, number[]>;
+  /** Paired tests over the folds' values of each metric against the reference (k-fold only). */
+  acrossFolds?: Record<
+    string,
+    { folds: number; meanDifference: number; pValueT: number; pValueWilcoxon: number }
+  >;
 }
 
 export interface ExperimentResult {
@@ -105,6 +140,8 @@ export interface ExperimentResult {
   backend: string;
   protocol: ComparisonResult['protocol'];
   reference: string;
+  /** The model ranking is tested against (`rankingVsReference`): popularity when in the run. */
+  rankingReference: string;
   k: number;
   seed: number;
   results: ResultRow[];
@@ -177,90 +214,97 @@ export async function runExperiment(
   onEvent?.({ type: 'stage', message: `loading ${describeSource(config.source)}` });
   let dataset: Dataset | undefined;
   let first: PreparedDataset;
-  let folds = 1;
+  const folds = config.source.kind !== 'cache' && config.split.kind === 'kfold' ? config.split.folds : 1;
   if (config.source.kind === 'cache') {
     first = await loadPrepared(config.source.path);
   } else {
-    dataset = await readDataset(config.source);
-    const split = splitFor(config.split, 0);
-    folds = config.split.kind === 'kfold' ? config.split.folds : 1;
+    const read = await readSource(config.source);
+    dataset = read.dataset;
     onEvent?.({ type: 'stage', message: `splitting (${describeSplit(config.split)}, seed ${config.seed})` });
-    first = prepareDataset(dataset, { split, seed: config.seed, transform: config.transform });
+    first = prepareDataset(dataset, {
+      split: splitFor(config.split, 0),
+      seed: config.seed,
+      transform: config.transform,
+      testMask: read.testMask,
+    });
   }
-  const perFold: ComparisonResult[] = [];
+  // Fold 0 is prepared above (its summary describes the run); the rest one at a time.
+  function* prepared(): Generator<PreparedDataset> {
+    yield first;
+    for (let fold = 1; fold < folds; fold++)
+      yield prepareDataset(dataset!, {
+        split: splitFor(config.split, fold),
+        seed: config.seed,
+        transform: config.transform,
+      });
+  }
   const warnings =
     config.source.kind === 'cache' ? await cacheWarnings(config.source.path) : skippedLineWarnings(dataset!);
-  let trained: Recommender[] = [];
-  try {
-    for (let fold = 0; fold < folds; fold++) {
-      const prepared =
-        fold === 0
-          ? first
-          : prepareDataset(dataset!, {
-              split: splitFor(config.split, fold),
-              seed: config.seed,
-              transform: config.transform,
-            });
-      const comparison = await compareModels(prepared, {
-        models: config.models.map((name) => ({ name, params: config.params[name] ?? {} })),
-        seed: config.seed,
-        ranking: { k: config.k, maxUsers: config.maxUsers },
-        keepModels: fold === 0,
-        signal,
-        onProgress: (e) => onEvent?.({ type: 'model', ...e, fold, folds }),
-      });
-      if (fold === 0) trained = comparison.trained ?? [];
-      if (comparison.aborted) {
-        const { model, stage, notStarted, reason } = comparison.aborted;
-        const finished = perFold.length > 0 ? perFold : [comparison];
-        throw new ExperimentInterruptedError(
-          reason instanceof Error ? reason.message : 'interrupted',
-          summarize(finished, first, config, folds, started, warnings),
-          { model, stage, notStarted, fold, folds, completeFolds: perFold.length },
-        );
-      }
-      perFold.push(comparison);
+  const comparison = await compareModelsAcrossFolds(prepared(), {
+    models: config.models.map((name) => ({ name, params: config.params[name] ?? {} })),
+    seed: config.seed,
+    ranking: { k: [config.k, ...DEFAULT_RANKING_KS], maxUsers: config.maxUsers },
+    keepFirstFoldModels: true,
+    refit: config.refit,
+    signal,
+    onProgress: (e) => onEvent?.({ type: 'model', ...e, folds }),
+    onFold: (c, fold) => {
       const where = folds > 1 ? ` (fold ${fold + 1})` : '';
-      for (const d of comparison.diverged ?? [])
-        warnings.push(`${d.message}${where}: left out of the results`);
-      for (const m of comparison.models)
+      for (const d of c.diverged ?? []) warnings.push(`${d.message}${where}: left out of the results`);
+      for (const m of c.models)
         if (m.diverged) warnings.push(`${m.diverged}${where}: kept epoch ${m.bestEpoch}, the best before it`);
-    }
-  } catch (error) {
+    },
+  });
+  const trained = comparison.perFold[0]?.trained ?? [];
+  if (comparison.aborted) {
     for (const m of trained) m.dispose();
-    if (error instanceof ExperimentInterruptedError) throw error;
-    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
-    throw error;
+    const { model, stage, notStarted, reason, fold } = comparison.aborted;
+    throw new ExperimentInterruptedError(
+      reason instanceof Error ? reason.message : 'interrupted',
+      summarize(comparison, first, config, folds, started, warnings),
+      { model, stage, notStarted, fold, folds, completeFolds: comparison.folds },
+    );
   }
-  const result = summarize(perFold, first, config, folds, started, warnings);
-  if (result.results.length === 0)
+  const result = summarize(comparison, first, config, folds, started, warnings);
+  if (result.results.length === 0) {
+    for (const m of trained) m.dispose();
     throw new UserError(`no model finished training: ${warnings.join('; ')}`, {
       hint: 'lower the learning rate (--lr) or --lambda, or use a transform with a smaller range (--transform log-bins)',
     });
+  }
   return { result, trained, prepared: first };
 }
 
-/** The run's result from per-fold comparisons (of finished folds, or one partial fold). */
+/** The run's result from the core's (possibly interrupted) k-fold or single comparison. */
 function summarize(
-  perFold: ComparisonResult[],
+  comparison: FoldedComparisonResult,
   first: PreparedDataset,
   config: ExperimentConfig,
   folds: number,
   started: number,
   warnings: string[],
 ): ExperimentResult {
+  // With no fold finished, the interrupted fold's finished models are shown (one partial fold).
+  const perFold =
+    comparison.perFold.length > 0
+      ? comparison.perFold
+      : comparison.aborted?.partial
+        ? [comparison.aborted.partial]
+        : [];
   const head = perFold[0];
+  const models = head?.models ?? [];
   return {
     dataset: summarizeDataset(first, config.source),
     split: summarizeSplit(first, folds),
-    backend: distinct(head.models.map((m) => m.backend)).join(', '),
-    protocol: head.protocol,
-    reference: head.reference,
+    backend: distinct(models.map((m) => m.backend)).join(', '),
+    protocol: head?.protocol ?? comparison.protocol,
+    reference: head?.reference ?? comparison.reference,
+    rankingReference: head?.rankingReference ?? comparison.rankingReference,
     k: config.k,
     seed: config.seed,
-    results: combineFolds(perFold, config.k),
-    comparisons: head.models,
-    foldCurves: head.models.map((m) => ({
+    results: perFold.length > 1 ? foldRows(comparison, config.k) : models.map((m) => toRow(m, config.k)),
+    comparisons: models,
+    foldCurves: models.map((m, j) => ({
       label: m.label,
       curves: perFold.map((c) => c.models.find((x) => x.label === m.label)?.curve ?? []),
       keptEpochs: perFold.map((c) => c.models.find((x) => x.label === m.label)?.bestEpoch ?? 0),
@@ -271,7 +315,9 @@ function summarize(
 }
 
 function splitFor(choice: SplitChoice, fold: number): SplitOptions {
-  return choice.kind === 'kfold' ? { method: 'k-fold', folds: choice.folds, fold } : choice.options;
+  return choice.kind === 'kfold'
+    ? { method: 'k-fold', folds: choice.folds, fold, validation: choice.validation }
+    : choice.options;
 }
 
 /** Checks a config before any work: a cache already holds its split, so --split cannot apply. */
@@ -283,6 +329,12 @@ export function checkExperiment(config: ExperimentConfig, splitGiven: boolean): 
     );
   if (config.source.kind === 'cache' && config.transform)
     throw new UsageError('--transform does not apply to --data: the prepared cache holds its own transform');
+  const o = config.split.kind === 'single' ? config.split.options : undefined;
+  if (config.source.kind !== 'cache' && o?.method === 'random' && !o.test)
+    throw new UsageError(
+      '--split none leaves nothing to test on',
+      'compare needs a test part (e.g. holdout:0.1); use --split none with `autorec train` for a final model',
+    );
 }
 
 function summarizeDataset(prepared: PreparedDataset, source: DataSource): DatasetSummary {
@@ -307,7 +359,10 @@ function summarizeDataset(prepared: PreparedDataset, source: DataSource): Datase
 function summarizeSplit(prepared: PreparedDataset, folds: number): SplitSummary {
   const { split, ratings } = prepared;
   const options = split.options;
-  const choice: SplitChoice = folds > 1 ? { kind: 'kfold', folds } : { kind: 'single', options };
+  const choice: SplitChoice =
+    folds > 1
+      ? { kind: 'kfold', folds, validation: options.method === 'k-fold' ? options.validation : undefined }
+      : { kind: 'single', options };
   const summary: SplitSummary = {
     method: options.method,
     description: describeSplit(choice),
@@ -322,58 +377,105 @@ function summarizeSplit(prepared: PreparedDataset, folds: number): SplitSummary 
 }
 
 /**
- * Table rows: the single comparison as is, or k-fold means with standard deviations of every
- * column the table shows (so each cell can print its ± sd).
+ * k-fold rows: each metric's mean over folds, its sd in `sd` and the per-fold values in
+ * `perFold` (all from core's `compareModelsAcrossFolds`); the tests against the reference are
+ * the core's: over users (each user's value averaged over folds) and across folds.
  */
-function combineFolds(perFold: ComparisonResult[], k: number): ResultRow[] {
-  const rowsByFold = perFold.map((c) => c.models.map((m) => toRow(m, k)));
-  const head = rowsByFold[0];
-  if (perFold.length === 1) return head;
-  const metrics = resultColumns(k).map((c) => c.key);
-  return head.map((row) => {
-    const out: ResultRow = { ...row, sd: {} };
-    const record = out as unknown as Record<string, number | null>;
-    for (const key of metrics) {
-      // By label: a model that diverged in one fold has no row there.
-      const values = rowsByFold
-        .map((rows) => rows.find((r) => r.model === row.model) as unknown as Record<string, number | null>)
-        .map((r) => r?.[key])
-        .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-      if (values.length === 0) continue;
-      const { mean, sd } = meanSd(values);
+function foldRows(comparison: FoldedComparisonResult, k: number): ResultRow[] {
+  const head = comparison.perFold[0];
+  return comparison.models.map((summary, j) => {
+    const row = toRow(head.models[j], k);
+    const record = row as unknown as Record<string, number | null>;
+    row.sd = {};
+    row.perFold = {};
+    for (const [name, { mean, sd, values }] of Object.entries(summary.metrics)) {
+      const key = ROW_KEYS[name] ?? name;
+      if (key === 'epochs' || key === 'bestEpoch') continue;
       record[key] = mean;
-      out.sd![key] = sd;
+      row.sd[key] = sd;
+      row.perFold[key] = values;
     }
-    delete out.vsReference; // per-fold tests do not combine into one p-value
-    return out;
+    row.perFold.epochs = summary.metrics.epochs?.values ?? [];
+    row.perFold.bestEpoch = summary.metrics.bestEpoch?.values ?? [];
+    delete row.vsReference;
+    delete row.rankingVsReference;
+    if (summary.rankingSignificance)
+      row.rankingVsReference = ndcgTest(
+        summary.rankingSignificance.against,
+        k,
+        summary.rankingSignificance.userNdcg,
+      );
+    const s = summary.significance;
+    if (s) {
+      if (s.userMse) row.vsReference = mseTest(s.against, s.userMse);
+      row.acrossFolds = {};
+      for (const [name, t] of Object.entries(s.acrossFolds))
+        row.acrossFolds[ROW_KEYS[name] ?? name] = {
+          folds: t.folds,
+          meanDifference: t.meanDifference,
+          pValueT: t.tTest.pValue,
+          pValueWilcoxon: t.wilcoxon.pValue,
+        };
+    }
+    return row;
   });
 }
 
+/** Core metric names whose result-row field is named differently. */
+const ROW_KEYS: Record<string, string> = { warmRmse: 'rmseWarm', coldRmse: 'rmseCold' };
+
+function mseTest(against: string, t: PairedComparison): NonNullable<ResultRow['vsReference']> {
+  return {
+    model: against,
+    pValueT: t.tTest.pValue,
+    pValueWilcoxon: t.wilcoxon.pValue,
+    meanMseDelta: t.tTest.meanDifference,
+  };
+}
+
+function ndcgTest(
+  against: string,
+  k: number,
+  t: PairedComparison,
+): NonNullable<ResultRow['rankingVsReference']> {
+  return {
+    model: against,
+    k,
+    pValueT: t.tTest.pValue,
+    pValueWilcoxon: t.wilcoxon.pValue,
+    meanNdcgDelta: t.tTest.meanDifference,
+  };
+}
+
 function toRow(m: ModelComparison, k: number): ResultRow {
-  const atK = m.ranking?.atK.find((r) => r.k === k);
   const row = {
     model: m.label,
     rmse: m.rating.rmse,
     mae: m.rating.mae,
     rmseWarm: m.rating.warm.rmse ?? null,
     rmseCold: m.rating.cold.rmse ?? null,
-    [`precision@${k}`]: atK?.precision ?? null,
-    [`recall@${k}`]: atK?.recall ?? null,
-    [`ndcg@${k}`]: atK?.ndcg ?? null,
+    ...rankingFields(m, k),
     trainSeconds: m.trainSeconds,
     epochs: m.epochs,
     bestEpoch: m.bestEpoch,
     backend: m.backend,
     hyperParameters: m.hyperParameters,
   } as ResultRow;
-  if (m.significance)
-    row.vsReference = {
-      model: m.significance.against,
-      pValueT: m.significance.userMse.tTest.pValue,
-      pValueWilcoxon: m.significance.userMse.wilcoxon.pValue,
-      meanMseDelta: m.significance.userMse.tTest.meanDifference,
-    };
+  if (m.significance) row.vsReference = mseTest(m.significance.against, m.significance.userMse);
+  if (m.rankingSignificance)
+    row.rankingVsReference = ndcgTest(m.rankingSignificance.against, k, m.rankingSignificance.userNdcg);
   return row;
+}
+
+/** `ndcg@10`, `recall@20`, … for every K evaluated; null at the table's K when ranking was skipped. */
+function rankingFields(m: ModelComparison, k: number): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const atKs = m.ranking?.atK ?? [];
+  if (!atKs.some((r) => r.k === k)) for (const name of RANKING_METRICS) out[`${name}@${k}`] = null;
+  for (const atK of atKs)
+    for (const name of RANKING_METRICS)
+      out[`${name}@${atK.k}`] = Number.isFinite(atK[name]) ? atK[name] : null;
+  return out;
 }
 
 function distinct<T>(values: T[]): T[] {

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import {
+  loadKnownPlays,
   loadModel,
   ModelFormatError,
   type ModelManifest,
@@ -8,13 +9,15 @@ import {
   type ScoredItem,
 } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
-import { DataError, type PreparedDataset, type TransformSpec } from '@autorec/data';
+import { type CsrMatrix, DataError, type PreparedDataset, type TransformSpec } from '@autorec/data';
 import { UserError } from './errors.ts';
 
-/** A saved model with its manifest. */
+/** A saved model with its manifest and the plays it knows beyond training (left out of lists). */
 export interface OpenedModel {
   model: Recommender;
   manifest: ModelManifest;
+  /** Validation, test and fold-in plays saved with the model (`known-plays.bin`), if any. */
+  known?: CsrMatrix;
 }
 
 /**
@@ -38,7 +41,12 @@ export async function openModel(dir: string): Promise<OpenedModel> {
   try {
     const manifest = await readManifest(store);
     const model = await loadModel(store);
-    return { model, manifest };
+    try {
+      return { model, manifest, known: await loadKnownPlays(store) };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
   } catch (e) {
     // ModelFormatError: the core could not read the folder; DataError: a damaged binary file in it.
     if (e instanceof ModelFormatError || e instanceof DataError) {

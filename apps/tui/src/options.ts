@@ -33,8 +33,30 @@ export const METADATA_FORMATS: readonly ItemInfoFormatName[] = ['msd-tracks', 'l
 /** The default seed of splits and models across the CLI and the app. */
 export const DEFAULT_SEED = 42;
 
-/** The models `autorec compare` runs when --models is not given: the paper's two and two references. */
-export const DEFAULT_COMPARE_MODELS: readonly ModelName[] = ['svd', 'u-autorec', 'i-autorec', 'baseline'];
+/**
+ * The models `autorec compare` runs when --models is not given: the paper's two, SVD and the
+ * baseline for rating, implicit ALS as the ranking model, and popularity — the line every
+ * recommender must beat, so it is always in a comparison (`withPopularity`).
+ */
+export const DEFAULT_COMPARE_MODELS: readonly ModelName[] = [
+  'svd',
+  'u-autorec',
+  'i-autorec',
+  'baseline',
+  'ials',
+  'popularity',
+];
+
+/**
+ * The model list with `popularity` appended when missing: a comparison always shows the line
+ * every recommender must beat.
+ *
+ * @example
+ * withPopularity(['svd', 'ials']); // ['svd', 'ials', 'popularity']
+ */
+export function withPopularity(models: readonly ModelName[]): ModelName[] {
+  return models.includes('popularity') ? [...models] : [...models, 'popularity'];
+}
 
 /** Commander argument parser for a whole number ≥ `min`. */
 export function integerArg(min = 0): (value: string) => number {
@@ -105,7 +127,17 @@ export function collectParam(value: string, previous: string[] = []): string[] {
  * How to split: one train/test split (`SplitOptions` of the data package) or every fold of a
  * k-fold cross-validation.
  */
-export type SplitChoice = { kind: 'single'; options: SplitOptions } | { kind: 'kfold'; folds: number };
+export type SplitChoice =
+  | {
+      kind: 'single';
+      options: SplitOptions;
+      /** `files:TRAIN,TEST`: the split is given as two files (`options.method` is 'given'). */
+      files?: { train: string; test: string };
+    }
+  | { kind: 'kfold'; folds: number; validation?: number };
+
+/** Share of each fold's training part carved out for validation (early stopping) under `kfold:K`. */
+export const KFOLD_VALIDATION = 0.1;
 
 /**
  * Parses --split:
@@ -114,12 +146,26 @@ export type SplitChoice = { kind: 'single'; options: SplitOptions } | { kind: 'k
  * - `per-user:TEST[:VALIDATION]` — the same share of every user's plays;
  * - `kfold:K` — K-fold cross-validation (every fold; `kfold:K:F` picks fold F, 0-based, where
  *   a single split is needed);
- * - `held-out-users:N[:V]` — N test users (and V validation users) folded in at test time.
+ * - `held-out-users:N[:V]` — N test users (and V validation users) folded in at test time;
+ * - `files:TRAIN,TEST` — a split made elsewhere, as two files (read with --format; the transform
+ *   fitted on TRAIN; 10% of TRAIN carved out for validation);
+ * - `none` — every play trains the model (a final model; nothing to test on).
  *
  * @example
  * parseSplit('holdout:0.1'); // { kind: 'single', options: { method: 'random', test: 0.1, validation: 0.1 } }
  */
 export function parseSplit(spec: string): SplitChoice {
+  if (spec === 'none') return { kind: 'single', options: { method: 'random', test: 0, validation: 0 } };
+  if (spec.startsWith('files:')) {
+    const paths = spec.slice('files:'.length).split(',');
+    if (paths.length !== 2 || paths.some((p) => p.trim() === ''))
+      throw new InvalidArgumentError('write it as files:TRAIN,TEST, e.g. files:train.tsv,test.tsv');
+    return {
+      kind: 'single',
+      options: { method: 'given', validation: KFOLD_VALIDATION },
+      files: { train: paths[0], test: paths[1] },
+    };
+  }
   const [method, ...rest] = spec.split(':');
   const num = (s: string | undefined, what: string, fallback?: number): number => {
     if (s === undefined || s === '') {
@@ -156,10 +202,11 @@ export function parseSplit(spec: string): SplitChoice {
     case 'kfold':
     case 'k-fold': {
       const folds = whole(rest[0], 'the number of folds', 2);
-      if (rest[1] === undefined) return { kind: 'kfold', folds };
+      const validation = KFOLD_VALIDATION;
+      if (rest[1] === undefined) return { kind: 'kfold', folds, validation };
       const fold = whole(rest[1], 'the fold', 0);
       if (fold >= folds) throw new InvalidArgumentError(`fold must be below ${folds}`);
-      return { kind: 'single', options: { method: 'k-fold', folds, fold } };
+      return { kind: 'single', options: { method: 'k-fold', folds, fold, validation } };
     }
     case 'held-out-users': {
       const testUsers = whole(rest[0], 'the number of test users', 1);
@@ -168,7 +215,7 @@ export function parseSplit(spec: string): SplitChoice {
     }
     default:
       throw new InvalidArgumentError(
-        `unknown split '${method}'; use holdout:0.1, per-user:0.2, kfold:5 or held-out-users:N`,
+        `unknown split '${method}'; use holdout:0.1, per-user:0.2, kfold:5, held-out-users:N, files:TRAIN,TEST or none`,
       );
   }
 }
@@ -181,21 +228,30 @@ function example(method: string): string {
 
 /** A single split for commands that train one model (k-fold without a fold index means fold 0). */
 export function singleSplit(choice: SplitChoice): SplitOptions {
-  return choice.kind === 'single' ? choice.options : { method: 'k-fold', folds: choice.folds, fold: 0 };
+  return choice.kind === 'single'
+    ? choice.options
+    : { method: 'k-fold', folds: choice.folds, fold: 0, validation: choice.validation };
 }
 
 /** A short human name of a split, e.g. `holdout 10% test, 10% validation`. */
 export function describeSplit(choice: SplitChoice): string {
-  if (choice.kind === 'kfold') return `${choice.folds}-fold cross-validation`;
+  const val = (v = 0) =>
+    v > 0 ? `, ${Math.round(v * 1000) / 10}% of each fold's training part for validation` : '';
+  if (choice.kind === 'kfold') return `${choice.folds}-fold cross-validation${val(choice.validation)}`;
   const o = choice.options;
   const pct = (x = 0) => `${Math.round(x * 1000) / 10}%`;
   switch (o.method) {
+    case 'given': {
+      const f = choice.files;
+      return `given split${f ? ` (train ${f.train}, test ${f.test})` : ''}${val(o.validation).replace("each fold's training part", 'the training file')}`;
+    }
     case 'random':
+      if (!o.test && !o.validation) return 'no split: every play trains the model';
       return `random holdout: ${pct(o.test)} test, ${pct(o.validation)} validation`;
     case 'per-user':
       return `per-user holdout: ${pct(o.test)} of each user's plays for test, ${pct(o.validation)} validation`;
     case 'k-fold':
-      return `fold ${o.fold + 1} of ${o.folds}-fold cross-validation`;
+      return `fold ${o.fold + 1} of ${o.folds}-fold cross-validation${val(o.validation)}`;
     case 'held-out-users':
       return `held-out users: ${o.testUsers} test, ${o.validationUsers ?? 0} validation`;
   }

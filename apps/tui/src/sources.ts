@@ -8,6 +8,7 @@ import {
   type FormatName,
   type ItemInfoFormatName,
   joinItemInfo,
+  joinTrainTest,
   MULT_VAE_FILTER,
   type PreparedDataset,
   type ProgressInfo,
@@ -41,7 +42,17 @@ export type DataSource =
       csv?: CsvColumns;
       metadata?: MetadataSource;
     }
-  | { kind: 'cache'; path: string };
+  | { kind: 'cache'; path: string }
+  | {
+      /** `--split files:TRAIN,TEST`: a split made elsewhere, both files in one format. */
+      kind: 'files';
+      train: string;
+      test: string;
+      format: FormatName;
+      lenient?: boolean;
+      csv?: CsvColumns;
+      metadata?: MetadataSource;
+    };
 
 export interface MetadataSource {
   path: string;
@@ -78,6 +89,8 @@ export function describeSource(source: DataSource): string {
       return `${source.input} (${source.format}${source.metadata ? `, metadata ${source.metadata.path}` : ''})`;
     case 'cache':
       return `prepared cache ${source.path}`;
+    case 'files':
+      return `train ${source.train}, test ${source.test} (${source.format})`;
   }
 }
 
@@ -85,27 +98,49 @@ export function describeSource(source: DataSource): string {
  * Turns the data flags into one source: exactly one of --data, --input or --preset (or the
  * given fallback when none is set).
  */
-export function dataSource(flags: InputFlags, fallback?: DataSource): DataSource {
+export function dataSource(
+  flags: InputFlags,
+  fallback?: DataSource,
+  files?: { train: string; test: string },
+): DataSource {
   const given = [flags.data && '--data', flags.input && '--input', flags.preset && '--preset'].filter(
     Boolean,
   );
+  if (files) {
+    if (given.length > 0)
+      throw new UsageError(
+        `--split files:TRAIN,TEST reads its own two files; leave out ${given.join(', ')}`,
+        '--format, --columns and --metadata apply to both files',
+      );
+    const input = fileSource({ ...flags, input: files.train });
+    const { input: _, ...rest } = input;
+    return { ...rest, kind: 'files', train: files.train, test: files.test };
+  }
   if (given.length > 1) throw new UsageError(`give only one of ${given.join(', ')}`);
   if (flags.data) return { kind: 'cache', path: flags.data };
   if (flags.preset) return { kind: 'preset', preset: flags.preset, seed: flags.dataSeed };
-  if (flags.input) {
-    const format = flags.format ?? 'taste-profile';
-    const source: DataSource = { kind: 'file', input: flags.input, format, lenient: flags.lenient };
-    if (format === 'csv') source.csv = csvColumns(flags.columns, flags.delimiter);
-    else if (flags.columns) throw new UsageError('--columns only applies to --format csv');
-    if (flags.metadata)
-      source.metadata = { path: flags.metadata, format: metadataFormat(format, flags.metadataFormat) };
-    return source;
-  }
+  if (flags.input) return fileSource({ ...flags, input: flags.input });
   if (fallback) return fallback;
   throw new UsageError(
     'no data given',
     'use --input FILE [--format F], --data DIR (from `autorec prepare`) or --preset tiny',
   );
+}
+
+/** A file source from --input and the format flags. */
+function fileSource(flags: InputFlags & { input: string }): Extract<DataSource, { kind: 'file' }> {
+  const format = flags.format ?? 'taste-profile';
+  const source: Extract<DataSource, { kind: 'file' }> = {
+    kind: 'file',
+    input: flags.input,
+    format,
+    lenient: flags.lenient,
+  };
+  if (format === 'csv') source.csv = csvColumns(flags.columns, flags.delimiter);
+  else if (flags.columns) throw new UsageError('--columns only applies to --format csv');
+  if (flags.metadata)
+    source.metadata = { path: flags.metadata, format: metadataFormat(format, flags.metadataFormat) };
+  return source;
 }
 
 /** `user,item[,count]` (0-based indices or header names) → the data package's csv mapping. */
@@ -148,7 +183,7 @@ function metadataFormat(format: FormatName, given: ItemInfoFormatName | undefine
  * `loadPrepared`). Metadata, when given, is joined for artist and title.
  */
 export async function readDataset(
-  source: Exclude<DataSource, { kind: 'cache' }>,
+  source: Exclude<DataSource, { kind: 'cache' | 'files' }>,
   onProgress?: (info: ProgressInfo) => void,
 ): Promise<Dataset> {
   if (source.kind === 'preset')
@@ -213,6 +248,24 @@ export async function cacheWarnings(path: string): Promise<string[]> {
   }
 }
 
+/**
+ * The raw dataset of any source but a cache, with the test interactions of a given split
+ * (`files`: the train and test files joined by the data package's `joinTrainTest`).
+ *
+ * @example
+ * const { dataset, testMask } = await readSource(source);
+ * prepareDataset(dataset, { split, seed, testMask });
+ */
+export async function readSource(
+  source: Exclude<DataSource, { kind: 'cache' }>,
+  onProgress?: (info: ProgressInfo) => void,
+): Promise<{ dataset: Dataset; testMask?: Uint8Array }> {
+  if (source.kind !== 'files') return { dataset: await readDataset(source, onProgress) };
+  const { train, test, ...rest } = source;
+  const read = (input: string) => readDataset({ ...rest, kind: 'file', input }, onProgress);
+  return joinTrainTest(await read(train), await read(test));
+}
+
 /** Path of the cache file for --data: the folder written by `autorec prepare`, or the file itself. */
 export async function preparedPath(path: string): Promise<string> {
   try {
@@ -248,8 +301,11 @@ export async function preparedFrom(
 ): Promise<{ prepared: PreparedDataset; warnings: string[] }> {
   if (source.kind === 'cache')
     return { prepared: await loadPrepared(source.path), warnings: await cacheWarnings(source.path) };
-  const dataset = await readDataset(source, onProgress);
-  return { prepared: prepareDataset(dataset, choice), warnings: skippedLineWarnings(dataset) };
+  const { dataset, testMask } = await readSource(source, onProgress);
+  return {
+    prepared: prepareDataset(dataset, { ...choice, testMask }),
+    warnings: skippedLineWarnings(dataset),
+  };
 }
 
 /** Filter options from --min-user-plays / --min-song-users / --preset mult-vae. */

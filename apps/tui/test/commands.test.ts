@@ -162,6 +162,9 @@ describe('autorec commands on tiny data', () => {
     ]);
     expect(byUser.run.code).toBe(0);
     expect(byUser.json.items).toHaveLength(10);
+    // Nothing the listener is known to have played — training, validation or test — is listed.
+    expect(byUser.json.items.filter((i) => userSongs.includes(i.id))).toEqual([]);
+    expect(byUser.run.stderr).toMatch(/model: u-autorec \(hiddenUnits 8/);
     for (const item of byUser.json.items) {
       expect(item.artist).toBeTruthy();
       expect(item.title).toBeTruthy();
@@ -278,8 +281,15 @@ describe('autorec compare', () => {
     expect(json.dataset).toMatchObject({ users: 200, transform: 'log-bins' });
     expect(json.split).toMatchObject({ method: 'random', seed: 42 });
     expect(json.backend).toMatch(/js/);
-    expect(json.results.map((r) => r.model)).toEqual(['svd', 'u-autorec', 'i-autorec', 'baseline']);
-    for (const r of json.results) {
+    // popularity, the line every recommender must beat, is always added.
+    expect(json.results.map((r) => r.model)).toEqual([
+      'svd',
+      'u-autorec',
+      'i-autorec',
+      'baseline',
+      'popularity',
+    ]);
+    for (const r of json.results.filter((x) => x.model !== 'popularity')) {
       for (const key of [
         'rmse',
         'mae',
@@ -312,9 +322,70 @@ describe('autorec compare', () => {
     ]);
     expect(run.code).toBe(0);
     expect(json.split).toMatchObject({ method: 'k-fold', folds: 3 });
-    expect(json.results).toHaveLength(2);
+    expect(json.results).toHaveLength(3);
     expect(json.results[0].sd.rmse).toBeGreaterThan(0);
     expect(run.stderr).toContain('[fold 3/3]');
+    // Per-fold values and tests across folds come from core; popularity is always added.
+    const [svd, baseline, popularity] = json.results as unknown as (Row & {
+      perFold: Record<string, number[]>;
+      acrossFolds?: Record<string, { folds: number; pValueT: number }>;
+      rankingVsReference?: { model: string };
+    })[];
+    expect(popularity.model).toBe('popularity');
+    expect(svd.perFold.rmse).toHaveLength(3);
+    expect(svd.rmse).toBeCloseTo(svd.perFold.rmse.reduce((a, b) => a + b, 0) / 3, 10);
+    expect(svd.perFold['ndcg@100']).toHaveLength(3);
+    expect(baseline.acrossFolds?.rmse.folds).toBe(3);
+    expect(baseline.rankingVsReference?.model).toBe('popularity');
+    // Validation is carved inside each fold: SVD early-stops on it (a validation RMSE per epoch).
+    expect(json.split).toMatchObject({ validation: expect.any(Number) });
+    expect(json.split.validation as number).toBeGreaterThan(0);
+  });
+
+  it('compares and trains on a split given as two files; --split none trains a final model', async () => {
+    const generated = await runCli(['generate', '--preset', 'tiny', '--out', path('given-all.tsv')]);
+    expect(generated.code).toBe(0);
+    const plays = (await readFile(path('given-all.tsv'), 'utf8')).trim().split('\n');
+    // A fixed 80/20 cut of the generated plays, written as two files.
+    await writeFile(path('given-train.tsv'), `${plays.filter((_, i) => i % 5 !== 0).join('\n')}\n`);
+    await writeFile(path('given-test.tsv'), `${plays.filter((_, i) => i % 5 === 0).join('\n')}\n`);
+    const split = `files:${path('given-train.tsv')},${path('given-test.tsv')}`;
+    const { run, json } = await runJson<{ split: Row; results: Row[] }>([
+      'compare',
+      '--split',
+      split,
+      '--models',
+      'baseline',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const testPlays = plays.filter((_, i) => i % 5 === 0).length;
+    expect(json.split).toMatchObject({ method: 'given', test: testPlays });
+    // Validation is carved from the training file only: train + validation = the training file.
+    expect((json.split.train as number) + (json.split.validation as number)).toBe(plays.length - testPlays);
+    expect(json.results.map((r) => r.model)).toEqual(['baseline', 'popularity']);
+    const clash = await runCli(['compare', '--split', split, '--preset', 'tiny']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/reads its own two files; leave out --preset/);
+
+    const final = await runJson([
+      'train',
+      '--input',
+      path('given-all.tsv'),
+      '--model',
+      'baseline',
+      '--split',
+      'none',
+      '--out',
+      path('m-final'),
+    ]);
+    expect(final.run.code, final.run.stderr).toBe(0);
+    expect(final.json.test).toBeNull();
+    expect(final.json.split).toEqual({ method: 'random', test: 0, validation: 0 });
+    const manifest = JSON.parse(await readFile(path('m-final/manifest.json'), 'utf8'));
+    expect(manifest.model).toBe('baseline');
+    const none = await runCli(['compare', '--preset', 'tiny', '--split', 'none']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--split none leaves nothing to test on/);
   });
 
   it('compares on a prepared cache and refuses --split there', async () => {

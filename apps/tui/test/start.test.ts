@@ -70,8 +70,15 @@ describe('npm start (autorec compare --out reports/latest)', () => {
       'u-autorec',
       'i-autorec',
       'baseline',
+      'ials',
+      'popularity',
     ]);
     expect(results.curves['u-autorec'].length).toBeGreaterThan(0);
+    // The verdict answers rating and ranking apart, ranking against popularity.
+    expect(report).toMatch(/^Rating: .* has the lowest test RMSE/m);
+    expect(report).toMatch(/^Ranking: .* has the highest NDCG@10/m);
+    expect(results.results[0]['ndcg@100']).toEqual(expect.any(Number));
+    expect(results.results[0]['popularity@10']).toEqual(expect.any(Number));
     // The report's RMSE numbers are the JSON's.
     expect(report).toContain(results.results[0].rmse.toFixed(4));
 
@@ -170,7 +177,8 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     const run = await human.done;
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/interrupted: finished svd; u-autorec was at epoch \d+\/500/);
-    expect(run.stdout).toMatch(/^partial results \(1 of 3 models finished; not saved\):/);
+    // popularity is always added to a comparison: 4 models.
+    expect(run.stdout).toMatch(/^partial results \(1 of 4 models finished; not saved\):/);
     expect(run.stdout).toMatch(/│ svd +│ \d\.\d{4}/);
     expect(run.stdout).not.toMatch(/u-autorec|baseline/);
 

@@ -92,6 +92,7 @@ const RESULT: ExperimentResult = {
   backend: 'js, wasm+wasm-simd',
   protocol: 'holdout',
   reference: 'svd',
+  rankingReference: 'popularity',
   k: 10,
   seed: 42,
   results: [

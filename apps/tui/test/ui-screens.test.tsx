@@ -76,6 +76,7 @@ const RESULT: ExperimentResult = {
   backend: 'js, wasm+wasm-simd',
   protocol: 'holdout',
   reference: 'svd',
+  rankingReference: 'popularity',
   k: 10,
   seed: 42,
   results: [row('svd', 0.92, 0.01), row('u-autorec', 0.83, 0.02)],

@@ -47,11 +47,22 @@ describe('parseSplit', () => {
       kind: 'single',
       options: { method: 'per-user', test: 0.2, validation: 0.05 },
     });
-    expect(parseSplit('kfold:5')).toEqual({ kind: 'kfold', folds: 5 });
+    // k-fold carves 10% of each fold's training part for validation (early stopping inside folds).
+    expect(parseSplit('kfold:5')).toEqual({ kind: 'kfold', folds: 5, validation: 0.1 });
     expect(parseSplit('kfold:5:2')).toEqual({
       kind: 'single',
-      options: { method: 'k-fold', folds: 5, fold: 2 },
+      options: { method: 'k-fold', folds: 5, fold: 2, validation: 0.1 },
     });
+    expect(parseSplit('none')).toEqual({
+      kind: 'single',
+      options: { method: 'random', test: 0, validation: 0 },
+    });
+    expect(parseSplit('files:a/train.tsv,b/test.tsv')).toEqual({
+      kind: 'single',
+      options: { method: 'given', validation: 0.1 },
+      files: { train: 'a/train.tsv', test: 'b/test.tsv' },
+    });
+    expect(() => parseSplit('files:only.tsv')).toThrow(/files:TRAIN,TEST/);
     expect(parseSplit('held-out-users:100:50')).toEqual({
       kind: 'single',
       options: { method: 'held-out-users', testUsers: 100, validationUsers: 50 },
@@ -174,8 +185,21 @@ function row(model: string, rmse: number, ndcg: number, p?: number): ResultRow {
   return r;
 }
 
-function result(rows: ResultRow[]): ExperimentResult {
-  return { results: rows, k: 10, split: {} } as unknown as ExperimentResult;
+function result(rows: ResultRow[], extra: Partial<ExperimentResult> = {}): ExperimentResult {
+  return {
+    results: rows,
+    k: 10,
+    split: {},
+    reference: 'svd',
+    protocol: 'holdout',
+    dataset: { transform: 'global-quantiles', format: 'lastfm-hetrec' },
+    ...extra,
+  } as unknown as ExperimentResult;
+}
+
+function rankedAgainstPopularity(r: ResultRow, p: number): ResultRow {
+  r.rankingVsReference = { model: 'popularity', k: 10, pValueT: p, pValueWilcoxon: p, meanNdcgDelta: 0 };
+  return r;
 }
 
 describe('verdict and best values', () => {
@@ -188,16 +212,50 @@ describe('verdict and best values', () => {
       ]),
     );
     expect(lines[0]).toBe(
-      "U-AutoRec beat SVD on test RMSE: 0.8100 vs 0.9000 (10.0% lower; paired t-test over users' squared errors p < 0.001).",
+      "Rating: U-AutoRec has the lowest test RMSE, 0.8100 (SVD 0.9000; paired t-test over users' squared errors p < 0.001).",
     );
     expect(lines[1]).toBe(
-      'I-AutoRec did not beat SVD on test RMSE: 0.9200 vs 0.9000 (2.2% higher; but the difference is not significant, paired t-test over users p = 0.400).',
+      "U-AutoRec beat SVD on test RMSE: 0.8100 vs 0.9000 (10.0% lower; paired t-test over users' squared errors p < 0.001).",
     );
-    expect(lines[2]).toMatch(/I-AutoRec was best: SVD 0.0100, U-AutoRec 0.0200, I-AutoRec 0.0300/);
+    expect(lines[2]).toBe(
+      "I-AutoRec did not beat SVD on test RMSE: 0.9200 vs 0.9000 (2.2% higher; but the difference is not significant, paired t-test over users' squared errors p = 0.400).",
+    );
+    expect(lines[3]).toMatch(/I-AutoRec has the highest NDCG@10, 0.0300 \(popularity was not in the run/);
   });
 
-  it('does not pretend to answer without both SVD and an AutoRec', () => {
-    expect(verdict(result([row('svd', 0.9, 0.01), row('baseline', 0.95, 0)]))[0]).toMatch(/does not answer/);
+  it("does not pretend to answer the paper's question without both SVD and an AutoRec", () => {
+    const lines = verdict(result([row('svd', 0.9, 0.01), row('baseline', 0.95, 0)]));
+    expect(lines[0]).toMatch(/^Rating: SVD has the lowest test RMSE, 0.9000\.$/);
+    expect(lines[1]).toMatch(/does not answer/);
+  });
+
+  it('names the ranking winner the table marks, held-out users included, against popularity', () => {
+    // The held-out-users bug: the table starred popularity while the verdict named I-AutoRec.
+    const rows = [row('svd', 0.9, 0.01), row('i-autorec', 0.85, 0.03), row('popularity', 1.1, 0.05)];
+    const heldOut = verdict(result(rows, { protocol: 'held-out-users' }));
+    expect(bestRows(rows, resultColumns(10)).get('ndcg@10')).toBe(2);
+    expect(heldOut.at(-2)).toBe(
+      'Ranking: popularity has the highest NDCG@10, 0.0500: no model beat recommending the most played artists to everyone.',
+    );
+    expect(heldOut.at(-1)).toBe('Not above popularity on NDCG@10: SVD 0.0100, I-AutoRec 0.0300.');
+    const better = [
+      row('svd', 0.9, 0.01),
+      rankedAgainstPopularity(row('ials', 1.2, 0.2), 0.0001),
+      row('popularity', 1.1, 0.05),
+    ];
+    expect(verdict(result(better)).at(-2)).toBe(
+      "Ranking: ials has the highest NDCG@10, 0.2000, against popularity's 0.0500; paired t-test over users' NDCG p < 0.001.",
+    );
+  });
+
+  it('declares no rating winner with the binary transform', () => {
+    const lines = verdict(
+      result([row('svd', 0.2, 0.01), row('u-autorec', 0.1, 0.02, 0.01)], {
+        dataset: { transform: 'binary' } as ExperimentResult['dataset'],
+      }),
+    );
+    expect(lines[0]).toMatch(/binary transform .* no rating winner/);
+    expect(lines.join('\n')).not.toMatch(/beat SVD|lowest test RMSE/);
   });
 
   it('marks the lowest error and the highest ranking score, nothing for a lone value', () => {

@@ -14,13 +14,16 @@ export {
 export { type KernelKind, type KernelPreference, wasmSimdAvailable } from './engine/kernels.ts';
 export { ModelFormatError, OptionError, TrainingDivergedError } from './errors.ts';
 export * from './evaluation/compare.ts';
+export * from './evaluation/compare-folds.ts';
 export * from './evaluation/cross-validation.ts';
+export * from './evaluation/fit-on-split.ts';
 export * from './evaluation/held-out-users.ts';
 export * from './evaluation/holdout.ts';
 export * from './evaluation/ranking.ts';
 export { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './evaluation/rating.ts';
 export * from './evaluation/significance.ts';
 export * from './evaluation/tune.ts';
+export * from './known-plays.ts';
 export { invertSymmetricPositive, solveSymmetricPositive } from './linalg.ts';
 export * from './metrics/ranking.ts';
 export * from './metrics/rating.ts';

@@ -4,6 +4,7 @@ export * from './dataset.ts';
 export * from './errors.ts';
 export * from './filters.ts';
 export * from './formats/index.ts';
+export * from './given-split.ts';
 export * from './ids.ts';
 export * from './io/index.ts';
 export * from './prepare.ts';

@@ -3,7 +3,14 @@ import type { Dataset, FormatName, TrainSet, TransformName, TransformSpec } from
 import { InsufficientDataError } from './errors.ts';
 import { type FilterOptions, type FilterSummary, filterDataset } from './filters.ts';
 import { type CsrMatrix, nnz } from './sparse.ts';
-import { LABEL_PART, SPLIT_LABEL, type Split, type SplitOptions, splitInteractions } from './splits.ts';
+import {
+  givenSplit,
+  LABEL_PART,
+  SPLIT_LABEL,
+  type Split,
+  type SplitOptions,
+  splitInteractions,
+} from './splits.ts';
 import { applyTransform, fitTransform, type TransformOptions, transformPlays } from './transforms.ts';
 
 /**
@@ -50,6 +57,11 @@ export interface PrepareOptions {
   split: SplitOptions;
   /** Seed of the split (the only random step). */
   seed: number;
+  /**
+   * With `split: { method: 'given' }`: 1 for each test interaction of `dataset.counts` (storage
+   * order), as `joinTrainTest` gives; no filter then (it would renumber the interactions).
+   */
+  testMask?: Uint8Array;
   /** Checksum of the source file when the caller has one; default: `datasetChecksum(dataset)`. */
   sourceChecksum?: string;
 }
@@ -131,7 +143,15 @@ export function prepareDataset(dataset: Dataset, options: PrepareOptions): Prepa
       { file: dataset.name },
     );
   const transformName = options.transform ?? defaultTransform(dataset.format, dataset.explicit);
-  const split = splitInteractions(data.counts, options.split, options.seed);
+  let split: Split;
+  if (options.split.method === 'given') {
+    if (!options.testMask) throw new RangeError("prepareDataset: a 'given' split needs testMask");
+    if (filtered)
+      throw new RangeError(
+        "prepareDataset: a 'given' split cannot be filtered (the test mask would no longer line up)",
+      );
+    split = givenSplit(data.counts, options.testMask, options.split, options.seed);
+  } else split = splitInteractions(data.counts, options.split, options.seed);
   checkSplitParts(split, data.counts, dataset.name);
   const transform = fitTransform(transformName, split.train, options.transformOptions);
   const ratingParts = cutValues(split.labels, rateInteractions(data.counts, split.labels, transform));
@@ -147,6 +167,24 @@ export function prepareDataset(dataset: Dataset, options: PrepareOptions): Prepa
     split,
     ratingParts,
   });
+}
+
+/**
+ * Every fold of a k-fold cross-validation, prepared one at a time (lazily: a consumer that lets
+ * go of a fold keeps one in memory). Each fold's transform is fitted on its own training part;
+ * with `validation`, that share of the fold's training part is carved out for early stopping.
+ *
+ * @example
+ * for (const fold of preparedFolds(dataset, { folds: 5, validation: 0.1, seed: 42 }))
+ *   await model.fit(fold.trainSet, { validation: fold.ratings.validation });
+ */
+export function* preparedFolds(
+  dataset: Dataset,
+  options: Omit<PrepareOptions, 'split'> & { folds: number; validation?: number },
+): Generator<PreparedDataset> {
+  const { folds, validation, ...rest } = options;
+  for (let fold = 0; fold < folds; fold++)
+    yield prepareDataset(dataset, { ...rest, split: { method: 'k-fold', folds, fold, validation } });
 }
 
 /**
@@ -170,6 +208,7 @@ function checkSplitParts(split: Split, counts: CsrMatrix, name: string): void {
     (o.method === 'random' && (o.test ?? 0.1) > 0) ||
     (o.method === 'per-user' && ((o.testCount ?? 0) > 0 || (o.test ?? 0.2) > 0)) ||
     o.method === 'k-fold' ||
+    o.method === 'given' ||
     (o.method === 'held-out-users' && o.testUsers > 0);
   if (!wantsTest || nnz(split.test) > 0) return;
   let need = '';
@@ -180,7 +219,7 @@ function checkSplitParts(split: Split, counts: CsrMatrix, name: string): void {
       `; a per-user holdout needs users with more than ${o.minTrain ?? 1} play${(o.minTrain ?? 1) === 1 ? '' : 's'}` +
       (o.testCount ? '' : ` and enough of them that a share of ${o.test ?? 0.2} rounds to one`);
   else if (o.method === 'k-fold') need = `; ${o.folds} folds need at least ${o.folds}`;
-  else
+  else if (o.method === 'held-out-users')
     need = `; the held-out users need plays beyond their fold-in (at least ${o.minPlaysToSplit ?? 5} each)`;
   throw new InsufficientDataError(`too little data: the split leaves no test ratings of ${of}${need}`, {
     file: name,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  addDisjoint,
   csrFromTriplets,
   entryCoordinates,
   filterEntries,
@@ -93,5 +94,39 @@ describe('entryCoordinates', () => {
         },
       ),
     );
+  });
+});
+
+describe('addDisjoint', () => {
+  it('merges two disjoint matrices into sorted rows holding every entry, and refuses overlaps', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 7 })), {
+          selector: ([r, c]) => `${r},${c}`,
+          maxLength: 40,
+        }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        (cells, side) => {
+          const pick = (s: boolean) => cells.filter((_, j) => side[j] === s);
+          const build = (xs: [number, number][]) =>
+            csrFromTriplets(
+              6,
+              8,
+              xs.map((x) => x[0]),
+              xs.map((x) => x[1]),
+              xs.map((x) => x[0] * 10 + x[1]),
+            );
+          const sum = addDisjoint(build(pick(true)), build(pick(false)));
+          const all = build(cells);
+          expect(Array.from(sum.indptr)).toEqual(Array.from(all.indptr));
+          expect(Array.from(sum.indices)).toEqual(Array.from(all.indices.subarray(0, nnz(all))));
+          expect(Array.from(sum.values)).toEqual(Array.from(all.values.subarray(0, nnz(all))));
+        },
+      ),
+      { numRuns: 100 },
+    );
+    const one = csrFromTriplets(2, 2, [1], [1], [3]);
+    expect(() => addDisjoint(one, one)).toThrow(/entry \(1, 1\) is in both/);
+    expect(() => addDisjoint(one, csrFromTriplets(3, 2, [], [], []))).toThrow(/differ in shape/);
   });
 });

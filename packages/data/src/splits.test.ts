@@ -192,6 +192,30 @@ describe('splits: properties', () => {
     );
   });
 
+  it("k-fold with validation: carved from the fold's training part only, the test fold unchanged", () => {
+    fc.assert(
+      fc.property(matrixArb, fc.integer(), fc.integer({ min: 2, max: 5 }), (m, seed, k) => {
+        const plain = [...kFoldSplits(m, k, seed)];
+        const carved = [...kFoldSplits(m, k, seed, 0.2)];
+        for (let f = 0; f < k; f++) {
+          const a = plain[f];
+          const b = carved[f];
+          expectPartition(m, b);
+          // Same test fold; validation only ever takes training interactions.
+          expect(entries(b.test)).toEqual(entries(a.test));
+          const trainBefore = nnz(a.train);
+          expect(nnz(b.validation!)).toBe(Math.round(0.2 * trainBefore));
+          for (const key of entries(b.validation!).keys()) expect(entries(a.train).has(key)).toBe(true);
+          expect(b.options).toEqual({ method: 'k-fold', folds: k, fold: f, validation: 0.2 });
+        }
+        const one = splitInteractions(m, { method: 'k-fold', folds: k, fold: 0, validation: 0.2 }, seed);
+        expect(one.labels).toEqual(carved[0].labels);
+      }),
+      { numRuns: 30 },
+    );
+    expect(() => [...kFoldSplits(randomMatrix(5, 5, 0.5, 1), 3, 1, 1)]).toThrow(/validation must be a share/);
+  });
+
   it('held-out users: training rows of held-out users are empty; each splits into fold-in and target', () => {
     fc.assert(
       fc.property(matrixArb, fc.integer(), (m, seed) => {

@@ -24,7 +24,7 @@ export const SPLIT_LABEL = Object.freeze({
 });
 const LABEL_COUNT = 5;
 
-export type SplitMethod = 'random' | 'per-user' | 'k-fold' | 'held-out-users';
+export type SplitMethod = 'random' | 'per-user' | 'k-fold' | 'held-out-users' | 'given';
 
 /** Random holdout of interactions: exactly round(test × n) go to test, round(validation × n) to validation. */
 export interface RandomSplitOptions {
@@ -57,6 +57,11 @@ export interface KFoldSplitOptions {
   folds: number;
   /** The fold used as test set, 0..k-1. */
   fold: number;
+  /**
+   * Share of the fold's training part carved out for validation (default 0), so models that
+   * early-stop can do so inside each fold without ever seeing its test part.
+   */
+  validation?: number;
 }
 
 /**
@@ -75,11 +80,22 @@ export interface HeldOutUsersSplitOptions {
   minPlaysToSplit?: number;
 }
 
+/**
+ * A split given from outside (a train file and a test file, `joinTrainTest`): the test
+ * interactions are named by a mask, validation is carved from the training part.
+ */
+export interface GivenSplitOptions {
+  method: 'given';
+  /** Share of the training part carved out for validation (default 0). */
+  validation?: number;
+}
+
 export type SplitOptions =
   | RandomSplitOptions
   | PerUserSplitOptions
   | KFoldSplitOptions
-  | HeldOutUsersSplitOptions;
+  | HeldOutUsersSplitOptions
+  | GivenSplitOptions;
 
 /**
  * Users and items of a target part (test or validation) the model cannot know: a cold user
@@ -128,10 +144,14 @@ export function splitInteractions(m: CsrMatrix, options: SplitOptions, seed: num
     case 'k-fold': {
       const opts = checkKFold(options);
       const folds = foldAssignment(m, opts.folds, seed);
-      return splitFromLabels(m, foldLabels(folds, opts.fold), opts, seed);
+      return splitFromLabels(m, foldLabels(folds, opts, seed), opts, seed);
     }
     case 'held-out-users':
       return heldOutUsersSplit(m, options, seed);
+    case 'given':
+      throw new RangeError(
+        "split: a 'given' split needs its test interactions: use givenSplit(m, testMask, …) or prepareDataset's testMask",
+      );
     default:
       throw new RangeError(`unknown split method '${(options as { method: string }).method}'`);
   }
@@ -226,12 +246,14 @@ export function perUserSplit(
  * @example
  * for (const fold of kFoldSplits(counts, 5, 42)) evaluate(fold.train, fold.test);
  */
-export function* kFoldSplits(m: CsrMatrix, folds: number, seed: number): Generator<Split> {
-  checkKFold({ method: 'k-fold', folds, fold: 0 });
+export function* kFoldSplits(m: CsrMatrix, folds: number, seed: number, validation = 0): Generator<Split> {
+  checkKFold({ method: 'k-fold', folds, fold: 0, validation });
   checkSeed(seed);
   const assignment = foldAssignment(m, folds, seed);
-  for (let f = 0; f < folds; f++)
-    yield splitFromLabels(m, foldLabels(assignment, f), { method: 'k-fold', folds, fold: f }, seed);
+  for (let f = 0; f < folds; f++) {
+    const opts = checkKFold({ method: 'k-fold', folds, fold: f, validation });
+    yield splitFromLabels(m, foldLabels(assignment, opts, seed), opts, seed);
+  }
 }
 
 /**
@@ -292,6 +314,37 @@ export function heldOutUsersSplit(
 }
 
 /**
+ * The split another tool made: interactions where `testMask` is 1 are the test part, the
+ * rest train, and `validation` of the training part is carved out at random (seeded).
+ *
+ * @example
+ * const { dataset, testMask } = joinTrainTest(train, test);
+ * const s = givenSplit(dataset.counts, testMask, { method: 'given', validation: 0.1 }, 42);
+ */
+export function givenSplit(
+  m: CsrMatrix,
+  testMask: Uint8Array,
+  options: GivenSplitOptions,
+  seed: number,
+): Split {
+  if (testMask.length !== nnz(m))
+    throw new RangeError(`split: the test mask has ${testMask.length} entries for ${nnz(m)} interactions`);
+  checkSeed(seed);
+  const opts: GivenSplitOptions = { method: 'given' };
+  const labels = new Uint8Array(testMask.length);
+  let train = 0;
+  for (let p = 0; p < labels.length; p++)
+    if (testMask[p]) labels[p] = SPLIT_LABEL.test;
+    else train++;
+  if ((options.validation ?? 0) > 0) {
+    checkFraction('validation', options.validation!);
+    opts.validation = options.validation;
+    carveValidation(labels, Math.round(options.validation! * train), train, new Rng(seed));
+  }
+  return splitFromLabels(m, labels, opts, seed);
+}
+
+/**
  * Builds a Split from per-interaction labels: cuts the matrices in one pass and computes the
  * cold reports.
  *
@@ -309,7 +362,8 @@ export function splitFromLabels(
   const hasValidation =
     cut.labelCounts[SPLIT_LABEL.validation] > 0 ||
     cut.labelCounts[SPLIT_LABEL.validationFoldIn] > 0 ||
-    (options.method === 'random' && (options.validation ?? 0) > 0) ||
+    ((options.method === 'random' || options.method === 'k-fold' || options.method === 'given') &&
+      (options.validation ?? 0) > 0) ||
     (options.method === 'per-user' &&
       ((options.validation ?? 0) > 0 || (options.validationCount ?? 0) > 0)) ||
     (heldOut && (options.validationUsers ?? 0) > 0);
@@ -496,10 +550,31 @@ function foldAssignment(m: CsrMatrix, folds: number, seed: number): Uint8Array {
   return out;
 }
 
-function foldLabels(assignment: Uint8Array, fold: number): Uint8Array {
+/**
+ * Test labels for the fold's interactions; then, with a validation share, round(share × n_train)
+ * of the others chosen uniformly (selection sampling, its own seeded stream per fold).
+ */
+function foldLabels(assignment: Uint8Array, o: KFoldSplitOptions, seed: number): Uint8Array {
   const labels = new Uint8Array(assignment.length);
-  for (let p = 0; p < assignment.length; p++) if (assignment[p] === fold) labels[p] = SPLIT_LABEL.test;
+  let train = 0;
+  for (let p = 0; p < assignment.length; p++)
+    if (assignment[p] === o.fold) labels[p] = SPLIT_LABEL.test;
+    else train++;
+  const need = Math.round((o.validation ?? 0) * train);
+  if (need > 0) carveValidation(labels, need, train, new Rng((seed + 0x9e3779b9 * (o.fold + 1)) | 0));
   return labels;
+}
+
+/** Relabels `need` of the `train` training positions as validation, uniformly (selection sampling). */
+function carveValidation(labels: Uint8Array, need: number, train: number, rng: Rng): void {
+  for (let p = 0, left = train; p < labels.length && need > 0; p++) {
+    if (labels[p] !== SPLIT_LABEL.train) continue;
+    if (rng.next() * left < need) {
+      labels[p] = SPLIT_LABEL.validation;
+      need--;
+    }
+    left--;
+  }
 }
 
 function usersWithLabel(rowLabels: Uint8Array, a: number, b: number): Uint32Array {
@@ -560,5 +635,10 @@ function checkKFold(o: KFoldSplitOptions): KFoldSplitOptions {
     throw new RangeError(`split: folds must be an integer in 2..255, got ${o.folds}`);
   if (!Number.isInteger(o.fold) || o.fold < 0 || o.fold >= o.folds)
     throw new RangeError(`split: fold must be in 0..${o.folds - 1}, got ${o.fold}`);
-  return { method: 'k-fold', folds: o.folds, fold: o.fold };
+  const out: KFoldSplitOptions = { method: 'k-fold', folds: o.folds, fold: o.fold };
+  if ((o.validation ?? 0) > 0) {
+    checkFraction('validation', o.validation!);
+    out.validation = o.validation;
+  }
+  return out;
 }

@@ -22,6 +22,7 @@ import {
   parseSplit,
   type SplitChoice,
   transformArg,
+  withPopularity,
 } from '../options.ts';
 import type { Output } from '../output.ts';
 import { ProgressPrinter } from '../progress.ts';
@@ -46,6 +47,7 @@ interface CompareOptions extends InputFlags {
   transform?: TransformName;
   k: number;
   maxUsers?: number;
+  refit?: boolean;
   param?: string[];
   out?: string;
   json?: boolean;
@@ -59,10 +61,14 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     );
   addInputOptions(cmd, { data: true, preset: true });
   cmd
-    .option('--models <list>', `comma-separated (default ${DEFAULT_COMPARE_MODELS.join(',')})`, modelListArg)
+    .option(
+      '--models <list>',
+      `comma-separated (default ${DEFAULT_COMPARE_MODELS.join(',')}; popularity is always added)`,
+      modelListArg,
+    )
     .option(
       '--split <spec>',
-      'holdout:TEST[:VAL] (default holdout:0.1 with 0.1 validation), per-user:TEST[:VAL], kfold:K, held-out-users:N[:V]',
+      'holdout:TEST[:VAL] (default holdout:0.1 with 0.1 validation), per-user:TEST[:VAL], kfold:K, held-out-users:N[:V], files:TRAIN,TEST',
       parseSplit,
     )
     .option(
@@ -73,6 +79,10 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
     .option('--seed <n>', 'seed of the split and of every model', integerArg(0), DEFAULT_SEED)
     .option('-k, --k <n>', 'ranking cut-off', integerArg(1), 10)
     .option('--max-users <n>', 'rank a seeded sample of at most n users (default: all)', integerArg(1))
+    .option(
+      '--no-refit',
+      'do not train early-stopping models (AutoRec) again on training + validation for the epochs they kept (others always train on both)',
+    )
     .option(
       '--out <dir>',
       'write a report folder: report.md, results.json, training-curves.svg, models/<name>/',
@@ -85,8 +95,12 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
   );
   addJsonOption(cmd).action(
     action<CompareOptions>(ctx, async (o, out) => {
-      const source = dataSource(o, { kind: 'preset', preset: 'default' });
-      const models = o.models ?? [...DEFAULT_COMPARE_MODELS];
+      const source = dataSource(
+        o,
+        { kind: 'preset', preset: 'default' },
+        o.split?.kind === 'single' ? o.split.files : undefined,
+      );
+      const models = withPopularity(o.models ?? DEFAULT_COMPARE_MODELS);
       const config: ExperimentConfig = {
         source,
         split: o.split ?? parseSplit('holdout:0.1'),
@@ -96,6 +110,7 @@ export function registerCompare(program: Command, ctx: CommandContext): void {
         params: modelParams(models, hyperFlags(o), o.param),
         k: o.k,
         maxUsers: o.maxUsers,
+        refit: o.refit,
       };
       checkExperiment(config, o.split !== undefined);
       for (const note of capThreads(config.params)) out.note(note);

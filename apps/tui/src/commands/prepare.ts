@@ -28,7 +28,7 @@ import {
   PREPARED_FILE,
   PREPARED_SUMMARY,
   parseSummary,
-  readDataset,
+  readSource,
   skippedLineWarnings,
 } from '../sources.ts';
 import { action, addInputOptions, addJsonOption, type CommandContext, count } from './shared.ts';
@@ -75,7 +75,7 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--split <spec>',
-      'holdout:TEST[:VAL] (default holdout:0.1, validation 0.1), per-user:TEST[:VAL], kfold:K[:FOLD], held-out-users:N[:V]',
+      'holdout:TEST[:VAL] (default holdout:0.1, validation 0.1), per-user:TEST[:VAL], kfold:K[:FOLD], held-out-users:N[:V], files:TRAIN,TEST, none',
       parseSplit,
     )
     .option('--seed <n>', 'seed of the split', integerArg(0), DEFAULT_SEED)
@@ -86,7 +86,11 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
       if (o.synthetic && o.input) throw new UsageError('give either --input or --synthetic, not both');
       const source = o.synthetic
         ? ({ kind: 'preset', preset: o.synthetic } as const)
-        : dataSource({ ...o, preset: undefined, data: undefined });
+        : dataSource(
+            { ...o, preset: undefined, data: undefined },
+            undefined,
+            o.split?.kind === 'single' ? o.split.files : undefined,
+          );
       if (source.kind === 'cache') throw new UsageError('prepare reads --input or --synthetic');
       const filter: FilterOptions | undefined = filterChoice(o);
       const choice = o.split ?? parseSplit('holdout:0.1');
@@ -94,7 +98,7 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
       await cleanStaleOutputs(o.out);
       await checkFolderReplaceable(o.out, 'autorec-prepared');
       out.note(`reading ${describeSource(source)}`);
-      const dataset = await readDataset(source);
+      const { dataset, testMask } = await readSource(source);
       const warnings = skippedLineWarnings(dataset);
       for (const w of warnings) out.note(`warning: ${w}`);
       out.note(`preparing: ${describeSplit(choice)}, seed ${o.seed}${filter ? ', filtered' : ''}`);
@@ -105,6 +109,7 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
           seed: o.seed,
           transform: o.transform,
           filter,
+          testMask,
         });
       } catch (e) {
         if (e instanceof RangeError)

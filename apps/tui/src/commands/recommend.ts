@@ -1,5 +1,5 @@
-import type { Recommender } from '@autorec/core';
-import { DataError } from '@autorec/data';
+import { type ModelManifest, type Recommender, recommendExcludingKnown } from '@autorec/core';
+import { type CsrMatrix, DataError } from '@autorec/data';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically } from '../files.ts';
@@ -16,6 +16,7 @@ interface RecommendOptions {
   allUsers?: boolean;
   out?: string;
   k: number;
+  includeKnown?: boolean;
   json?: boolean;
 }
 
@@ -43,7 +44,11 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
     )
     .option('--all-users', 'top-N for every user of the training data, written to --out')
     .option('--out <file>', 'with --all-users: a TSV file of user, rank, song, score (replaced atomically)')
-    .option('-k, --k <n>', 'how many songs', integerArg(1), 10);
+    .option('-k, --k <n>', 'how many songs', integerArg(1), 10)
+    .option(
+      '--include-known',
+      "also list songs the user played in the validation or test part (left out by default: they are the listener's known plays)",
+    );
   addJsonOption(cmd).action(
     action<RecommendOptions>(ctx, async (o, out) => {
       const chosen = [o.user !== undefined, o.plays !== undefined, o.allUsers === true].filter(
@@ -52,13 +57,15 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
       if (chosen !== 1) throw new UsageError('give exactly one of --user ID, --plays FILE or --all-users');
       if (o.allUsers && o.out === undefined) throw new UsageError('--all-users needs --out FILE');
       if (!o.allUsers && o.out !== undefined) throw new UsageError('--out goes with --all-users');
-      const { model } = await openModel(o.model);
+      const opened = await openModel(o.model);
+      const { model } = opened;
+      const known = o.includeKnown ? undefined : opened.known;
       try {
         if (o.allUsers) {
           const users = model.users.toArray();
           const bytes = await writeAtomically(
             o.out!,
-            allUsersLines(model, users, o.k, (done) => {
+            allUsersLines(model, users, o.k, known, (done) => {
               out.status(`${model.name}: ${count(done)} of ${count(users.length)} users`);
             }),
           );
@@ -72,7 +79,8 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
         }
         let items: DisplayItem[];
         let ignored: string[] = [];
-        if (o.user !== undefined) items = withInfo(model, model.recommend(o.user, o.k));
+        if (o.user !== undefined)
+          items = withInfo(model, recommendExcludingKnown(model, [o.user], o.k, known)[0]);
         else {
           const plays = await readPlaysFile(o.plays!).catch((e: unknown) => {
             if (!(e instanceof DataError) || e.location.line === undefined) throw e;
@@ -90,6 +98,7 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
         }
         if (ignored.length > 0)
           out.note(`${ignored.length} song(s) not in the model's catalogue were ignored`);
+        out.note(`model: ${describeModel(opened.manifest)} (${o.model})`);
         const doc = {
           model: model.name,
           user: o.user ?? null,
@@ -135,12 +144,13 @@ function* allUsersLines(
   model: Recommender,
   users: string[],
   k: number,
+  known: CsrMatrix | undefined,
   progress: (done: number) => void,
 ): Generator<string> {
   yield 'user\trank\tsong\tscore\n';
   for (let from = 0; from < users.length; from += ALL_USERS_BATCH) {
     const batch = users.slice(from, from + ALL_USERS_BATCH);
-    const lists = model.recommendMany(batch, k, { batchSize: ALL_USERS_BATCH });
+    const lists = recommendExcludingKnown(model, batch, k, known, { batchSize: ALL_USERS_BATCH });
     let text = '';
     for (const [j, list] of lists.entries())
       for (const [rank, r] of list.entries())
@@ -148,6 +158,15 @@ function* allUsersLines(
     progress(from + batch.length);
     yield text;
   }
+}
+
+/** `ials (64 factors, …)`: which model a list comes from, as the manifest says. */
+function describeModel(manifest: ModelManifest): string {
+  const h = manifest.hyperParameters;
+  const shown = ['factors', 'hiddenUnits', 'weighting', 'lambda']
+    .filter((key) => key in h)
+    .map((key) => `${key} ${h[key]}`);
+  return shown.length > 0 ? `${manifest.model} (${shown.join(', ')})` : manifest.model;
 }
 
 /** The list as a table; in a terminal the song column is cut to the terminal's width. */

@@ -7,7 +7,7 @@ import {
   type InputFlags,
   itemNoun,
   loadPrepared,
-  readDataset,
+  readSource,
 } from '../sources.ts';
 import { action, addInputOptions, addJsonOption, type CommandContext, count } from './shared.ts';
 
@@ -29,11 +29,11 @@ export function registerStats(program: Command, ctx: CommandContext): void {
       if (source.kind === 'cache') dataset = (await loadPrepared(source.path)).dataset;
       else {
         let last = 0;
-        dataset = await readDataset(source, (p) => {
+        ({ dataset } = await readSource(source, (p) => {
           if (!out.interactive || !p.totalBytes || performance.now() - last < 200) return;
           last = performance.now();
           out.status(`reading ${Math.round((100 * p.bytesRead) / p.totalBytes)}%  ${count(p.lines)} lines`);
-        });
+        }));
         out.clearStatus();
       }
       const stats = datasetStats(dataset.counts);

@@ -1,5 +1,13 @@
 import { resolve } from 'node:path';
-import { createModel, evaluateSplitRatings, type ModelName } from '@autorec/core';
+import {
+  createModel,
+  evaluateSplitRatings,
+  fitOnSplit,
+  knownPlaysOf,
+  type ModelName,
+  type Recommender,
+  saveKnownPlays,
+} from '@autorec/core';
 import {
   checkFolderReplaceable,
   cleanStaleOutputs,
@@ -58,7 +66,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
   cmd
     .option(
       '--split <spec>',
-      'when not using --data: holdout:TEST[:VAL] (default holdout:0.1), per-user:…, kfold:K[:FOLD], held-out-users:N',
+      'when not using --data: holdout:TEST[:VAL] (default holdout:0.1), per-user:…, kfold:K[:FOLD], held-out-users:N, files:TRAIN,TEST, or none (a final model on every play)',
       parseSplit,
     )
     .option(
@@ -70,7 +78,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
   addHyperOptions(cmd, 'any model option as KEY=VALUE, e.g. patience=5 or residual=true (repeatable)');
   addJsonOption(cmd).action(
     action<TrainOptions>(ctx, async (o, out) => {
-      const source = dataSource(o);
+      const source = dataSource(o, undefined, o.split?.kind === 'single' ? o.split.files : undefined);
       if (source.kind === 'cache' && (o.split || o.transform))
         throw new UsageError('--split and --transform do not apply to --data: the cache holds its own');
       const params = modelParams([o.model], hyperFlags(o), o.param)[o.model];
@@ -87,20 +95,24 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
         transform: o.transform,
       });
       for (const w of warnings) out.note(`warning: ${w}`);
-      const model = createModel(o.model, params);
       const progress = new ProgressPrinter(out);
       const interrupt = onInterrupt(() =>
         out.note('\nstopping at the next batch boundary… (Ctrl-C again to quit now)'),
       );
       out.note(`training ${o.model} on ${nnz(prepared.ratings.train).toLocaleString('en')} ratings`);
+      // Models that do not early-stop train on training + validation (core's fitOnSplit).
+      let model: Recommender | undefined;
       try {
-        const fit = await model.fit(prepared.trainSet, {
-          validation: prepared.ratings.validation,
-          // Held-out-users splits: validation users are new listeners, scored by fold-in.
-          validationFoldIn: prepared.ratings.validation ? prepared.ratings.foldIn : undefined,
-          signal: interrupt.signal,
-          onProgress: (p) => progress.training(o.model, p),
-        });
+        const fitted = await fitOnSplit(
+          (overrides) => createModel(o.model, { ...params, ...overrides }),
+          prepared,
+          {
+            signal: interrupt.signal,
+            onProgress: (p) => progress.training(o.model, p),
+          },
+        );
+        model = fitted.model;
+        const { fit } = fitted;
         out.clearStatus();
         if (fit.aborted) {
           const last = fit.epochs.at(-1);
@@ -114,18 +126,22 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           throw new InterruptedError('training interrupted by Ctrl-C');
         }
         if (fit.diverged) out.note(`${fit.diverged}; kept epoch ${fit.bestEpoch}, the best before it`);
-        const test = evaluateSplitRatings(model, prepared);
+        // `--split none`: every play trained the model, nothing is left to test on.
+        const test = nnz(prepared.ratings.test) > 0 ? evaluateSplitRatings(model, prepared) : undefined;
         const store = directoryStore(o.out);
+        const known = knownPlaysOf(prepared);
         const extra = {
           dataset: prepared.dataset.name,
           sourceChecksum: prepared.sourceChecksum,
           split: prepared.params.split,
           seed: prepared.params.seed,
-          test: { rmse: test.all.rmse, mae: test.all.mae },
+          test: test && { rmse: test.all.rmse, mae: test.all.mae },
           ...(warnings.length > 0 ? { warnings } : {}),
           ...(fit.diverged ? { diverged: fit.diverged } : {}),
         };
         try {
+          // Validation and test plays are known plays: `recommend` leaves them out of every list.
+          if (known) await saveKnownPlays(store, known);
           await model.save(store, extra, fit);
         } catch (e) {
           await store.discard();
@@ -143,23 +159,28 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           hyperParameters: model.hyperParameters,
           epochs: fit.epochs.length,
           bestEpoch: fit.bestEpoch,
+          trainedOn: fitted.trainedOn,
           seconds: fit.seconds,
           backend: fit.backend,
           curve: fit.epochs,
-          test: { rmse: test.all.rmse ?? null, mae: test.all.mae ?? null, ratings: test.all.count },
+          test: test
+            ? { rmse: test.all.rmse ?? null, mae: test.all.mae ?? null, ratings: test.all.count }
+            : null,
           warnings: [...warnings, ...(fit.diverged ? [fit.diverged] : [])],
         };
         out.result(doc, () =>
           [
             `trained ${o.model} in ${formatSeconds(fit.seconds)} (${fit.epochs.length} epochs${fit.bestEpoch ? `, kept epoch ${fit.bestEpoch}` : ''}, backend ${fit.backend})`,
-            `test RMSE ${test.all.rmse?.toFixed(4)}  MAE ${test.all.mae?.toFixed(4)} on ${test.all.count.toLocaleString('en')} ratings (${source.kind === 'cache' ? 'cache split' : describeSplit(choice)})`,
+            test
+              ? `test RMSE ${test.all.rmse?.toFixed(4)}  MAE ${test.all.mae?.toFixed(4)} on ${test.all.count.toLocaleString('en')} ratings (${source.kind === 'cache' ? 'cache split' : describeSplit(choice)})`
+              : 'no test part (--split none): a final model trained on every play',
             `saved to ${o.out}`,
             `next: autorec recommend --model ${o.out} --user ${prepared.dataset.users.external(0)}`,
           ].join('\n'),
         );
       } finally {
         interrupt.dispose();
-        model.dispose();
+        model?.dispose();
       }
     }),
   );

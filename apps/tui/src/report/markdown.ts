@@ -51,7 +51,8 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
   lines.push(
     '',
     `Best value per column in bold. RMSE/MAE on the test ratings (warm: user and song seen in training; cold: the rest). ` +
-      `P/R/NDCG@${k}: top-${k} over all ${noun} with the user's training ${noun} excluded, ${result.protocol === 'held-out-users' ? 'held-out users folded in' : 'test plays relevant'}.` +
+      `P/R/NDCG@${k}: top-${k} over all ${noun} with the user's training ${noun} excluded, ${result.protocol === 'held-out-users' ? 'held-out users folded in' : 'test plays relevant'}; ` +
+      `\`results.json\` also has every metric at K = 10, 20, 50, 100 (truncated recall, MAP, hit rate, coverage, popularity bias).` +
       (s.folds ? ` Means ± standard deviation over ${s.folds} folds.` : ''),
     '',
   );
@@ -68,6 +69,45 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
         `| ${title(r.model)} | ${v.meanMseDelta.toFixed(4)} | ${pValue(v.pValueT)} | ${pValue(v.pValueWilcoxon)} |`,
       );
     }
+    lines.push('');
+  }
+  const ranked = result.results.filter((r) => r.rankingVsReference);
+  if (ranked.length > 0) {
+    const against = title(result.rankingReference);
+    lines.push(
+      `Paired tests against ${against} over per-user NDCG@${k}${s.folds ? ' (each user averaged over folds)' : ''}:`,
+      '',
+    );
+    lines.push(
+      `| model | mean NDCG@${k} difference (model − ${against}) | t-test p | Wilcoxon p |`,
+      '|---|---:|---:|---:|',
+    );
+    for (const r of ranked) {
+      const v = r.rankingVsReference!;
+      lines.push(
+        `| ${title(r.model)} | ${v.meanNdcgDelta.toFixed(4)} | ${pValue(v.pValueT)} | ${pValue(v.pValueWilcoxon)} |`,
+      );
+    }
+    lines.push('');
+  }
+  const folded = result.results.filter((r) => r.acrossFolds);
+  if (s.folds && folded.length > 0) {
+    const metrics = ['rmse', `ndcg@${k}`];
+    lines.push(
+      `Paired t-tests across the ${s.folds} folds against ${title(result.reference)} (each fold's value is one pair; Wilcoxon cannot go below p = ${(2 / 2 ** s.folds).toFixed(3)} with ${s.folds} folds):`,
+      '',
+      `| model | ${metrics.map((m) => `${m} difference | p`).join(' | ')} |`,
+      `|---|${metrics.map(() => '---:|---:').join('|')}|`,
+    );
+    for (const r of folded)
+      lines.push(
+        `| ${title(r.model)} | ${metrics
+          .map((m) => {
+            const t = r.acrossFolds![m];
+            return t ? `${t.meanDifference.toFixed(4)} | ${pValue(t.pValueT)}` : '– | –';
+          })
+          .join(' | ')} |`,
+      );
     lines.push('');
   }
   lines.push('## Dataset', '');

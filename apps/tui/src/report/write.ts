@@ -1,4 +1,4 @@
-import type { EpochRecord, FitResult } from '@autorec/core';
+import { type EpochRecord, type FitResult, knownPlaysOf, saveKnownPlays } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import type { ExperimentResult, ExperimentRun } from '../experiment.ts';
 import { jsonReplacer } from '../output.ts';
@@ -74,6 +74,7 @@ export async function writeReport(
       })),
     ),
   );
+  const known = knownPlaysOf(prepared);
   for (let i = 0; i < trained.length; i++) {
     const model = trained[i];
     const cmp = result.comparisons[i];
@@ -92,7 +93,10 @@ export async function writeReport(
       seed: prepared.params.seed,
       evaluation: row,
     };
-    await model.save(directoryStore(folder.path(REPORT_FILES.models, cmp.label)), extra, fit);
+    const store = directoryStore(folder.path(REPORT_FILES.models, cmp.label));
+    // Validation and test plays are known plays: `recommend` leaves them out of every list.
+    if (known) await saveKnownPlays(store, known);
+    await model.save(store, extra, fit);
   }
   await folder.write(
     REPORT_FILES.report,

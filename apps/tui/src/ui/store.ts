@@ -2,9 +2,11 @@ import {
   autoRecDefaults,
   backendInfo,
   createModel,
+  knownPlaysOf,
   MODEL_NAMES,
   type ModelName,
   type Recommender,
+  recommendExcludingKnown,
   type TrainingProgress,
 } from '@autorec/core';
 import { type FormatName, rowIndices, rowNnz, rowValues, type SyntheticPreset } from '@autorec/data';
@@ -451,7 +453,11 @@ export class AppController {
       userIndex,
       modelIndex,
       history: mostPlayed(run, model, user),
-      recommendations: withInfo(model, model.recommend(user, LIST_LENGTH)),
+      // Known plays beyond training (validation, test) are never recommended.
+      recommendations: withInfo(
+        model,
+        recommendExcludingKnown(model, [user], LIST_LENGTH, knownPlaysOf(run.prepared))[0],
+      ),
       selected: 0,
     };
   }

@@ -2,11 +2,17 @@ import type { PreparedDataset, Split } from '@autorec/data';
 import { TrainingDivergedError } from '../errors.ts';
 import { createModel, type ModelParams } from '../models/registry.ts';
 import type { Recommender } from '../recommender.ts';
-import type { EpochRecord, FitResult, ModelName, TrainingProgress } from '../types.ts';
+import type { EpochRecord, ModelName, TrainingProgress } from '../types.ts';
+import { fitOnSplit } from './fit-on-split.ts';
 import { evaluateSplitRanking, evaluateSplitRatings, heldOutUsersOf } from './holdout.ts';
-import type { RankingAtK, RankingEvaluation, RankingOptions } from './ranking.ts';
-import type { ErrorSummary, RatingEvaluation } from './rating.ts';
-import { comparePerUser, type PairedComparison } from './significance.ts';
+import {
+  DEFAULT_RANKING_KS,
+  type RankingAtK,
+  type RankingEvaluation,
+  type RankingOptions,
+} from './ranking.ts';
+import type { ErrorSummary } from './rating.ts';
+import { comparePerUser, type PairedComparison, type PerUserValues } from './significance.ts';
 
 /**
  * What a comparison trains and tests on: the parts of `@autorec/data`'s `PreparedDataset`
@@ -40,10 +46,20 @@ export interface CompareOptions {
   models: readonly (ModelName | ModelSpec)[];
   /** Seed for every model that takes one (unless its params set it) and for user sampling (default 42). */
   seed?: number;
-  /** Ranking options (default K = 10, all users), or false for rating metrics only. */
+  /**
+   * Ranking options (default K = 10, 20, 50, 100 — `DEFAULT_RANKING_KS` — over all users), or
+   * false for rating metrics only. Per-user NDCG for the paired tests is at the first K.
+   */
   ranking?: false | Omit<RankingOptions, 'signal' | 'onProgress' | 'seed'>;
   /** Label of the model every other is tested against (default 'svd' when present, else the first). */
   reference?: string;
+  /**
+   * Label of the model every other is tested against on per-user NDCG (default 'popularity'
+   * when present — the line a recommender must beat — else `reference`).
+   */
+  rankingReference?: string;
+  /** Refit early-stopping models on training + validation at their kept epoch (see `fitOnSplit`; default true). */
+  refit?: boolean;
   /** Keep the trained models in the result instead of disposing of them. */
   keepModels?: boolean;
   onProgress?: (event: CompareProgress) => void;
@@ -66,6 +82,14 @@ export interface ModelComparison {
   curve: EpochRecord[];
   /** Set when a late epoch diverged and early stopping's best epoch was kept (see `FitResult.diverged`). */
   diverged?: string;
+  /** What the model was finally trained on (see `fitOnSplit`): training + validation unless it early-stops. */
+  trainedOn: 'train' | 'train+validation';
+  /** An early-stopping model trained again on training + validation at its kept epoch (`refit`). */
+  refitted: boolean;
+  /** Per-user values behind the paired tests: MSE, and NDCG at the first K (users ascending). */
+  perUser: { mse: PerUserValues; ndcg?: PerUserValues };
+  /** Paired test of per-user NDCG at the first K against the ranking reference (absent for it, or without ranking). */
+  rankingSignificance?: { against: string; userNdcg: PairedComparison };
   /** Paired tests against the reference model (absent for the reference itself). */
   significance?: {
     against: string;
@@ -96,6 +120,8 @@ export interface ComparisonResult {
    */
   protocol: 'holdout' | 'held-out-users';
   reference: string;
+  /** The model per-user NDCG is tested against (`rankingSignificance`). */
+  rankingReference: string;
   seed: number;
   models: ModelComparison[];
   /** The trained models, in the same order, when `keepModels` was set. */
@@ -144,16 +170,27 @@ export async function compareModels(
   const reference = options.reference ?? (labels.includes('svd') ? 'svd' : labels[0]);
   if (!labels.includes(reference))
     throw new RangeError(`compareModels: reference '${reference}' is not among ${labels.join(', ')}`);
+  const rankingReference =
+    options.rankingReference ?? (labels.includes('popularity') ? 'popularity' : reference);
+  if (!labels.includes(rankingReference))
+    throw new RangeError(
+      `compareModels: ranking reference '${rankingReference}' is not among ${labels.join(', ')}`,
+    );
   const seed = options.seed ?? 42;
   const { signal } = options;
-  const { trainSet } = data;
-  const { validation, foldIn } = data.ratings;
   const protocol = heldOutUsersOf(data) ? 'held-out-users' : 'holdout';
+  // Validation plays are known plays: never recommended, whatever the model was trained on.
+  const exclude = protocol === 'holdout' ? data.ratings.validation : undefined;
   const rank = (model: Recommender) =>
-    evaluateSplitRanking(model, data, { ...(options.ranking || {}), seed, signal });
+    evaluateSplitRanking(model, data, {
+      k: DEFAULT_RANKING_KS,
+      exclude,
+      ...(options.ranking || {}),
+      seed,
+      signal,
+    });
 
   const rows: ModelComparison[] = [];
-  const perUser: { mse: RatingEvaluation['perUser']; ndcg?: RankingEvaluation['perUser'] }[] = [];
   const trained: Recommender[] = [];
   const diverged: NonNullable<ComparisonResult['diverged']> = [];
   let aborted: ComparisonAbort | undefined;
@@ -172,23 +209,21 @@ export async function compareModels(
     const label = labels[index];
     const progress = (e: Omit<CompareProgress, 'model' | 'index' | 'total'>) =>
       options.onProgress?.({ model: label, index, total: specs.length, ...e });
-    const model = withSeed(spec, seed);
+    let fitted: Awaited<ReturnType<typeof fitOnSplit>>;
+    try {
+      fitted = await fitOnSplit(
+        (overrides) => withSeed({ ...spec, params: { ...spec.params, ...overrides } }, seed),
+        data,
+        { refit: options.refit, signal, onProgress: (training) => progress({ stage: 'fit', training }) },
+      );
+    } catch (error) {
+      if (!(error instanceof TrainingDivergedError)) throw error;
+      diverged.push({ label, model: spec.name, message: error.message });
+      continue;
+    }
+    const { model, fit, trainedOn, refitted } = fitted;
     let kept = false;
     try {
-      let fit: FitResult;
-      try {
-        fit = await model.fit(trainSet, {
-          validation,
-          // Held-out users: validation users are new listeners too (their training rows are empty).
-          validationFoldIn: foldIn && validation ? foldIn : undefined,
-          signal,
-          onProgress: (training) => progress({ stage: 'fit', training }),
-        });
-      } catch (error) {
-        if (!(error instanceof TrainingDivergedError)) throw error;
-        diverged.push({ label, model: spec.name, message: error.message });
-        continue;
-      }
       if (fit.aborted || signal?.aborted) {
         aborted = stopAt(index, 'fit');
         break;
@@ -219,8 +254,13 @@ export async function compareModels(
         backend: fit.backend,
         curve: fit.epochs,
         ...(fit.diverged ? { diverged: fit.diverged } : {}),
+        trainedOn,
+        refitted,
+        perUser: {
+          mse: { users: rating.perUser.users, values: rating.perUser.mse },
+          ndcg: ranking && { users: ranking.perUser.users, values: ranking.perUser.ndcg },
+        },
       });
-      perUser.push({ mse: rating.perUser, ndcg: ranking?.perUser });
       if (options.keepModels) {
         trained.push(model);
         kept = true;
@@ -235,28 +275,30 @@ export async function compareModels(
   const r = rows.findIndex((row) => row.label === reference);
   for (let j = 0; j < rows.length && r >= 0; j++) {
     if (j === r) continue;
-    const a = perUser[j];
-    const b = perUser[r];
+    const a = rows[j].perUser;
+    const b = rows[r].perUser;
     // A paired test needs two users scored by both models; with fewer there is no test to report.
     if (a.mse.users.length < 2 || b.mse.users.length < 2) continue;
     rows[j].significance = {
       against: reference,
-      userMse: comparePerUser(
-        { users: a.mse.users, values: a.mse.mse },
-        { users: b.mse.users, values: b.mse.mse },
-      ),
+      userMse: comparePerUser(a.mse, b.mse),
       userNdcg:
         a.ndcg && b.ndcg && a.ndcg.users.length >= 2 && b.ndcg.users.length >= 2
-          ? comparePerUser(
-              { users: a.ndcg.users, values: a.ndcg.ndcg },
-              { users: b.ndcg.users, values: b.ndcg.ndcg },
-            )
+          ? comparePerUser(a.ndcg, b.ndcg)
           : undefined,
     };
+  }
+  const q = rows.findIndex((row) => row.label === rankingReference);
+  for (let j = 0; j < rows.length && q >= 0; j++) {
+    const a = rows[j].perUser.ndcg;
+    const b = rows[q].perUser.ndcg;
+    if (j !== q && a && b && a.users.length >= 2 && b.users.length >= 2)
+      rows[j].rankingSignificance = { against: rankingReference, userNdcg: comparePerUser(a, b) };
   }
   const result: ComparisonResult = {
     protocol,
     reference,
+    rankingReference,
     seed,
     models: rows,
     trained: options.keepModels ? trained : undefined,

@@ -129,6 +129,8 @@ describe('evaluateRanking', () => {
     expect(at2.ndcg).toBeCloseTo((1 / (1 + 1 / Math.log2(3)) + 1 + 0) / 3, 12);
     expect(at2.map).toBeCloseTo((0.5 + 1 + 0) / 3, 12);
     expect(at2.coverage).toBeCloseTo(3 / 6, 12); // {3, 2, 4}
+    // Items 0–4 have one training listener each (percentile 3.5/6), cold i5 none (0.5/6).
+    expect(at2.popularity).toBeCloseTo(7 / 12, 12);
   });
 
   it('ranks cold items too when asked, and matches hand-computed metrics', async () => {
@@ -147,6 +149,9 @@ describe('evaluateRanking', () => {
     expect(at2.ndcg).toBeCloseTo((1 + 1 / Math.log2(3) + 0) / 3, 12);
     expect(at2.map).toBeCloseTo((1 + 0.5 + 0) / 3, 12);
     expect(at2.coverage).toBeCloseTo(3 / 6, 12); // {5, 3, 4}
+    expect(at2.truncatedRecall).toBeCloseTo((1 + 1 + 0) / 3, 12);
+    // Slots 5, 3 | 5, 4 | 5, 4: three of the least popular item (1/12), three at 7/12.
+    expect(at2.popularity).toBeCloseTo((3 / 12 + 3 * (7 / 12)) / 6, 12);
     const at1 = r.atK.find((a) => a.k === 1)!;
     expect(at1.precision).toBeCloseTo(1 / 3, 12);
     expect(r.atK.map((a) => a.k)).toEqual([1, 2]);
@@ -357,6 +362,11 @@ describe('compareModels', () => {
     expect(by['global-mean'].significance?.userMse.tTest.pValue).toBeLessThan(1e-6);
     expect(by['global-mean'].significance?.userMse.wilcoxon.pValue).toBeLessThan(1e-6);
     expect(by.popularity.significance?.userNdcg).toBeDefined();
+    // Ranking is tested against popularity, the line every recommender must beat.
+    expect(r.rankingReference).toBe('popularity');
+    expect(by.popularity.rankingSignificance).toBeUndefined();
+    expect(by.svd.rankingSignificance?.against).toBe('popularity');
+    expect(by.svd.rankingSignificance?.userNdcg.meanB).toBeCloseTo(by.popularity.ranking!.atK[0].ndcg, 12);
     expect(by.svd.ranking?.atK[0].k).toBe(10);
     expect(stages).toContain('svd:fit');
     expect(stages.at(-1)).toBe('popularity:done');
@@ -373,7 +383,9 @@ describe('compareModels', () => {
       ranking: { k: 10 },
     });
     expect(a.protocol).toBe('holdout');
-    expect(a.models[0].curve[0].validationRmse).toBeGreaterThan(0);
+    // SVD does not early-stop, so it trains on training + validation (no model is handicapped).
+    expect(a.models[0].trainedOn).toBe('train+validation');
+    expect(a.models[0].curve[0].validationRmse).toBeUndefined();
     const heldOut = prepareDataset(dataset, { split: { method: 'held-out-users', testUsers: 40 }, seed: 3 });
     const b = await compareModels(heldOut, {
       models: [{ name: 'svd', params: { factors: 8 } }, 'popularity'],
@@ -394,6 +406,42 @@ describe('compareModels', () => {
       testUsers: heldOut.split.testUsers,
     });
     expect(r.rmse).toBeCloseTo(direct.all.rmse!, 10);
+  });
+
+  it('lets early-stopping models validate, refits them by default, and never ranks validation plays', async () => {
+    const dataset = syntheticDataset('tiny');
+    const prepared = prepareDataset(dataset, {
+      split: { method: 'random', test: 0.1, validation: 0.1 },
+      seed: 3,
+    });
+    const autorec = { name: 'i-autorec' as const, params: { hiddenUnits: 8, epochs: 6, patience: 6 } };
+    const plain = await compareModels(prepared, { models: [autorec, 'svd'], keepModels: true, refit: false });
+    const [a, svd] = plain.models;
+    expect(a.trainedOn).toBe('train');
+    expect(a.refitted).toBe(false);
+    expect(a.curve.every((e) => e.validationRmse! > 0)).toBe(true);
+    expect(nnz(plain.trained![0].trainSet.ratings)).toBe(nnz(prepared.ratings.train));
+    expect(nnz(plain.trained![1].trainSet.ratings)).toBe(
+      nnz(prepared.ratings.train) + nnz(prepared.ratings.validation!),
+    );
+    expect(svd.trainedOn).toBe('train+validation');
+    // The AutoRec trained without validation plays still never ranks them: same as excluding them by hand.
+    const direct = await evaluateRanking(plain.trained![0], prepared.ratings.test, {
+      k: [10, 20, 50, 100],
+      exclude: prepared.ratings.validation,
+      seed: 42,
+    });
+    expect(a.ranking?.atK).toEqual(direct.atK);
+    for (const m of plain.trained!) m.dispose();
+    const refit = await compareModels(prepared, { models: [autorec], keepModels: true });
+    const r = refit.models[0];
+    expect(r.refitted).toBe(true);
+    expect(r.trainedOn).toBe('train+validation');
+    expect(refit.trained![0].hyperParameters.epochs).toBe(r.bestEpoch);
+    expect(nnz(refit.trained![0].trainSet.ratings)).toBe(
+      nnz(prepared.ratings.train) + nnz(prepared.ratings.validation!),
+    );
+    refit.trained![0].dispose();
   });
 
   it('rejects bad model lists', async () => {

@@ -2,6 +2,7 @@ import { type CsrMatrix, nnz, rowIndices, rowValues } from '@autorec/data';
 import type { Recommender } from '../recommender.ts';
 import { progressStep, topKExcluding } from './ranked-lists.ts';
 import {
+  itemPopularity,
   RankingAccumulator,
   type RankingEvaluation,
   type RankingOptions,
@@ -42,7 +43,7 @@ export async function evaluateHeldOutUsers(
   if (nnz(split.test) === 0)
     throw new RangeError('evaluateHeldOutUsers: the test matrix has no plays (empty input)');
   const users = selectUsers(split.test, options, split.testUsers);
-  const acc = new RankingAccumulator(options.k ?? 10, train.cols);
+  const acc = new RankingAccumulator(options.k ?? 10, itemPopularity(train));
   const { foldIn } = split;
   const topOf = topKExcluding(model, acc.maxK, options.includeColdItems);
   const step = progressStep(options);

@@ -115,10 +115,12 @@ export function summarizeEvaluation(e: HoldoutEvaluation): Record<string, number
   for (const r of e.ranking?.atK ?? []) {
     put(`precision@${r.k}`, r.precision);
     put(`recall@${r.k}`, r.recall);
+    put(`truncatedRecall@${r.k}`, r.truncatedRecall);
     put(`ndcg@${r.k}`, r.ndcg);
     put(`map@${r.k}`, r.map);
     put(`hitRate@${r.k}`, r.hitRate);
     put(`coverage@${r.k}`, r.coverage);
+    put(`popularity@${r.k}`, r.popularity);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { topK } from '../topk.ts';
 
 /**
  * A function giving one user's top-`k` item indices from `n` scores at `offset`, leaving out
- * `own` (the user's training or fold-in items) and, unless `includeColdItems`, the model's cold
+ * `own` (the user's training or fold-in items), `also` (other known plays) and, unless `includeColdItems`, the model's cold
  * items — as `recommend` does. One item mask serves every user (set, ranked, cleared), so the
  * loop allocates nothing per user but the list.
  *
@@ -18,15 +18,18 @@ export function topKExcluding(
   model: Recommender,
   k: number,
   includeColdItems: boolean | undefined,
-): (scores: Float32Array, offset: number, own: ArrayLike<number>) => number[] {
+): (scores: Float32Array, offset: number, own: ArrayLike<number>, also?: ArrayLike<number>) => number[] {
   const n = model.trainSet.ratings.cols;
   const mask = new Uint8Array(n);
   const cold = includeColdItems ? new Uint8Array(n) : model.coldItems();
   const skip = (i: number) => mask[i] === 1 || cold[i] === 1;
-  return (scores, offset, own) => {
+  const none: ArrayLike<number> = [];
+  return (scores, offset, own, also = none) => {
     for (let j = 0; j < own.length; j++) mask[own[j]] = 1;
+    for (let j = 0; j < also.length; j++) mask[also[j]] = 1;
     const { indices } = topK(scores, k, skip, offset, n);
     for (let j = 0; j < own.length; j++) mask[own[j]] = 0;
+    for (let j = 0; j < also.length; j++) mask[also[j]] = 0;
     return indices;
   };
 }

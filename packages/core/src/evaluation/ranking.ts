@@ -1,5 +1,5 @@
 import { type CsrMatrix, Rng, rowIndices } from '@autorec/data';
-import { catalogueCoverage, userRankingMetrics } from '../metrics/ranking.ts';
+import { catalogueCoverage, popularityPercentiles, userRankingMetrics } from '../metrics/ranking.ts';
 import type { Recommender } from '../recommender.ts';
 import { progressStep, topKExcluding } from './ranked-lists.ts';
 import { checkShape } from './rating.ts';
@@ -20,21 +20,40 @@ export interface RankingOptions {
    * `recommend`). Relevant test items that are cold still count as relevant either way.
    */
   includeColdItems?: boolean;
+  /**
+   * Other known plays to leave out of every list besides the model's training plays (same
+   * shape), e.g. the validation part a model was not trained on: a known play is never a
+   * recommendation.
+   */
+  exclude?: CsrMatrix;
   /** Called after each batch with users done and total. */
   onProgress?: (done: number, total: number) => void;
   /** Aborts between batches (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
 }
 
-/** Means over the evaluated users at one K, plus catalogue coverage. */
+/** The cut-offs every comparison reports (the first K a caller gives is put in front). */
+export const DEFAULT_RANKING_KS: readonly number[] = Object.freeze([10, 20, 50, 100]);
+
+/** Means over the evaluated users at one K, plus catalogue coverage and popularity bias. */
 export interface RankingAtK {
   k: number;
   precision: number;
+  /** hits / |relevant| (RecBole's). */
   recall: number;
+  /** hits / min(K, |relevant|) (Mult-VAE's Recall@R). */
+  truncatedRecall: number;
   ndcg: number;
   map: number;
   hitRate: number;
+  /** Share of the catalogue in some user's top K. */
   coverage: number;
+  /**
+   * Popularity bias: mean popularity percentile (`popularityPercentiles` of the items' training
+   * listeners) over every recommended slot of every top-K list — 0.5 is what a uniformly random
+   * pick of items gives, near 1 means the lists are made of the most played items.
+   */
+  popularity: number;
 }
 
 export interface RankingEvaluation {
@@ -57,11 +76,19 @@ export class RankingAccumulator {
   private readonly covered: Set<number>[];
   private readonly users: number[] = [];
   private readonly ndcg: number[] = [];
+  /** Per K: Σ popularity percentile over recommended slots, and the slot count. */
+  private readonly popularitySums: Float64Array;
+  private readonly slots: Float64Array;
+  private readonly catalogueSize: number;
+  private readonly percentiles: Float64Array;
 
-  constructor(
-    ks: number | readonly number[],
-    private readonly catalogueSize: number,
-  ) {
+  /**
+   * @param itemPopularity each item's training popularity (e.g. `itemPopularity(train)`); its
+   *   length is the catalogue size.
+   */
+  constructor(ks: number | readonly number[], itemPopularity: ArrayLike<number>) {
+    this.catalogueSize = itemPopularity.length;
+    this.percentiles = popularityPercentiles(itemPopularity);
     const list = typeof ks === 'number' ? [ks] : [...ks];
     if (list.length === 0) throw new RangeError('ranking: give at least one K');
     for (const k of list)
@@ -69,8 +96,10 @@ export class RankingAccumulator {
         throw new RangeError(`ranking: K must be a positive integer, got ${k}`);
     this.ks = [...new Set(list)].sort((a, b) => a - b);
     this.primary = this.ks.indexOf(list[0]);
-    this.sums = this.ks.map(() => new Float64Array(5));
+    this.sums = this.ks.map(() => new Float64Array(6));
     this.covered = this.ks.map(() => new Set<number>());
+    this.popularitySums = new Float64Array(this.ks.length);
+    this.slots = new Float64Array(this.ks.length);
   }
 
   get maxK(): number {
@@ -87,7 +116,13 @@ export class RankingAccumulator {
       s[2] += m.ndcg;
       s[3] += m.map;
       s[4] += m.hitRate;
-      for (let r = 0; r < Math.min(k, ranked.length); r++) this.covered[j].add(ranked[r]);
+      s[5] += m.truncatedRecall;
+      const n = Math.min(k, ranked.length);
+      for (let r = 0; r < n; r++) {
+        this.covered[j].add(ranked[r]);
+        this.popularitySums[j] += this.percentiles[ranked[r]];
+      }
+      this.slots[j] += n;
       if (j === this.primary) {
         this.users.push(user);
         this.ndcg.push(m.ndcg);
@@ -107,10 +142,12 @@ export class RankingAccumulator {
           k,
           precision: s[0] / n,
           recall: s[1] / n,
+          truncatedRecall: s[5] / n,
           ndcg: s[2] / n,
           map: s[3] / n,
           hitRate: s[4] / n,
           coverage: catalogueCoverage(this.covered[j], this.catalogueSize),
+          popularity: this.slots[j] > 0 ? this.popularitySums[j] / this.slots[j] : Number.NaN,
         };
       }),
       perUser: {
@@ -126,8 +163,9 @@ export class RankingAccumulator {
  * matrix). For each user with relevant test items, all items are scored by `scoreUsers` in
  * batches of `batchSize` users — no users × items matrix is ever held, so it runs on 571K ×
  * 41K — the user's training items are excluded, and Precision/Recall/NDCG/MAP/HitRate@K
- * (see metrics/ranking.ts; recall normalised by min(K, |relevant|)) are averaged over users.
- * Coverage is the share of the catalogue appearing in some top-K list.
+ * (and truncated recall; see metrics/ranking.ts) are averaged over users. Coverage is the
+ * share of the catalogue appearing in some top-K list, popularity bias the mean popularity
+ * percentile of what the lists hold.
  *
  * @example
  * const r = await evaluateRanking(svd, split.test, { k: [10, 50], maxUsers: 10_000 });
@@ -140,11 +178,12 @@ export async function evaluateRanking(
 ): Promise<RankingEvaluation> {
   const train = model.trainSet.ratings;
   checkShape(train, test, 'test');
+  if (options.exclude) checkShape(train, options.exclude, 'exclude');
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`evaluateRanking: batchSize must be a positive integer, got ${batchSize}`);
   const nItems = train.cols;
-  const acc = new RankingAccumulator(options.k ?? 10, nItems);
+  const acc = new RankingAccumulator(options.k ?? 10, itemPopularity(train));
   const users = selectUsers(test, options);
   const topOf = topKExcluding(model, acc.maxK, options.includeColdItems);
   const step = progressStep(options);
@@ -160,7 +199,7 @@ export async function evaluateRanking(
       const u = batch[b];
       acc.add(
         u,
-        topOf(scores, b * nItems, rowIndices(train, u)),
+        topOf(scores, b * nItems, rowIndices(train, u), options.exclude && rowIndices(options.exclude, u)),
         relevantItems(test, u, options.minRelevantRating),
       );
     }
@@ -168,6 +207,19 @@ export async function evaluateRanking(
   }
   options.signal?.throwIfAborted();
   return acc.result();
+}
+
+/**
+ * Each item's number of listeners in `train` (its column's non-zeros): the popularity that
+ * popularity bias is measured against.
+ *
+ * @example
+ * itemPopularity(model.trainSet.ratings)[i]; // users who played item i in training
+ */
+export function itemPopularity(train: CsrMatrix): Uint32Array {
+  const out = new Uint32Array(train.cols);
+  for (let p = 0; p < train.indptr[train.rows]; p++) out[train.indices[p]]++;
+  return out;
 }
 
 /** Users with at least one relevant test item, optionally a seeded sample of them, ascending. */

@@ -4,8 +4,10 @@ import {
   catalogueCoverage,
   hitRateAtK,
   ndcgAtK,
+  popularityPercentiles,
   precisionAtK,
   recallAtK,
+  truncatedRecallAtK,
   userRankingMetrics,
 } from './ranking.ts';
 
@@ -17,9 +19,11 @@ describe('ranking metrics at K', () => {
   it('match hand-computed values', () => {
     expect(precisionAtK(ranked, relevant, 5)).toBeCloseTo(2 / 5, 12);
     expect(precisionAtK(ranked, relevant, 1)).toBe(0);
-    // Recall's denominator is min(K, |relevant|): min(5, 3) = 3, and min(2, 3) = 2.
+    // Recall divides by |relevant| = 3; truncated recall by min(K, |relevant|): 3 at K = 5, 2 at K = 2.
     expect(recallAtK(ranked, relevant, 5)).toBeCloseTo(2 / 3, 12);
-    expect(recallAtK(ranked, relevant, 2)).toBeCloseTo(1 / 2, 12);
+    expect(recallAtK(ranked, relevant, 2)).toBeCloseTo(1 / 3, 12);
+    expect(truncatedRecallAtK(ranked, relevant, 5)).toBeCloseTo(2 / 3, 12);
+    expect(truncatedRecallAtK(ranked, relevant, 2)).toBeCloseTo(1 / 2, 12);
     // DCG@5 = 1/log2(3) + 1/log2(5); IDCG = 1 + 1/log2(3) + 1/log2(4).
     const dcg = 1 / Math.log2(3) + 1 / Math.log2(5);
     expect(ndcgAtK(ranked, relevant, 5)).toBeCloseTo(dcg / (1 + 1 / Math.log2(3) + 0.5), 12);
@@ -32,7 +36,11 @@ describe('ranking metrics at K', () => {
   it('give 1 for a perfect list', () => {
     const rel = new Set([7, 8]);
     const m = userRankingMetrics([8, 7, 1], rel, 2);
-    expect(m).toEqual({ precision: 1, recall: 1, ndcg: 1, map: 1, hitRate: 1 });
+    expect(m).toEqual({ precision: 1, recall: 1, truncatedRecall: 1, ndcg: 1, map: 1, hitRate: 1 });
+    // Three relevant, K = 2: a perfect list recalls 2 of 3, but is perfect in the truncated form.
+    const three = userRankingMetrics([8, 7, 1], new Set([7, 8, 9]), 2);
+    expect(three.recall).toBeCloseTo(2 / 3, 12);
+    expect(three.truncatedRecall).toBe(1);
   });
 
   it('agree with the definitions written out naïvely, one pass and single-metric alike', () => {
@@ -44,6 +52,8 @@ describe('ranking metrics at K', () => {
         for (const [got, expected] of [
           [m.precision, want.precision],
           [m.recall, want.recall],
+          [m.truncatedRecall, want.truncatedRecall],
+          [truncatedRecallAtK(list, relevant, k), want.truncatedRecall],
           [m.ndcg, want.ndcg],
           [m.map, want.map],
           [precisionAtK(list, relevant, k), want.precision],
@@ -55,6 +65,13 @@ describe('ranking metrics at K', () => {
         expect(m.hitRate).toBe(want.hitRate);
         expect(hitRateAtK(list, relevant, k)).toBe(want.hitRate);
       }
+  });
+
+  it('give mid-rank popularity percentiles, ties sharing one', () => {
+    expect(Array.from(popularityPercentiles([0, 5, 5, 9]))).toEqual([0.125, 0.5, 0.5, 0.875]);
+    expect(Array.from(popularityPercentiles([3, 3, 3]))).toEqual([0.5, 0.5, 0.5]);
+    expect(Array.from(popularityPercentiles([9, 1]))).toEqual([0.75, 0.25]);
+    expect(popularityPercentiles([])).toHaveLength(0);
   });
 
   it('count a list shorter than K as misses in precision', () => {
@@ -82,7 +99,8 @@ function naive(ranked: number[], relevant: Set<number>, k: number) {
   const ideal = sum(Array.from({ length: denominator }, (_, j) => 1 / Math.log2(j + 2)));
   return {
     precision: sum(rel) / k,
-    recall: sum(rel) / denominator,
+    recall: sum(rel) / relevant.size,
+    truncatedRecall: sum(rel) / denominator,
     ndcg: sum(rel.map((r, j) => r / Math.log2(j + 2))) / ideal,
     map: sum(rel.map((r, j) => (r * sum(rel.slice(0, j + 1))) / (j + 1))) / denominator,
     hitRate: sum(rel) > 0 ? 1 : 0,

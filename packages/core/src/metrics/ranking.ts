@@ -3,10 +3,17 @@
  * indices (best first; only the first K are read) and the set of relevant (held-out) items.
  * Items the user played in training must already be left out of `ranked`.
  *
- * Recall and MAP normalise by min(K, |relevant|) rather than |relevant|, as in Liang et al.'s
- * Mult-VAE evaluation (and NDCG's ideal DCG does the same): a user with 50 held-out songs can
- * reach 1 with a perfect top-10 instead of at most 0.2, so users with long histories do not
- * drag the mean down for reasons no ranking could fix.
+ * Definitions (binary relevance; hits = |top-K ∩ relevant|), and how they differ from implicit's
+ * `ranking_metrics_at_k` and RecBole's metrics (docs/metrics.md has the long form):
+ * - Precision@K = hits / K (RecBole's; implicit's "precision" is Σ hits / Σ min(K, |relevant|)
+ *   pooled over users, i.e. a micro-averaged truncated recall).
+ * - Recall@K = hits / |relevant| (RecBole's; implicit has none).
+ * - Truncated Recall@K = hits / min(K, |relevant|): Liang et al.'s Mult-VAE "Recall@R", so a
+ *   user with 50 held-out songs can reach 1 with a perfect top-10 instead of at most 0.2.
+ * - NDCG@K = DCG / ideal DCG over min(K, |relevant|) items (implicit's and RecBole's alike).
+ * - MAP@K: AP@K = Σ P@j · rel_j / min(K, |relevant|) (implicit's and RecBole's alike).
+ * - HitRate@K = 1 if hits > 0 (RecBole's "Hit").
+ * Every metric is a per-user value averaged over users with a relevant test item.
  */
 
 function check(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number, what: string): void {
@@ -26,13 +33,28 @@ export function precisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<nu
 }
 
 /**
- * Recall@K = |top-K ∩ relevant| / min(K, |relevant|) (Mult-VAE's normalisation; see above).
+ * Recall@K = |top-K ∩ relevant| / |relevant|.
  *
  * @example
- * recallAtK([5, 1, 7], new Set([1, 9]), 2); // 1 / min(2, 2) = 0.5
+ * recallAtK([5, 1, 7], new Set([1, 9, 4]), 2); // 1 / 3
  */
 export function recallAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
   return metricsAt(ranked, relevant, k, 'recall@K').recall;
+}
+
+/**
+ * Truncated Recall@K = |top-K ∩ relevant| / min(K, |relevant|): Mult-VAE's Recall@R (Liang et
+ * al. 2018), the form their published tables use.
+ *
+ * @example
+ * truncatedRecallAtK([5, 1, 7], new Set([1, 9, 4]), 2); // 1 / min(2, 3) = 0.5
+ */
+export function truncatedRecallAtK(
+  ranked: ArrayLike<number>,
+  relevant: ReadonlySet<number>,
+  k: number,
+): number {
+  return metricsAt(ranked, relevant, k, 'truncated recall@K').truncatedRecall;
 }
 
 /**
@@ -91,10 +113,35 @@ export function catalogueCoverage(
   return size / catalogueSize;
 }
 
-/** The five per-user ranking metrics at one K. */
+/**
+ * Popularity percentile of every item: the share of the catalogue strictly less popular, plus
+ * half the share equally popular (mid-rank), so 0.5 is the median item whatever the ties and
+ * the most popular item of a catalogue with no ties is (n − 0.5) / n. `popularity[i]` is item
+ * i's training count (users who played it).
+ *
+ * @example
+ * popularityPercentiles([0, 5, 5, 9]); // [0.125, 0.5, 0.5, 0.875]
+ */
+export function popularityPercentiles(popularity: ArrayLike<number>): Float64Array {
+  const n = popularity.length;
+  const out = new Float64Array(n);
+  if (n === 0) return out;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => popularity[a] - popularity[b]);
+  for (let s = 0; s < n; ) {
+    let e = s;
+    while (e + 1 < n && popularity[order[e + 1]] === popularity[order[s]]) e++;
+    const p = (s + (e - s + 1) / 2) / n;
+    for (let j = s; j <= e; j++) out[order[j]] = p;
+    s = e + 1;
+  }
+  return out;
+}
+
+/** The six per-user ranking metrics at one K. */
 export interface UserRankingMetrics {
   precision: number;
   recall: number;
+  truncatedRecall: number;
   ndcg: number;
   map: number;
   hitRate: number;
@@ -105,7 +152,7 @@ export interface UserRankingMetrics {
  *
  * @example
  * userRankingMetrics([1, 5, 9], new Set([1, 9]), 3);
- * // { precision: 0.667, recall: 1, ndcg: 0.920, map: 0.833, hitRate: 1 }
+ * // { precision: 0.667, recall: 1, truncatedRecall: 1, ndcg: 0.920, map: 0.833, hitRate: 1 }
  */
 export function userRankingMetrics(
   ranked: ArrayLike<number>,
@@ -138,7 +185,8 @@ function metricsAt(
   for (let j = 0; j < denominator; j++) ideal += 1 / Math.log2(j + 2);
   return {
     precision: hits / k,
-    recall: hits / denominator,
+    recall: hits / relevant.size,
+    truncatedRecall: hits / denominator,
     ndcg: dcg / ideal,
     map: ap / denominator,
     hitRate: hits > 0 ? 1 : 0,
