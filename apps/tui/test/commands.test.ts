@@ -383,6 +383,11 @@ describe('autorec compare', () => {
     expect(final.json.split).toEqual({ method: 'random', test: 0, validation: 0 });
     const manifest = JSON.parse(await readFile(path('m-final/manifest.json'), 'utf8'));
     expect(manifest.model).toBe('baseline');
+    // Without --model, train makes the default recommender, chosen for ranking, and says so.
+    const byDefault = await runJson(['train', '--input', path('given-all.tsv'), '--out', path('m-default')]);
+    expect(byDefault.run.code, byDefault.run.stderr).toBe(0);
+    expect(byDefault.json.model).toBe('ials');
+    expect(byDefault.run.stderr).toMatch(/no --model: training the default recommender, ials/);
     const none = await runCli(['compare', '--preset', 'tiny', '--split', 'none']);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/--split none leaves nothing to test on/);

@@ -91,9 +91,13 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     expect((await readdir(join(out, 'models'))).sort()).toEqual([
       'baseline',
       'i-autorec',
+      'ials',
+      'popularity',
       'svd',
       'u-autorec',
     ]);
+    // Validation and test plays are saved with each model, so recommend never lists them.
+    expect(await readdir(join(out, 'models', 'ials'))).toContain('known-plays.bin');
     const manifest = JSON.parse(await readFile(join(out, 'models', 'u-autorec', 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ model: 'u-autorec', hyperParameters: { hiddenUnits: 16 } });
     // A saved model answers straight away.
@@ -194,7 +198,7 @@ describe('npm start (autorec compare --out reports/latest)', () => {
     expect(doc.partial.interruption).toMatchObject({
       model: 'u-autorec',
       stage: 'fit',
-      notStarted: ['baseline'],
+      notStarted: ['baseline', 'popularity'],
     });
 
     await expect(readdir(out)).rejects.toThrow(/ENOENT/);

@@ -20,6 +20,7 @@ import { InterruptedError, UsageError, UserError } from '../errors.ts';
 import { onInterrupt } from '../interrupt.ts';
 import {
   capThreads,
+  DEFAULT_RECOMMENDER,
   DEFAULT_SEED,
   describeSplit,
   integerArg,
@@ -43,7 +44,7 @@ import {
 } from './shared.ts';
 
 interface TrainOptions extends InputFlags {
-  model: ModelName;
+  model?: ModelName;
   out: string;
   split?: SplitChoice;
   seed: number;
@@ -56,9 +57,10 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('train')
     .description('train one model and save it to a folder (for evaluate, recommend and similar)')
-    .requiredOption(
+    .option(
       '--model <name>',
-      'u-autorec, i-autorec, svd, baseline, popularity, global-mean, ials or ease',
+      `default ${DEFAULT_RECOMMENDER}, the default recommender (chosen for ranking, see docs/benchmarks.md): ` +
+        'u-autorec, i-autorec, svd, baseline, popularity, global-mean, ials or ease',
       modelArg,
     )
     .requiredOption('--out <dir>', 'model folder to write (replaced atomically if it holds a model)');
@@ -81,9 +83,11 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       const source = dataSource(o, undefined, o.split?.kind === 'single' ? o.split.files : undefined);
       if (source.kind === 'cache' && (o.split || o.transform))
         throw new UsageError('--split and --transform do not apply to --data: the cache holds its own');
-      const params = modelParams([o.model], hyperFlags(o), o.param)[o.model];
-      for (const note of capThreads({ [o.model]: params })) out.note(note);
-      if (params.seed === undefined && modelOptionNames(o.model).includes('seed')) params.seed = o.seed;
+      const modelName = o.model ?? DEFAULT_RECOMMENDER;
+      if (!o.model) out.note(`no --model: training the default recommender, ${modelName}`);
+      const params = modelParams([modelName], hyperFlags(o), o.param)[modelName];
+      for (const note of capThreads({ [modelName]: params })) out.note(note);
+      if (params.seed === undefined && modelOptionNames(modelName).includes('seed')) params.seed = o.seed;
       // Fails before training when --out is not a folder a model may be saved to.
       await cleanStaleOutputs(o.out);
       await checkFolderReplaceable(o.out, 'autorec-model');
@@ -99,16 +103,16 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       const interrupt = onInterrupt(() =>
         out.note('\nstopping at the next batch boundary… (Ctrl-C again to quit now)'),
       );
-      out.note(`training ${o.model} on ${nnz(prepared.ratings.train).toLocaleString('en')} ratings`);
+      out.note(`training ${modelName} on ${nnz(prepared.ratings.train).toLocaleString('en')} ratings`);
       // Models that do not early-stop train on training + validation (core's fitOnSplit).
       let model: Recommender | undefined;
       try {
         const fitted = await fitOnSplit(
-          (overrides) => createModel(o.model, { ...params, ...overrides }),
+          (overrides) => createModel(modelName, { ...params, ...overrides }),
           prepared,
           {
             signal: interrupt.signal,
-            onProgress: (p) => progress.training(o.model, p),
+            onProgress: (p) => progress.training(modelName, p),
           },
         );
         model = fitted.model;
@@ -151,7 +155,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           });
         }
         const doc = {
-          model: o.model,
+          model: modelName,
           out: resolve(o.out),
           dataset: prepared.dataset.name,
           split: prepared.split.options,
@@ -170,7 +174,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
         };
         out.result(doc, () =>
           [
-            `trained ${o.model} in ${formatSeconds(fit.seconds)} (${fit.epochs.length} epochs${fit.bestEpoch ? `, kept epoch ${fit.bestEpoch}` : ''}, backend ${fit.backend})`,
+            `trained ${modelName} in ${formatSeconds(fit.seconds)} (${fit.epochs.length} epochs${fit.bestEpoch ? `, kept epoch ${fit.bestEpoch}` : ''}, backend ${fit.backend})`,
             test
               ? `test RMSE ${test.all.rmse?.toFixed(4)}  MAE ${test.all.mae?.toFixed(4)} on ${test.all.count.toLocaleString('en')} ratings (${source.kind === 'cache' ? 'cache split' : describeSplit(choice)})`
               : 'no test part (--split none): a final model trained on every play',

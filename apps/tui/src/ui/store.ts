@@ -19,7 +19,7 @@ import {
   runExperiment,
 } from '../experiment.ts';
 import { type DisplayItem, withInfo } from '../models.ts';
-import { DEFAULT_COMPARE_MODELS, DEFAULT_SEED, INPUT_FORMATS, modelParams, parseSplit } from '../options.ts';
+import { DEFAULT_SEED, INPUT_FORMATS, modelParams, PAPER_MODELS, parseSplit } from '../options.ts';
 import { openReportFolder } from '../report/folder.ts';
 import { writeReport } from '../report/write.ts';
 import type { DataSource } from '../sources.ts';
@@ -158,9 +158,10 @@ export class AppController {
     initial: Partial<AppState> = {},
     private readonly options: { reportsDir?: string; maxUsers?: number } = {},
   ) {
-    const models = Object.fromEntries(
-      MODEL_NAMES.map((m) => [m, DEFAULT_COMPARE_MODELS.includes(m)]),
-    ) as Record<ModelName, boolean>;
+    const models = Object.fromEntries(MODEL_NAMES.map((m) => [m, PAPER_MODELS.includes(m)])) as Record<
+      ModelName,
+      boolean
+    >;
     this.state = {
       screen: 'dataset',
       datasetIndex: 0,
