@@ -304,7 +304,7 @@ function summarize(
     seed: config.seed,
     results: perFold.length > 1 ? foldRows(comparison, config.k) : models.map((m) => toRow(m, config.k)),
     comparisons: models,
-    foldCurves: models.map((m, j) => ({
+    foldCurves: models.map((m) => ({
       label: m.label,
       curves: perFold.map((c) => c.models.find((x) => x.label === m.label)?.curve ?? []),
       keptEpochs: perFold.map((c) => c.models.find((x) => x.label === m.label)?.bestEpoch ?? 0),
