@@ -59,6 +59,7 @@ export {
 export type { ParamValue } from './models/shared.ts';
 export { SvdModel, type SvdOptions } from './models/svd.ts';
 export * from './recommender.ts';
+export * from './stores/archive.ts';
 export * from './stores/fetch.ts';
 export * from './stores/memory.ts';
 export * from './topk.ts';

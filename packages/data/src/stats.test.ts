@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csrFromTriplets } from './sparse.ts';
-import { datasetStats, longTail, quantiles } from './stats.ts';
+import { datasetStats, itemTotals, longTail, longTailCurve, quantiles } from './stats.ts';
 import { quantileSorted } from './transforms.ts';
 
 describe('datasetStats', () => {
@@ -55,5 +55,49 @@ describe('quantiles and longTail', () => {
     expect(quantiles([1, 2, 3, 4, 5]).p50).toBe(3);
     expect(longTail([80, 5, 5, 5, 5])).toEqual({ top20Share: 0.8, itemsFor80Share: 0.2 });
     expect(longTail([]).top20Share).toBeNaN();
+  });
+});
+
+describe('itemTotals and longTailCurve', () => {
+  it('sums each item’s plays', () => {
+    const m = csrFromTriplets(3, 4, [0, 0, 1, 1, 2, 2], [0, 1, 0, 2, 0, 3], [10, 1, 20, 1, 30, 2]);
+    expect(Array.from(itemTotals(m))).toEqual([60, 1, 1, 2]);
+  });
+
+  it('draws the most popular items first, from (0,0) to (1,1)', () => {
+    const { x, y } = longTailCurve([1, 60, 2, 1]);
+    expect(x).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(y).toEqual([0, 60 / 64, 62 / 64, 63 / 64, 1]);
+  });
+
+  it('is non-decreasing, bounded by the diagonal from above, and agrees with longTail', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat(1000), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 50 }),
+        (values, points) => {
+          const { x, y } = longTailCurve(values, points);
+          expect(x.length).toBe(Math.min(points, values.length) + 1);
+          for (let i = 1; i < x.length; i++) {
+            expect(x[i]).toBeGreaterThan(x[i - 1]);
+            expect(y[i]).toBeGreaterThanOrEqual(y[i - 1] - 1e-12);
+            // The most popular first: the curve never dips below the diagonal.
+            expect(y[i]).toBeGreaterThanOrEqual(x[i] - 1e-9);
+          }
+          expect(x.at(-1)).toBe(1);
+          expect(y.at(-1)).toBeCloseTo(1);
+          const total = values.reduce((a, b) => a + b, 0);
+          if (total > 0 && values.length % 5 === 0 && points >= values.length) {
+            const at20 = y[x.findIndex((v) => Math.abs(v - 0.2) < 1e-9)];
+            expect(at20).toBeCloseTo(longTail(values).top20Share);
+          }
+        },
+      ),
+    );
+  });
+
+  it('gives the diagonal’s ends for no plays', () => {
+    expect(longTailCurve([])).toEqual({ x: [0, 1], y: [0, 1] });
+    expect(longTailCurve([0, 0])).toEqual({ x: [0, 1], y: [0, 1] });
   });
 });

@@ -171,3 +171,46 @@ function sortedCopy(values: ArrayLike<number>): Float64Array {
   out.set(Float64Array.from(large).sort(), w);
   return out;
 }
+
+/**
+ * Summed values (plays) per item: column sums of a users × items matrix.
+ *
+ * @example
+ * itemTotals(dataset.counts)[i]; // plays of item i
+ */
+export function itemTotals(m: CsrMatrix): Float64Array {
+  const totals = new Float64Array(m.cols);
+  const n = nnz(m);
+  for (let p = 0; p < n; p++) totals[m.indices[p]] += m.values[p];
+  return totals;
+}
+
+/**
+ * The long tail as a curve to plot: items ranked most popular first; `x` is the share of
+ * items so far, `y` the share of the total they hold (both 0…1, starting at 0,0 and ending at
+ * 1,1). At most `points` + 1 points, evenly spaced in rank, so a million items plot as fast as
+ * a hundred. Empty or all-zero totals give the diagonal's two ends.
+ *
+ * @example
+ * const { x, y } = longTailCurve(itemTotals(dataset.counts), 100);
+ * // y at x = 0.2 is `datasetStats(...).longTail.byPlays.top20Share` (up to rounding of the rank)
+ */
+export function longTailCurve(totals: ArrayLike<number>, points = 200): { x: number[]; y: number[] } {
+  const n = totals.length;
+  const sorted = sortedCopy(totals); // ascending; walked from the end
+  let total = 0;
+  for (let i = 0; i < n; i++) total += sorted[i];
+  if (n === 0 || total <= 0) return { x: [0, 1], y: [0, 1] };
+  const steps = Math.max(1, Math.min(points, n));
+  const x = [0];
+  const y = [0];
+  let acc = 0;
+  let k = 0;
+  for (let s = 1; s <= steps; s++) {
+    const upTo = Math.round((s * n) / steps);
+    for (; k < upTo; k++) acc += sorted[n - 1 - k];
+    x.push(upTo / n);
+    y.push(Math.min(1, acc / total));
+  }
+  return { x, y };
+}

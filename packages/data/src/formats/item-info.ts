@@ -75,3 +75,16 @@ export function joinItemInfo(
   });
   return { matched, missing: ids.length - matched };
 }
+
+/**
+ * How an item is shown to a listener: `Artist — Title`, else whichever of the two is known
+ * (Last.fm HetRec items are artists), else its id.
+ *
+ * @example
+ * itemLabel('SOAAADD12AB018A9DD', { artist: 'Radiohead', title: 'Creep' }); // 'Radiohead — Creep'
+ * itemLabel('289', { artist: 'Britney Spears' });                           // 'Britney Spears'
+ */
+export function itemLabel(id: string, info: ItemInfo | undefined): string {
+  if (info?.artist && info.title) return `${info.artist} — ${info.title}`;
+  return info?.title || info?.artist || id;
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+/** Component and unit tests (`npm test`); the end-to-end tests are in vitest.e2e.config.ts. */
+export default defineConfig({
+  resolve: { conditions: ['@autorec/source'] },
+  ssr: { resolve: { conditions: ['@autorec/source'] } },
+  esbuild: { jsx: 'automatic' },
+  test: { include: ['test/**/*.test.{ts,tsx}'], testTimeout: 60_000, pool: 'forks' },
+});

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { itemLabel } from './item-info.ts';
+
+describe('itemLabel', () => {
+  it('shows artist and title, either alone, or the id', () => {
+    expect(itemLabel('S1', { artist: 'Radiohead', title: 'Creep' })).toBe('Radiohead — Creep');
+    expect(itemLabel('289', { artist: 'Britney Spears' })).toBe('Britney Spears');
+    expect(itemLabel('S2', { title: 'Creep' })).toBe('Creep');
+    expect(itemLabel('S3', { artist: '', title: '' })).toBe('S3');
+    expect(itemLabel('S4', undefined)).toBe('S4');
+  });
+});
