@@ -24,7 +24,8 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
   const command = argv.find((a) => !a.startsWith('-'));
   const program = new Command('autorec')
     .description(
-      'Music recommendations from play counts: U-/I-AutoRec vs SVD (Sedhain et al. 2015 on the Million Song Dataset Taste Profile).\n' +
+      'Music recommendations from play counts: U-/I-AutoRec (Sedhain et al. 2015) vs SVD, as Irawan & Baizal compared them\n' +
+        'on the Million Song Dataset Taste Profile ("Music Recommender System using Autorec Method for Implicit Feedback").\n' +
         'Run without a command in a terminal for the interactive app.',
     )
     .version(pkg.version, '-V, --version')

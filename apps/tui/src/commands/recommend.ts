@@ -3,7 +3,7 @@ import { type CsrMatrix, DataError } from '@autorec/data';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically } from '../files.ts';
-import { type DisplayItem, openModel, songLabel, withInfo } from '../models.ts';
+import { type DisplayItem, openModel, scoreMeaning, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
 import { textTable } from '../report/table.ts';
 import { readPlaysFile } from '../sources.ts';
@@ -106,7 +106,7 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
           ignoredSongs: ignored,
           items,
         };
-        out.result(doc, () => itemsTable(items, 'score', out.terminalColumns));
+        out.result(doc, () => itemsTable(items, scoreMeaning(model), out.terminalColumns));
       } finally {
         model.dispose();
       }
@@ -130,7 +130,8 @@ export function registerSimilar(program: Command, ctx: CommandContext): void {
         const song = { id: o.song, artist: info?.artist ?? null, title: info?.title ?? null };
         out.result(
           { model: model.name, song, items },
-          () => `similar to ${songLabel(song)}:\n${itemsTable(items, 'similarity', out.terminalColumns)}`,
+          () =>
+            `similar to ${songLabel(song)}:\n${itemsTable(items, 'cosine similarity', out.terminalColumns)}`,
         );
       } finally {
         model.dispose();

@@ -1,4 +1,4 @@
-import type { ExperimentResult } from '../experiment.ts';
+import type { ExperimentResult, ResultRow } from '../experiment.ts';
 import { itemNoun } from '../sources.ts';
 import { bestRows, cellText, resultColumns } from './columns.ts';
 import { title, verdict } from './verdict.ts';
@@ -132,14 +132,7 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
     '## Hyper-parameters',
     '',
   );
-  for (const r of result.results) {
-    const params = Object.entries(r.hyperParameters)
-      .map(([key, v]) => `${key}=${v}`)
-      .join(', ');
-    lines.push(
-      `- ${title(r.model)}: ${params}${r.bestEpoch ? ` (weights of epoch ${r.bestEpoch} kept)` : ''}`,
-    );
-  }
+  for (const r of result.results) lines.push(`- ${title(r.model)}: ${hyperParameterLine(r)}`);
   lines.push('', '## Run', '');
   lines.push(
     `- Command: \`${info.command}\``,
@@ -149,6 +142,24 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
     '',
   );
   return lines.join('\n');
+}
+
+/**
+ * `key=value, …` as the model ran: an `epochs=0` that means "the model's default" shows the
+ * epochs actually run, and the kept epoch is named only when early stopping chose one before
+ * the last.
+ */
+export function hyperParameterLine(r: ResultRow): string {
+  const ran = Number.isFinite(r.epochs) ? Math.round(r.epochs) : 0;
+  const params = Object.entries(r.hyperParameters)
+    .map(([key, v]) =>
+      key === 'epochs' && v === 0 && ran > 0 ? `epochs=${ran} (its default)` : `${key}=${v}`,
+    )
+    .join(', ');
+  if (!r.bestEpoch || !ran) return params;
+  return r.bestEpoch < ran
+    ? `${params}; ran ${ran} epochs, kept the weights of epoch ${r.bestEpoch} (best validation RMSE)`
+    : `${params}; ran ${ran} epochs, kept the last`;
 }
 
 function pValue(p: number): string {

@@ -130,6 +130,8 @@ const TUI_FORMATS: readonly FormatName[] = INPUT_FORMATS.filter((f) => f !== 'cs
 /** How many users the browser offers (the most active first). */
 const BROWSE_USERS = 200;
 const TOP_N = 10;
+/** The split every run of the app uses (`autorec compare` offers the others). */
+const TUI_SPLIT = 'holdout:0.1';
 /** Rows the browse and similar lists hold; a tall terminal shows them all, a short one scrolls. */
 const LIST_LENGTH = 20;
 
@@ -287,7 +289,7 @@ export class AppController {
     const p = this.state.params;
     return {
       source: this.source(),
-      split: parseSplit('holdout:0.1'),
+      split: parseSplit(TUI_SPLIT),
       seed: DEFAULT_SEED,
       models,
       params: modelParams(models, {
@@ -423,8 +425,8 @@ export class AppController {
     try {
       const folder = await openReportFolder(dir);
       await writeReport(folder, this.run, {
-        command: 'autorec (interactive)',
-        startedAt: new Date(),
+        command: this.compareCommand(dir),
+        startedAt: new Date(this.state.training?.startedAt ?? Date.now()),
         node: process.versions.node,
       });
       await folder.commit();
@@ -432,6 +434,34 @@ export class AppController {
     } catch (e) {
       this.set({ message: `could not write the report: ${describeError(e).message}` });
     }
+  }
+
+  /**
+   * The `autorec compare` command line that runs the experiment on screen (same data, models,
+   * split, seed and hyper-parameters, so the same numbers), writing its report to `out`.
+   */
+  compareCommand(out: string): string {
+    const models = this.selectedModels();
+    const p = this.state.params;
+    const source = this.source();
+    const args = ['autorec', 'compare'];
+    if (source.kind === 'preset') args.push('--preset', source.preset);
+    else if (source.kind === 'cache') args.push('--data', source.path);
+    else {
+      args.push('--input', source.input, '--format', source.format);
+      if (source.metadata)
+        args.push('--metadata', source.metadata.path, '--metadata-format', source.metadata.format);
+    }
+    args.push('--models', models.join(','), '--split', TUI_SPLIT, '--seed', String(DEFAULT_SEED));
+    // The same flags config() passes on, so modelParams applies them to the same models.
+    if (p.epochs !== undefined) args.push('--epochs', String(p.epochs));
+    if (p.lr !== undefined) args.push('--lr', String(p.lr));
+    if (models.some((m) => m.endsWith('autorec'))) args.push('--hidden', String(p.hidden));
+    if (models.includes('svd')) args.push('--factors', String(p.factors));
+    args.push('-k', String(TOP_N));
+    if (this.options.maxUsers !== undefined) args.push('--max-users', String(this.options.maxUsers));
+    args.push('--out', out);
+    return args.map(shellQuote).join(' ');
   }
 
   openBrowse(): void {
@@ -545,4 +575,9 @@ function mostPlayed(
     const info = model.itemInfo(id);
     return { id, score: plays[j], plays: plays[j], artist: info?.artist ?? null, title: info?.title ?? null };
   });
+}
+
+/** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
