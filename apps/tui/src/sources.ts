@@ -168,7 +168,8 @@ export function csvColumns(columns: string | undefined, delimiter: string | unde
   return mapping;
 }
 
-function metadataFormat(format: FormatName, given: ItemInfoFormatName | undefined): ItemInfoFormatName {
+/** The metadata format that goes with a play-count format (or the one given); a UsageError when none does. */
+export function metadataFormat(format: FormatName, given?: ItemInfoFormatName): ItemInfoFormatName {
   if (given) return given;
   if (format === 'taste-profile') return 'msd-tracks';
   if (format === 'lastfm-hetrec') return 'lastfm-hetrec';

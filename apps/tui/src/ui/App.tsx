@@ -61,8 +61,15 @@ export function App({ controller }: { controller: AppController }) {
           editing={state.editing}
           message={state.message}
           onMove={(d) => controller.moveDataset(d)}
-          onChoose={() => controller.chooseDataset()}
+          metadataPath={state.metadataPath}
+          field={state.field}
+          pathCheck={state.pathCheck}
+          metadataCheck={state.metadataCheck}
+          width={width}
+          onChoose={() => void controller.chooseDataset()}
           onPath={(p) => controller.setPath(p)}
+          onMetadataPath={(p) => controller.setMetadataPath(p)}
+          onField={() => controller.moveField()}
           onFormat={(d) => controller.cycleFormat(d)}
           onCancel={() => controller.cancelEditing()}
         />

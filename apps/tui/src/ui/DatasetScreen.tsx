@@ -1,7 +1,8 @@
 import type { FormatName } from '@autorec/data';
 import { Box, Text, useInput } from 'ink';
+import { truncateEnd } from '../text.ts';
 import { KeyHelp } from './KeyHelp.tsx';
-import type { DatasetOption } from './store.ts';
+import type { DatasetOption, PathCheck } from './store.ts';
 import { TextInput } from './TextInput.tsx';
 
 export interface DatasetScreenProps {
@@ -10,18 +11,46 @@ export interface DatasetScreenProps {
   path: string;
   format: FormatName;
   editing: boolean;
+  /** Metadata file (play-count files only) and which field has the cursor. */
+  metadataPath?: string;
+  field?: 'path' | 'metadata';
+  pathCheck?: PathCheck;
+  metadataCheck?: PathCheck;
   message?: string;
+  width?: number;
   onMove: (delta: number) => void;
   onChoose: () => void;
   onPath: (path: string) => void;
+  onMetadataPath?: (path: string) => void;
+  onField?: () => void;
   onFormat: (delta: number) => void;
   onCancel: () => void;
 }
 
-/** Step 1: the embedded default, the tiny preset, a prepared cache or a play-count file. */
+const LABEL = 10;
+
+/** What the look at a typed path found, in green or red, under its field. */
+function CheckLine({ check, value, width }: { check?: PathCheck; value: string; width: number }) {
+  if (value.trim() === '') return null;
+  if (!check || check.path !== value.trim()) return <Text dimColor>{' '.repeat(LABEL)}checking…</Text>;
+  return (
+    <Text color={check.ok ? 'green' : 'red'}>
+      {' '.repeat(LABEL)}
+      {truncateEnd(`${check.ok ? '✓' : '✗'} ${check.text}`, width - LABEL)}
+    </Text>
+  );
+}
+
+/**
+ * Step 1: the embedded default, the tiny preset, a prepared cache or a play-count file with
+ * its format and, optionally, a metadata file for artist names and titles. Typed paths are
+ * checked as they are typed, and Enter goes on only with ones that are there.
+ */
 export function DatasetScreen(props: DatasetScreenProps) {
-  const { options, index, editing } = props;
+  const { options, index, editing, width = 100 } = props;
   const option = options[index];
+  const file = option.kind === 'file';
+  const field = file ? (props.field ?? 'path') : 'path';
   useInput(
     (_input, key) => {
       if (key.upArrow) props.onMove(-1);
@@ -32,10 +61,13 @@ export function DatasetScreen(props: DatasetScreenProps) {
   );
   useInput(
     (_input, key) => {
-      if (option.kind === 'file' && key.tab) props.onFormat(key.shift ? -1 : 1);
+      if (!file) return;
+      if (key.tab) props.onFormat(key.shift ? -1 : 1);
+      else if (key.upArrow || key.downArrow) props.onField?.();
     },
     { isActive: editing },
   );
+  const fieldWidth = width - LABEL;
   return (
     <Box flexDirection="column">
       <Text bold>1 · Choose a dataset</Text>
@@ -43,26 +75,47 @@ export function DatasetScreen(props: DatasetScreenProps) {
         {options.map((o, i) => (
           <Text key={o.label} color={i === index ? 'cyan' : undefined}>
             {i === index ? '❯ ' : '  '}
-            {o.label}
+            {truncateEnd(o.label, width - 2)}
           </Text>
         ))}
       </Box>
       {editing && (
         <Box flexDirection="column" marginTop={1}>
           <Box>
-            <Text>{option.kind === 'cache' ? 'cache folder: ' : 'file: '}</Text>
+            <Text color={field === 'path' ? 'cyan' : undefined}>
+              {(option.kind === 'cache' ? 'folder:' : 'file:').padEnd(LABEL)}
+            </Text>
             <TextInput
               value={props.path}
               onChange={props.onPath}
               onSubmit={props.onChoose}
               onCancel={props.onCancel}
-              placeholder={option.kind === 'cache' ? 'prepared/' : 'train_triplets.txt'}
+              placeholder={option.kind === 'cache' ? 'prepared/' : 'user_artists.dat'}
+              focus={field === 'path'}
+              width={fieldWidth}
             />
           </Box>
-          {option.kind === 'file' && (
-            <Text>
-              format: <Text color="cyan">{props.format}</Text> <Text dimColor>(Tab to change)</Text>
-            </Text>
+          <CheckLine check={props.pathCheck} value={props.path} width={width} />
+          {file && (
+            <>
+              <Text>
+                {'format:'.padEnd(LABEL)}
+                <Text color="cyan">{props.format}</Text> <Text dimColor>(Tab to change)</Text>
+              </Text>
+              <Box>
+                <Text color={field === 'metadata' ? 'cyan' : undefined}>{'metadata:'.padEnd(LABEL)}</Text>
+                <TextInput
+                  value={props.metadataPath ?? ''}
+                  onChange={(p) => props.onMetadataPath?.(p)}
+                  onSubmit={props.onChoose}
+                  onCancel={props.onCancel}
+                  placeholder="optional: artists.dat or unique_tracks.txt, for names"
+                  focus={field === 'metadata'}
+                  width={fieldWidth}
+                />
+              </Box>
+              <CheckLine check={props.metadataCheck} value={props.metadataPath ?? ''} width={width} />
+            </>
           )}
         </Box>
       )}
@@ -71,9 +124,14 @@ export function DatasetScreen(props: DatasetScreenProps) {
         keys={
           editing
             ? [
-                ['Enter', 'use this path'],
+                ['Enter', 'use these'],
                 ['Esc', 'back to the list'],
-                ...(option.kind === 'file' ? ([['Tab', 'format']] as const) : []),
+                ...(file
+                  ? ([
+                      ['↑↓', 'file / metadata'],
+                      ['Tab', 'format'],
+                    ] as const)
+                  : []),
               ]
             : [
                 ['↑↓', 'move'],

@@ -1,3 +1,6 @@
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import {
   autoRecDefaults,
   backendInfo,
@@ -22,7 +25,7 @@ import { type DisplayItem, withInfo } from '../models.ts';
 import { DEFAULT_SEED, INPUT_FORMATS, modelParams, PAPER_MODELS, parseSplit } from '../options.ts';
 import { openReportFolder } from '../report/folder.ts';
 import { writeReport } from '../report/write.ts';
-import type { DataSource } from '../sources.ts';
+import { type DataSource, metadataFormat, PREPARED_FILE } from '../sources.ts';
 
 export type Screen = 'dataset' | 'models' | 'training' | 'results' | 'browse' | 'similar';
 
@@ -42,6 +45,13 @@ export const DATASET_OPTIONS: readonly DatasetOption[] = [
   { kind: 'cache', label: 'A prepared cache folder (from `autorec prepare`)' },
   { kind: 'file', label: 'A play-count file' },
 ];
+
+/** The result of looking at a typed path: whether it can be used, and what was found. */
+export interface PathCheck {
+  path: string;
+  ok: boolean;
+  text: string;
+}
 
 /** The hyper-parameters the models screen edits, with steps for ←/→. */
 export interface KeyParams {
@@ -108,10 +118,17 @@ export interface SimilarState {
 export interface AppState {
   screen: Screen;
   datasetIndex: number;
-  /** Path typed for a cache or file source; `editing` while the text field has focus. */
+  /** Path typed for a cache or file source; `editing` while the text fields have focus. */
   path: string;
   format: FormatName;
   editing: boolean;
+  /** Optional artist/title file for a play-count file (Last.fm artists.dat, MSD unique_tracks.txt). */
+  metadataPath: string;
+  /** Which text field has the cursor. */
+  field: 'path' | 'metadata';
+  /** What a look at each typed path found, kept for the path it was made for. */
+  pathCheck?: PathCheck;
+  metadataCheck?: PathCheck;
   models: Record<ModelName, boolean>;
   params: KeyParams;
   paramIndex: number;
@@ -170,6 +187,8 @@ export class AppController {
       path: '',
       format: 'taste-profile',
       editing: false,
+      metadataPath: '',
+      field: 'path',
       models,
       // Start from the models' own defaults so the screen never disagrees with core.
       params: {
@@ -202,35 +221,93 @@ export class AppController {
     this.set({ datasetIndex: (this.state.datasetIndex + delta + n) % n, message: undefined });
   }
 
-  /** Enter on the dataset screen: presets go straight on; cache and file first ask for a path. */
-  chooseDataset(): void {
+  /**
+   * Enter on the dataset screen: presets go straight on; cache and file first ask for a path,
+   * which must be there (and the metadata file, when one is typed) before the models screen.
+   */
+  async chooseDataset(): Promise<void> {
     const option = DATASET_OPTIONS[this.state.datasetIndex];
-    if (option.kind === 'preset') this.set({ screen: 'models', message: undefined });
-    else if (!this.state.editing) this.set({ editing: true, message: undefined });
-    else if (this.state.path.trim() === '') this.set({ message: 'type a path first' });
+    if (option.kind === 'preset') {
+      this.set({ screen: 'models', message: undefined });
+      return;
+    }
+    if (!this.state.editing) {
+      this.set({ editing: true, field: 'path', message: undefined });
+      return;
+    }
+    if (this.state.path.trim() === '') {
+      this.set({ message: 'type a path first' });
+      return;
+    }
+    const [data, metadata] = await Promise.all([this.checkField('path'), this.checkField('metadata')]);
+    const bad = [data, metadata].find((c) => c && !c.ok);
+    if (bad) this.set({ message: `${bad.path}: ${bad.text}` });
     else this.set({ editing: false, screen: 'models', message: undefined });
   }
 
   setPath(path: string): void {
-    this.set({ path });
+    this.set({ path, message: undefined });
+    void this.checkField('path');
+  }
+
+  setMetadataPath(path: string): void {
+    this.set({ metadataPath: path, message: undefined });
+    void this.checkField('metadata');
+  }
+
+  /** ↑/↓ while typing a play-count file: between the file and its metadata. */
+  moveField(): void {
+    if (DATASET_OPTIONS[this.state.datasetIndex].kind !== 'file') return;
+    this.set({ field: this.state.field === 'path' ? 'metadata' : 'path' });
+  }
+
+  /**
+   * Looks at the typed path of a field (as it is typed: a stale answer for an older path is
+   * dropped) and keeps what it found; undefined for an empty optional field.
+   */
+  private async checkField(field: 'path' | 'metadata'): Promise<PathCheck | undefined> {
+    const typed = (field === 'path' ? this.state.path : this.state.metadataPath).trim();
+    if (typed === '') {
+      this.set(field === 'path' ? { pathCheck: undefined } : { metadataCheck: undefined });
+      return undefined;
+    }
+    const kind = DATASET_OPTIONS[this.state.datasetIndex].kind;
+    const check = await checkPath(
+      typed,
+      field === 'metadata' ? 'metadata' : kind === 'cache' ? 'cache' : 'file',
+      this.state.format,
+    );
+    const current = (field === 'path' ? this.state.path : this.state.metadataPath).trim();
+    if (current === typed) this.set(field === 'path' ? { pathCheck: check } : { metadataCheck: check });
+    return check;
   }
 
   cycleFormat(delta: number): void {
     const i = TUI_FORMATS.indexOf(this.state.format);
     const n = TUI_FORMATS.length;
     this.set({ format: TUI_FORMATS[(i + delta + n) % n] });
+    void this.checkField('metadata');
   }
 
   cancelEditing(): void {
-    this.set({ editing: false });
+    this.set({ editing: false, message: undefined });
   }
 
   /** The data source the choices describe. */
   source(): DataSource {
     const option = DATASET_OPTIONS[this.state.datasetIndex];
     if (option.kind === 'preset') return { kind: 'preset', preset: option.preset };
-    if (option.kind === 'cache') return { kind: 'cache', path: this.state.path.trim() };
-    return { kind: 'file', input: this.state.path.trim(), format: this.state.format };
+    if (option.kind === 'cache') return { kind: 'cache', path: expandHome(this.state.path.trim()) };
+    const source: DataSource = {
+      kind: 'file',
+      input: expandHome(this.state.path.trim()),
+      format: this.state.format,
+    };
+    const metadata = this.state.metadataPath.trim();
+    // A format without a metadata reader leaves it out here; the dataset screen refuses to go on with it.
+    if (metadata !== '' && hasMetadataFormat(this.state.format))
+      source.metadata = { path: expandHome(metadata), format: metadataFormat(this.state.format) };
+    return source;
   }
 
   // ---- models screen ----
@@ -580,4 +657,51 @@ function mostPlayed(
 /** A word as a POSIX shell reads it back: bare when safe, else in single quotes. */
 export function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function hasMetadataFormat(format: FormatName): boolean {
+  try {
+    metadataFormat(format);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `~/x` as the shell would read it (the app gets the path as typed, not through a shell). */
+export function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
+/**
+ * What is at a typed path, for the dataset screen: a play-count or metadata file must be a
+ * readable file, a cache a folder holding `prepared.bin`; metadata also needs a format that
+ * goes with the play counts'.
+ */
+export async function checkPath(
+  typed: string,
+  kind: 'file' | 'cache' | 'metadata',
+  format: FormatName,
+): Promise<PathCheck> {
+  const path = expandHome(typed);
+  const no = (text: string): PathCheck => ({ path: typed, ok: false, text });
+  if (kind === 'metadata' && !hasMetadataFormat(format))
+    return no(`no metadata format goes with ${format} (Last.fm artists.dat or MSD unique_tracks.txt)`);
+  const found = await stat(path).catch((e: NodeJS.ErrnoException) => e);
+  if (found instanceof Error)
+    return no(found.code === 'ENOENT' ? 'not found' : `cannot read it (${found.code ?? found.message})`);
+  if (kind === 'cache') {
+    if (!found.isDirectory()) return no('not a folder: a prepared cache is a folder from `autorec prepare`');
+    const cache = await stat(join(path, PREPARED_FILE)).catch(() => undefined);
+    return cache?.isFile()
+      ? { path: typed, ok: true, text: `prepared cache, ${megabytes(cache.size)}` }
+      : no(`no ${PREPARED_FILE} in this folder: make one with \`autorec prepare\``);
+  }
+  if (!found.isFile()) return no('not a file');
+  const what = kind === 'metadata' ? `${metadataFormat(format)} metadata` : `${format} file`;
+  return { path: typed, ok: true, text: `${what}, ${megabytes(found.size)}` };
+}
+
+function megabytes(bytes: number): string {
+  return bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
