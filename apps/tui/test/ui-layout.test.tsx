@@ -212,6 +212,7 @@ describe.each(SIZES)('at %i×%i', (columns, rows) => {
         modelLabel="u-autorec"
         models={3}
         scoreName="predicted rating (1–5)"
+        noun="artists"
         width={width}
         height={height}
         onUser={vi.fn()}
@@ -236,6 +237,9 @@ describe.each(SIZES)('at %i×%i', (columns, rows) => {
     expect(ends(/ plays/).size).toBe(1);
     expect(new Set(listRows.map((l) => displayWidth(l.trimEnd()))).size).toBe(1);
     if (rows > 30) expect(listRows.length).toBe(20);
+    // Last.fm's items are artists, and the keys say so.
+    expect(frame).toContain('similar artists');
+    expect(frame).not.toContain('song');
   });
 
   it('similar songs fit with wide names', () => {
@@ -250,6 +254,7 @@ describe.each(SIZES)('at %i×%i', (columns, rows) => {
         modelLabel="svd"
         width={width}
         height={height}
+        noun="artists"
         onMove={vi.fn()}
         onOpen={vi.fn()}
         onBack={vi.fn()}
@@ -261,6 +266,7 @@ describe.each(SIZES)('at %i×%i', (columns, rows) => {
     expectFits(frame, columns, height);
     const listRows = linesOf(frame).filter((l) => /^ ?\d+ [^·]/.test(l));
     expect(new Set(listRows.map((l) => displayWidth(l.trimEnd()))).size).toBe(1);
+    expect(frame).toContain('Similar artists');
     // The selected row (16) is scrolled into view.
     expect(listRows.some((l) => l.startsWith('16 '))).toBe(true);
   });

@@ -1,8 +1,10 @@
+import { basename } from 'node:path';
 import { MODEL_NAMES } from '@autorec/core';
 import { Box, Text, useApp, useInput } from 'ink';
 import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
 import { scoreMeaning } from '../models.ts';
-import { describeSource } from '../sources.ts';
+import { type DataSource, describeSource, itemNoun } from '../sources.ts';
+import { displayWidth, shortenPath } from '../text.ts';
 import { BrowseScreen } from './BrowseScreen.tsx';
 import { DatasetScreen } from './DatasetScreen.tsx';
 import { ModelsScreen } from './ModelsScreen.tsx';
@@ -16,6 +18,17 @@ const PARAM_LABELS = Object.fromEntries(Object.entries(PARAM_STEPS).map(([k, v])
   keyof KeyParams,
   string
 >;
+
+/**
+ * The data source in `width` cells: a file's folders are shortened first, so its name, format
+ * and metadata file stay readable.
+ */
+function sourceLine(source: DataSource, width: number): string {
+  if (source.kind === 'preset') return describeSource(source);
+  if (source.kind === 'cache') return `prepared cache ${shortenPath(source.path, width - 15)}`;
+  const suffix = ` (${source.format}${source.metadata ? `, names from ${basename(source.metadata.path)}` : ''})`;
+  return shortenPath(source.input, Math.max(12, width - displayWidth(suffix))) + suffix;
+}
 
 /**
  * The interactive app: renders the controller's snapshot as one screen at a time. Global
@@ -47,7 +60,12 @@ export function App({ controller }: { controller: AppController }) {
     else if (input === 'q' && !state.editing) controller.quit(0);
   });
 
-  const dataset = describeSource(controller.source());
+  const source = controller.source();
+  // The items' name from the data (Last.fm: artists, MovieLens: movies), once a run has read it.
+  const noun = itemNoun(
+    state.result?.dataset.format ?? (source.kind === 'file' ? source.format : 'taste-profile'),
+  );
+  const dataset = sourceLine(source, width - 16);
   const model = controller.currentModel();
   let screen: ReactNode;
   switch (state.screen) {
@@ -126,6 +144,7 @@ export function App({ controller }: { controller: AppController }) {
           modelLabel={controller.currentModelLabel() ?? ''}
           models={state.result?.results.length ?? 1}
           scoreName={model ? scoreMeaning(model) : undefined}
+          noun={noun}
           width={width}
           height={height}
           onUser={(d) => controller.moveUser(d)}
@@ -143,6 +162,7 @@ export function App({ controller }: { controller: AppController }) {
           modelLabel={controller.currentModelLabel() ?? ''}
           width={width}
           height={height}
+          noun={noun}
           onMove={(d) => controller.moveSelection(d)}
           onOpen={() => controller.openSelected()}
           onBack={() => controller.back()}

@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { truncateEnd, truncateMiddle } from '../text.ts';
-import { KeyHelp } from './KeyHelp.tsx';
+import { KeyHelp, singular } from './KeyHelp.tsx';
 import { SongList } from './SongList.tsx';
 import type { BrowseState } from './store.ts';
 
@@ -10,6 +10,8 @@ export interface BrowseScreenProps {
   models: number;
   width: number;
   height: number;
+  /** What the items are, plural (`artists` for Last.fm, `movies` for MovieLens). */
+  noun?: string;
   /** What a recommendation's score is, e.g. `predicted rating (1–5)`; it decides how scores print. */
   scoreName?: string;
   onUser: (delta: number) => void;
@@ -27,6 +29,7 @@ export function BrowseScreen({
   width,
   height,
   scoreName,
+  noun = 'songs',
   ...on
 }: BrowseScreenProps) {
   useInput((_input, key) => {
@@ -72,8 +75,8 @@ export function BrowseScreen({
       <KeyHelp
         keys={[
           ['←→', 'user'],
-          ['↑↓', 'song'],
-          ['Enter', 'similar songs'],
+          ['↑↓', singular(noun)],
+          ['Enter', `similar ${noun}`],
           ['Tab', 'model'],
           ['Esc', 'results'],
           ['q', 'quit'],

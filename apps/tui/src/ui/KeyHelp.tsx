@@ -13,3 +13,8 @@ export function KeyHelp({ keys }: { keys: readonly (readonly [string, string])[]
     </Box>
   );
 }
+
+/** `songs` → `song`, `artists` → `artist`, `movies` → `movie`. */
+export function singular(noun: string): string {
+  return noun.endsWith('s') ? noun.slice(0, -1) : noun;
+}

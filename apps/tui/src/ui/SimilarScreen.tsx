@@ -1,7 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { songLabel } from '../models.ts';
 import { truncateEnd } from '../text.ts';
-import { KeyHelp } from './KeyHelp.tsx';
+import { KeyHelp, singular } from './KeyHelp.tsx';
 import { SongList } from './SongList.tsx';
 import type { SimilarState } from './store.ts';
 
@@ -10,6 +10,8 @@ export interface SimilarScreenProps {
   modelLabel: string;
   width: number;
   height: number;
+  /** What the items are, plural (`artists` for Last.fm, `movies` for MovieLens). */
+  noun?: string;
   onMove: (delta: number) => void;
   onOpen: () => void;
   onBack: () => void;
@@ -21,6 +23,7 @@ export function SimilarScreen({
   modelLabel,
   width,
   height,
+  noun = 'songs',
   onMove,
   onOpen,
   onBack,
@@ -33,7 +36,7 @@ export function SimilarScreen({
   });
   return (
     <Box flexDirection="column">
-      <Text bold>Similar songs</Text>
+      <Text bold>Similar {noun}</Text>
       <Text>
         {truncateEnd(`to ${songLabel(similar.song)} (${similar.song.id}, by ${modelLabel})`, width)}
       </Text>
@@ -49,7 +52,7 @@ export function SimilarScreen({
       </Box>
       <KeyHelp
         keys={[
-          ['↑↓', 'song'],
+          ['↑↓', singular(noun)],
           ['Enter', 'open'],
           ['Esc', 'back'],
           ['q', 'quit'],
