@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App } from '../src/ui/App.tsx';
 import { AppController } from '../src/ui/store.ts';
+import { edit } from '../src/ui/TextInput.tsx';
 import { tempDir } from './cli-helpers.ts';
 import { expectFits, renderAt, waitForFrame } from './render-at.tsx';
 
@@ -27,6 +28,13 @@ async function type(stdin: { write: (s: string) => void }, text: string) {
   for (const ch of text) stdin.write(ch);
 }
 
+describe('typing', () => {
+  it('applies every erase character of a chunk and drops other control characters', () => {
+    expect(edit('plays.tsvXY', '\x7f\x7f')).toBe('plays.tsv');
+    expect(edit('a', 'b\x7fc\u0001d')).toBe('acd');
+  });
+});
+
 describe('the dataset screen', () => {
   it('checks a path as it is typed, takes a metadata file, and goes on only with files that are there', async () => {
     const controller = new AppController({ datasetIndex: 3, format: 'lastfm-hetrec' });
@@ -34,7 +42,9 @@ describe('the dataset screen', () => {
     try {
       app.stdin.write(KEYS.enter); // edit the file path
       await waitForFrame(app.lastFrame, (f) => f.includes('metadata:'));
-      await type(app.stdin, join(dir, 'user_artists.da'));
+      await type(app.stdin, join(dir, 'user_artists.daXY'));
+      // A held-down Backspace arrives as one chunk of erase characters.
+      app.stdin.write('\x7f\x7f');
       // Not there yet: said at once, before any Enter.
       await waitForFrame(app.lastFrame, (f) => f.includes('✗ not found'));
       app.stdin.write(KEYS.enter);

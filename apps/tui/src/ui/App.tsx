@@ -26,7 +26,14 @@ const PARAM_LABELS = Object.fromEntries(Object.entries(PARAM_STEPS).map(([k, v])
 function sourceLine(source: DataSource, width: number): string {
   if (source.kind === 'preset') return describeSource(source);
   if (source.kind === 'cache') return `prepared cache ${shortenPath(source.path, width - 15)}`;
-  const suffix = ` (${source.format}${source.metadata ? `, names from ${basename(source.metadata.path)}` : ''})`;
+  const name = basename(source.input);
+  const meta = source.metadata ? basename(source.metadata.path) : undefined;
+  // The longest description that still leaves the file's own name whole.
+  const suffixes = meta
+    ? [` (${source.format}, names from ${meta})`, ` (${source.format}, + ${meta})`, ` (${source.format})`]
+    : [` (${source.format})`];
+  const suffix =
+    suffixes.find((s) => width - displayWidth(s) >= displayWidth(name) + 8) ?? suffixes[suffixes.length - 1];
   return shortenPath(source.input, Math.max(12, width - displayWidth(suffix))) + suffix;
 }
 

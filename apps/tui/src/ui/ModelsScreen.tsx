@@ -1,6 +1,6 @@
 import type { ModelName } from '@autorec/core';
 import { Box, Text, useInput } from 'ink';
-import { shortenPath } from '../text.ts';
+import { truncateEnd } from '../text.ts';
 import { KeyHelp } from './KeyHelp.tsx';
 import type { KeyParams } from './store.ts';
 
@@ -46,7 +46,7 @@ export function ModelsScreen(props: ModelsScreenProps) {
   return (
     <Box flexDirection="column">
       <Text bold>2 · Models and hyper-parameters</Text>
-      <Text dimColor>dataset: {shortenPath(props.dataset, (props.width ?? 100) - 9)}</Text>
+      <Text dimColor>dataset: {truncateEnd(props.dataset, (props.width ?? 100) - 9)}</Text>
       <Box flexDirection="column" marginTop={1}>
         {props.models.map((m, i) => (
           <Text key={m} color={i === props.cursor ? 'cyan' : undefined}>

@@ -14,6 +14,19 @@ export interface TextInputProps {
   width?: number;
 }
 
+/**
+ * `text` after a chunk of typed input. A burst of keys can arrive as one chunk (a held-down
+ * Backspace, a paste): erase characters act one by one, other control characters are dropped.
+ */
+export function edit(text: string, input: string): string {
+  let out = Array.from(text);
+  for (const ch of input) {
+    if (ch === '\x7f' || ch === '\b') out = out.slice(0, -1);
+    else if (ch >= ' ') out.push(ch);
+  }
+  return out.join('');
+}
+
 /** A one-line text field: typing appends, Backspace deletes, Enter submits, Esc cancels. */
 export function TextInput({
   value,
@@ -38,7 +51,7 @@ export function TextInput({
       else if (key.escape) onCancel();
       else if (key.backspace || key.delete) change(Array.from(latest.current).slice(0, -1).join(''));
       else if (!key.ctrl && !key.meta && input && !key.upArrow && !key.downArrow && !key.tab)
-        change(latest.current + input);
+        change(edit(latest.current, input));
     },
     { isActive: focus },
   );

@@ -1,6 +1,6 @@
 import { Box, Text, useInput } from 'ink';
 import { formatSeconds } from '../progress.ts';
-import { shortenPath, truncateEnd } from '../text.ts';
+import { truncateEnd } from '../text.ts';
 import { CHART_CHROME, CurveChart } from './CurveChart.tsx';
 import { KeyHelp } from './KeyHelp.tsx';
 import { ModelProgress } from './ModelProgress.tsx';
@@ -59,7 +59,7 @@ export function TrainingScreen({
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>3 · Training</Text> on {shortenPath(dataset, Math.max(10, width - 17))}
+        <Text bold>3 · Training</Text> on {truncateEnd(dataset, Math.max(10, width - 17))}
       </Text>
       <Text dimColor>{truncateEnd(`${elapsed} elapsed · backend ${backend}`, width)}</Text>
       <Box flexDirection="column" marginTop={1}>
