@@ -72,7 +72,7 @@ export function App({ controller }: { controller: AppController }) {
   const noun = itemNoun(
     state.result?.dataset.format ?? (source.kind === 'file' ? source.format : 'taste-profile'),
   );
-  const dataset = sourceLine(source, width - 16);
+  const dataset = sourceLine(source, width - 17);
   const model = controller.currentModel();
   let screen: ReactNode;
   switch (state.screen) {
