@@ -24,7 +24,7 @@ const PARAM_LABELS = Object.fromEntries(Object.entries(PARAM_STEPS).map(([k, v])
  * and metadata file stay readable.
  */
 function sourceLine(source: DataSource, width: number): string {
-  if (source.kind === 'preset') return describeSource(source);
+  if (source.kind === 'preset' || source.kind === 'files') return describeSource(source);
   if (source.kind === 'cache') return `prepared cache ${shortenPath(source.path, width - 15)}`;
   const name = basename(source.input);
   const meta = source.metadata ? basename(source.metadata.path) : undefined;

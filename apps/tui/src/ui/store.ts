@@ -524,7 +524,7 @@ export class AppController {
     const args = ['autorec', 'compare'];
     if (source.kind === 'preset') args.push('--preset', source.preset);
     else if (source.kind === 'cache') args.push('--data', source.path);
-    else {
+    else if (source.kind === 'file') {
       args.push('--input', source.input, '--format', source.format);
       if (source.metadata)
         args.push('--metadata', source.metadata.path, '--metadata-format', source.metadata.format);
