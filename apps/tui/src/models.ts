@@ -11,6 +11,7 @@ import {
 import { directoryStore } from '@autorec/core/node';
 import { type CsrMatrix, DataError, type PreparedDataset, type TransformSpec } from '@autorec/data';
 import { UserError } from './errors.ts';
+import { printable } from './printable.ts';
 
 /** A saved model with its manifest and the plays it knows beyond training (left out of lists). */
 export interface OpenedModel {
@@ -143,10 +144,14 @@ export function withInfo(model: Recommender, items: readonly ScoredItem[]): Disp
   });
 }
 
-/** `Artist — Title`, or the id when the data had no metadata. */
+/**
+ * `Artist — Title`, or the id when the data had no metadata — made `printable`: this is where
+ * song text from data files becomes display text in the interactive app (the CLI's `Output`
+ * sanitises everything it prints as well).
+ */
 export function songLabel(item: { id: string; artist: string | null; title: string | null }): string {
-  if (item.artist && item.title) return `${item.artist} — ${item.title}`;
-  return item.title ?? item.artist ?? item.id;
+  if (item.artist && item.title) return printable(`${item.artist} — ${item.title}`);
+  return printable(item.title ?? item.artist ?? item.id);
 }
 
 /**

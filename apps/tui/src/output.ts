@@ -1,4 +1,5 @@
 import { describeError, InterruptedError } from './errors.ts';
+import { printable, printableJson } from './printable.ts';
 
 /** Where a command writes: results to stdout (human text or one JSON document), progress to stderr. */
 export interface OutputStreams {
@@ -18,7 +19,8 @@ export function isInteractive(streams: OutputStreams): boolean {
 /**
  * The one way commands print. In `--json` mode stdout gets exactly one JSON document (the
  * result, or `{ "error": … }` on failure); human mode prints the text form. Progress and
- * notes always go to stderr, so pipes only see results.
+ * notes always go to stderr, so pipes only see results. Everything printed passes `printable`
+ * here, so ids and metadata from data files cannot send control sequences to the terminal.
  *
  * @example
  * const out = new Output({ json: true }, process);
@@ -48,14 +50,14 @@ export class Output {
 
   /** A progress or status line on stderr. */
   note(line: string): void {
-    this.streams.stderr.write(`${line}\n`);
+    this.streams.stderr.write(`${printable(line)}\n`);
   }
 
   /** Rewrites the current stderr line (terminal only), for live progress bars. */
   status(line: string): void {
     if (!this.streams.stderr.isTTY) return;
     const width = this.streams.stderr.columns ?? 80;
-    this.streams.stderr.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+    this.streams.stderr.write(`\r\x1b[2K${printable(line).slice(0, width - 1)}`);
   }
 
   /** Clears a line left by `status`. */
@@ -65,9 +67,9 @@ export class Output {
 
   /** The command's result: `data` as JSON in `--json` mode, else `human()` as text. */
   result(data: unknown, human: () => string): void {
-    if (this.json) this.streams.stdout.write(`${JSON.stringify(data, jsonReplacer, 2)}\n`);
+    if (this.json) this.streams.stdout.write(`${printableJson(JSON.stringify(data, jsonReplacer, 2))}\n`);
     else {
-      const text = human();
+      const text = printable(human());
       this.streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     }
   }
@@ -80,15 +82,15 @@ export class Output {
     const report = describeError(error);
     const debug = Boolean(this.streams.env.AUTOREC_DEBUG) && this.streams.env.AUTOREC_DEBUG !== '0';
     this.clearStatus();
-    this.streams.stderr.write(`autorec: ${report.message}\n`);
-    if (report.hint) this.streams.stderr.write(`  hint: ${report.hint}\n`);
+    this.streams.stderr.write(`autorec: ${printable(report.message)}\n`);
+    if (report.hint) this.streams.stderr.write(`  hint: ${printable(report.hint)}\n`);
     if (debug && error instanceof Error && error.stack) this.streams.stderr.write(`${error.stack}\n`);
     if (this.json) {
       const doc: Record<string, unknown> = {
         error: { message: report.message, hint: report.hint, exitCode: report.exitCode },
       };
       if (error instanceof InterruptedError && error.partial !== undefined) doc.partial = error.partial;
-      this.streams.stdout.write(`${JSON.stringify(doc, jsonReplacer, 2)}\n`);
+      this.streams.stdout.write(`${printableJson(JSON.stringify(doc, jsonReplacer, 2))}\n`);
     }
     return report.exitCode;
   }

@@ -246,3 +246,85 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('model files are checked whole (item 13)', () => {
+  it('recommend names a model file whose content changed at the same size', async () => {
+    const model = path('checked-model');
+    expect(
+      (await runCli(['train', '--preset', 'tiny', '--model', 'svd', '--epochs', '2', '--out', model])).code,
+    ).toBe(0);
+    const file = join(model, 'ratings.bin');
+    const bytes = await readFile(file);
+    bytes[16] ^= 1; // in the bundle's JSON header (its rows/cols), which the bundle checksum does not cover
+    await writeFile(file, bytes);
+    const user = JSON.parse(await readFile(join(model, 'ids.json'), 'utf8')).users[0];
+    const run = await runCli(['recommend', '--model', model, '--user', user]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/file 'ratings\.bin' is corrupt: its SHA-256 differs/);
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('text from data files cannot act on the terminal or split a TSV row (item 15)', () => {
+  it('recommend and similar print metadata escapes visibly; --all-users escapes tabs in ids', async () => {
+    const plays = path('evil-plays.csv');
+    const tracks = path('evil-tracks.txt');
+    const lines = ['user,song,plays'];
+    for (let u = 0; u < 12; u++)
+      for (let s = 0; s < 8; s++)
+        if ((u + s) % 3 !== 0) lines.push(`${u === 0 ? '"tab\tuser"' : `u${u}`},S${s},${1 + ((u * s) % 5)}`);
+    await writeFile(plays, `${lines.join('\n')}\n`);
+    const evil = '\x1b]0;pwned\x07\x1b[2J\u009b31m\u202e';
+    await writeFile(
+      tracks,
+      Array.from(
+        { length: 8 },
+        (_, s) => `TR${s}<SEP>S${s}<SEP>${evil}Artist ${s}<SEP>Title ${s}\r\x1b[1A`,
+      ).join('\n'),
+    );
+    const model = path('evil-model');
+    const train = await runCli([
+      'train',
+      '--input',
+      plays,
+      '--format',
+      'csv',
+      '--columns',
+      'user,song,plays',
+      '--metadata',
+      tracks,
+      '--metadata-format',
+      'msd-tracks',
+      '--model',
+      'popularity',
+      '--split',
+      'holdout:0.1:0',
+      '--out',
+      model,
+    ]);
+    expect(train.code, train.stderr).toBe(0);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    const control = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+    const rec = await runCli(['recommend', '--model', model, '--user', 'u1', '-k', '3']);
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.stdout).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202eArtist');
+    expect(rec.stdout).not.toMatch(control);
+    const similar = await runCli(['similar', '--model', model, '--song', 'S1', '-k', '3']);
+    expect(similar.code, similar.stderr).toBe(0);
+    expect(similar.stdout).not.toMatch(control);
+    const json = await runCli(['recommend', '--model', model, '--user', 'u1', '-k', '3', '--json']);
+    expect(json.stdout).not.toMatch(control);
+    expect(JSON.parse(json.stdout).items[0].artist).toContain(evil); // JSON keeps the data, escaped
+    // An unknown id in an error message is made printable too.
+    const unknown = await runCli(['recommend', '--model', model, '--user', 'x\x1b[2Jy']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("'x\\x1b[2Jy'");
+    const out = path('evil-top.tsv');
+    expect((await runCli(['recommend', '--model', model, '--all-users', '-k', '2', '--out', out])).code).toBe(
+      0,
+    );
+    const rows = (await readFile(out, 'utf8')).trimEnd().split('\n');
+    for (const row of rows) expect(row.split('\t')).toHaveLength(4);
+    expect(rows.filter((r) => r.startsWith('tab\\tuser\t'))).toHaveLength(2);
+  });
+});

@@ -24,6 +24,15 @@ describe('binary bundle', () => {
     expect(() => decodeBundle(new Uint8Array(20), 'test', 3, 'x.bin')).toThrow(/bad magic/);
   });
 
+  it('refuses NaN and infinite values in float arrays, naming the array (issue 8, item 13)', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const bytes = encodeBundle('test', 3, { ok: Uint32Array.of(1), w: Float64Array.of(0.5, bad) });
+      expect(() => decodeBundle(bytes, 'test', 3, 'x.bin')).toThrow(
+        new RegExp(`x\\.bin: array 'w' holds ${bad} at index 1: the file is corrupt`),
+      );
+    }
+  });
+
   it('decodes from an unaligned view', () => {
     const bytes = encodeBundle('test', 1, arrays);
     const shifted = new Uint8Array(bytes.length + 3);

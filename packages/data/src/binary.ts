@@ -116,9 +116,25 @@ export function decodeBundle(
   for (const e of header.arrays) {
     const Ctor = DTYPES[e.dtype];
     if (!Ctor) fail(`unknown array type '${e.dtype}' for '${e.name}'`);
-    arrays[e.name] = new Ctor(buf.buffer as ArrayBuffer, buf.byteOffset + start + e.offset, e.length);
+    const array = new Ctor(buf.buffer as ArrayBuffer, buf.byteOffset + start + e.offset, e.length);
+    // Nothing we store is meant to be NaN or infinite: such a value is damage, or a model saved
+    // after it diverged, and would turn every score it touches into NaN (empty lists, no error).
+    if (array instanceof Float32Array || array instanceof Float64Array) {
+      const at = firstNonFinite(array);
+      if (at >= 0)
+        fail(
+          `array '${e.name}' holds ${array[at]} at index ${at}: the file is corrupt, or was saved from a diverged model`,
+        );
+    }
+    arrays[e.name] = array;
   }
   return { kind: header.kind, version: header.version, arrays, meta: header.meta };
+}
+
+/** Index of the first NaN or ±Infinity in `a`, or -1. */
+export function firstNonFinite(a: Float32Array | Float64Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
 }
 
 function pad8(n: number): number {

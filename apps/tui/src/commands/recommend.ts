@@ -5,6 +5,7 @@ import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically } from '../files.ts';
 import { type DisplayItem, openModel, scoreMeaning, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
+import { tsvField } from '../printable.ts';
 import { textTable } from '../report/table.ts';
 import { readPlaysFile } from '../sources.ts';
 import { action, addJsonOption, type CommandContext, count } from './shared.ts';
@@ -43,7 +44,10 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
       'a new listener: lines of song_id<TAB>count (or song_id,count; a bare song_id is one play)',
     )
     .option('--all-users', 'top-N for every user of the training data, written to --out')
-    .option('--out <file>', 'with --all-users: a TSV file of user, rank, song, score (replaced atomically)')
+    .option(
+      '--out <file>',
+      'with --all-users: a TSV file of user, rank, song, score (replaced atomically; \\, tab, newline and CR in ids written as \\\\, \\t, \\n, \\r)',
+    )
     .option('-k, --k <n>', 'how many songs', integerArg(1), 10)
     .option(
       '--include-known',
@@ -140,7 +144,10 @@ export function registerSimilar(program: Command, ctx: CommandContext): void {
   );
 }
 
-/** `user<TAB>rank<TAB>song<TAB>score` lines after a header, a batch of users at a time. */
+/**
+ * `user<TAB>rank<TAB>song<TAB>score` lines after a header, a batch of users at a time. Ids are
+ * `tsvField`-escaped, so an id holding a tab or a newline cannot add columns or rows.
+ */
 function* allUsersLines(
   model: Recommender,
   users: string[],
@@ -155,7 +162,7 @@ function* allUsersLines(
     let text = '';
     for (const [j, list] of lists.entries())
       for (const [rank, r] of list.entries())
-        text += `${batch[j]}\t${rank + 1}\t${r.item}\t${r.score.toFixed(4)}\n`;
+        text += `${tsvField(batch[j])}\t${rank + 1}\t${tsvField(r.item)}\t${r.score.toFixed(4)}\n`;
     progress(from + batch.length);
     yield text;
   }

@@ -29,4 +29,17 @@ describe('AutoRec weight files', () => {
     expect(err).toBeInstanceOf(ModelFormatError);
     expect(err.message).toMatch(/weights\.bin: expected 24 bytes/);
   });
+
+  it('refuse NaN or infinite weights, naming the file and the weight (issue 8, item 13)', async () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const store = memoryStore();
+      await writeWeights(store, meta, [
+        { name: 'W', shape: [2, 3], data: Float32Array.of(1, 2, bad, 4, 5, 6) },
+      ]);
+      await store.commit();
+      const err = await readWeights(store, 'u-autorec').catch((e) => e);
+      expect(err).toMatchObject({ constructor: ModelFormatError, file: 'weights.bin' });
+      expect(err.message).toMatch(new RegExp(`weights\\.bin: weight 'W' holds ${bad} at index 2`));
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { firstNonFinite } from '@autorec/data';
 import { ModelFormatError } from '../errors.ts';
 import { parseJson } from '../recommender.ts';
 import type { ModelName, ModelStore } from '../types.ts';
@@ -113,7 +114,14 @@ export async function readWeights(
   let offset = 0;
   for (const w of group.weights) {
     const size = w.shape.reduce((a, b) => a * b, 1);
-    weights.set(w.name, { shape: w.shape, data: all.subarray(offset, offset + size) });
+    const data = all.subarray(offset, offset + size);
+    const at = firstNonFinite(data);
+    if (at >= 0)
+      throw new ModelFormatError(
+        `${WEIGHTS_FILE}: weight '${w.name}' holds ${data[at]} at index ${at}; the file is corrupt, or the model diverged before it was saved`,
+        { file: WEIGHTS_FILE },
+      );
+    weights.set(w.name, { shape: w.shape, data });
     offset += size;
   }
   return { meta: { model: json.model, hyperParameters: json.hyperParameters ?? {} }, weights };
