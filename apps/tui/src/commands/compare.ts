@@ -151,6 +151,8 @@ async function compare(
     const run = await runExperiment(config, { signal: interrupt.signal, onEvent });
     for (const w of run.result.warnings ?? []) out.note(`warning: ${w}`);
     if (folder) {
+      // A stop that came after the last batch still means: do not write.
+      interrupt.signal.throwIfAborted();
       out.note(`writing the report to ${folder.dir}`);
       await writeReport(folder, run, { command: commandLine(), startedAt, node: process.versions.node });
       await folder.commit();

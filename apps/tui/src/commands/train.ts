@@ -143,6 +143,8 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
           ...(warnings.length > 0 ? { warnings } : {}),
           ...(fit.diverged ? { diverged: fit.diverged } : {}),
         };
+        // A stop that came after the last batch (or during the evaluation) still means: do not write.
+        interrupt.signal.throwIfAborted();
         try {
           // Validation and test plays are known plays: `recommend` leaves them out of every list.
           if (known) await saveKnownPlays(store, known);
