@@ -1,6 +1,7 @@
 import { type CsrMatrix, entryCoordinates, Rng, type TrainSet, transpose } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
+import { availableCores } from '../engine/function-pool.ts';
 import { startKernelPool } from '../engine/kernel-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
@@ -830,19 +831,7 @@ export const THREADS_AUTO_MIN_WORK = 1e8;
 export async function resolveThreads(threads: number, work: number): Promise<number> {
   if (threads > 0) return threads;
   if (work < THREADS_AUTO_MIN_WORK) return 1;
-  return Math.min(8, Math.max(1, await coreCount()));
-}
-
-async function coreCount(): Promise<number> {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
-  try {
-    const spec = 'node:os';
-    const os = (await import(/* @vite-ignore */ spec)) as typeof import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  } catch {
-    return 1;
-  }
+  return Math.min(8, Math.max(1, await availableCores()));
 }
 
 /** U-AutoRec: the network reconstructs each user's ratings over all songs (the paper's model). */
