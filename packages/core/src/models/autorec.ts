@@ -22,6 +22,7 @@ import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts
 import { ridgeWithIntercept } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, trainNetwork } from './autorec-train.ts';
+import { cosineToRow, rowNorms } from './item-cosine.ts';
 import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
 
 /**
@@ -676,27 +677,9 @@ export class AutoRecModel extends Recommender {
       rows = this.codes();
       stride = hidden;
     }
-    if (!this.itemNorms) {
-      this.itemNorms = new Float32Array(nItems);
-      for (let i = 0; i < nItems; i++) {
-        let s = 0;
-        for (let j = 0; j < hidden; j++) s += rows[i * stride + j] ** 2;
-        this.itemNorms[i] = Math.sqrt(s);
-      }
-    }
-    const norms = this.itemNorms;
+    this.itemNorms ??= rowNorms(rows, nItems, hidden, stride, new Float32Array(nItems));
     // Songs without training ratings have no learned representation: similarity 0 (no evidence).
-    const out = new Float32Array(nItems);
-    if (b.itemCount[item] === 0 || norms[item] === 0) return out;
-    const q = item * stride;
-    for (let i = 0; i < nItems; i++) {
-      if (b.itemCount[i] === 0 || norms[i] === 0) continue;
-      let s = 0;
-      const o = i * stride;
-      for (let j = 0; j < hidden; j++) s += rows[q + j] * rows[o + j];
-      out[i] = s / (norms[item] * norms[i]);
-    }
-    return out;
+    return cosineToRow(rows, this.itemNorms, item, nItems, hidden, stride, (i) => b.itemCount[i] === 0);
   }
 
   // ---- persistence ----

@@ -20,6 +20,7 @@ import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
+import { cosineToRow, rowNorms } from './item-cosine.ts';
 import { RatingFallback } from './rating-fallback.ts';
 import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
@@ -395,27 +396,8 @@ export class IalsModel extends Recommender {
     if (!(item >= 0 && item < nItems))
       throw new RangeError(`ials: item index ${item} outside 0..${nItems - 1}`);
     const k = this.k;
-    const y = this.y;
-    if (!this.itemNorms) {
-      this.itemNorms = new Float64Array(nItems);
-      for (let i = 0; i < nItems; i++) {
-        let s = 0;
-        for (let f = 0; f < k; f++) s += y[i * k + f] ** 2;
-        this.itemNorms[i] = Math.sqrt(s);
-      }
-    }
-    const out = new Float32Array(nItems);
-    const ni = this.itemNorms[item];
-    if (ni === 0) return out;
-    const io = item * k;
-    for (let j = 0; j < nItems; j++) {
-      const nj = this.itemNorms[j];
-      if (nj === 0) continue;
-      let dot = 0;
-      for (let f = 0; f < k; f++) dot += y[j * k + f] * y[io + f];
-      out[j] = dot / (ni * nj);
-    }
-    return out;
+    this.itemNorms ??= rowNorms(this.y, nItems, k, k, new Float64Array(nItems));
+    return cosineToRow(this.y, this.itemNorms, item, nItems, k, k);
   }
 
   override dispose(): void {

@@ -5,6 +5,7 @@ import { solveSymmetricPositive } from '../linalg.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
+import { cosineToRow, rowNorms } from './item-cosine.ts';
 import {
   globalMean,
   interactionCounts,
@@ -452,26 +453,8 @@ export class SvdModel extends Recommender {
     if (!(item >= 0 && item < nItems))
       throw new RangeError(`svd: item index ${item} outside 0..${nItems - 1}`);
     const k = this.k;
-    if (!this.itemNorms) {
-      this.itemNorms = new Float64Array(nItems);
-      for (let i = 0; i < nItems; i++) {
-        let s = 0;
-        for (let f = 0; f < k; f++) s += this.qi[i * k + f] ** 2;
-        this.itemNorms[i] = Math.sqrt(s);
-      }
-    }
-    const out = new Float32Array(nItems);
-    const ni = this.itemNorms[item];
-    if (ni === 0) return out;
-    const io = item * k;
-    for (let j = 0; j < nItems; j++) {
-      const nj = this.itemNorms[j];
-      if (nj === 0) continue;
-      let dot = 0;
-      for (let f = 0; f < k; f++) dot += this.qi[j * k + f] * this.qi[io + f];
-      out[j] = dot / (ni * nj);
-    }
-    return out;
+    this.itemNorms ??= rowNorms(this.qi, nItems, k, k, new Float64Array(nItems));
+    return cosineToRow(this.qi, this.itemNorms, item, nItems, k, k);
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
