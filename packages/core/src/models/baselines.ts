@@ -221,6 +221,25 @@ export interface BaselineOptions {
   regularization?: number;
 }
 
+/** BaselineOnly's default user-bias shrinkage λ_u, which models borrowing its biases fold in with. */
+export const BASELINE_REG_USER = BASELINE_SPEC.regUser.default;
+
+/**
+ * A new listener's user bias by BaselineOnly's ALS user step,
+ * b_u = Σ_j (r_j − μ − b_j) / (λ_u + n); 0 without plays.
+ */
+export function baselineFoldInBias(
+  mu: number,
+  bi: Float64Array,
+  items: Uint32Array,
+  ratings: Float32Array,
+  regUser: number,
+): number {
+  let dev = 0;
+  for (let j = 0; j < items.length; j++) dev += ratings[j] - mu - bi[items[j]];
+  return items.length === 0 ? 0 : dev / (regUser + items.length);
+}
+
 /**
  * Surprise's `BaselineOnly`: r̂_ui = μ + b_u + b_i, clipped. Unknown user → μ + b_i, unknown
  * item → μ + b_u, both → μ.
@@ -337,9 +356,7 @@ export class BaselineOnlyModel extends BiasModel {
 
   /** User bias of a new listener by the ALS user step (see the class comment). */
   override foldInBias(items: Uint32Array, ratings: Float32Array): number {
-    let dev = 0;
-    for (let j = 0; j < items.length; j++) dev += ratings[j] - this.mu - this.bi[items[j]];
-    return items.length === 0 ? 0 : dev / (this.options.regUser + items.length);
+    return baselineFoldInBias(this.mu, this.bi, items, ratings, this.options.regUser);
   }
 
   override scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {

@@ -1,9 +1,6 @@
 import type { TrainSet } from '@autorec/data';
 import { ModelFormatError } from '../errors.ts';
-import { BaselineOnlyModel } from './baselines.ts';
-
-/** BaselineOnly's user-bias shrinkage, used for a new listener's bias. */
-const REG_USER = 15;
+import { BASELINE_REG_USER, BaselineOnlyModel, baselineFoldInBias } from './baselines.ts';
 
 /**
  * Rating predictions for models that only rank (iALS, EASE): BaselineOnly's
@@ -73,9 +70,7 @@ export class RatingFallback {
     targets: Uint32Array,
     clip: (x: number) => number,
   ): Float32Array {
-    let dev = 0;
-    for (let j = 0; j < items.length; j++) dev += ratings[j] - this.mu - this.bi[items[j]];
-    const bu = items.length === 0 ? 0 : dev / (REG_USER + items.length);
+    const bu = baselineFoldInBias(this.mu, this.bi, items, ratings, BASELINE_REG_USER);
     return Float32Array.from(targets, (i) => clip(this.mu + bu + this.bi[i]));
   }
 }
