@@ -9,7 +9,13 @@ import {
   type ScoredItem,
 } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
-import { type CsrMatrix, DataError, type PreparedDataset, type TransformSpec } from '@autorec/data';
+import {
+  type CsrMatrix,
+  DataError,
+  itemLabel,
+  type PreparedDataset,
+  type TransformSpec,
+} from '@autorec/data';
 import { UserError } from './errors.ts';
 import { printable } from './printable.ts';
 
@@ -150,8 +156,7 @@ export function withInfo(model: Recommender, items: readonly ScoredItem[]): Disp
  * sanitises everything it prints as well).
  */
 export function songLabel(item: { id: string; artist: string | null; title: string | null }): string {
-  if (item.artist && item.title) return printable(`${item.artist} — ${item.title}`);
-  return printable(item.title ?? item.artist ?? item.id);
+  return printable(itemLabel(item.id, { artist: item.artist ?? undefined, title: item.title ?? undefined }));
 }
 
 /**

@@ -73,13 +73,6 @@ export interface InputFlags {
   dataSeed?: number;
 }
 
-/** What the items of a format are, for human output. */
-export function itemNoun(format: string): string {
-  if (format === 'lastfm-hetrec' || format === 'lastfm-360k') return 'artists';
-  if (format === 'movielens') return 'movies';
-  return 'songs';
-}
-
 /** A one-line description of the source for reports and status lines. */
 export function describeSource(source: DataSource): string {
   switch (source.kind) {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ModelName } from '@autorec/core';
-import type { TransformName } from '@autorec/data';
+import { itemNoun, type TransformName } from '@autorec/data';
 import type { Command } from 'commander';
 import { InterruptedError } from '../errors.ts';
 import {
@@ -30,7 +30,7 @@ import { openReportFolder, type ReportFolder } from '../report/folder.ts';
 import { comparisonTable } from '../report/table.ts';
 import { verdict } from '../report/verdict.ts';
 import { comparisonJson, REPORT_FILES, writeReport } from '../report/write.ts';
-import { dataSource, type InputFlags, itemNoun } from '../sources.ts';
+import { dataSource, type InputFlags } from '../sources.ts';
 import {
   action,
   addHyperOptions,

@@ -1,14 +1,7 @@
-import { type Dataset, type DatasetStats, datasetStats, type Quantiles } from '@autorec/data';
+import { type Dataset, type DatasetStats, datasetStats, itemNoun, type Quantiles } from '@autorec/data';
 import type { Command } from 'commander';
 import { keyValueTable, textTable } from '../report/table.ts';
-import {
-  dataSource,
-  describeSource,
-  type InputFlags,
-  itemNoun,
-  loadPrepared,
-  readSource,
-} from '../sources.ts';
+import { dataSource, describeSource, type InputFlags, loadPrepared, readSource } from '../sources.ts';
 import { action, addInputOptions, addJsonOption, type CommandContext, count } from './shared.ts';
 
 interface StatsOptions extends InputFlags {

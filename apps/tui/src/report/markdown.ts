@@ -1,5 +1,5 @@
+import { itemNoun } from '@autorec/data';
 import type { ExperimentResult, ResultRow } from '../experiment.ts';
-import { itemNoun } from '../sources.ts';
 import { bestRows, cellText, resultColumns } from './columns.ts';
 import { title, verdict } from './verdict.ts';
 

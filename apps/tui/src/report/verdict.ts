@@ -1,5 +1,5 @@
+import { itemNoun } from '@autorec/data';
 import type { ExperimentResult, ResultRow } from '../experiment.ts';
-import { itemNoun } from '../sources.ts';
 import { bestRows, type ResultColumn } from './columns.ts';
 
 const AUTOREC_TITLES: Record<string, string> = { 'u-autorec': 'U-AutoRec', 'i-autorec': 'I-AutoRec' };

@@ -1,9 +1,10 @@
 import { basename } from 'node:path';
 import { MODEL_NAMES } from '@autorec/core';
+import { itemNoun } from '@autorec/data';
 import { Box, Text, useApp, useInput } from 'ink';
 import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
 import { scoreMeaning } from '../models.ts';
-import { type DataSource, describeSource, itemNoun } from '../sources.ts';
+import { type DataSource, describeSource } from '../sources.ts';
 import { displayWidth, shortenPath } from '../text.ts';
 import { BrowseScreen } from './BrowseScreen.tsx';
 import { DatasetScreen } from './DatasetScreen.tsx';

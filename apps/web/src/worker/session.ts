@@ -23,6 +23,7 @@ import {
   datasetStats,
   defaultTransform,
   itemLabel,
+  itemNoun,
   itemTotals,
   joinItemInfo,
   longTailCurve,
@@ -52,13 +53,6 @@ import type {
 
 /** Backends a browser can offer (tfjs-node is Node only). */
 const BROWSER_BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu'];
-
-/** What the items of a format are, for labels. */
-function itemNoun(format: string): string {
-  if (format === 'lastfm-hetrec' || format === 'lastfm-360k') return 'artists';
-  if (format === 'movielens') return 'movies';
-  return 'songs';
-}
 
 /** A loaded model with what the explore and search screens need of it. */
 interface OpenModel {

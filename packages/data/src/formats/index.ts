@@ -7,7 +7,14 @@ export {
   type ItemInfoFormat,
   type ItemInfoFormatName,
 } from './info-table.ts';
-export { ItemInfoMap, type ItemInfoReadOptions, itemLabel, joinItemInfo, readItemInfo } from './item-info.ts';
+export {
+  ItemInfoMap,
+  type ItemInfoReadOptions,
+  itemLabel,
+  itemNoun,
+  joinItemInfo,
+  readItemInfo,
+} from './item-info.ts';
 export { lastfm1kFormat } from './lastfm-1k.ts';
 export { lastfm360kFormat } from './lastfm-360k.ts';
 export { lastfmHetrecArtistsFormat, lastfmHetrecFormat } from './lastfm-hetrec.ts';

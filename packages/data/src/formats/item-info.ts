@@ -88,3 +88,16 @@ export function itemLabel(id: string, info: ItemInfo | undefined): string {
   if (info?.artist && info.title) return `${info.artist} — ${info.title}`;
   return info?.title || info?.artist || id;
 }
+
+/**
+ * What the items of a play-count format are, for human output: Last.fm HetRec and 360K count
+ * plays per artist, MovieLens rates movies, the rest (Taste Profile, Last.fm 1K, CSV) songs.
+ *
+ * @example
+ * itemNoun('lastfm-hetrec'); // 'artists'
+ */
+export function itemNoun(format: string): string {
+  if (format === 'lastfm-hetrec' || format === 'lastfm-360k') return 'artists';
+  if (format === 'movielens') return 'movies';
+  return 'songs';
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemLabel } from './item-info.ts';
+import { itemLabel, itemNoun } from './item-info.ts';
 
 describe('itemLabel', () => {
   it('shows artist and title, either alone, or the id', () => {
@@ -8,5 +8,15 @@ describe('itemLabel', () => {
     expect(itemLabel('S2', { title: 'Creep' })).toBe('Creep');
     expect(itemLabel('S3', { artist: '', title: '' })).toBe('S3');
     expect(itemLabel('S4', undefined)).toBe('S4');
+  });
+});
+
+describe('itemNoun', () => {
+  it('names items after what each format counts', () => {
+    expect(itemNoun('lastfm-hetrec')).toBe('artists');
+    expect(itemNoun('lastfm-360k')).toBe('artists');
+    expect(itemNoun('movielens')).toBe('movies');
+    expect(itemNoun('taste-profile')).toBe('songs');
+    expect(itemNoun('lastfm-1k')).toBe('songs');
   });
 });
