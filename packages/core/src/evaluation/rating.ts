@@ -111,6 +111,18 @@ export function evaluateRatings(model: Recommender, test: CsrMatrix): RatingEval
   return tally.result({ users, mse });
 }
 
+/**
+ * RMSE on a validation matrix, for the validation curve a model reports after each epoch: the
+ * `all` RMSE of {@link evaluateRatings}, undefined when the matrix holds no rating. Models call
+ * this rather than a loop of their own, so a curve means the same thing for every model.
+ *
+ * @example
+ * loop.endEpoch(epoch, { loss, validationRmse: validationRmse(this, options.validation) });
+ */
+export function validationRmse(model: Recommender, validation: CsrMatrix): number | undefined {
+  return nnz(validation) === 0 ? undefined : evaluateRatings(model, validation).all.rmse;
+}
+
 function summary(acc: ErrorAccumulator): ErrorSummary {
   return acc.count === 0 ? { count: 0 } : { count: acc.count, rmse: acc.rmse(), mae: acc.mae() };
 }

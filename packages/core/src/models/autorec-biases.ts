@@ -1,15 +1,16 @@
 import type { CsrMatrix } from '@autorec/data';
+import { AUTOREC_BASELINE, BiasBaseline, foldInBias } from './bias-baseline.ts';
 
 /**
- * Baseline predictor b_ui = μ + b_u + b_i fitted on the training ratings only. AutoRec falls
- * back to it for anything it cannot reconstruct (unknown users or songs, songs or users with no
- * training ratings) — a network asked about an input dimension it never saw outputs an
- * untrained value, and a peer implementation that predicts 1 there loses 0.1 RMSE by it — and,
- * with `residual: true`, learns only what the baseline misses.
- *
- * Shrunk means in Koren's style (item then user, repeated): b_i = Σ(r − μ − b_u)/(λ_i + n_i),
- * b_u = Σ(r − μ − b_i)/(λ_u + n_u). The user step comes last, so {@link foldInUserBias} on a
- * training user's own ratings gives back exactly that user's b_u.
+ * AutoRec's view of the package's bias baseline μ + b_u + b_i ({@link BiasBaseline}, the
+ * BaselineOnly model's fit: λ_u 15, λ_i 10, 10 ALS epochs). AutoRec falls back to it for
+ * anything it cannot reconstruct (unknown users or songs, songs or users with no training
+ * ratings) — a network asked about an input dimension it never saw outputs an untrained value,
+ * and a peer implementation that predicts 1 there loses 0.1 RMSE by it — and, with
+ * `residual: true`, learns only what the baseline misses. The biases are kept as float32 like
+ * every stored weight, so a saved and reloaded model computes the same residuals; the user
+ * step comes last, so {@link foldInUserBias} on a training user's own ratings gives back that
+ * user's b_u (to float32 rounding).
  *
  * @example
  * const b = fitBiases(train.ratings);
@@ -23,55 +24,45 @@ export interface Biases {
   userCount: Uint32Array;
   itemCount: Uint32Array;
   userShrinkage: number;
-  itemShrinkage: number;
 }
 
-export interface BiasOptions {
-  /** Shrinkage of user biases towards 0 (ratings' worth of prior). Default 10. */
-  userShrinkage?: number;
-  /** Shrinkage of item biases towards 0. Default 25. */
-  itemShrinkage?: number;
-  /** Alternating passes. Default 3. */
-  iterations?: number;
-}
-
-export function fitBiases(ratings: CsrMatrix, options: BiasOptions = {}): Biases {
-  const userShrinkage = options.userShrinkage ?? 10;
-  const itemShrinkage = options.itemShrinkage ?? 25;
-  const iterations = options.iterations ?? 3;
-  const { rows, cols, indptr, indices, values } = ratings;
-  const n = indptr[rows];
-  let sum = 0;
-  for (let p = 0; p < n; p++) sum += values[p];
-  // Float32 like every stored weight, so a saved and reloaded model computes the same residuals.
-  const mean = Math.fround(n > 0 ? sum / n : 0);
-  const user = new Float32Array(rows);
-  const item = new Float32Array(cols);
+/**
+ * Fits the bias baseline on `ratings` (`epochs: 0` gives zero biases: only the counts, for a
+ * model whose saved biases are read back).
+ */
+export function fitBiases(ratings: CsrMatrix, options: { epochs?: number } = {}): Biases {
+  const epochs = options.epochs ?? AUTOREC_BASELINE.epochs;
+  const baseline = BiasBaseline.fit(ratings, { ...AUTOREC_BASELINE, epochs });
+  const { rows, indptr, indices } = ratings;
   const userCount = new Uint32Array(rows);
-  const itemCount = new Uint32Array(cols);
+  const itemCount = new Uint32Array(ratings.cols);
   for (let u = 0; u < rows; u++) userCount[u] = indptr[u + 1] - indptr[u];
-  for (let p = 0; p < n; p++) itemCount[indices[p]]++;
-  const acc = new Float64Array(cols);
-  for (let it = 0; it < iterations; it++) {
-    acc.fill(0);
-    for (let u = 0; u < rows; u++)
-      for (let p = indptr[u]; p < indptr[u + 1]; p++) acc[indices[p]] += values[p] - mean - user[u];
-    for (let i = 0; i < cols; i++) item[i] = itemCount[i] > 0 ? acc[i] / (itemShrinkage + itemCount[i]) : 0;
+  for (let p = 0; p < indptr[rows]; p++) itemCount[indices[p]]++;
+  const biases: Biases = {
+    mean: Math.fround(baseline.mu),
+    user: new Float32Array(rows),
+    item: Float32Array.from(baseline.bi),
+    userCount,
+    itemCount,
+    userShrinkage: baseline.regUser,
+  };
+  // The last user step once more on the float32 values, so that fold-in of a training user's own
+  // ratings gives back their stored b_u bit for bit (it differs from the float64 b_u by ~1e-7).
+  if (epochs > 0)
     for (let u = 0; u < rows; u++) {
-      let s = 0;
-      for (let p = indptr[u]; p < indptr[u + 1]; p++) s += values[p] - mean - item[indices[p]];
-      user[u] = userCount[u] > 0 ? s / (userShrinkage + userCount[u]) : 0;
+      const row = { from: indptr[u], to: indptr[u + 1] };
+      biases.user[u] = foldInUserBias(
+        biases,
+        indices.subarray(row.from, row.to),
+        ratings.values.subarray(row.from, row.to),
+      );
     }
-  }
-  return { mean, user, item, userCount, itemCount, userShrinkage, itemShrinkage };
+  return biases;
 }
 
-/** b_u of a listener not in training, from their item indices and ratings (same estimator as training). */
+/** b_u of a listener not in training, from their item indices and ratings (the baseline's fold-in). */
 export function foldInUserBias(biases: Biases, items: ArrayLike<number>, ratings: ArrayLike<number>): number {
-  if (items.length === 0) return 0;
-  let s = 0;
-  for (let j = 0; j < items.length; j++) s += ratings[j] - biases.mean - biases.item[items[j]];
-  return Math.fround(s / (biases.userShrinkage + items.length));
+  return Math.fround(foldInBias(biases.mean, biases.item, biases.userShrinkage, items, ratings));
 }
 
 /** r − (μ + b_row + b_col), the value residual AutoRec learns; one definition so training and fold-in agree bit for bit. */

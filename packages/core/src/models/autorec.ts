@@ -733,7 +733,7 @@ export class AutoRecModel extends Recommender {
     const mean = expect('baseline/mean', [1])[0];
     const userBias = expect('baseline/user', [data.users.size]);
     const itemBias = expect('baseline/item', [data.items.size]);
-    const counts = fitBiases(data.ratings, { iterations: 0 });
+    const counts = fitBiases(data.ratings, { epochs: 0 });
     this.biases = { ...counts, mean, user: userBias, item: itemBias };
     const o = this.orient(data, this.biases);
     this.output = this.decoderOutput(data);

@@ -1,7 +1,8 @@
 import { type CsrMatrix, decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
-import { ModelFormatError } from '../errors.ts';
+import { validationRmse } from '../evaluation/rating.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import { BIAS_BASELINE_DEFAULTS, BiasBaseline } from './bias-baseline.ts';
 import {
   coListeningCosine,
   globalMean,
@@ -19,9 +20,20 @@ import {
  * (they have no item representation of their own). State: μ and the two bias vectors.
  */
 abstract class BiasModel extends Recommender {
-  protected mu = 0;
-  protected bu: Float64Array = new Float64Array(0);
-  protected bi: Float64Array = new Float64Array(0);
+  /** μ, b_u, b_i (some of them zero, depending on the model). */
+  protected baseline = new BiasBaseline(0, new Float64Array(0), new Float64Array(0));
+
+  protected get mu(): number {
+    return this.baseline.mu;
+  }
+
+  protected get bu(): Float64Array {
+    return this.baseline.bu;
+  }
+
+  protected get bi(): Float64Array {
+    return this.baseline.bi;
+  }
 
   /** Global mean and biases (views of the model's arrays; do not modify). */
   get parameters(): { mu: number; bu: Float64Array; bi: Float64Array } {
@@ -29,21 +41,7 @@ abstract class BiasModel extends Recommender {
   }
 
   predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length)
-      throw new RangeError(`${this.name}: ${users.length} users but ${items.length} items to predict`);
-    const out = new Float32Array(users.length);
-    const nUsers = this.bu.length;
-    const nItems = this.bi.length;
-    for (let j = 0; j < users.length; j++) {
-      const u = users[j];
-      const i = items[j];
-      if (u >= nUsers || u < -1)
-        throw new RangeError(`${this.name}: user index ${u} outside -1..${nUsers - 1}`);
-      if (i >= nItems || i < -1)
-        throw new RangeError(`${this.name}: item index ${i} outside -1..${nItems - 1}`);
-      out[j] = this.clip(this.mu + (u >= 0 ? this.bu[u] : 0) + (i >= 0 ? this.bi[i] : 0));
-    }
-    return out;
+    return this.baseline.predict(users, items, (x) => this.clip(x), this.name);
   }
 
   /** Per-item ranking score shared by every user (the user term never changes an order). */
@@ -98,21 +96,21 @@ abstract class BiasModel extends Recommender {
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
     const file = `${this.name}.bin`;
     const { arrays, meta } = decodeBundle(await store.read(file), `${this.name}-state`, 1, file);
-    const { bu, bi } = arrays;
-    if (!(bu instanceof Float64Array) || bu.length !== this.users.size)
-      throw new ModelFormatError(
-        `${file}: user biases should be ${this.users.size} float64 values; the model directory is corrupt`,
-        { file },
-      );
-    if (!(bi instanceof Float64Array) || bi.length !== this.items.size)
-      throw new ModelFormatError(
-        `${file}: item biases should be ${this.items.size} float64 values; the model directory is corrupt`,
-        { file },
-      );
-    this.mu = (meta as { mu: number }).mu;
-    this.bu = bu;
-    this.bi = bi;
+    this.baseline = BiasBaseline.restore(
+      file,
+      (meta as { mu?: unknown }).mu,
+      arrays.bu,
+      arrays.bi,
+      this.users.size,
+      this.items.size,
+      this.regUser,
+    );
     this.afterLoad();
+  }
+
+  /** λ_u a new listener's bias is folded in with (BaselineOnly's option; unused by the others). */
+  protected get regUser(): number {
+    return BIAS_BASELINE_DEFAULTS.regUser;
   }
 
   protected afterLoad(): void {}
@@ -171,9 +169,11 @@ export class GlobalMeanModel extends BiasModel {
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const started = performance.now();
-    this.mu = globalMean(data.ratings);
-    this.bu = new Float64Array(data.users.size);
-    this.bi = new Float64Array(data.items.size);
+    this.baseline = new BiasBaseline(
+      globalMean(data.ratings),
+      new Float64Array(data.users.size),
+      new Float64Array(data.items.size),
+    );
     this.afterLoad();
     return this.closedFormResult(started, options);
   }
@@ -202,11 +202,16 @@ const BASELINE_SPEC = {
   },
   regUser: {
     kind: 'number',
-    default: 15,
+    default: BIAS_BASELINE_DEFAULTS.regUser,
     min: 0,
     description: 'ALS shrinkage of user biases (also used for fold-in)',
   },
-  regItem: { kind: 'number', default: 10, min: 0, description: 'ALS shrinkage of item biases' },
+  regItem: {
+    kind: 'number',
+    default: BIAS_BASELINE_DEFAULTS.regItem,
+    min: 0,
+    description: 'ALS shrinkage of item biases',
+  },
   learningRate: { kind: 'number', default: 0.005, above: 0, description: 'SGD step size' },
   regularization: { kind: 'number', default: 0.02, min: 0, description: 'SGD L2 weight on the biases' },
 } satisfies Record<string, ParamSpec>;
@@ -221,35 +226,13 @@ export interface BaselineOptions {
   regularization?: number;
 }
 
-/** BaselineOnly's default user-bias shrinkage λ_u, which models borrowing its biases fold in with. */
-export const BASELINE_REG_USER = BASELINE_SPEC.regUser.default;
-
-/**
- * A new listener's user bias by BaselineOnly's ALS user step,
- * b_u = Σ_j (r_j − μ − b_j) / (λ_u + n); 0 without plays.
- */
-export function baselineFoldInBias(
-  mu: number,
-  bi: Float64Array,
-  items: Uint32Array,
-  ratings: Float32Array,
-  regUser: number,
-): number {
-  let dev = 0;
-  for (let j = 0; j < items.length; j++) dev += ratings[j] - mu - bi[items[j]];
-  return items.length === 0 ? 0 : dev / (regUser + items.length);
-}
-
 /**
  * Surprise's `BaselineOnly`: r̂_ui = μ + b_u + b_i, clipped. Unknown user → μ + b_i, unknown
  * item → μ + b_u, both → μ.
  *
- * ALS (default; Koren 2010, §2.1), per epoch first every item then every user:
- *
- *     b_i = Σ_{u ∈ R(i)} (r_ui − μ − b_u) / (λ_i + |R(i)|)      λ_i = regItem = 10
- *     b_u = Σ_{i ∈ R(u)} (r_ui − μ − b_i) / (λ_u + |R(u)|)      λ_u = regUser = 15
- *
- * with 10 epochs. SGD: for each rating in user-major order, e = r_ui − r̂_ui,
+ * ALS (default; Koren 2010, §2.1) is the package's one bias baseline ({@link BiasBaseline},
+ * whose comment has the updates), fitted epoch by epoch with progress: per epoch first every
+ * item, then every user, λ_i = regItem = 10, λ_u = regUser = 15, 10 epochs. SGD: for each rating in user-major order, e = r_ui − r̂_ui,
  * b_u ← b_u + γ(e − λ b_u), b_i ← b_i + γ(e − λ b_i), γ = 0.005, λ = 0.02, 20 epochs.
  * Both start from zero biases.
  *
@@ -283,41 +266,23 @@ export class BaselineOnlyModel extends BiasModel {
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const m = data.ratings;
     const epochs = this.epochCount;
-    this.mu = globalMean(m);
-    this.bu = new Float64Array(m.rows);
-    this.bi = new Float64Array(m.cols);
+    this.baseline = BiasBaseline.fit(m, { regUser: this.options.regUser, epochs: 0 });
     const loop = new TrainingLoop('baseline', epochs, 1, options);
     const byItem = this.options.method === 'als' ? itemMajor(m) : undefined;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       loop.beginEpoch();
-      if (byItem) this.alsEpoch(m, byItem);
+      if (byItem) this.baseline.alsEpoch(m, byItem, this.options.regItem);
       else this.sgdEpoch(m);
       if (!(await loop.batch(epoch, 1, () => undefined))) break;
-      const loss = this.mse(m);
+      const loss = this.trainingMse(m);
       loop.endEpoch(epoch, {
         loss,
         trainRmse: Math.sqrt(loss),
-        validationRmse: options.validation ? Math.sqrt(this.mse(options.validation, true)) : undefined,
+        validationRmse: options.validation ? validationRmse(this, options.validation) : undefined,
       });
     }
     this.afterLoad();
     return loop.finish('js');
-  }
-
-  private alsEpoch(m: CsrMatrix, byItem: CsrMatrix): void {
-    const { mu, bu, bi } = this;
-    const { regUser, regItem } = this.options;
-    for (let i = 0; i < byItem.rows; i++) {
-      let dev = 0;
-      for (let p = byItem.indptr[i]; p < byItem.indptr[i + 1]; p++)
-        dev += byItem.values[p] - mu - bu[byItem.indices[p]];
-      bi[i] = dev / (regItem + byItem.indptr[i + 1] - byItem.indptr[i]);
-    }
-    for (let u = 0; u < m.rows; u++) {
-      let dev = 0;
-      for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) dev += m.values[p] - mu - bi[m.indices[p]];
-      bu[u] = dev / (regUser + m.indptr[u + 1] - m.indptr[u]);
-    }
   }
 
   private sgdEpoch(m: CsrMatrix): void {
@@ -333,14 +298,14 @@ export class BaselineOnlyModel extends BiasModel {
     }
   }
 
-  private mse(m: CsrMatrix, clip = false): number {
+  /** Mean squared error of the unclipped μ + b_u + b_i on the training ratings (the fit's loss). */
+  private trainingMse(m: CsrMatrix): number {
     const n = nnz(m);
     if (n === 0) return Number.NaN;
     let sse = 0;
     for (let u = 0; u < m.rows; u++)
       for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
-        const est = this.mu + this.bu[u] + this.bi[m.indices[p]];
-        const e = m.values[p] - (clip ? this.clip(est) : est);
+        const e = m.values[p] - this.baseline.rating(u, m.indices[p]);
         sse += e * e;
       }
     return sse / n;
@@ -356,7 +321,11 @@ export class BaselineOnlyModel extends BiasModel {
 
   /** User bias of a new listener by the ALS user step (see the class comment). */
   override foldInBias(items: Uint32Array, ratings: Float32Array): number {
-    return baselineFoldInBias(this.mu, this.bi, items, ratings, this.options.regUser);
+    return this.baseline.foldInBias(items, ratings);
+  }
+
+  protected override get regUser(): number {
+    return this.options.regUser;
   }
 
   override scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
@@ -381,8 +350,8 @@ const POPULARITY_SPEC = {
  * listeners (ties: lower index first). It is the non-personalised bar for ranking metrics.
  *
  * For rating predictions it uses the item's shrunk mean: r̂_ui = μ + b_i with
- * b_i = Σ_{u ∈ R(i)} (r_ui − μ) / (λ + |R(i)|), λ = regItem = 10 (one ALS item step from zero
- * user biases), clipped; an unknown item gets μ. The user is ignored, so unknown users are no
+ * b_i = Σ_{u ∈ R(i)} (r_ui − μ) / (λ + |R(i)|), λ = regItem = 10 (the bias baseline's
+ * {@link BiasBaseline} item step, once, from zero user biases), clipped; an unknown item gets μ. The user is ignored, so unknown users are no
  * special case.
  *
  * @example
@@ -406,13 +375,11 @@ export class PopularityModel extends BiasModel {
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const started = performance.now();
-    const m = data.ratings;
-    this.mu = globalMean(m);
-    this.bu = new Float64Array(m.rows);
-    const dev = new Float64Array(m.cols);
-    for (let p = 0; p < nnz(m); p++) dev[m.indices[p]] += m.values[p] - this.mu;
-    const counts = interactionCounts(m).items;
-    this.bi = Float64Array.from(dev, (d, i) => d / (this.options.regItem + counts[i] || 1));
+    this.baseline = BiasBaseline.fit(data.ratings, {
+      regItem: this.options.regItem,
+      epochs: 1,
+      userSteps: false,
+    });
     this.afterLoad();
     return this.closedFormResult(started, options);
   }

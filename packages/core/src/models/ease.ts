@@ -2,7 +2,7 @@ import { decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
-import { RatingFallback } from './rating-fallback.ts';
+import { BiasBaseline } from './bias-baseline.ts';
 import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const EASE_SPEC = {
@@ -69,7 +69,7 @@ export function easeRequirements(items: number): { bytes: number; multiplyAdds: 
  * weighted sum of the B rows of the items they played. Similar items: row i of B (how much
  * playing i raises j). Items without training plays are left out of B (their rows and
  * columns would be zero) and score 0. Rating predictions come from a BaselineOnly fit
- * (`rating-fallback.ts`): EASE ranks, it does not predict ratings.
+ * (`bias-baseline.ts`): EASE ranks, it does not predict ratings.
  *
  * Cost: the matrix is n × n for the n items with training plays, float32 (4n² bytes: 3 GB
  * for 27K items, 1.24 GB for Last.fm 2K's 17,632 artists), inverted in place — Cholesky
@@ -92,7 +92,7 @@ export class EaseModel extends Recommender {
   private compact: Int32Array = new Int32Array(0);
   /** Item index of each compact index. */
   private active: Uint32Array = new Uint32Array(0);
-  private fallback?: RatingFallback;
+  private fallback?: BiasBaseline;
 
   constructor(options: EaseOptions | Record<string, ParamValue> = {}) {
     super();
@@ -113,7 +113,7 @@ export class EaseModel extends Recommender {
     for (let p = 0; p < nnz(m); p++) listeners[m.indices[p]]++;
     const active = Uint32Array.from(Array.from(listeners.keys()).filter((i) => listeners[i] > 0));
     this.checkBudget(active.length, listeners);
-    this.fallback = await RatingFallback.fit(data);
+    this.fallback = BiasBaseline.fit(data.ratings);
     const n = active.length;
     const compact = new Int32Array(m.cols).fill(-1);
     active.forEach((i, c) => {
@@ -207,7 +207,7 @@ export class EaseModel extends Recommender {
     return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
   }
 
-  private get ratingFallback(): RatingFallback {
+  private get ratingFallback(): BiasBaseline {
     if (!this.fallback) throw new Error('ease: the model is not trained; call fit() or load() first');
     return this.fallback;
   }
@@ -295,7 +295,7 @@ export class EaseModel extends Recommender {
       if (i >= nItems) throw corrupt(`item index ${i} outside 0..${nItems - 1}`);
       compact[i] = c;
     }
-    const fallback = RatingFallback.restore(
+    const fallback = BiasBaseline.restore(
       STATE_FILE,
       (meta as { mu?: unknown }).mu,
       arrays.bu,

@@ -18,10 +18,10 @@ import { ModelFormatError } from '../errors.ts';
 import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import { BiasBaseline } from './bias-baseline.ts';
 import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
 import { cosineToRow, rowNorms } from './item-cosine.ts';
-import { RatingFallback } from './rating-fallback.ts';
 import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
@@ -172,7 +172,7 @@ export class IalsModel extends Recommender {
   private x: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
   private stats: WeightStats = { items: 0, lengthNorm: new Float32Array(0) };
-  private fallback?: RatingFallback;
+  private fallback?: BiasBaseline;
   /** YᵀY + λI for fold-in, built on first use. */
   private gram?: Float64Array;
   private itemNorms?: Float64Array;
@@ -205,7 +205,7 @@ export class IalsModel extends Recommender {
     const k = this.k;
     const m = data.ratings;
     const { iterations, regularization: lambda, cgSteps } = this.options;
-    this.fallback = await RatingFallback.fit(data);
+    this.fallback = BiasBaseline.fit(data.ratings);
     this.stats = weightStats(m, this.options);
     const conf = this.confidences(m);
     const byUser: CsrMatrix = { ...m, values: conf };
@@ -294,7 +294,7 @@ export class IalsModel extends Recommender {
     return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
   }
 
-  private get ratingFallback(): RatingFallback {
+  private get ratingFallback(): BiasBaseline {
     if (!this.fallback) throw new Error('ials: the model is not trained; call fit() or load() first');
     return this.fallback;
   }
@@ -446,7 +446,7 @@ export class IalsModel extends Recommender {
     };
     const x = expect('x', Float32Array, nUsers * k) as Float32Array;
     const y = expect('y', Float32Array, nItems * k) as Float32Array;
-    const fallback = RatingFallback.restore(STATE_FILE, mu, arrays.bu, arrays.bi, nUsers, nItems);
+    const fallback = BiasBaseline.restore(STATE_FILE, mu, arrays.bu, arrays.bi, nUsers, nItems);
     const lengthNorm = expect('lengthNorm', Float32Array, nItems) as Float32Array;
     if (items !== nItems) throw corrupt(`weights were fitted on ${items} items, the model has ${nItems}`);
     this.dropDerived();
