@@ -16,12 +16,12 @@ import {
 } from '../engine/function-pool.ts';
 import { ModelFormatError } from '../errors.ts';
 import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
-import { type ModelManifest, Recommender } from '../recommender.ts';
+import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
-import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
+import { startFastBackend } from './dense-product.ts';
+import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
-import { cosineToRow, rowNorms } from './item-cosine.ts';
 import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
@@ -95,8 +95,6 @@ export interface IalsOptions {
 }
 
 const STATE_FILE = 'ials.bin';
-/** Multiply-adds of a `scoreUsers` call from which it runs as one tfjs matMul (as SVD's). */
-const DENSE_MIN_PRODUCT = 1 << 22;
 /** Work (entries × factors² per sweep) from which `threads: 0` starts workers. */
 const THREADS_AUTO_MIN_WORK = 2e7;
 /** Largest row solved exactly (the exact solve's scratch is maxEntries²). */
@@ -166,7 +164,9 @@ interface WeightStats {
  * await model.fit(trainSet); // trainSet from prepareDataset(…, { transform: 'none' }) for play counts
  * model.recommendForPlays([{ item: 'Metallica', count: 700 }], 10);
  */
-export class IalsModel extends Recommender {
+export class IalsModel extends EmbeddingModel {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params = IALS_SPEC;
   readonly name = 'ials' as const;
   readonly options: Readonly<Required<IalsOptions>>;
   private x: Float32Array = new Float32Array(0);
@@ -175,8 +175,6 @@ export class IalsModel extends Recommender {
   private fallback?: BiasBaseline;
   /** YᵀY + λI for fold-in, built on first use. */
   private gram?: Float64Array;
-  private itemNorms?: Float64Array;
-  private dense?: DenseProduct;
 
   constructor(options: IalsOptions | Record<string, ParamValue> = {}) {
     super();
@@ -299,39 +297,14 @@ export class IalsModel extends Recommender {
     return this.fallback;
   }
 
-  /** Scores x_uᵀy_i of every item for a batch of users; one tfjs matMul when a fast backend runs (as SVD). */
-  scoreUsers(users: Uint32Array): Float32Array {
-    const nItems = this.items.size;
-    const nUsers = this.users.size;
-    const k = this.k;
-    for (const u of users)
-      if (u >= nUsers) throw new RangeError(`ials: user index ${u} outside 0..${nUsers - 1}`);
-    const left = new Float32Array(users.length * k);
-    for (let b = 0; b < users.length; b++) left.set(this.x.subarray(users[b] * k, users[b] * k + k), b * k);
-    if (users.length * nItems * k >= DENSE_MIN_PRODUCT && fastBackendActive()) {
-      const y = this.y;
-      this.dense ??= new DenseProduct(k, nItems, () => {
-        const t = new Float32Array(k * nItems);
-        for (let i = 0; i < nItems; i++) for (let f = 0; f < k; f++) t[f * nItems + i] = y[i * k + f];
-        return t;
-      });
-      return this.dense.multiply(left, users.length);
-    }
-    const out = new Float32Array(users.length * nItems);
-    for (let b = 0; b < users.length; b++) this.scoreInto(left.subarray(b * k, b * k + k), out, b * nItems);
-    return out;
+  /** Scores x_uᵀy_i (see `EmbeddingModel` for the scoring): item vectors y_i … */
+  protected itemEmbeddings(): ItemEmbeddings {
+    return { vectors: this.y, dim: this.k, stride: this.k };
   }
 
-  private scoreInto(xu: ArrayLike<number>, out: Float32Array, row: number): void {
-    const k = this.k;
-    const y = this.y;
-    const nItems = this.items.size;
-    for (let i = 0; i < nItems; i++) {
-      const io = i * k;
-      let s = 0;
-      for (let f = 0; f < k; f++) s += xu[f] * y[io + f];
-      out[row + i] = s;
-    }
+  /** … and user vectors x_u. */
+  protected userEmbeddings(users: Uint32Array): UserEmbeddings {
+    return { vectors: packRows(this.x, this.k, users) };
   }
 
   /**
@@ -380,10 +353,7 @@ export class IalsModel extends Recommender {
   }
 
   scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
-    const xu = this.foldInUser(items, ratings);
-    const out = new Float32Array(this.items.size);
-    this.scoreInto(xu, out, 0);
-    return out;
+    return this.scoreVector(this.foldInUser(items, ratings));
   }
 
   /** Ratings for a new listener come from the bias baseline (see the class comment). */
@@ -391,24 +361,9 @@ export class IalsModel extends Recommender {
     return this.ratingFallback.predictFoldIn(items, ratings, targets, (x) => this.clip(x));
   }
 
-  itemSimilarities(item: number): Float32Array {
-    const nItems = this.items.size;
-    if (!(item >= 0 && item < nItems))
-      throw new RangeError(`ials: item index ${item} outside 0..${nItems - 1}`);
-    const k = this.k;
-    this.itemNorms ??= rowNorms(this.y, nItems, k, k, new Float64Array(nItems));
-    return cosineToRow(this.y, this.itemNorms, item, nItems, k, k);
-  }
-
-  override dispose(): void {
-    this.dense?.dispose();
-    this.dense = undefined;
-  }
-
   private dropDerived(): void {
-    this.dispose();
+    this.embeddingsChanged();
     this.gram = undefined;
-    this.itemNorms = undefined;
   }
 
   protected async saveState(store: ModelStore): Promise<void> {

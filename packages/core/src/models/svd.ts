@@ -1,11 +1,18 @@
 import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/data';
 import { ModelFormatError } from '../errors.ts';
+import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
-import { type ModelManifest, Recommender } from '../recommender.ts';
+import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
-import { DenseProduct, fastBackendActive, startFastBackend } from './dense-product.ts';
-import { cosineToRow, rowNorms } from './item-cosine.ts';
+import { startFastBackend } from './dense-product.ts';
+import {
+  dotAt,
+  EmbeddingModel,
+  type ItemEmbeddings,
+  packRows,
+  type UserEmbeddings,
+} from './embedding-model.ts';
 import {
   globalMean,
   interactionCounts,
@@ -50,11 +57,6 @@ export interface SvdOptions {
 /** Ratings visited between two progress/abort checks. */
 const BATCH_RATINGS = 1 << 15;
 const STATE_FILE = 'svd.bin';
-/**
- * Multiply-adds of a `scoreUsers` call from which it runs as one tfjs matMul (when a fast
- * backend is up): below, the loops take a few milliseconds and copying operands is not worth it.
- */
-const DENSE_MIN_PRODUCT = 1 << 22;
 
 /**
  * Biased matrix factorisation trained by stochastic gradient descent — Funk's SVD as
@@ -105,7 +107,9 @@ const DENSE_MIN_PRODUCT = 1 << 22;
  * const fit = await svd.fit(trainSet, { validation, onProgress: (p) => console.log(p.epoch, p.validationRmse) });
  * svd.predict('user-1', 'song-9');   // e.g. 3.84
  */
-export class SvdModel extends Recommender {
+export class SvdModel extends EmbeddingModel {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params = SVD_SPEC;
   readonly name = 'svd' as const;
   readonly options: Readonly<Required<SvdOptions>>;
   private mu = 0;
@@ -115,9 +119,6 @@ export class SvdModel extends Recommender {
   private qi: Float32Array = new Float32Array(0);
   /** Fold-in ridge weights (λ_b, λ_p); see the class comment. */
   private foldIn = { lambdaBias: 1, lambdaFactor: 1 };
-  private itemNorms?: Float64Array;
-  /** qᵀ as a tfjs tensor for batch scoring; rebuilt after the factors change. */
-  private dense?: DenseProduct;
 
   constructor(options: SvdOptions | Record<string, ParamValue> = {}) {
     super();
@@ -172,8 +173,8 @@ export class SvdModel extends Recommender {
     // Unbiased SVD learns around 0; μ is still kept as the fallback for unknown ids.
     const mean = globalMean(m);
     const mu = biased ? mean : 0;
-    this.dropDense();
-    Object.assign(this, { mu: mean, bu, bi, pu, qi, itemNorms: undefined, counts: undefined });
+    this.embeddingsChanged();
+    Object.assign(this, { mu: mean, bu, bi, pu, qi, counts: undefined });
 
     const n = nnz(m);
     const batches = Math.max(1, Math.ceil(n / BATCH_RATINGS));
@@ -213,7 +214,7 @@ export class SvdModel extends Recommender {
       loop.endEpoch(epoch, {
         loss,
         trainRmse: Math.sqrt(loss),
-        validationRmse: options.validation ? this.validationRmse(options.validation) : undefined,
+        validationRmse: options.validation ? validationRmse(this, options.validation) : undefined,
       });
     }
     this.forgetUntrained(data);
@@ -276,18 +277,6 @@ export class SvdModel extends Recommender {
     return this.options.biased ? this.mu : 0;
   }
 
-  private validationRmse(v: TrainSet['ratings']): number {
-    const n = nnz(v);
-    if (n === 0) return Number.NaN;
-    let sse = 0;
-    for (let u = 0; u < v.rows; u++)
-      for (let p = v.indptr[u]; p < v.indptr[u + 1]; p++) {
-        const e = v.values[p] - this.clip(this.raw(u, v.indices[p]));
-        sse += e * e;
-      }
-    return Math.sqrt(sse / n);
-  }
-
   predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length)
       throw new RangeError(`svd: ${users.length} users but ${items.length} items to predict`);
@@ -318,66 +307,18 @@ export class SvdModel extends Recommender {
     return out;
   }
 
-  /**
-   * Scores of every item for a batch of users: μ + b_u + b_i + q_iᵀp_u, unclipped. A big batch
-   * (≥ 4M multiply-adds) is one matMul on the tfjs backend when a fast one (WebAssembly, native,
-   * WebGL) is running — 12–15× the speed of the loops on Last.fm 2K; its float32 sums differ
-   * from the loops' float64 ones by about 1e-6.
-   */
-  scoreUsers(users: Uint32Array): Float32Array {
-    const nItems = this.items.size;
-    const nUsers = this.users.size;
-    const k = this.k;
-    for (const u of users)
-      if (u >= nUsers) throw new RangeError(`svd: user index ${u} outside 0..${nUsers - 1}`);
-    if (users.length * nItems * k >= DENSE_MIN_PRODUCT && fastBackendActive())
-      return this.scoreUsersDense(users);
-    const out = new Float32Array(users.length * nItems);
-    const { pu, qi, bu, bi } = this;
+  /** Scores μ + b_u + b_i + q_iᵀp_u: item vectors q_i with b_i … */
+  protected itemEmbeddings(): ItemEmbeddings {
+    return { vectors: this.qi, dim: this.k, stride: this.k, bias: this.bi };
+  }
+
+  /** … and user vectors p_u with μ + b_u (see `EmbeddingModel` for the scoring). */
+  protected userEmbeddings(users: Uint32Array): UserEmbeddings {
     const offset = this.offset;
-    // Item blocks small enough to stay in cache while every user of the batch is scored.
-    const block = 256;
-    for (let i0 = 0; i0 < nItems; i0 += block) {
-      const i1 = Math.min(nItems, i0 + block);
-      for (let b = 0; b < users.length; b++) {
-        const u = users[b];
-        const uo = u * k;
-        scoreBlock(out, b * nItems, offset + bu[u], pu, uo, qi, bi, k, i0, i1);
-      }
-    }
-    return out;
-  }
-
-  private scoreUsersDense(users: Uint32Array): Float32Array {
-    const nItems = this.items.size;
-    const k = this.k;
-    const { pu, qi, bu, bi } = this;
-    const left = new Float32Array(users.length * k);
-    for (let b = 0; b < users.length; b++) left.set(pu.subarray(users[b] * k, users[b] * k + k), b * k);
-    // The right operand is qᵀ (k × items): tfjs's matMul is several times slower with transposeB.
-    this.dense ??= new DenseProduct(k, nItems, () => {
-      const t = new Float32Array(k * nItems);
-      for (let i = 0; i < nItems; i++) for (let f = 0; f < k; f++) t[f * nItems + i] = qi[i * k + f];
-      return t;
-    });
-    const out = this.dense.multiply(left, users.length);
-    const offset = this.offset;
-    for (let b = 0; b < users.length; b++) {
-      const base = offset + bu[users[b]];
-      const row = b * nItems;
-      for (let i = 0; i < nItems; i++) out[row + i] += base + bi[i];
-    }
-    return out;
-  }
-
-  /** Frees the scoring tensor (the model stays usable: it is rebuilt when needed). */
-  override dispose(): void {
-    this.dropDense();
-  }
-
-  private dropDense(): void {
-    this.dense?.dispose();
-    this.dense = undefined;
+    return {
+      vectors: packRows(this.pu, this.k, users),
+      offsets: Array.from(users, (u) => offset + this.bu[u]),
+    };
   }
 
   /** User bias and factors for a new listener (see the class comment); exposed for tests and tools. */
@@ -431,30 +372,7 @@ export class SvdModel extends Recommender {
 
   scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
     const { bias, factors } = this.foldInUser(items, ratings);
-    const nItems = this.items.size;
-    const out = new Float32Array(nItems);
-    scoreBlock(
-      out,
-      0,
-      this.offset + bias,
-      Float32Array.from(factors),
-      0,
-      this.qi,
-      this.bi,
-      this.k,
-      0,
-      nItems,
-    );
-    return out;
-  }
-
-  itemSimilarities(item: number): Float32Array {
-    const nItems = this.items.size;
-    if (!(item >= 0 && item < nItems))
-      throw new RangeError(`svd: item index ${item} outside 0..${nItems - 1}`);
-    const k = this.k;
-    this.itemNorms ??= rowNorms(this.qi, nItems, k, k, new Float64Array(nItems));
-    return cosineToRow(this.qi, this.itemNorms, item, nItems, k, k);
+    return this.scoreVector(factors, this.offset + bias);
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
@@ -502,7 +420,7 @@ export class SvdModel extends Recommender {
     expect('qi', arrays.qi, Float32Array, nItems * k);
     // JSON turns Infinity into null.
     const lam = (v: number | null) => (v === null ? Number.POSITIVE_INFINITY : v);
-    this.dropDense();
+    this.embeddingsChanged();
     await startFastBackend();
     Object.assign(this, {
       mu,
@@ -511,7 +429,6 @@ export class SvdModel extends Recommender {
       pu: arrays.pu,
       qi: arrays.qi,
       foldIn: { lambdaBias: lam(foldIn.lambdaBias), lambdaFactor: lam(foldIn.lambdaFactor) },
-      itemNorms: undefined,
       counts: undefined,
     });
   }
@@ -587,42 +504,4 @@ function sgdUsers(
     }
   }
   return sse;
-}
-
-/**
- * a[ao .. ao + k) · b[bo .. bo + k), four independent sums (so the loop is not one long
- * dependency chain), added in a fixed order. Small enough for V8 to inline into the loops.
- */
-function dotAt(a: Float32Array, ao: number, b: Float32Array, bo: number, k: number): number {
-  const k4 = k & ~3;
-  let d0 = 0;
-  let d1 = 0;
-  let d2 = 0;
-  let d3 = 0;
-  let f = 0;
-  for (; f < k4; f += 4) {
-    d0 += a[ao + f] * b[bo + f];
-    d1 += a[ao + f + 1] * b[bo + f + 1];
-    d2 += a[ao + f + 2] * b[bo + f + 2];
-    d3 += a[ao + f + 3] * b[bo + f + 3];
-  }
-  let dot = d0 + d1 + (d2 + d3);
-  for (; f < k; f++) dot += a[ao + f] * b[bo + f];
-  return dot;
-}
-
-/** out[row + i] = base + b_i + q_i·p for items i0..i1-1, where p = pu[uo .. uo + k). */
-function scoreBlock(
-  out: Float32Array,
-  row: number,
-  base: number,
-  pu: Float32Array,
-  uo: number,
-  qi: Float32Array,
-  bi: Float64Array,
-  k: number,
-  i0: number,
-  i1: number,
-): void {
-  for (let i = i0; i < i1; i++) out[row + i] = base + bi[i] + dotAt(qi, i * k, pu, uo, k);
 }
