@@ -5,6 +5,7 @@ import {
   MODEL_NAMES,
   type ModelName,
   type ModelParams,
+  modelEntry,
   OptionError,
 } from '@autorec/core';
 import type {
@@ -304,12 +305,7 @@ export type HyperFlagValues = Partial<Record<HyperFlagName, number>>;
 
 /** Option names of a model, from the registry (no training, no backend start). */
 export function modelOptionNames(name: ModelName): string[] {
-  const model = createModel(name);
-  try {
-    return model.describe().map((h) => h.name);
-  } finally {
-    model.dispose();
-  }
+  return Object.keys(modelEntry(name).params);
 }
 
 /** `KEY=VALUE` → value typed as the model expects: numbers and true/false, else the text. */

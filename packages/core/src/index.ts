@@ -50,13 +50,18 @@ export { EaseModel, type EaseOptions, easeRequirements } from './models/ease.ts'
 export { IalsModel, type IalsOptions, type IalsWeighting } from './models/ials.ts';
 export {
   createModel,
+  describeParams,
   isModelName,
   loadModel,
   MODEL_NAMES,
+  type ModelClass,
+  type ModelEntry,
   type ModelParams,
+  modelEntry,
+  type RegisteredModelName,
   readManifest,
 } from './models/registry.ts';
-export type { ParamValue } from './models/shared.ts';
+export type { ParamSpec, ParamValue } from './models/shared.ts';
 export { SvdModel, type SvdOptions } from './models/svd.ts';
 export * from './recommender.ts';
 export * from './stores/archive.ts';

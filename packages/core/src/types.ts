@@ -1,15 +1,10 @@
 import type { CsrMatrix, RatingScale, TrainSet } from '@autorec/data';
 
-/** Model names, the same on every surface (CLI `--model`, API, browser). */
-export type ModelName =
-  | 'u-autorec'
-  | 'i-autorec'
-  | 'svd'
-  | 'ials'
-  | 'ease'
-  | 'baseline'
-  | 'global-mean'
-  | 'popularity';
+/**
+ * Model names, the same on every surface (CLI `--model`, API, browser): the keys of the model
+ * registry (`models/registry.ts`), so a new model is named there and nowhere else.
+ */
+export type ModelName = import('./models/registry.ts').RegisteredModelName;
 
 /** One progress event during `fit`. Batch events come at most every few hundred ms; epoch events always. */
 export interface TrainingProgress {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
-import { createModel, MODEL_NAMES } from '@autorec/core';
+import { describeParams, MODEL_NAMES } from '@autorec/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { badRequest, conflict, notFound } from '../problem.ts';
@@ -68,12 +68,11 @@ export function registerModels(app: ApiApp, deps: AppDeps): void {
         {
           serving: served && { model: served.model, version: served.version },
           labels: Object.fromEntries(await repo.labels()),
-          models: MODEL_NAMES.map((name) => {
-            const model = createModel(name);
-            const hyperParameters = model.describe();
-            model.dispose();
-            return { name, hyperParameters, versions: versions.filter((v) => v.model === name) };
-          }),
+          models: MODEL_NAMES.map((name) => ({
+            name,
+            hyperParameters: describeParams(name),
+            versions: versions.filter((v) => v.model === name),
+          })),
         },
         200,
       );

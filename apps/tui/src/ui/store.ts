@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import {
   autoRecDefaults,
   backendInfo,
-  createModel,
   knownPlaysOf,
   MODEL_NAMES,
   type ModelName,
+  modelEntry,
   type Recommender,
   recommendExcludingKnown,
   type TrainingProgress,
@@ -194,7 +194,7 @@ export class AppController {
       params: {
         epochs: undefined,
         hidden: autoRecDefaults().hiddenUnits,
-        factors: Number(createModel('svd').hyperParameters.factors),
+        factors: Number(modelEntry('svd').params.factors.default),
         lr: undefined,
       },
       paramIndex: 0,

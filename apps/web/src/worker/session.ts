@@ -2,7 +2,7 @@
 import {
   type BackendName,
   compareModels,
-  createModel,
+  describeParams,
   encodeModelArchive,
   initBackend,
   loadModel,
@@ -94,12 +94,7 @@ export class Session {
 
   /** Every registered model with its hyper-parameters, defaults and descriptions. */
   models(): ModelInfo[] {
-    return MODEL_NAMES.map((name) => {
-      const model = createModel(name);
-      const params = model.describe();
-      model.dispose();
-      return { name, params };
-    });
+    return MODEL_NAMES.map((name) => ({ name, params: describeParams(name) }));
   }
 
   // ---- data ----

@@ -288,6 +288,8 @@ interface Oriented {
  * model.recommendForPlays([{ item: 'SOAKIMP12A8C130995', count: 12 }], 10);
  */
 export class AutoRecModel extends Recommender {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params = AUTOREC_PARAMS;
   readonly name: 'u-autorec' | 'i-autorec';
   private params: Params;
   private net?: AutoRecNetwork;

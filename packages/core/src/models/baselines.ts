@@ -155,6 +155,8 @@ function describeSpec(
  * m.predict('anyone', 'anything'); // μ
  */
 export class GlobalMeanModel extends BiasModel {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params: Record<string, ParamSpec> = {};
   readonly name = 'global-mean' as const;
   private scores = new Float32Array(0);
 
@@ -245,6 +247,8 @@ export interface BaselineOptions {
  * await m.fit(trainSet);
  */
 export class BaselineOnlyModel extends BiasModel {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params = BASELINE_SPEC;
   readonly name = 'baseline' as const;
   readonly options: Readonly<Required<BaselineOptions>>;
   private scores = new Float32Array(0);
@@ -360,6 +364,8 @@ const POPULARITY_SPEC = {
  * m.recommend('user-1', 10); // the 10 most-played songs the user has not played
  */
 export class PopularityModel extends BiasModel {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params = POPULARITY_SPEC;
   readonly name = 'popularity' as const;
   readonly options: Readonly<{ regItem: number }>;
   private listeners = new Float32Array(0);

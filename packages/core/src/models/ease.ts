@@ -84,6 +84,8 @@ export function easeRequirements(items: number): { bytes: number; multiplyAdds: 
  * ease.recommendForPlays([{ item: 'Metallica', count: 700 }], 10);
  */
 export class EaseModel extends Recommender {
+  /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
+  static readonly params = EASE_SPEC;
   readonly name = 'ease' as const;
   readonly options: Readonly<Required<EaseOptions>>;
   /** B over the active items, row-major (active × active). */

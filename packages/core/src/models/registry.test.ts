@@ -5,7 +5,15 @@ import { MODEL_FORMAT_VERSION } from '../recommender.ts';
 import { memoryStore } from '../stores/memory.ts';
 import { BaselineOnlyModel } from './baselines.ts';
 import { contractTrainSet } from './contract.ts';
-import { createModel, isModelName, loadModel, MODEL_NAMES, readManifest } from './registry.ts';
+import {
+  createModel,
+  describeParams,
+  isModelName,
+  loadModel,
+  MODEL_NAMES,
+  modelEntry,
+  readManifest,
+} from './registry.ts';
 import { SvdModel } from './svd.ts';
 
 describe('model registry', () => {
@@ -110,5 +118,55 @@ describe('model registry', () => {
     );
     expect(mixed).toMatchObject({ constructor: ModelFormatError, file: 'svd.bin' });
     expect((mixed as Error).message).toMatch(/svd\.bin: holds 4 factors but manifest.json says 3/);
+  });
+
+  it("reads every model's options and defaults from its parameter table, without building it", () => {
+    for (const name of MODEL_NAMES) {
+      const entry = modelEntry(name);
+      expect(entry.name).toBe(name);
+      const model = entry.create();
+      // The table is what an untrained model with default options describes, in the same order.
+      expect(describeParams(name)).toEqual(model.describe());
+      model.dispose();
+    }
+    expect(modelEntry('svd').params.factors).toMatchObject({ kind: 'int', default: 100, min: 1 });
+    expect(() => modelEntry('nope' as never)).toThrow(OptionError);
+  });
+
+  it('checks a manifest against the parameter table and its own shape, naming the wrong field', async () => {
+    const model = new SvdModel({ factors: 3, epochs: 1 });
+    await model.fit(contractTrainSet());
+    const store = memoryStore();
+    await model.save(store);
+    const files = Object.fromEntries(store.files().map((f) => [f, store.peek(f)!]));
+    const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json']));
+    const edited = (change: (m: Record<string, unknown>) => void) => {
+      const m = structuredClone(manifest);
+      change(m);
+      return memoryStore({ ...files, 'manifest.json': JSON.stringify(m) });
+    };
+    const cases: [(m: Record<string, unknown>) => void, RegExp][] = [
+      [
+        (m) => ((m.hyperParameters as Record<string, unknown>).factors = 'three'),
+        /option 'factors' must be a finite number, got "three" \(field 'hyperParameters.factors'\)/,
+      ],
+      [(m) => ((m.hyperParameters as Record<string, unknown>).biased = 1), /field 'hyperParameters.biased'/],
+      [
+        (m) => ((m.hyperParameters as Record<string, unknown>).depth = 2),
+        /unknown option 'depth'.*field 'hyperParameters.depth'/,
+      ],
+      [(m) => (m.hyperParameters = [1]), /field 'hyperParameters' should be an object/],
+      [(m) => (m.scale = { min: 5, max: 1 }), /field 'scale' should be \{ min, max \}/],
+      [(m) => (m.scale = undefined), /field 'scale'/],
+      [(m) => (m.transform = 'log'), /field 'transform' should be a transform/],
+    ];
+    for (const [change, message] of cases) {
+      const error = await loadModel(edited(change)).catch((e: unknown) => e);
+      expect(error, String(message)).toBeInstanceOf(ModelFormatError);
+      expect(error).toMatchObject({ file: 'manifest.json' });
+      expect((error as Error).message).toMatch(message);
+    }
+    // The untouched manifest still loads.
+    expect((await loadModel(edited(() => {}))).hyperParameters).toEqual(model.hyperParameters);
   });
 });
