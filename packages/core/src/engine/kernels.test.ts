@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Rng } from '@autorec/data';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compileKernels, GENERATED_MODULE, renderGeneratedModule } from '../../assembly/compile.ts';
 import {
   Arena,
   type ArenaBlock,
@@ -10,25 +13,44 @@ import {
   type RowStep,
   wasmSimdAvailable,
 } from './kernels.ts';
-import { sleb, uleb } from './wasm-assembler.ts';
 
-/**
- * A random batch (rows × cols, in row-major and column-major form), dense A (rows × stride)
- * and B (cols × stride), run through every kernel of one implementation.
- */
-function runAll(kind: KernelKind, seed: number) {
+/** A batch shape: which (row, column) cells are stored, and which weight rows are listed. */
+interface BatchCase {
+  rows: number;
+  cols: number;
+  /** Used floats per row; the rest of the stride is zero padding. */
+  width: number;
+  stride: number;
+  /** Stored cells in row-major order. */
+  entries: [number, number][];
+  /** Listed columns in increasing order: those with entries, plus any extra (empty) ones. */
+  list: number[];
+  seed: number;
+}
+
+/** The original fixed-size random batch: 7 × 11, 13 hidden units (stride 16), 35 % dense. */
+function seededCase(seed: number): BatchCase {
   const rng = new Rng(seed);
   const rows = 7;
   const cols = 11;
-  const hidden = 13;
-  const stride = paddedStride(hidden);
   const entries: [number, number][] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (rng.next() < 0.35) entries.push([r, c]);
+  const list = [...new Set(entries.map(([, c]) => c))].sort((x, y) => x - y);
+  return { rows, cols, width: 13, stride: paddedStride(13), entries, list, seed };
+}
+
+/**
+ * A batch (rows × cols, in row-major and column-major form), dense A (rows × stride) and
+ * B (cols × stride), run through every kernel of one implementation.
+ */
+function runAll(kind: KernelKind, batch: BatchCase) {
+  const { rows, cols, stride, entries, list } = batch;
+  const rng = new Rng(batch.seed + 1000);
+  const hidden = batch.width;
   const n = entries.length;
   const indptr = [0];
   for (let r = 0; r < rows; r++) indptr.push(entries.filter(([x]) => x <= r).length);
-  // Column-major: list = columns that have entries, in order.
-  const list = [...new Set(entries.map(([, c]) => c))].sort((x, y) => x - y);
+  // Column-major: the listed columns' entries, column by column.
   const byCol = list.flatMap((c) => entries.filter(([, y]) => y === c));
   const colPtr = [0];
   for (const c of list) colPtr.push(colPtr[colPtr.length - 1] + entries.filter(([, y]) => y === c).length);
@@ -150,8 +172,8 @@ describe('sparse kernels', () => {
 
   for (const seed of [1, 2, 3])
     it(`wasm-simd and js kernels agree (seed ${seed})`, () => {
-      const w = runAll('wasm-simd', seed);
-      const j = runAll('js', seed);
+      const w = runAll('wasm-simd', seededCase(seed));
+      const j = runAll('js', seededCase(seed));
       expect(w.kind).toBe('wasm-simd');
       expect(j.kind).toBe('js');
       for (const key of ['a', 'out', 'h', 'out2', 'ga', 'gh', 'gb', 'bm', 'm', 'v', 'e', 'em', 'ev']) {
@@ -281,13 +303,72 @@ describe('sparse kernels', () => {
   });
 });
 
-describe('wasm assembler', () => {
-  it('encodes LEB128 like the spec examples', () => {
-    expect(uleb(0)).toEqual([0]);
-    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
-    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
-    expect(sleb(63)).toEqual([0x3f]);
-    expect(sleb(64)).toEqual([0xc0, 0x00]);
-    expect(sleb(-64)).toEqual([0x40]);
+/** |w − j| ≤ tol·(1 + |j|) for every element, naming the first that differs. */
+function expectClose(w: number[], j: number[], what: string, tol = 1e-4): void {
+  expect(w.length).toBe(j.length);
+  const bad = w.findIndex((x, q) => !(Math.abs(x - j[q]) <= tol * (1 + Math.abs(j[q]))));
+  if (bad >= 0) expect([what, bad, w[bad]]).toEqual([what, bad, j[bad]]);
+}
+
+/** Shapes with empty rows, empty batches, listed columns without entries and strides of 8–104. */
+const batchCases = fc
+  .record({
+    rows: fc.integer({ min: 0, max: 6 }),
+    cols: fc.integer({ min: 1, max: 9 }),
+    stride: fc.constantFrom(8, 16, 24, 32, 40, 64, 104),
+    seed: fc.integer({ min: 0, max: 2 ** 30 }),
+  })
+  .chain(({ rows, cols, stride, seed }) =>
+    fc.record({
+      mask: fc.array(fc.boolean(), { minLength: rows * cols, maxLength: rows * cols }),
+      extra: fc.array(fc.boolean(), { minLength: cols, maxLength: cols }),
+      width: fc.integer({ min: 1, max: stride }),
+      rows: fc.constant(rows),
+      cols: fc.constant(cols),
+      stride: fc.constant(stride),
+      seed: fc.constant(seed),
+    }),
+  )
+  .map(({ mask, extra, ...rest }): BatchCase => {
+    const entries: [number, number][] = [];
+    mask.forEach((on, k) => {
+      if (on) entries.push([Math.floor(k / rest.cols), k % rest.cols]);
+    });
+    const withEntries = new Set(entries.map(([, c]) => c));
+    const list = [...Array(rest.cols).keys()].filter((c) => withEntries.has(c) || extra[c]);
+    return { ...rest, entries, list };
   });
+
+describe('WebAssembly kernels against the JavaScript specification', () => {
+  it('agree on every output for random shapes, strides, empty rows and empty lists', () => {
+    fc.assert(
+      fc.property(batchCases, (batch) => {
+        const w = runAll('wasm-simd', batch);
+        const j = runAll('js', batch);
+        for (const key of ['a', 'out', 'h', 'out2', 'ga', 'gh', 'gb', 'bm', 'm', 'v', 'e', 'em', 'ev'])
+          expectClose(w[key], j[key], key);
+        expectClose([w.regV, w.regE], [j.regV, j.regE], 'reg');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('leave every buffer untouched on an empty batch', () => {
+    const batch: BatchCase = { rows: 0, cols: 3, width: 20, stride: 24, entries: [], list: [], seed: 9 };
+    const w = runAll('wasm-simd', batch);
+    expect([w.regV, w.regE]).toEqual([0, 0]);
+    // Outputs, gradients and moments start at zero and stay there; the weights keep their values.
+    for (const key of ['a', 'h', 'ga', 'gh', 'gb', 'm', 'v', 'em', 'ev'])
+      expect(w[key].every((x) => x === 0)).toBe(true);
+    expect(w.bm).toEqual(runAll('js', batch).bm);
+    expect(w.bm.some((x) => x !== 0)).toBe(true);
+  });
+
+  it('are the committed bytes of the AssemblyScript source (else run npm run build:kernels)', async () => {
+    const expected = renderGeneratedModule(await compileKernels());
+    const committed = readFileSync(GENERATED_MODULE, 'utf8');
+    expect(committed === expected, `${GENERATED_MODULE} is out of date: run npm run build:kernels`).toBe(
+      true,
+    );
+  }, 180_000);
 });
