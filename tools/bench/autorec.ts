@@ -47,6 +47,7 @@ import {
   type ParamSet,
   resolveBatchSize,
   SvdModel,
+  setupCompute,
   tuneHyperParameters,
 } from '@autorec/core';
 import {
@@ -63,6 +64,9 @@ import { fitBiases } from '../../packages/core/src/models/autorec-biases.ts';
 import { plantedRatings } from '../../packages/core/src/models/autorec-planted.ts';
 import { sharedDataDir } from './data-dir.ts';
 import { msdTrainSet } from './msd-data.ts';
+
+// The bench is the app: the compute context (tfjs backend for dense scoring) is chosen once here.
+await setupCompute();
 
 const args = process.argv.slice(2);
 const positional = args.filter((a, k) => !a.startsWith('--') && !args[k - 1]?.startsWith('--'));

@@ -12,12 +12,22 @@
  * is ranked twice: with artists that have no training plays left out of the lists (the default)
  * and let in.
  */
+
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createModel, evaluateFoldInRatings, evaluateHeldOutUsers, type ModelName } from '@autorec/core';
+import {
+  createModel,
+  evaluateFoldInRatings,
+  evaluateHeldOutUsers,
+  type ModelName,
+  setupCompute,
+} from '@autorec/core';
 import { nnz, prepareDataset } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
 import { sharedDataDir } from './data-dir.ts';
+
+// The bench is the app: the compute context (tfjs backend for dense scoring) is chosen once here.
+await setupCompute();
 
 const { values } = parseArgs({
   options: {

@@ -13,12 +13,23 @@
  * one JSON line per (model, seed, threads) to stdout, then the artist names of the lists of
  * three made-up new listeners (metal, pop, hip-hop) for the first ials model.
  */
+
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createModel, evaluateRanking, isModelName, type ModelParams, type Recommender } from '@autorec/core';
+import {
+  createModel,
+  evaluateRanking,
+  isModelName,
+  type ModelParams,
+  type Recommender,
+  setupCompute,
+} from '@autorec/core';
 import { joinItemInfo, prepareDataset, type TransformName } from '@autorec/data';
 import { readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
 import { sharedDataDir } from './data-dir.ts';
+
+// The bench is the app: the compute context (tfjs backend for dense scoring) is chosen once here.
+await setupCompute();
 
 const { values } = parseArgs({
   options: {

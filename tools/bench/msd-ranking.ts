@@ -10,9 +10,13 @@
  * `--max-users` ranks a seeded sample and extrapolates the full time (said so in the output).
  * Progress goes to stderr; one JSON line of results to stdout.
  */
+
 import { parseArgs } from 'node:util';
-import { backendInfo, createModel, evaluateRanking } from '@autorec/core';
+import { backendInfo, createModel, evaluateRanking, setupCompute } from '@autorec/core';
 import { prepareDataset, syntheticDataset } from '@autorec/data';
+
+// The bench is the app: the compute context (tfjs backend for dense scoring) is chosen once here.
+await setupCompute();
 
 const { values } = parseArgs({ options: { 'max-users': { type: 'string' } } });
 const maxUsers = values['max-users'] ? Number(values['max-users']) : undefined;

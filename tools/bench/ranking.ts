@@ -13,6 +13,7 @@
  * backend is no faster than them, so SVD falls back to the loops there).
  * Progress goes to stderr; one JSON line of results to stdout.
  */
+
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -22,10 +23,14 @@ import {
   evaluateRatings,
   isModelName,
   type ModelName,
+  setupCompute,
 } from '@autorec/core';
 import { joinItemInfo, prepareDataset } from '@autorec/data';
 import { readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
 import { sharedDataDir } from './data-dir.ts';
+
+// The bench is the app: the compute context (tfjs backend for dense scoring) is chosen once here.
+await setupCompute();
 
 const { values } = parseArgs({
   options: {

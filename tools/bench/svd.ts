@@ -19,6 +19,7 @@
  * a reference implementation (e.g. Surprise) can be run on exactly the same data.
  * Progress goes to stderr; one JSON line of results to stdout.
  */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ import {
   meanSd,
   type Recommender,
   SvdModel,
+  setupCompute,
 } from '@autorec/core';
 import {
   applyTransform,
@@ -44,6 +46,9 @@ import {
 } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
 import { sharedDataDir } from './data-dir.ts';
+
+// The bench is the app: the compute context (tfjs backend for dense scoring) is chosen once here.
+await setupCompute();
 
 const { values } = parseArgs({
   options: {

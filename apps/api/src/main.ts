@@ -1,6 +1,6 @@
 // `npm run serve`: the API on a port, with graceful shutdown on SIGTERM/SIGINT.
 
-import { backendInfo, initBackend } from '@autorec/core';
+import { setupCompute } from '@autorec/core';
 import { serve } from '@hono/node-server';
 import { ConfigError, readConfig } from './config.ts';
 import { openService } from './service.ts';
@@ -18,11 +18,12 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const backend = await initBackend();
+  // The compute context, chosen once for the server (AUTOREC_BACKEND forces a tfjs backend).
+  const { backend } = await setupCompute();
   const service = await openService({ ...config, say });
   say(`data folder ${service.deps.dataDir} (database autorec.db, models/)`);
   say(
-    `compute backend ${backendInfo()?.name ?? backend.name} (${backend.reason}); keys ${service.deps.keys.size}` +
+    `compute backend ${backend.name} (${backend.reason}); keys ${service.deps.keys.size}` +
       `${config.anonymousRead ? ', anonymous reads allowed' : ''}; CORS ${config.corsOrigins.join(', ') || 'off'}` +
       `; rate limit ${config.rateLimit || 'off'}/min per key; body limit ${config.bodyLimit} bytes`,
   );

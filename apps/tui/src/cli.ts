@@ -1,3 +1,4 @@
+import { setupCompute } from '@autorec/core';
 import { Command, CommanderError } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { registerCompare } from './commands/compare.ts';
@@ -57,6 +58,15 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
   return program;
 }
 
+/** Commands that fit or load models (and the interactive app), which need the compute context. */
+const MODEL_COMMANDS = new Set(['train', 'compare', 'evaluate', 'recommend', 'similar', 'ui']);
+
+function usesModels(argv: readonly string[]): boolean {
+  if (argv.includes('--help') || argv.includes('-h')) return false;
+  const command = argv.find((a) => !a.startsWith('-'));
+  return command === undefined ? argv.length === 0 : MODEL_COMMANDS.has(command);
+}
+
 /** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: readonly string[], ctx: CommandContext): Promise<number> {
   let code = 0;
@@ -67,6 +77,13 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
       ctx.setExitCode(c);
     },
   };
+  if (usesModels(argv))
+    try {
+      // The compute context, chosen once for the run (AUTOREC_BACKEND forces a tfjs backend).
+      await setupCompute();
+    } catch (error) {
+      return new Output({ json: argv.includes('--json') }, ctx).error(error);
+    }
   if (argv.length === 0) {
     if (isInteractive(ctx) && process.stdin.isTTY) return runInteractive({}, context);
     const out = new Output({}, ctx);

@@ -11,7 +11,14 @@ export {
   initBackend,
   isBackendName,
 } from './engine/backend.ts';
+export {
+  type ComputeContext,
+  type ComputeOptions,
+  computeContext,
+  setupCompute,
+} from './engine/compute.ts';
 export { type KernelKind, type KernelPreference, wasmSimdAvailable } from './engine/kernels.ts';
+export { type Platform, platform } from './engine/platform.ts';
 export { ModelFormatError, OptionError, TrainingDivergedError } from './errors.ts';
 export * from './evaluation/compare.ts';
 export * from './evaluation/compare-folds.ts';

@@ -3,7 +3,13 @@
 // @autorec/core's and everything about data @autorec/data's; this file only wires them to
 // the parent thread's messages (progress out, cancel in).
 import { parentPort, workerData } from 'node:worker_threads';
-import { createModel, evaluateSplit, type ModelParams, summarizeEvaluation } from '@autorec/core';
+import {
+  createModel,
+  evaluateSplit,
+  type ModelParams,
+  setupCompute,
+  summarizeEvaluation,
+} from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
 import { openSqliteRepository } from '../storage/sqlite.ts';
@@ -34,6 +40,7 @@ async function run(): Promise<void> {
   if (dataset.counts.rows === 0)
     throw new Error('there are no events to train on; send some with POST /v1/events');
   const prepared = prepareDataset(dataset, { split: job.split, seed: job.seed });
+  await setupCompute(); // this thread's compute context (a worker has its own tfjs)
   const model = createModel(job.model, job.params as ModelParams);
   let lastSent = 0;
   try {

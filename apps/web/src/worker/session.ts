@@ -4,7 +4,6 @@ import {
   compareModels,
   describeParams,
   encodeModelArchive,
-  initBackend,
   loadModel,
   MODEL_NAMES,
   type ModelComparison,
@@ -16,6 +15,7 @@ import {
   type Recommender,
   readManifest,
   type ScoredItem,
+  setupCompute,
 } from '@autorec/core';
 import {
   DataError,
@@ -81,7 +81,11 @@ export class Session {
   // ---- backend ----
 
   async backend(choice: BackendName | 'auto' = 'auto'): Promise<BackendState> {
-    const info = await initBackend({ backend: choice, wasmPaths: this.wasmPaths });
+    const { backend: info } = await setupCompute({
+      backend: choice,
+      wasmPaths: this.wasmPaths,
+      platform: 'browser',
+    });
     const isolated = globalThis.crossOriginIsolated === true;
     return {
       name: info.name,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { OptionError } from '../errors.ts';
+import { platform } from './platform.ts';
 
 /**
  * tfjs backend selection, done once and reported. Core runs in Node and in a browser Web
@@ -67,8 +68,7 @@ export function isBackendName(name: string): name is BackendName {
 }
 
 function isNode(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  return typeof p?.versions?.node === 'string';
+  return platform() === 'node';
 }
 
 function envBackend(): string | undefined {

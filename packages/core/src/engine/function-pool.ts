@@ -1,3 +1,5 @@
+import { platform } from './platform.ts';
+
 /**
  * Worker threads that run plain JavaScript kernels on shared memory: the JS counterpart of
  * `kernel-pool.ts` (which runs WebAssembly kernels). A kernel is a self-contained function —
@@ -191,8 +193,7 @@ export async function startFunctionPool(
 
 /** A worker running the pool's loop: worker_threads in Node, a Blob-URL Worker in browsers. */
 async function spawn(): Promise<WorkerHandle> {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (typeof proc?.versions?.node === 'string') {
+  if (platform() === 'node') {
     const spec = 'node:worker_threads';
     const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
     const w = new Worker(NODE_WORKER, { eval: true });

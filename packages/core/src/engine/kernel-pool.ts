@@ -1,4 +1,5 @@
 import { type Arena, kernelModule, POOL_KERNELS, type PoolKernel, type SparseKernels } from './kernels.ts';
+import { platform } from './platform.ts';
 
 /** One kernel call: an export of the kernel module and its raw arguments (see `rawArgs`). */
 export interface KernelCall {
@@ -167,8 +168,7 @@ export async function startKernelPool(
 
 /** A worker running the pool's loop: worker_threads in Node, a Blob-URL Worker in browsers. */
 async function spawn(): Promise<WorkerHandle> {
-  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (typeof proc?.versions?.node === 'string') {
+  if (platform() === 'node') {
     const spec = 'node:worker_threads';
     const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import('node:worker_threads');
     const w = new Worker(NODE_WORKER, { eval: true });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo, initBackend } from '../engine/backend.ts';
+import { backendInfo } from '../engine/backend.ts';
 
 /**
  * Backends whose matMul beats plain JS loops. tfjs `cpu` does not (≈1 GFLOP/s against ≈2–3
@@ -9,23 +9,9 @@ import { backendInfo, initBackend } from '../engine/backend.ts';
 const FAST_BACKENDS = new Set(['wasm', 'node', 'webgl']);
 
 /**
- * Starts the tfjs backend (the automatic choice, or the one forced by AUTOREC_BACKEND) so that
- * a later synchronous `DenseProduct.multiply` can run on it. Resolves to false, never rejects,
- * when no fast backend starts: the caller keeps its JS loops.
- *
- * @example
- * if (await startFastBackend()) console.log('dense scoring on', backendInfo()?.name);
+ * True when the tfjs backend the app set up (`setupCompute`) multiplies faster than JS loops (see
+ * `FAST_BACKENDS`); false before any was set up — models never start one themselves.
  */
-export async function startFastBackend(): Promise<boolean> {
-  try {
-    await initBackend();
-  } catch {
-    return false;
-  }
-  return fastBackendActive();
-}
-
-/** True when the active tfjs backend multiplies faster than JS loops (see `FAST_BACKENDS`). */
 export function fastBackendActive(): boolean {
   const info = backendInfo();
   return info !== undefined && FAST_BACKENDS.has(info.name);

@@ -19,7 +19,6 @@ import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
-import { startFastBackend } from './dense-product.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
 import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
@@ -239,7 +238,6 @@ export class IalsModel extends EmbeddingModel {
     } finally {
       pool?.close();
     }
-    await startFastBackend();
     return loop.finish(pool ? `js×${pool.threads}` : 'js');
   }
 
@@ -405,7 +403,6 @@ export class IalsModel extends EmbeddingModel {
     const lengthNorm = expect('lengthNorm', Float32Array, nItems) as Float32Array;
     if (items !== nItems) throw corrupt(`weights were fitted on ${items} items, the model has ${nItems}`);
     this.dropDerived();
-    await startFastBackend();
     Object.assign(this, { x, y, fallback, stats: { items, lengthNorm } });
   }
 }

@@ -1,5 +1,6 @@
 import { csrFromTriplets, IdIndex, nnz, Rng, type TrainSet } from '@autorec/data';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupCompute } from '../engine/compute.ts';
 import { evaluateRatings } from '../evaluation/rating.ts';
 import type { TrainingProgress } from '../types.ts';
 import { GlobalMeanModel } from './baselines.ts';
@@ -154,6 +155,11 @@ describe('SvdModel', () => {
     expect(stopped.bestEpoch).toBe(2);
   });
 
+  // The test is the app here: it sets up the compute context once, as the CLI and API do.
+  beforeAll(async () => {
+    await setupCompute();
+  });
+
   it('scores a big batch as one tfjs matMul, equal to the loops, and follows refits and dispose', async () => {
     // 64 users × 700 items × 100 factors passes the dense threshold; one user alone does not.
     const { train } = plantedRatings({ users: 64, items: 700, density: 0.05, seed: 12 });
@@ -170,7 +176,7 @@ describe('SvdModel', () => {
       expect(worst).toBeLessThan(1e-4);
     };
     await svd.fit(train);
-    // Node 20 always has WebAssembly, so fitting must have started the fast backend.
+    // Node 20 always has WebAssembly, so the context set up above runs a fast backend.
     expect(fastBackendActive()).toBe(true);
     const first = svd.scoreUsers(all);
     expectSame(first, loopScores(all));

@@ -5,7 +5,6 @@ import { checkModelSize } from '../guards.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
-import { startFastBackend } from './dense-product.ts';
 import {
   dotAt,
   EmbeddingModel,
@@ -219,8 +218,6 @@ export class SvdModel extends EmbeddingModel {
     }
     this.forgetUntrained(data);
     this.fitFoldInPriors(data);
-    // Training is plain JS; the backend is for scoring batches of users (see scoreUsers).
-    await startFastBackend();
     return loop.finish('js');
   }
 
@@ -421,7 +418,6 @@ export class SvdModel extends EmbeddingModel {
     // JSON turns Infinity into null.
     const lam = (v: number | null) => (v === null ? Number.POSITIVE_INFINITY : v);
     this.embeddingsChanged();
-    await startFastBackend();
     Object.assign(this, {
       mu,
       bu: arrays.bu,

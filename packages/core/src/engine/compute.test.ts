@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { plantedRatings } from '../models/contract.ts';
+import { fastBackendActive } from '../models/dense-product.ts';
+import { IalsModel } from '../models/ials.ts';
+import { SvdModel } from '../models/svd.ts';
+import { backendInfo } from './backend.ts';
+import { computeContext, setupCompute } from './compute.ts';
+import { platform } from './platform.ts';
+
+// One file, one process (vitest forks): nothing has set up compute before these tests.
+describe('the compute context', () => {
+  const { train } = plantedRatings({ users: 64, items: 700, density: 0.05, seed: 12 });
+  const all = Uint32Array.from({ length: 64 }, (_, u) => u);
+
+  it('is not started by models: without one they fit, load and score with their loops', async () => {
+    expect(computeContext()).toBeUndefined();
+    const svd = new SvdModel({ factors: 100, epochs: 1 });
+    const ials = new IalsModel({ factors: 100, iterations: 1 });
+    await svd.fit(train);
+    await ials.fit(train);
+    expect(backendInfo()).toBeUndefined();
+    expect(fastBackendActive()).toBe(false);
+    expect(svd.scoreUsers(all)).toHaveLength(64 * 700);
+    expect(ials.scoreUsers(all)).toHaveLength(64 * 700);
+    expect(backendInfo()).toBeUndefined();
+  });
+
+  it('is chosen once by the app, and models run on it without switching it', async () => {
+    const loops = new SvdModel({ factors: 100, epochs: 1 });
+    await loops.fit(train);
+    const before = loops.scoreUsers(all);
+    const context = await setupCompute({ backend: 'cpu' });
+    expect(context).toEqual({
+      backend: { name: 'cpu', reason: 'forced by option backend' },
+      platform: 'node',
+    });
+    expect(computeContext()).toBe(context);
+    expect(platform()).toBe('node');
+    const svd = new SvdModel({ factors: 100, epochs: 1 });
+    await svd.fit(train);
+    expect(backendInfo()?.name).toBe('cpu');
+    // The same request gives the same context; a fast backend turns the dense product on.
+    expect((await setupCompute({ backend: 'cpu' })).backend).toEqual(context.backend);
+    expect(fastBackendActive()).toBe(false);
+    await setupCompute({ backend: 'wasm' });
+    expect(fastBackendActive()).toBe(true);
+    const dense = loops.scoreUsers(all);
+    let worst = 0;
+    for (let j = 0; j < dense.length; j++) worst = Math.max(worst, Math.abs(dense[j] - before[j]));
+    expect(worst).toBeLessThan(1e-4);
+    await svd.fit(train);
+    expect(backendInfo()?.name).toBe('wasm');
+    svd.dispose();
+    loops.dispose();
+  });
+});
