@@ -12,7 +12,7 @@ import {
 } from '@autorec/data';
 import { ModelFormatError } from './errors.ts';
 import { checkPlays, topKLength } from './guards.ts';
-import { topK } from './topk.ts';
+import { topKExcept } from './topk.ts';
 import type {
   FitOptions,
   FitResult,
@@ -216,14 +216,14 @@ export abstract class Recommender {
     });
     const batch = Math.max(1, options.batchSize ?? 256);
     const n = this.items.size;
-    const filter = this.itemFilter(options);
+    const rank = this.ranker(k, options);
     const out: ScoredItem[][] = [];
     for (let from = 0; from < indices.length; from += batch) {
       const chunk = Uint32Array.from(indices.slice(from, from + batch));
       const scores = this.scoreUsers(chunk);
       for (let b = 0; b < chunk.length; b++) {
-        const seen = options.excludeSeen === false ? undefined : rowIndices(this.trainSet.ratings, chunk[b]);
-        out.push(this.rank(scores.subarray(b * n, (b + 1) * n), k, seen, filter));
+        const seen = options.excludeSeen === false ? [] : rowIndices(this.trainSet.ratings, chunk[b]);
+        out.push(rank(scores, b * n, seen));
       }
     }
     return out;
@@ -237,7 +237,7 @@ export abstract class Recommender {
     k = topKLength(k, this.items.size);
     const { items, ratings } = this.playsToRatings(plays);
     const scores = this.scoreFoldIn(items, ratings);
-    return this.rank(scores, k, options.excludeSeen === false ? undefined : items, this.itemFilter(options));
+    return this.ranker(k, options)(scores, 0, options.excludeSeen === false ? [] : items);
   }
 
   /** The `k` items most similar to `item`, excluding itself. */
@@ -245,8 +245,7 @@ export abstract class Recommender {
     k = topKLength(k, this.items.size);
     const i = this.items.indexOf(item);
     if (i < 0) throw new UnknownIdError('item', item);
-    const sims = this.itemSimilarities(i);
-    return this.rank(sims, k, Uint32Array.of(i), this.itemFilter({}));
+    return this.ranker(k, {})(this.itemSimilarities(i), 0, [i]);
   }
 
   /** Display info (artist, title) for an item, when the training data had it. */
@@ -294,16 +293,19 @@ export abstract class Recommender {
     return (i) => excluded.has(i) || (allowed !== undefined && !allowed.has(i)) || cold?.[i] === 1;
   }
 
-  /** The `k` best of `scores` in external ids, skipping `seen` and what `filter` rejects. */
-  private rank(
-    scores: Float32Array,
+  /**
+   * The `k` best of a row of scores at `offset` in external ids, leaving out `seen` and what
+   * `options` filter out ({@link itemFilter}) — `topKExcept`, the rule the ranking protocols use.
+   */
+  private ranker(
     k: number,
-    seen: Uint32Array | undefined,
-    filter: (item: number) => boolean,
-  ): ScoredItem[] {
-    const skipSeen = new Set<number>(seen ?? []);
-    const { indices, scores: top } = topK(scores, k, (i) => skipSeen.has(i) || filter(i));
-    return indices.map((i, j) => ({ item: this.items.external(i), score: top[j] }));
+    options: RecommendOptions,
+  ): (scores: Float32Array, offset: number, seen: ArrayLike<number>) => ScoredItem[] {
+    const pick = topKExcept(this.items.size, k, this.itemFilter(options));
+    return (scores, offset, seen) => {
+      const { indices, scores: top } = pick(scores, offset, seen);
+      return indices.map((i, j) => ({ item: this.items.external(i), score: top[j] }));
+    };
   }
 
   protected clip(x: number): number {

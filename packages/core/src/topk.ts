@@ -53,3 +53,38 @@ export function topK(
   );
   return { indices: order.map((j) => heapIdx[j]), scores: order.map((j) => heapVal[j]) };
 }
+
+/**
+ * Top-k with exclusions, the one rule of every list (`recommend`, the ranking protocols): a
+ * function giving the `k` best of `n` scores at `offset`, leaving out the indices in each of
+ * `excluded` (a user's training items, other known plays) and those `skip` rejects (cold items,
+ * filters). One item mask serves every call (set, ranked, cleared), so a loop over many users
+ * allocates nothing per user but the list.
+ *
+ * @example
+ * const pick = topKExcept(nItems, 10, (i) => cold[i] === 1);
+ * const { indices, scores } = pick(block, b * nItems, rowIndices(train, u));
+ */
+export function topKExcept(
+  n: number,
+  k: number,
+  skip?: (index: number) => boolean,
+): (
+  scores: ArrayLike<number>,
+  offset: number,
+  ...excluded: ArrayLike<number>[]
+) => {
+  indices: number[];
+  scores: number[];
+} {
+  const mask = new Uint8Array(n);
+  const skipped = skip ? (i: number) => mask[i] === 1 || skip(i) : (i: number) => mask[i] === 1;
+  return (scores, offset, ...excluded) => {
+    for (const list of excluded) for (let j = 0; j < list.length; j++) mask[list[j]] = 1;
+    try {
+      return topK(scores, k, skipped, offset, n);
+    } finally {
+      for (const list of excluded) for (let j = 0; j < list.length; j++) mask[list[j]] = 0;
+    }
+  };
+}

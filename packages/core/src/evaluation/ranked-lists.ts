@@ -1,8 +1,9 @@
 // What the two ranking protocols (training users, held-out users) share: how a user's top-K list
 // is cut from a row of scores, and how a long loop reports progress. Internal to the evaluation
 // folder (index.ts does not re-export it).
+import { eventLoopTurns } from '../event-loop.ts';
 import type { Recommender } from '../recommender.ts';
-import { topK } from '../topk.ts';
+import { topKExcept } from '../topk.ts';
 
 /**
  * A function giving one user's top-`k` item indices from `n` scores at `offset`, leaving out
@@ -19,19 +20,9 @@ export function topKExcluding(
   k: number,
   includeColdItems: boolean | undefined,
 ): (scores: Float32Array, offset: number, own: ArrayLike<number>, also?: ArrayLike<number>) => number[] {
-  const n = model.trainSet.ratings.cols;
-  const mask = new Uint8Array(n);
-  const cold = includeColdItems ? new Uint8Array(n) : model.coldItems();
-  const skip = (i: number) => mask[i] === 1 || cold[i] === 1;
-  const none: ArrayLike<number> = [];
-  return (scores, offset, own, also = none) => {
-    for (let j = 0; j < own.length; j++) mask[own[j]] = 1;
-    for (let j = 0; j < also.length; j++) mask[also[j]] = 1;
-    const { indices } = topK(scores, k, skip, offset, n);
-    for (let j = 0; j < own.length; j++) mask[own[j]] = 0;
-    for (let j = 0; j < also.length; j++) mask[also[j]] = 0;
-    return indices;
-  };
+  const cold = includeColdItems ? undefined : model.coldItems();
+  const pick = topKExcept(model.trainSet.ratings.cols, k, cold && ((i) => cold[i] === 1));
+  return (scores, offset, own, also = []) => pick(scores, offset, own, also).indices;
 }
 
 /**
@@ -47,12 +38,9 @@ export function progressStep(options: {
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }): (done: number, total: number) => Promise<void> {
-  const listening = options.signal !== undefined || options.onProgress !== undefined;
-  let lastTurn = performance.now();
+  const turn = eventLoopTurns(options.signal !== undefined || options.onProgress !== undefined);
   return async (done, total) => {
     options.onProgress?.(done, total);
-    if (!listening || performance.now() - lastTurn <= 100) return;
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    lastTurn = performance.now();
+    await turn();
   };
 }

@@ -1,5 +1,6 @@
 import { type CsrMatrix, nnz, transpose } from '@autorec/data';
 import { OptionError, TrainingDivergedError } from '../errors.ts';
+import { eventLoopTurns } from '../event-loop.ts';
 import type { EpochRecord, FitOptions, FitResult, ModelName, TrainingProgress } from '../types.ts';
 
 /** A hyper-parameter value as it travels through the CLI, forms and manifest.json. */
@@ -134,7 +135,7 @@ export class TrainingLoop {
   private readonly start = now();
   private epochStart = now();
   private lastEvent = now();
-  private lastYield = now();
+  private readonly turn: () => Promise<void>;
 
   constructor(
     private readonly model: ModelName,
@@ -143,7 +144,9 @@ export class TrainingLoop {
     private readonly options: FitOptions,
     /** Minimum milliseconds between batch events. */
     private readonly eventEveryMs = 250,
-  ) {}
+  ) {
+    this.turn = eventLoopTurns(options.signal !== undefined || options.onProgress !== undefined);
+  }
 
   get elapsedSeconds(): number {
     return (now() - this.start) / 1000;
@@ -164,10 +167,7 @@ export class TrainingLoop {
       const done = (epoch - 1) * this.batches + batch;
       this.emit({ phase: 'batch', epoch: epoch - 1, batch, loss: loss() }, done);
     }
-    if (t - this.lastYield >= 100 && (this.options.signal || this.options.onProgress)) {
-      this.lastYield = t;
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    }
+    await this.turn();
     if (this.options.signal?.aborted) this.aborted = true;
     return !this.aborted;
   }
