@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { OptionError } from '../errors.ts';
+import { UAutoRecModel } from '../models/autorec.ts';
 import { plantedRatings } from '../models/contract.ts';
 import { fastBackendActive } from '../models/dense-product.ts';
 import { IalsModel } from '../models/ials.ts';
@@ -52,5 +54,23 @@ describe('the compute context', () => {
     expect(backendInfo()?.name).toBe('wasm');
     svd.dispose();
     loops.dispose();
+  });
+
+  it("runs AutoRec on the app's backend and refuses a per-model backend that would switch it", async () => {
+    await setupCompute({ backend: 'wasm' });
+    const small = { hiddenUnits: 4, epochs: 1 };
+    const auto = new UAutoRecModel(small);
+    expect((await auto.fit(train)).backend).toMatch(/^wasm\+/);
+    expect(auto.backendInfo).toEqual(computeContext()?.backend);
+    const same = new UAutoRecModel({ ...small, backend: 'wasm' });
+    expect((await same.fit(train)).backend).toMatch(/^wasm\+/);
+    const other = new UAutoRecModel({ ...small, backend: 'cpu' });
+    const error = await other.fit(train).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionError);
+    expect(error).toMatchObject({ model: 'u-autorec', option: 'backend' });
+    expect((error as Error).message).toMatch(/asks for 'cpu' but the app runs tfjs on 'wasm'/);
+    expect(backendInfo()?.name).toBe('wasm');
+    auto.dispose();
+    same.dispose();
   });
 });

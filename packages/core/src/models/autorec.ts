@@ -1,6 +1,7 @@
 import { type CsrMatrix, entryCoordinates, Rng, type TrainSet, transpose } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
+import { computeContext } from '../engine/compute.ts';
 import { availableCores } from '../engine/function-pool.ts';
 import { startKernelPool } from '../engine/kernel-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
@@ -328,6 +329,25 @@ export class AutoRecModel extends Recommender {
     }));
   }
 
+  /**
+   * The tfjs backend to run on: the app's compute context (`setupCompute`) when there is one —
+   * the `backend` option must then be 'auto' or name that same backend, since a model never
+   * switches the app's backend — else (no context: a script that set none up) the backend the
+   * option names, started here as before contexts existed.
+   */
+  private async computeBackend(): Promise<BackendInfo> {
+    const context = computeContext();
+    const wanted = this.params.backend;
+    if (!context) return initBackend({ backend: wanted });
+    if (wanted !== 'auto' && wanted !== context.backend.name)
+      throw new OptionError(
+        `${this.name}: option 'backend' asks for '${wanted}' but the app runs tfjs on '${context.backend.name}'; ` +
+          "choose the backend where the app starts (AUTOREC_BACKEND, the web app's menu) and leave this option 'auto'",
+        { model: this.name, option: 'backend' },
+      );
+    return context.backend;
+  }
+
   /** The tfjs backend in use and why, once fitted or loaded. */
   get backendInfo(): BackendInfo | undefined {
     return this.backend;
@@ -335,7 +355,7 @@ export class AutoRecModel extends Recommender {
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const start = performance.now();
-    this.backend = await initBackend({ backend: this.params.backend });
+    this.backend = await this.computeBackend();
     this.releaseScoring();
     const p = this.params;
     const biases = fitBiases(data.ratings);
@@ -716,7 +736,7 @@ export class AutoRecModel extends Recommender {
     // Saved before the `input` option existed: such models read residuals whenever they learned them.
     if (saved.input === undefined) saved.input = saved.residual === true ? 'residuals' : 'ratings';
     this.params = readParams(this.name, saved, AUTOREC_PARAMS) as Params;
-    this.backend = await initBackend({ backend: this.params.backend });
+    this.backend = await this.computeBackend();
     this.releaseScoring();
     const user = this.variant === 'user';
     const width = user ? data.items.size : data.users.size;
