@@ -1,4 +1,4 @@
-import { type CsrMatrix, entryCoordinates, Rng, type TrainSet, transpose } from '@autorec/data';
+import { type CsrMatrix, Rng, type TrainSet, transpose } from '@autorec/data';
 import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
 import { computeContext } from '../engine/compute.ts';
 import { availableCores } from '../engine/function-pool.ts';
@@ -6,6 +6,7 @@ import { startKernelPool } from '../engine/kernel-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { evaluateFoldInRatings } from '../evaluation/held-out-users.ts';
+import { validationRmse } from '../evaluation/rating.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
@@ -387,9 +388,8 @@ export class AutoRecModel extends Recommender {
     net.initialise(new Rng(p.seed), decoderBias);
     this.net = net;
     const { validation: v, validationFoldIn: foldIn } = options;
-    const pairs = v && !foldIn ? this.validationPairs(v) : undefined;
     let validate: (() => number) | undefined;
-    if (pairs) validate = () => this.pairsRmse(pairs);
+    if (v && !foldIn) validate = () => validationRmse(this, v) ?? Number.NaN;
     else if (v && foldIn && v.indptr[v.rows] > 0)
       validate = () => {
         this.releaseScoring(); // scoring caches hold the previous epoch's weights
@@ -522,22 +522,6 @@ export class AutoRecModel extends Recommender {
     const z = net.decodePairs(o.m, o.inputs, this.params.encoderActivation, pairRow, pairCol);
     for (let j = 0; j < warm.length; j++) out[warm[j]] = this.clip(this.fromZ(z[j], pairRow[j], pairCol[j]));
     return out;
-  }
-
-  /** Validation entries as oriented pairs with their ratings (cold pairs scored by the baseline). */
-  private validationPairs(v: CsrMatrix): { users: Int32Array; items: Int32Array; ratings: Float32Array } {
-    const { rows: users, cols: items } = entryCoordinates(v);
-    return { users, items, ratings: v.values };
-  }
-
-  private pairsRmse(v: { users: Int32Array; items: Int32Array; ratings: Float32Array }): number {
-    const pred = this.predictIndices(v.users, v.items);
-    let sse = 0;
-    for (let k = 0; k < pred.length; k++) {
-      const e = pred[k] - v.ratings[k];
-      sse += e * e;
-    }
-    return pred.length ? Math.sqrt(sse / pred.length) : Number.NaN;
   }
 
   // ---- ranking ----
