@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import {
-  createModel,
+  checkModelParams,
   isModelName,
   MODEL_NAMES,
   type ModelName,
@@ -320,7 +320,7 @@ export function parseParamValue(text: string): number | boolean | string {
  * Hyper-parameters for each model from the shared flags and `--param [MODEL.]KEY=VALUE`.
  * A shared flag applies to every listed model that has the option; a flag no listed model
  * understands, a `--param` for a model not listed, or an invalid value is a usage error
- * (checked here by building each model, before any training starts).
+ * (checked here against each model's parameter table, before any training starts).
  *
  * @example
  * modelParams(['svd', 'u-autorec'], { epochs: 5, hidden: 100 }, ['u-autorec.patience=3']);
@@ -370,7 +370,7 @@ export function modelParams(
   }
   for (const m of models) {
     try {
-      createModel(m, out[m]).dispose();
+      checkModelParams(m, out[m]);
     } catch (e) {
       if (!(e instanceof OptionError)) throw e;
       throw new UsageError(

@@ -56,6 +56,7 @@ export {
 export { EaseModel, type EaseOptions, easeRequirements } from './models/ease.ts';
 export { IalsModel, type IalsOptions, type IalsWeighting } from './models/ials.ts';
 export {
+  checkModelParams,
   createModel,
   describeParams,
   isModelName,

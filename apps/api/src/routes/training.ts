@@ -1,4 +1,4 @@
-import { createModel, isModelName, MODEL_NAMES, OptionError } from '@autorec/core';
+import { checkModelParams, isModelName, MODEL_NAMES, OptionError } from '@autorec/core';
 import { SYNTHETIC_PRESET_NAMES } from '@autorec/data';
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
@@ -59,7 +59,7 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
           [{ field: 'body.data', rule: 'enum', message: `events or ${SYNTHETIC_PRESET_NAMES.join(', ')}` }],
         );
       try {
-        createModel(body.model, body.params).dispose(); // checks names and types of params now, not in the thread
+        checkModelParams(body.model, body.params); // names, kinds and ranges now, not in the thread
       } catch (error) {
         if (error instanceof OptionError)
           throw badRequest(`body.params: ${error.message}`, [

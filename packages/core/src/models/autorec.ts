@@ -131,6 +131,7 @@ const AUTOREC_PARAMS = {
     kind: 'number',
     default: 0,
     min: 0,
+    below: 1,
     description: 'Share of a row’s observed inputs dropped per batch (denoising); loss stays on all.',
   },
   seed: { kind: 'int', default: 42, description: 'Seed for initialisation, shuffling and dropout.' },
@@ -312,14 +313,6 @@ export class AutoRecModel extends Recommender {
     super();
     this.name = variant === 'user' ? 'u-autorec' : 'i-autorec';
     this.params = readParams(this.name, options, AUTOREC_PARAMS) as Params;
-    if (this.params.inputDropout >= 1)
-      throw new OptionError(
-        `${this.name}: option 'inputDropout' must be < 1, got ${this.params.inputDropout}`,
-        {
-          model: this.name,
-          option: 'inputDropout',
-        },
-      );
   }
 
   describe(): HyperParameterInfo[] {

@@ -6,6 +6,7 @@ import { memoryStore } from '../stores/memory.ts';
 import { BaselineOnlyModel } from './baselines.ts';
 import { contractTrainSet } from './contract.ts';
 import {
+  checkModelParams,
   createModel,
   describeParams,
   isModelName,
@@ -131,6 +132,16 @@ describe('model registry', () => {
     }
     expect(modelEntry('svd').params.factors).toMatchObject({ kind: 'int', default: 100, min: 1 });
     expect(() => modelEntry('nope' as never)).toThrow(OptionError);
+    // Options are checked against the table alone, ranges included, as construction checks them.
+    expect(() => checkModelParams('svd', { factors: 12 })).not.toThrow();
+    for (const [name, params, message] of [
+      ['svd', { factor: 5 }, /^svd: unknown option 'factor'/],
+      ['u-autorec', { inputDropout: 1 }, /^u-autorec: option 'inputDropout' must be < 1, got 1$/],
+      ['i-autorec', { inputDropout: -0.1 }, /must be ≥ 0/],
+    ] as const) {
+      expect(() => checkModelParams(name, params), String(message)).toThrow(message);
+      expect(() => createModel(name, params), String(message)).toThrow(message);
+    }
   });
 
   it('checks a manifest against the parameter table and its own shape, naming the wrong field', async () => {

@@ -106,6 +106,17 @@ export function describeParams(name: ModelName): HyperParameterInfo[] {
 }
 
 /**
+ * Checks hyper-parameters against the model's parameter table — names, kinds, ranges — without
+ * building the model: an `OptionError` naming the model, the option and the valid choices.
+ *
+ * @example
+ * checkModelParams('svd', { factors: 0 }); // throws "svd: option 'factors' must be ≥ 1, got 0"
+ */
+export function checkModelParams(name: ModelName, params: ModelParams): void {
+  readParams(name, params, modelEntry(name).params);
+}
+
+/**
  * A new, untrained model. Unknown names and unknown or ill-typed hyper-parameters throw an
  * `OptionError` that lists the valid choices.
  *

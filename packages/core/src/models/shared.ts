@@ -15,6 +15,8 @@ export interface ParamSpec {
   min?: number;
   /** Exclusive lower bound (number), for values that must be strictly positive. */
   above?: number;
+  /** Exclusive upper bound (number), e.g. a share that must stay below 1. */
+  below?: number;
   values?: readonly string[];
 }
 
@@ -69,6 +71,7 @@ function checkParam(model: ModelName, key: string, v: unknown, s: ParamSpec): Pa
       if (s.kind === 'int' && !Number.isInteger(v)) throw bad('must be an integer');
       if (s.min !== undefined && v < s.min) throw bad(`must be ≥ ${s.min}`);
       if (s.above !== undefined && !(v > s.above)) throw bad(`must be > ${s.above}`);
+      if (s.below !== undefined && !(v < s.below)) throw bad(`must be < ${s.below}`);
       return v;
     }
   }
