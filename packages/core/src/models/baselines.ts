@@ -5,6 +5,7 @@ import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../t
 import { BIAS_BASELINE_DEFAULTS, BiasBaseline } from './bias-baseline.ts';
 import {
   coListeningCosine,
+  describeOptions,
   globalMean,
   interactionCounts,
   itemMajor,
@@ -136,13 +137,6 @@ abstract class BiasModel extends Recommender {
   }
 }
 
-function describeSpec(
-  spec: Record<string, ParamSpec>,
-  values: Record<string, ParamValue>,
-): HyperParameterInfo[] {
-  return Object.entries(spec).map(([name, s]) => ({ name, value: values[name], description: s.description }));
-}
-
 /**
  * Predicts the mean training rating μ for everything — the floor every model must beat
  * (RMSE 1.408 on Last.fm 2K with global-quantile ratings). Its ranking scores are the same
@@ -259,7 +253,7 @@ export class BaselineOnlyModel extends BiasModel {
   }
 
   describe(): HyperParameterInfo[] {
-    return describeSpec(BASELINE_SPEC, this.options);
+    return describeOptions(BASELINE_SPEC, this.options);
   }
 
   /** Epochs actually run: the option, or the method's default when it is 0. */
@@ -376,7 +370,7 @@ export class PopularityModel extends BiasModel {
   }
 
   describe(): HyperParameterInfo[] {
-    return describeSpec(POPULARITY_SPEC, this.options);
+    return describeOptions(POPULARITY_SPEC, this.options);
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {

@@ -3,7 +3,7 @@ import { ModelFormatError, OptionError } from '../errors.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
-import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
+import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const EASE_SPEC = {
   lambda: {
@@ -102,11 +102,7 @@ export class EaseModel extends Recommender {
   }
 
   describe(): HyperParameterInfo[] {
-    return Object.entries(EASE_SPEC).map(([name, s]) => ({
-      name,
-      value: this.options[name as keyof EaseOptions],
-      description: s.description,
-    }));
+    return describeOptions(EASE_SPEC, this.options);
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {

@@ -21,7 +21,7 @@ import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../t
 import { BiasBaseline } from './bias-baseline.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
-import { type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
+import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
 export type IalsWeighting = (typeof WEIGHTINGS)[number];
@@ -186,11 +186,7 @@ export class IalsModel extends EmbeddingModel {
   }
 
   describe(): HyperParameterInfo[] {
-    return Object.entries(IALS_SPEC).map(([name, s]) => ({
-      name,
-      value: this.options[name as keyof IalsOptions],
-      description: s.description,
-    }));
+    return describeOptions(IALS_SPEC, this.options);
   }
 
   /** User and item factors (views of the model's arrays; do not modify). */

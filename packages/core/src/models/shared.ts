@@ -1,7 +1,14 @@
 import { type CsrMatrix, nnz, transpose } from '@autorec/data';
 import { OptionError, TrainingDivergedError } from '../errors.ts';
 import { eventLoopTurns } from '../event-loop.ts';
-import type { EpochRecord, FitOptions, FitResult, ModelName, TrainingProgress } from '../types.ts';
+import type {
+  EpochRecord,
+  FitOptions,
+  FitResult,
+  HyperParameterInfo,
+  ModelName,
+  TrainingProgress,
+} from '../types.ts';
 
 /** A hyper-parameter value as it travels through the CLI, forms and manifest.json. */
 export type ParamValue = number | string | boolean;
@@ -75,6 +82,20 @@ function checkParam(model: ModelName, key: string, v: unknown, s: ParamSpec): Pa
       return v;
     }
   }
+}
+
+/**
+ * A model's `describe()`: each option of its parameter table with the value it has and its
+ * meaning, in the table's order.
+ *
+ * @example
+ * describe() { return describeOptions(SvdModel.params, this.options); }
+ */
+export function describeOptions(
+  spec: Readonly<Record<string, ParamSpec>>,
+  values: Readonly<Record<string, ParamValue>>,
+): HyperParameterInfo[] {
+  return Object.entries(spec).map(([name, s]) => ({ name, value: values[name], description: s.description }));
 }
 
 /** Number of training ratings per user (rows) and per item (columns): zero means unknown to the model. */

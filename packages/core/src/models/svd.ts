@@ -13,6 +13,7 @@ import {
   type UserEmbeddings,
 } from './embedding-model.ts';
 import {
+  describeOptions,
   globalMean,
   interactionCounts,
   type ParamSpec,
@@ -134,11 +135,7 @@ export class SvdModel extends EmbeddingModel {
   }
 
   describe(): HyperParameterInfo[] {
-    return Object.entries(SVD_SPEC).map(([name, s]) => ({
-      name,
-      value: this.options[name as keyof SvdOptions],
-      description: s.description,
-    }));
+    return describeOptions(SVD_SPEC, this.options);
   }
 
   /** Global mean μ, user and item biases and factors (views of the model's arrays; do not modify). */
