@@ -33,6 +33,9 @@ describe('topKExcept', () => {
             [...own, ...also, ...row.keys()].filter((i) => own.includes(i) || also.includes(i) || skip(i)),
           );
           expect(pick(block, 2, own, also).indices).toEqual(bySorting(row, k, out));
+          // A 0/1 mask skips the same items as the predicate.
+          const mask = Uint8Array.from(row, (_, i) => (skip(i) ? 1 : 0));
+          expect(topKExcept(n, k, mask)(block, 2, own, also).indices).toEqual(bySorting(row, k, out));
           // The mask is cleared: without exclusions only `skip` applies.
           expect(pick(block, 2).indices).toEqual(topK(row, k, skip).indices);
         },

@@ -57,8 +57,8 @@ export function topK(
 /**
  * Top-k with exclusions, the one rule of every list (`recommend`, the ranking protocols): a
  * function giving the `k` best of `n` scores at `offset`, leaving out the indices in each of
- * `excluded` (a user's training items, other known plays) and those `skip` rejects (cold items,
- * filters). One item mask serves every call (set, ranked, cleared), so a loop over many users
+ * `excluded` (a user's training items, other known plays) and those `skip` rejects (cold items
+ * as a 0/1 mask — the fast path of the ranking protocols — or a filter predicate). One item mask serves every call (set, ranked, cleared), so a loop over many users
  * allocates nothing per user but the list.
  *
  * @example
@@ -68,7 +68,7 @@ export function topK(
 export function topKExcept(
   n: number,
   k: number,
-  skip?: (index: number) => boolean,
+  skip?: Uint8Array | ((index: number) => boolean),
 ): (
   scores: ArrayLike<number>,
   offset: number,
@@ -78,7 +78,12 @@ export function topKExcept(
   scores: number[];
 } {
   const mask = new Uint8Array(n);
-  const skipped = skip ? (i: number) => mask[i] === 1 || skip(i) : (i: number) => mask[i] === 1;
+  const skipped =
+    skip === undefined
+      ? (i: number) => mask[i] === 1
+      : skip instanceof Uint8Array
+        ? (i: number) => mask[i] === 1 || skip[i] === 1
+        : (i: number) => mask[i] === 1 || skip(i);
   return (scores, offset, ...excluded) => {
     for (const list of excluded) for (let j = 0; j < list.length; j++) mask[list[j]] = 1;
     try {

@@ -21,7 +21,7 @@ export function topKExcluding(
   includeColdItems: boolean | undefined,
 ): (scores: Float32Array, offset: number, own: ArrayLike<number>, also?: ArrayLike<number>) => number[] {
   const cold = includeColdItems ? undefined : model.coldItems();
-  const pick = topKExcept(model.trainSet.ratings.cols, k, cold && ((i) => cold[i] === 1));
+  const pick = topKExcept(model.trainSet.ratings.cols, k, cold);
   return (scores, offset, own, also = []) => pick(scores, offset, own, also).indices;
 }
 

@@ -90,12 +90,12 @@ export abstract class EmbeddingModel extends Recommender {
       throw new RangeError(`${this.name}: ${left.length} user values for ${n} vectors of ${dim}`);
     if (n * nItems * dim >= DENSE_MIN_PRODUCT && fastBackendActive()) {
       const out = this.denseProduct(items).multiply(left, n);
-      if (offsets || bias)
-        for (let b = 0; b < n; b++) {
-          const base = offsets?.[b] ?? 0;
-          const row = b * nItems;
-          for (let i = 0; i < nItems; i++) out[row + i] += base + (bias?.[i] ?? 0);
-        }
+      for (let b = 0; b < n; b++) {
+        const base = offsets?.[b] ?? 0;
+        const row = b * nItems;
+        if (bias) for (let i = 0; i < nItems; i++) out[row + i] += base + bias[i];
+        else if (base !== 0) for (let i = 0; i < nItems; i++) out[row + i] += base;
+      }
       return out;
     }
     const out = new Float32Array(n * nItems);
