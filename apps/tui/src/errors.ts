@@ -95,8 +95,8 @@ export function describeError(error: unknown): ErrorReport {
       message: error.message,
       hint:
         error.kind === 'user'
-          ? 'pick a user from the training data (see `autorec stats`), or give the listening history with --plays FILE'
-          : 'pick a song id from the training data',
+          ? 'pick a user of the training data (`autorec stats --users` on it lists their ids), or give the listening history with --plays FILE'
+          : 'pick an id (or, where the model has names, a name) from the training data',
       exitCode: 1,
       expected: true,
     };

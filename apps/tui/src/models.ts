@@ -160,14 +160,26 @@ export function songLabel(item: { id: string; artist: string | null; title: stri
 }
 
 /**
- * What a model's recommendation scores are, for column headings: popularity ranks by listener
- * counts, the other models by predicted ratings on the training scale (AutoRec's are not
- * clipped, so they may pass its top).
+ * What a model's recommendation scores are, for column headings (from the model's `scoreKind`):
+ * a predicted rating on the training scale (AutoRec's are not clipped, so they may pass its top),
+ * a unitless preference score of the implicit-feedback models, or popularity's listener counts.
  *
  * @example
- * scoreMeaning(model); // 'predicted rating (1–5)'
+ * scoreMeaning(svd);  // 'predicted rating (1–5)'
+ * scoreMeaning(ials); // 'score (higher ranks first)'
  */
-export function scoreMeaning(model: Pick<Recommender, 'name' | 'scale'>): string {
-  if (model.name === 'popularity') return 'listeners';
-  return `predicted rating (${model.scale.min}–${model.scale.max})`;
+export function scoreMeaning(model: Pick<Recommender, 'scoreKind' | 'scale'>): string {
+  switch (model.scoreKind) {
+    case 'listeners':
+      return 'listeners';
+    case 'preference':
+      return 'score (higher ranks first)';
+    default:
+      return `predicted rating (${model.scale.min}–${model.scale.max})`;
+  }
+}
+
+/** A score as a list shows it: listener counts whole, other scores to three decimals. */
+export function formatScore(score: number, meaning: string | undefined): string {
+  return meaning === 'listeners' ? Math.round(score).toLocaleString('en') : score.toFixed(3);
 }

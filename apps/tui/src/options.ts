@@ -29,7 +29,7 @@ export const INPUT_FORMATS: readonly FormatName[] = [
   'csv',
 ];
 
-export const METADATA_FORMATS: readonly ItemInfoFormatName[] = ['msd-tracks', 'lastfm-hetrec'];
+export const METADATA_FORMATS: readonly ItemInfoFormatName[] = ['msd-tracks', 'lastfm-hetrec', 'movielens'];
 
 /** The default seed of splits and models across the CLI and the app. */
 export const DEFAULT_SEED = 42;

@@ -166,9 +166,10 @@ export function metadataFormat(format: FormatName, given?: ItemInfoFormatName): 
   if (given) return given;
   if (format === 'taste-profile') return 'msd-tracks';
   if (format === 'lastfm-hetrec') return 'lastfm-hetrec';
+  if (format === 'movielens') return 'movielens';
   throw new UsageError(
     `cannot tell the metadata format for --format ${format}`,
-    'add --metadata-format msd-tracks|lastfm-hetrec',
+    'add --metadata-format msd-tracks|lastfm-hetrec|movielens',
   );
 }
 

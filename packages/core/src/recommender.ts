@@ -22,6 +22,7 @@ import type {
   Play,
   RecommendOptions,
   ScoredItem,
+  ScoreKind,
 } from './types.ts';
 
 /** Version of the saved-model layout (manifest.json + state files). Bump on incompatible change. */
@@ -56,6 +57,10 @@ export interface ModelManifest {
  */
 export abstract class Recommender {
   abstract readonly name: ModelName;
+  /** What the scores of `recommend` and its kin are; models for implicit feedback say `preference`. */
+  get scoreKind(): ScoreKind {
+    return 'rating';
+  }
   private trainData?: TrainSet;
   private cold?: Uint8Array;
 

@@ -70,6 +70,13 @@ export interface FitResult {
 }
 
 /** A recommendation or similar-item result with external ids. */
+/**
+ * What the scores of a model's lists are: `rating` — a predicted rating on the model's scale;
+ * `preference` — a ranking score without a unit (higher ranks first; ALS, EASE and other models
+ * for implicit feedback); `listeners` — how many training users played the item (popularity).
+ */
+export type ScoreKind = 'rating' | 'preference' | 'listeners';
+
 export interface ScoredItem {
   item: string;
   score: number;

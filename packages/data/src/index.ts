@@ -6,6 +6,7 @@ export * from './filters.ts';
 export * from './formats/index.ts';
 export * from './given-split.ts';
 export * from './ids.ts';
+export * from './item-names.ts';
 export * from './io/index.ts';
 export * from './prepare.ts';
 export * from './random.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csrFromTriplets } from './sparse.ts';
-import { datasetStats, itemTotals, longTail, longTailCurve, quantiles } from './stats.ts';
+import { datasetStats, itemTotals, longTail, longTailCurve, mostActiveUsers, quantiles } from './stats.ts';
 import { quantileSorted } from './transforms.ts';
 
 describe('datasetStats', () => {
@@ -99,5 +99,25 @@ describe('itemTotals and longTailCurve', () => {
   it('gives the diagonal’s ends for no plays', () => {
     expect(longTailCurve([])).toEqual({ x: [0, 1], y: [0, 1] });
     expect(longTailCurve([0, 0])).toEqual({ x: [0, 1], y: [0, 1] });
+  });
+});
+
+describe('mostActiveUsers', () => {
+  it('orders by distinct items, then plays, then index, and cuts at the limit', () => {
+    const m = csrFromTriplets(
+      4,
+      3,
+      Uint32Array.of(0, 1, 1, 2, 2, 3),
+      Uint32Array.of(0, 0, 1, 0, 2, 1),
+      Float32Array.of(5, 1, 1, 2, 9, 2),
+    );
+    expect(mostActiveUsers(m)).toEqual([
+      { user: 2, items: 2, plays: 11 },
+      { user: 1, items: 2, plays: 2 },
+      { user: 0, items: 1, plays: 5 },
+      { user: 3, items: 1, plays: 2 },
+    ]);
+    expect(mostActiveUsers(m, 1).map((a) => a.user)).toEqual([2]);
+    expect(mostActiveUsers(m, 0)).toEqual([]);
   });
 });

@@ -1,9 +1,18 @@
 import { type ModelManifest, type Recommender, recommendExcludingKnown } from '@autorec/core';
-import { type CsrMatrix, DataError } from '@autorec/data';
+import {
+  type CsrMatrix,
+  DataError,
+  type FormatWords,
+  formatWords,
+  type IgnoredPlay,
+  ItemNames,
+  type PlayCount,
+  resolvePlayNames,
+} from '@autorec/data';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically } from '../files.ts';
-import { type DisplayItem, openModel, scoreMeaning, songLabel, withInfo } from '../models.ts';
+import { type DisplayItem, formatScore, openModel, scoreMeaning, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
 import { tsvField } from '../printable.ts';
 import { textTable } from '../report/table.ts';
@@ -41,7 +50,7 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
     .option('--user <id>', 'a user of the training data')
     .option(
       '--plays <file>',
-      'a new listener: lines of song_id<TAB>count (or song_id,count; a bare song_id is one play)',
+      'a new listener: lines of id<TAB>count (or id,count; a bare id is one play); names instead of ids where the model has them, e.g. Metallica<TAB>707',
     )
     .option('--all-users', 'top-N for every user of the training data, written to --out')
     .option(
@@ -81,36 +90,41 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
           );
           return;
         }
+        const words = modelWords(opened.manifest);
         let items: DisplayItem[];
-        let ignored: string[] = [];
+        let ignored: IgnoredPlay[] = [];
         if (o.user !== undefined)
           items = withInfo(model, recommendExcludingKnown(model, [o.user], o.k, known)[0]);
         else {
           const plays = await readPlaysFile(o.plays!).catch((e: unknown) => {
             if (!(e instanceof DataError) || e.location.line === undefined) throw e;
             throw new UserError(e.message, {
-              hint: 'each line of --plays is song_id<TAB>count, song_id,count or a bare song_id (one play)',
+              hint: `each line of --plays is id<TAB>count, id,count or a bare id (one play); ${words.item} names work where the model has them`,
             });
           });
-          const known = model.playsToRatings(plays);
-          ignored = known.unknown;
-          if (known.items.length === 0)
-            throw new UserError(`none of the ${plays.length} songs in '${o.plays}' is known to the model`, {
-              hint: 'use song ids from the training data (see a prepared folder or `autorec similar`)',
-            });
-          items = withInfo(model, model.recommendForPlays(plays, o.k));
+          const resolved = resolvePlayNames(plays, catalogueNames(model), words);
+          ignored = resolved.ignored;
+          if (resolved.plays.length === 0)
+            throw new UserError(
+              `none of the ${plays.length} ${words.items} in '${o.plays}' is known to the model:\n${ignoredLines(ignored).join('\n')}`,
+              { hint: `use ${words.item} ids or names from the training data (see \`autorec similar\`)` },
+            );
+          items = withInfo(model, model.recommendForPlays(resolved.plays.map(asPlay), o.k));
         }
-        if (ignored.length > 0)
-          out.note(`${ignored.length} song(s) not in the model's catalogue were ignored`);
+        if (ignored.length > 0) {
+          out.note(`${ignored.length} line(s) of ${o.plays} left out:`);
+          for (const line of ignoredLines(ignored)) out.note(line);
+        }
         out.note(`model: ${describeModel(opened.manifest)} (${o.model})`);
         const doc = {
           model: model.name,
           user: o.user ?? null,
           plays: o.plays ?? null,
-          ignoredSongs: ignored,
+          ignoredSongs: ignored.map((i) => i.text),
+          ignored,
           items,
         };
-        out.result(doc, () => itemsTable(items, scoreMeaning(model), out.terminalColumns));
+        out.result(doc, () => itemsTable(items, words, scoreMeaning(model), out.terminalColumns));
       } finally {
         model.dispose();
       }
@@ -123,19 +137,25 @@ export function registerSimilar(program: Command, ctx: CommandContext): void {
     .command('similar')
     .description('songs most similar to a song, by the model’s own song representation')
     .requiredOption('--model <dir>', 'model folder (from train, or a report’s models/<name>)')
-    .requiredOption('--song <id>', 'a song of the training data')
+    .requiredOption(
+      '--song <id>',
+      'a song (artist, movie) of the training data, by id or, where the model has names, by name',
+    )
     .option('-k, --k <n>', 'how many songs', integerArg(1), 10);
   addJsonOption(cmd).action(
     action<SimilarOptions>(ctx, async (o, out) => {
-      const { model } = await openModel(o.model);
+      const opened = await openModel(o.model);
+      const { model } = opened;
       try {
-        const items = withInfo(model, model.similarItems(o.song, o.k));
-        const info = model.itemInfo(o.song);
-        const song = { id: o.song, artist: info?.artist ?? null, title: info?.title ?? null };
+        const words = modelWords(opened.manifest);
+        const id = itemByIdOrName(catalogueNames(model), o.song, words);
+        const items = withInfo(model, model.similarItems(id, o.k));
+        const info = model.itemInfo(id);
+        const song = { id, artist: info?.artist ?? null, title: info?.title ?? null };
         out.result(
           { model: model.name, song, items },
           () =>
-            `similar to ${songLabel(song)}:\n${itemsTable(items, 'cosine similarity', out.terminalColumns)}`,
+            `similar to ${songLabel(song)}:\n${itemsTable(items, words, 'cosine similarity', out.terminalColumns)}`,
         );
       } finally {
         model.dispose();
@@ -177,11 +197,56 @@ function describeModel(manifest: ModelManifest): string {
   return shown.length > 0 ? `${manifest.model} (${shown.join(', ')})` : manifest.model;
 }
 
-/** The list as a table; in a terminal the song column is cut to the terminal's width. */
-function itemsTable(items: DisplayItem[], scoreName: string, maxWidth: number | undefined): string {
+/** The words of the data a model was trained on (songs when an older model did not record its format). */
+function modelWords(manifest: ModelManifest): FormatWords {
+  const format = manifest.extra?.format;
+  return formatWords(typeof format === 'string' ? format : '');
+}
+
+/** Ids and names of the model's catalogue, for `--plays` files written with names. */
+function catalogueNames(model: Recommender): ItemNames {
+  const ids = model.items.toArray();
+  return new ItemNames(
+    ids,
+    ids.map((id) => model.itemInfo(id)),
+  );
+}
+
+/** The id `text` names (an id, or one item's name); unknown ids are left to the model's own error. */
+function itemByIdOrName(names: ItemNames, text: string, words: FormatWords): string {
+  const found = names.match(text);
+  if (found.kind === 'id' || found.kind === 'name') return found.id;
+  if (found.kind === 'ambiguous')
+    throw new UserError(
+      `'${text}' ${resolvePlayNames([{ item: text, count: 1 }], names, words).ignored[0].reason}`,
+    );
+  return text;
+}
+
+function asPlay({ item, count }: PlayCount): { item: string; count: number } {
+  return { item, count };
+}
+
+/** `  line 3: 'Slayer': no artist has this id or name`, one per ignored line. */
+function ignoredLines(ignored: readonly IgnoredPlay[]): string[] {
+  return ignored.map((i) => `  ${i.line !== undefined ? `line ${i.line}: ` : ''}'${i.text}': ${i.reason}`);
+}
+
+/** The list as a table; in a terminal the item column is cut to the terminal's width. */
+function itemsTable(
+  items: DisplayItem[],
+  words: FormatWords,
+  scoreName: string,
+  maxWidth: number | undefined,
+): string {
   return textTable({
-    head: ['#', 'song', 'id', scoreName],
-    rows: items.map((item, i) => [String(i + 1), songLabel(item), item.id, item.score.toFixed(3)]),
+    head: ['#', words.item, 'id', scoreName],
+    rows: items.map((item, i) => [
+      String(i + 1),
+      songLabel(item),
+      item.id,
+      formatScore(item.score, scoreName),
+    ]),
     align: ['right', 'left', 'left', 'right'],
     maxWidth,
     shrink: 1,

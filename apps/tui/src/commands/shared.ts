@@ -54,11 +54,11 @@ export function addInputOptions(cmd: Command, sources: { data?: boolean; preset?
     .option('--delimiter <char>', "csv only: field delimiter (default ','; 'tab' for tabs)")
     .option(
       '--metadata <file>',
-      'song metadata for artist and title (MSD unique_tracks.txt or Last.fm artists.dat)',
+      'names of the items: MSD unique_tracks.txt, Last.fm artists.dat or MovieLens u.item/movies.dat/movies.csv',
     )
     .option(
       '--metadata-format <format>',
-      'msd-tracks or lastfm-hetrec (default: from --format)',
+      'msd-tracks, lastfm-hetrec or movielens (default: from --format)',
       metadataFormatArg,
     );
   if (sources.preset)

@@ -136,6 +136,8 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
         const known = knownPlaysOf(prepared);
         const extra = {
           dataset: prepared.dataset.name,
+          // The format names the items and events in later output (artists, movies, ratings…).
+          format: prepared.dataset.format,
           sourceChecksum: prepared.sourceChecksum,
           split: prepared.params.split,
           seed: prepared.params.seed,

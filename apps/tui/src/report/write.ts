@@ -88,6 +88,7 @@ export async function writeReport(
     };
     const extra = {
       dataset: result.dataset.name,
+      format: prepared.dataset.format,
       sourceChecksum: prepared.sourceChecksum,
       split: prepared.params.split,
       seed: prepared.params.seed,

@@ -1,7 +1,7 @@
 import { type CsrMatrix, decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BIAS_BASELINE_DEFAULTS, BiasBaseline } from './bias-baseline.ts';
 import {
   coListeningCosine,
@@ -361,6 +361,10 @@ export class PopularityModel extends BiasModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = POPULARITY_SPEC;
   readonly name = 'popularity' as const;
+
+  override get scoreKind(): ScoreKind {
+    return 'listeners';
+  }
   readonly options: Readonly<{ regItem: number }>;
   private listeners = new Float32Array(0);
 

@@ -1,7 +1,7 @@
 import { decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
 import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
@@ -87,6 +87,10 @@ export class EaseModel extends Recommender {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = EASE_SPEC;
   readonly name = 'ease' as const;
+
+  override get scoreKind(): ScoreKind {
+    return 'preference';
+  }
   readonly options: Readonly<Required<EaseOptions>>;
   /** B over the active items, row-major (active × active). */
   private b: Float32Array = new Float32Array(0);

@@ -17,7 +17,7 @@ import {
 import { ModelFormatError } from '../errors.ts';
 import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
@@ -167,6 +167,10 @@ export class IalsModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = IALS_SPEC;
   readonly name = 'ials' as const;
+
+  override get scoreKind(): ScoreKind {
+    return 'preference';
+  }
   readonly options: Readonly<Required<IalsOptions>>;
   private x: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);

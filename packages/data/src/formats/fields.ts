@@ -3,6 +3,7 @@ import { decodeText, parseDecimal } from '../io/bytes.ts';
 import { LineError } from './line-error.ts';
 
 const QUOTE = 34;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const SPACE = 32;
 
 /**
@@ -48,6 +49,23 @@ export class Fields {
 
   text(i: number): string {
     const text = decodeText(this.bytes, this.starts[i], this.ends[i]);
+    return this.escaped[i] === 1 ? text.replaceAll('""', '"') : text;
+  }
+
+  /**
+   * The field as UTF-8 when its bytes are valid UTF-8, else as ISO-8859-1 (Latin-1: byte b is
+   * code point b) — for files written before UTF-8, such as MovieLens 100K's `u.item`, where `é`
+   * is the single byte 0xE9. Latin-1 text with accents is almost never valid UTF-8, so one file
+   * of either encoding reads right.
+   */
+  legacyText(i: number): string {
+    let text: string;
+    try {
+      text = strictUtf8.decode(this.bytes.subarray(this.starts[i], this.ends[i]));
+    } catch {
+      text = '';
+      for (let p = this.starts[i]; p < this.ends[i]; p++) text += String.fromCharCode(this.bytes[p]);
+    }
     return this.escaped[i] === 1 ? text.replaceAll('""', '"') : text;
   }
 

@@ -3,11 +3,14 @@ export { Fields } from './fields.ts';
 export type { CsvColumns, InteractionFormat } from './format.ts';
 export {
   type InfoLayout,
+  type InfoParser,
   InfoTableParser,
   type ItemInfoFormat,
   type ItemInfoFormatName,
 } from './info-table.ts';
 export {
+  type FormatWords,
+  formatWords,
   ItemInfoMap,
   type ItemInfoReadOptions,
   itemLabel,
@@ -20,6 +23,7 @@ export { lastfm360kFormat } from './lastfm-360k.ts';
 export { lastfmHetrecArtistsFormat, lastfmHetrecFormat } from './lastfm-hetrec.ts';
 export { LineError } from './line-error.ts';
 export { movielensFormat } from './movielens.ts';
+export { movielensItemsFormat } from './movielens-items.ts';
 export { msdTracksFormat } from './msd-tracks.ts';
 export { type PlayCount, type PlaysRead, readPlays } from './plays.ts';
 export { type ReadOptions, readInteractions } from './read.ts';

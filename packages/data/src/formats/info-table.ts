@@ -5,16 +5,24 @@ import { LineError } from './line-error.ts';
 import type { LineParser } from './run.ts';
 
 /** Metadata formats: files that give display info for item ids, not interactions. */
-export type ItemInfoFormatName = 'lastfm-hetrec' | 'msd-tracks';
+export type ItemInfoFormatName = 'lastfm-hetrec' | 'msd-tracks' | 'movielens';
 
 export interface ItemInfoFormat {
   readonly name: ItemInfoFormatName;
-  parser(info: Map<string, ItemInfo>): InfoTableParser;
+  parser(info: Map<string, ItemInfo>): InfoParser;
+}
+
+/** A line parser that fills a map of item info, counting the lines it took and the ids seen again. */
+export interface InfoParser extends LineParser {
+  readonly accepted: number;
+  readonly repeats: number;
 }
 
 /** The shape of a delimited metadata file. */
 export interface InfoLayout {
   delimiter: string;
+  /** Fields may be wrapped in double quotes (RFC 4180), as in CSV files. */
+  quotes?: boolean;
   names: readonly string[];
   /** Fewest fields a line may have; at most `names.length`. Defaults to `names.length`. */
   minColumns?: number;
@@ -37,7 +45,7 @@ export interface InfoLayout {
  * const parser = new InfoTableParser(info, { delimiter: '\t', names: ['id', 'name'], header: 'none',
  *   key: 0, info: (f) => ({ artist: f.text(1) }) });
  */
-export class InfoTableParser implements LineParser {
+export class InfoTableParser implements InfoParser {
   /** Lines accepted, and how many of them repeated an id already seen. */
   accepted = 0;
   repeats = 0;
@@ -49,7 +57,7 @@ export class InfoTableParser implements LineParser {
   constructor(map: Map<string, ItemInfo>, layout: InfoLayout) {
     this.map = map;
     this.layout = layout;
-    this.fields = new Fields(layout.delimiter);
+    this.fields = new Fields(layout.delimiter, { quotes: layout.quotes });
     this.minColumns = layout.minColumns ?? layout.names.length;
   }
 

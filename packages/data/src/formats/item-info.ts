@@ -2,11 +2,12 @@ import type { Dataset, ItemInfo, ParseReport } from '../dataset.ts';
 import { type ByteSource, sourceName } from '../io/source.ts';
 import type { ItemInfoFormat, ItemInfoFormatName } from './info-table.ts';
 import { lastfmHetrecArtistsFormat } from './lastfm-hetrec.ts';
+import { movielensItemsFormat } from './movielens-items.ts';
 import { msdTracksFormat } from './msd-tracks.ts';
 import { type CommonReadOptions, noDataError, runLineParser } from './run.ts';
 
 export interface ItemInfoReadOptions extends CommonReadOptions {
-  /** `lastfm-hetrec` reads `artists.dat`, `msd-tracks` reads `unique_tracks.txt`. */
+  /** `lastfm-hetrec` reads `artists.dat`, `msd-tracks` `unique_tracks.txt`, `movielens` `u.item`/`movies.dat`/`movies.csv`. */
   format: ItemInfoFormatName;
 }
 
@@ -26,12 +27,13 @@ export class ItemInfoMap extends Map<string, ItemInfo> {
 const itemInfoFormats: Record<ItemInfoFormatName, ItemInfoFormat> = {
   'lastfm-hetrec': lastfmHetrecArtistsFormat,
   'msd-tracks': msdTracksFormat,
+  movielens: movielensItemsFormat,
 };
 
 /**
  * Reads a metadata file into display info by item id: Last.fm HetRec `artists.dat` (artist id →
- * `{ artist }`) or MSD `unique_tracks.txt` (song id → `{ artist, title }`, first track of a song
- * wins; `report.duplicates` counts the ids seen again). Same strict/lenient rules as `readInteractions`.
+ * `{ artist }`), MSD `unique_tracks.txt` (song id → `{ artist, title }`, first track of a song
+ * wins; `report.duplicates` counts the ids seen again) or MovieLens movies (movie id → `{ title }`). Same strict/lenient rules as `readInteractions`.
  *
  * @example
  * const info = await readItemInfo(artistsFile, { format: 'lastfm-hetrec' });
@@ -40,7 +42,9 @@ const itemInfoFormats: Record<ItemInfoFormatName, ItemInfoFormat> = {
 export async function readItemInfo(source: ByteSource, options: ItemInfoReadOptions): Promise<ItemInfoMap> {
   const format = itemInfoFormats[options.format];
   if (!format)
-    throw new TypeError(`'${options.format}' is not a metadata format (use lastfm-hetrec or msd-tracks)`);
+    throw new TypeError(
+      `'${options.format}' is not a metadata format (use lastfm-hetrec, msd-tracks or movielens)`,
+    );
   const label = options.name ?? sourceName(source) ?? '<stream>';
   const info = new ItemInfoMap();
   const parser = format.parser(info);
@@ -89,15 +93,68 @@ export function itemLabel(id: string, info: ItemInfo | undefined): string {
   return info?.title || info?.artist || id;
 }
 
+/** The words human output uses for a format's items, events and people, singular and plural. */
+export interface FormatWords {
+  item: string;
+  items: string;
+  /** One interaction: a play (counts) or a rating (explicit). */
+  event: string;
+  events: string;
+  person: string;
+  people: string;
+  /** What a metadata file gives for an item: `name`, `title` or `artist/title`. */
+  info: string;
+}
+
+const ARTIST_WORDS: FormatWords = {
+  item: 'artist',
+  items: 'artists',
+  event: 'play',
+  events: 'plays',
+  person: 'listener',
+  people: 'listeners',
+  info: 'name',
+};
+const MOVIE_WORDS: FormatWords = {
+  item: 'movie',
+  items: 'movies',
+  event: 'rating',
+  events: 'ratings',
+  person: 'rater',
+  people: 'raters',
+  info: 'title',
+};
+const SONG_WORDS: FormatWords = {
+  item: 'song',
+  items: 'songs',
+  event: 'play',
+  events: 'plays',
+  person: 'listener',
+  people: 'listeners',
+  info: 'artist/title',
+};
+
 /**
- * What the items of a play-count format are, for human output: Last.fm HetRec and 360K count
- * plays per artist, MovieLens rates movies, the rest (Taste Profile, Last.fm 1K, CSV) songs.
+ * The one place that names what a format's items and events are, for human output: Last.fm
+ * HetRec and 360K count plays per artist, MovieLens has raters rating movies, the rest (Taste
+ * Profile, Last.fm 1K, CSV, the synthetic presets) listeners playing songs.
+ *
+ * @example
+ * formatWords('movielens').events;      // 'ratings'
+ * formatWords('lastfm-hetrec').item;    // 'artist'
+ */
+export function formatWords(format: string): FormatWords {
+  if (format === 'lastfm-hetrec' || format === 'lastfm-360k') return ARTIST_WORDS;
+  if (format === 'movielens') return MOVIE_WORDS;
+  return SONG_WORDS;
+}
+
+/**
+ * What the items of a play-count format are, plural (see `formatWords`).
  *
  * @example
  * itemNoun('lastfm-hetrec'); // 'artists'
  */
 export function itemNoun(format: string): string {
-  if (format === 'lastfm-hetrec' || format === 'lastfm-360k') return 'artists';
-  if (format === 'movielens') return 'movies';
-  return 'songs';
+  return formatWords(format).items;
 }

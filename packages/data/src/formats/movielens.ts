@@ -71,7 +71,8 @@ function detect(bytes: Uint8Array, start: number, end: number): Variant {
   );
 }
 
-function includes(bytes: Uint8Array, text: string): boolean {
+/** True when the ASCII `text` occurs in `bytes`. */
+export function includes(bytes: Uint8Array, text: string): boolean {
   const first = text.charCodeAt(0);
   for (
     let p = bytes.indexOf(first);

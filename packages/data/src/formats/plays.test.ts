@@ -10,33 +10,33 @@ describe('readPlays', () => {
   it('reads song_id<TAB>count lines, summing repeated songs in order of first appearance', async () => {
     const { plays, report } = await read('SOAAA\t3\r\nSOBBB\t1\r\nSOAAA\t2\r\n');
     expect(plays).toEqual([
-      { item: 'SOAAA', count: 5 },
-      { item: 'SOBBB', count: 1 },
+      { item: 'SOAAA', count: 5, line: 1 },
+      { item: 'SOBBB', count: 1, line: 2 },
     ]);
     expect(report).toMatchObject({ source: 'mine.tsv', lines: 3, accepted: 3, duplicates: 1, skipped: 0 });
   });
 
   it('accepts comma-separated lines (quotes allowed) and bare ids meaning one play', async () => {
     expect((await read('SOAAA,4\n"Simon, Garfunkel",2\nSOAAA\n')).plays).toEqual([
-      { item: 'SOAAA', count: 5 },
-      { item: 'Simon, Garfunkel', count: 2 },
+      { item: 'SOAAA', count: 5, line: 1 },
+      { item: 'Simon, Garfunkel', count: 2, line: 2 },
     ]);
     expect((await read('SOAAA\nSOBBB\nSOAAA\n')).plays).toEqual([
-      { item: 'SOAAA', count: 2 },
-      { item: 'SOBBB', count: 1 },
+      { item: 'SOAAA', count: 2, line: 1 },
+      { item: 'SOBBB', count: 1, line: 2 },
     ]);
     // The first delimited line fixes the delimiter: in a tab file a comma belongs to the id.
     expect((await read('SOAAA\nSimon, Garfunkel\t3\nA, B\n')).plays).toEqual([
-      { item: 'SOAAA', count: 1 },
-      { item: 'Simon, Garfunkel', count: 3 },
-      { item: 'A, B', count: 1 },
+      { item: 'SOAAA', count: 1, line: 1 },
+      { item: 'Simon, Garfunkel', count: 3, line: 2 },
+      { item: 'A, B', count: 1, line: 3 },
     ]);
   });
 
   it('skips a header line naming the columns, but only on line 1', async () => {
     for (const header of ['song_id\tcount', 'song,plays', 'SONG_ID', 'track_id\tplay_count', 'x\tcount']) {
       const { plays, report } = await read(`${header}\nSOAAA${header.includes(',') ? ',' : '\t'}2\n`);
-      expect(plays, header).toEqual([{ item: 'SOAAA', count: 2 }]);
+      expect(plays, header).toEqual([{ item: 'SOAAA', count: 2, line: 2 }]);
       expect(report.accepted).toBe(1);
     }
     await expect(read('SOAAA\t1\nsong_id\tcount\n')).rejects.toThrow(
@@ -63,7 +63,7 @@ describe('readPlays', () => {
 
   it('skips and counts bad lines in lenient mode; a file without plays is an error in both modes', async () => {
     const { plays, report } = await read('SOAAA\t3\nSOBBB\t-1\n\nSOCCC\tx\nSOAAA\t1\n', 'lenient');
-    expect(plays).toEqual([{ item: 'SOAAA', count: 4 }]);
+    expect(plays).toEqual([{ item: 'SOAAA', count: 4, line: 1 }]);
     expect(report).toMatchObject({ lines: 5, accepted: 2, skipped: 2, duplicates: 1 });
     expect(report.problems.map((p) => p.line)).toEqual([2, 4]);
     await expect(read('')).rejects.toThrow('mine.tsv: no data lines');
@@ -79,8 +79,8 @@ describe('readPlays', () => {
     for (let cut = 0; cut <= bytes.length; cut++) {
       const { plays } = await readPlays(streamOf(cutAt(bytes, [cut])));
       expect(plays).toEqual([
-        { item: 'SOAAA', count: 15 },
-        { item: 'SOBBB', count: 1 },
+        { item: 'SOAAA', count: 15, line: 2 },
+        { item: 'SOBBB', count: 1, line: 3 },
       ]);
     }
   });

@@ -10,6 +10,8 @@ import { readValue } from './table.ts';
 export interface PlayCount {
   item: string;
   count: number;
+  /** The line the item first appeared on, so a later step (e.g. `resolvePlayNames`) can name it. */
+  line?: number;
 }
 
 /** What `readPlays` returns: the plays in order of first appearance, and what the read saw. */
@@ -51,7 +53,7 @@ const COUNT_HEADERS = new Set(['count', 'counts', 'plays', 'play_count', 'playco
  *
  * @example
  * const { plays, report } = await readPlays('song_id\tcount\nSOAAA\t3\nSOBBB\nSOAAA\t2\n');
- * plays;             // [{ item: 'SOAAA', count: 5 }, { item: 'SOBBB', count: 1 }]
+ * plays;             // [{ item: 'SOAAA', count: 5, line: 2 }, { item: 'SOBBB', count: 1, line: 3 }]
  * report.duplicates; // 1
  */
 export async function readPlays(source: ByteSource, options: CommonReadOptions = {}): Promise<PlaysRead> {
@@ -61,13 +63,15 @@ export async function readPlays(source: ByteSource, options: CommonReadOptions =
   report.accepted = parser.accepted;
   report.duplicates = parser.duplicates;
   if (parser.counts.size === 0) throw noDataError(report);
-  const plays = Array.from(parser.counts, ([item, count]) => ({ item, count }));
+  const plays = Array.from(parser.counts, ([item, count]) => ({ item, count, line: parser.lines.get(item) }));
   return { plays, report };
 }
 
 /** Line parser of a plays file; sums counts by id in a map, in order of first appearance. */
 class PlaysParser implements LineParser {
   readonly counts = new Map<string, number>();
+  /** The line each item first appeared on. */
+  readonly lines = new Map<string, number>();
   accepted = 0;
   duplicates = 0;
   private fields?: Fields;
@@ -90,6 +94,7 @@ class PlaysParser implements LineParser {
     if (item.includes('\t')) throw new LineError('a tab in a comma-separated file', FIELD_NAMES[0]);
     const before = this.counts.get(item);
     if (before !== undefined) this.duplicates++;
+    else this.lines.set(item, line);
     const sum = (before ?? 0) + count;
     if (sum > MAX_EXACT_COUNT)
       throw new LineError(
