@@ -18,7 +18,7 @@ describe('id normalisation', () => {
     });
     expect(csv.users.toArray()).toEqual(['u1']);
     const { plays } = await readPlays(' SOAAA \t2\nSOAAA\t1\n');
-    expect(plays).toEqual([{ item: 'SOAAA', count: 3 }]);
+    expect(plays).toEqual([{ item: 'SOAAA', count: 3, line: 1 }]);
   });
 
   it('HetRec and MovieLens ids are numbers: 02 and 2 are one user, in the metadata too', async () => {

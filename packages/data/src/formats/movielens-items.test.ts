@@ -5,7 +5,7 @@ import { readItemInfoFile } from '../node/files.ts';
 import { readItemInfo } from './item-info.ts';
 
 const latin1 = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const read = (bytes: Uint8Array | string, mode: 'strict' | 'lenient' = 'strict') =>
+const read = (bytes: Uint8Array<ArrayBuffer> | string, mode: 'strict' | 'lenient' = 'strict') =>
   readItemInfo(new Blob([bytes]), { format: 'movielens', name: 'movies', mode });
 
 describe('MovieLens movie titles', () => {

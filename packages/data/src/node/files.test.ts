@@ -80,13 +80,13 @@ describe('readPlaysFile', () => {
     writeFileSync(path, 'song_id\tcount\r\nSOAAA\t3\r\nSOBBB\r\n');
     const { plays, report } = await readPlaysFile(path);
     expect(plays).toEqual([
-      { item: 'SOAAA', count: 3 },
-      { item: 'SOBBB', count: 1 },
+      { item: 'SOAAA', count: 3, line: 2 },
+      { item: 'SOBBB', count: 1, line: 3 },
     ]);
     expect(report.source).toBe(path);
     const gz = join(dir, 'mine.tsv.gz');
     writeFileSync(gz, gzipSync('SOAAA,3\n'));
-    expect((await readPlaysFile(gz)).plays).toEqual([{ item: 'SOAAA', count: 3 }]);
+    expect((await readPlaysFile(gz)).plays).toEqual([{ item: 'SOAAA', count: 3, line: 1 }]);
     const bad = join(dir, 'bad-plays.tsv');
     writeFileSync(bad, 'SOAAA\t3\nSOBBB\tlots\n');
     await expect(readPlaysFile(bad)).rejects.toThrow(`${bad}, line 2, field 'count': not a number: "lots"`);
