@@ -1,6 +1,7 @@
+import { createModel, type ModelName } from '@autorec/core';
 import { describe, expect, it } from 'vitest';
 import type { ExperimentResult, ResultRow } from '../src/experiment.ts';
-import { scoreMeaning } from '../src/models.ts';
+import { formatScore, scoreMeaning } from '../src/models.ts';
 import { hyperParameterLine } from '../src/report/markdown.ts';
 import { verdict } from '../src/report/verdict.ts';
 import { runCli } from './cli-helpers.ts';
@@ -56,11 +57,16 @@ describe('report wording', () => {
     expect(text).toContain('NDCG@10');
   });
 
-  it('scores say what they are: listeners for popularity, predicted ratings with their scale otherwise', () => {
-    expect(scoreMeaning({ name: 'popularity', scale: { min: 1, max: 5 } } as never)).toBe('listeners');
-    expect(scoreMeaning({ name: 'u-autorec', scale: { min: 1, max: 5 } } as never)).toBe(
-      'predicted rating (1–5)',
-    );
+  it('scores say what they are: listeners for popularity, unitless scores for implicit models, predicted ratings otherwise', () => {
+    const scale = { min: 1, max: 5 };
+    const meaning = (name: ModelName) => scoreMeaning({ scoreKind: createModel(name).scoreKind, scale });
+    expect(meaning('popularity')).toBe('listeners');
+    expect(meaning('u-autorec')).toBe('predicted rating (1–5)');
+    expect(meaning('svd')).toBe('predicted rating (1–5)');
+    expect(meaning('ials')).toBe('score (higher ranks first)');
+    expect(meaning('ease')).toBe('score (higher ranks first)');
+    expect(formatScore(412, 'listeners')).toBe('412');
+    expect(formatScore(0.0912, 'score (higher ranks first)')).toBe('0.091');
   });
 });
 
