@@ -286,7 +286,7 @@ describe('wrong hints and internal errors (item 19) and limits said out loud (it
     const r = await runCli(['recommend', '--model', path('pop2'), '--plays', path('bad-plays.tsv')]);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /bad-plays\.tsv, line 2, field 'count': must be positive/);
-    expect(r.stderr).toMatch(/hint: each line of --plays is song_id<TAB>count/);
+    expect(r.stderr).toMatch(/hint: each line of --plays is id<TAB>count/);
     expect(r.stderr).not.toMatch(/--lenient/);
 
     // -k far beyond the catalogue lists every song instead of failing to allocate.

@@ -85,12 +85,12 @@ describe('the dataset screen', () => {
     expect(cache.getSnapshot().screen).toBe('dataset');
     expect(cache.getSnapshot().message).toContain('no prepared.bin in this folder');
 
-    const movielens = new AppController({ datasetIndex: 3, editing: true, format: 'movielens' });
-    movielens.setPath(join(dir, 'user_artists.dat'));
-    movielens.setMetadataPath(join(dir, 'artists.dat'));
-    await movielens.chooseDataset();
-    expect(movielens.getSnapshot().screen).toBe('dataset');
-    expect(movielens.getSnapshot().message).toContain('no metadata format goes with movielens');
-    expect(movielens.source()).not.toHaveProperty('metadata');
+    const lastfm1k = new AppController({ datasetIndex: 3, editing: true, format: 'lastfm-1k' });
+    lastfm1k.setPath(join(dir, 'user_artists.dat'));
+    lastfm1k.setMetadataPath(join(dir, 'artists.dat'));
+    await lastfm1k.chooseDataset();
+    expect(lastfm1k.getSnapshot().screen).toBe('dataset');
+    expect(lastfm1k.getSnapshot().message).toContain('no metadata format goes with lastfm-1k');
+    expect(lastfm1k.source()).not.toHaveProperty('metadata');
   });
 });

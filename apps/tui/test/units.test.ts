@@ -373,8 +373,8 @@ describe('readPlaysFile', () => {
     const path = join(dir, 'mine.csv');
     await writeFile(path, 'song,plays\nSOAAA,3\nSOBBB\nSOAAA,2\n');
     expect(await readPlaysFile(path)).toEqual([
-      { item: 'SOAAA', count: 5 },
-      { item: 'SOBBB', count: 1 },
+      { item: 'SOAAA', count: 5, line: 2 },
+      { item: 'SOBBB', count: 1, line: 3 },
     ]);
     await writeFile(path, 'SOAAA\t3\nSOBBB\tlots\n');
     const error = await readPlaysFile(path).catch((e: unknown) => e);

@@ -686,7 +686,9 @@ export async function checkPath(
   const path = expandHome(typed);
   const no = (text: string): PathCheck => ({ path: typed, ok: false, text });
   if (kind === 'metadata' && !hasMetadataFormat(format))
-    return no(`no metadata format goes with ${format} (Last.fm artists.dat or MSD unique_tracks.txt)`);
+    return no(
+      `no metadata format goes with ${format} (Last.fm artists.dat, MSD unique_tracks.txt or MovieLens u.item)`,
+    );
   const found = await stat(path).catch((e: NodeJS.ErrnoException) => e);
   if (found instanceof Error)
     return no(found.code === 'ENOENT' ? 'not found' : `cannot read it (${found.code ?? found.message})`);
