@@ -149,8 +149,8 @@ export const KFOLD_VALIDATION = 0.1;
  * - `holdout:TEST[:VALIDATION]` — random holdout of plays (validation default 0.1, carved out of
  *   training for learning curves and early stopping; `holdout:0.1:0` for none);
  * - `per-user:TEST[:VALIDATION]` — the same share of every user's plays;
- * - `kfold:K` — K-fold cross-validation (every fold; `kfold:K:F` picks fold F, 0-based, where
- *   a single split is needed);
+ * - `kfold:K` — K-fold cross-validation (every fold; `kfold:K:F` picks fold F, counted from 1
+ *   as it is shown — `kfold:5:1` … `kfold:5:5` — where a single split is needed);
  * - `held-out-users:N[:V]` — N test users (and V validation users) folded in at test time;
  * - `files:TRAIN,TEST` — a split made elsewhere, as two files (read with --format; the transform
  *   fitted on TRAIN; 10% of TRAIN carved out for validation);
@@ -209,9 +209,10 @@ export function parseSplit(spec: string): SplitChoice {
       const folds = whole(rest[0], 'the number of folds', 2);
       const validation = KFOLD_VALIDATION;
       if (rest[1] === undefined) return { kind: 'kfold', folds, validation };
-      const fold = whole(rest[1], 'the fold', 0);
-      if (fold >= folds) throw new InvalidArgumentError(`fold must be below ${folds}`);
-      return { kind: 'single', options: { method: 'k-fold', folds, fold, validation } };
+      // Folds are counted from 1 on the command line, as every message shows them.
+      const fold = whole(rest[1], 'the fold (counted from 1)', 1);
+      if (fold > folds) throw new InvalidArgumentError(`the fold must be 1 to ${folds}, got ${fold}`);
+      return { kind: 'single', options: { method: 'k-fold', folds, fold: fold - 1, validation } };
     }
     case 'held-out-users': {
       const testUsers = whole(rest[0], 'the number of test users', 1);
@@ -231,11 +232,23 @@ function example(method: string): string {
   return `${method}:0.1`;
 }
 
-/** A single split for commands that train one model (k-fold without a fold index means fold 0). */
+/** A single split for commands that train one model (k-fold without a fold index means fold 1, index 0). */
 export function singleSplit(choice: SplitChoice): SplitOptions {
   return choice.kind === 'single'
     ? choice.options
     : { method: 'k-fold', folds: choice.folds, fold: 0, validation: choice.validation };
+}
+
+/**
+ * The split a one-model command (prepare, train) really uses: `kfold:K` without a fold is fold 1,
+ * and says so, with how to get the others — a cache or a model holds one fold, not K.
+ */
+export function oneFold(choice: SplitChoice): { choice: SplitChoice; note?: string } {
+  if (choice.kind !== 'kfold') return { choice };
+  return {
+    choice: { kind: 'single', options: singleSplit(choice) },
+    note: `one fold is used here: fold 1; --split kfold:${choice.folds}:F picks fold F (1 to ${choice.folds}), and \`autorec compare --split kfold:${choice.folds}\` runs them all`,
+  };
 }
 
 /** A short human name of a split, e.g. `holdout 10% test, 10% validation`. */

@@ -14,7 +14,7 @@ import {
   runExperiment,
 } from '../src/experiment.ts';
 import { openModel } from '../src/models.ts';
-import { modelParams, parseSplit } from '../src/options.ts';
+import { describeSplit, modelParams, parseSplit } from '../src/options.ts';
 import { jsonReplacer } from '../src/output.ts';
 import { bar, epochLine, fitFraction, formatSeconds } from '../src/progress.ts';
 import { bestRows, resultColumns } from '../src/report/columns.ts';
@@ -49,10 +49,14 @@ describe('parseSplit', () => {
     });
     // k-fold carves 10% of each fold's training part for validation (early stopping inside folds).
     expect(parseSplit('kfold:5')).toEqual({ kind: 'kfold', folds: 5, validation: 0.1 });
-    expect(parseSplit('kfold:5:2')).toEqual({
+    // Folds are counted from 1, as messages show them: kfold:5:3 is fold index 2, "fold 3 of 5".
+    const third = parseSplit('kfold:5:3');
+    expect(third).toEqual({
       kind: 'single',
       options: { method: 'k-fold', folds: 5, fold: 2, validation: 0.1 },
     });
+    expect(describeSplit(third)).toMatch(/^fold 3 of 5-fold cross-validation/);
+    expect(parseSplit('kfold:5:5')).toMatchObject({ options: { fold: 4 } });
     expect(parseSplit('none')).toEqual({
       kind: 'single',
       options: { method: 'random', test: 0, validation: 0 },
@@ -73,7 +77,8 @@ describe('parseSplit', () => {
     expect(() => parseSplit('holdout')).toThrow(/needs the test share, e.g. holdout:0.1/);
     expect(() => parseSplit('holdout:0.6:0.5')).toThrow(/test \+ validation must be < 1/);
     expect(() => parseSplit('kfold:1')).toThrow(/≥ 2/);
-    expect(() => parseSplit('kfold:3:3')).toThrow(/below 3/);
+    expect(() => parseSplit('kfold:3:4')).toThrow(/the fold must be 1 to 3, got 4/);
+    expect(() => parseSplit('kfold:3:0')).toThrow(/the fold \(counted from 1\) must be a whole number ≥ 1/);
     expect(() => parseSplit('sideways:1')).toThrow(InvalidArgumentError);
   });
 });

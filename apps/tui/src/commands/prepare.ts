@@ -14,6 +14,7 @@ import {
   DEFAULT_SEED,
   describeSplit,
   integerArg,
+  oneFold,
   parseSplit,
   presetArg,
   type SplitChoice,
@@ -75,7 +76,7 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
     )
     .option(
       '--split <spec>',
-      'holdout:TEST[:VAL] (default holdout:0.1, validation 0.1), per-user:TEST[:VAL], kfold:K[:FOLD], held-out-users:N[:V], files:TRAIN,TEST, none',
+      'holdout:TEST[:VAL] (default holdout:0.1, validation 0.1), per-user:TEST[:VAL], kfold:K[:F] (fold F from 1; fold 1 without it), held-out-users:N[:V], files:TRAIN,TEST, none',
       parseSplit,
     )
     .option('--seed <n>', 'seed of the split', integerArg(0), DEFAULT_SEED)
@@ -93,7 +94,9 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
           );
       if (source.kind === 'cache') throw new UsageError('prepare reads --input or --synthetic');
       const filter: FilterOptions | undefined = filterChoice(o);
-      const choice = o.split ?? parseSplit('holdout:0.1');
+      const fold = oneFold(o.split ?? parseSplit('holdout:0.1'));
+      const choice = fold.choice;
+      if (fold.note) out.note(fold.note);
       // A bad --out fails before the long read.
       await cleanStaleOutputs(o.out);
       await checkFolderReplaceable(o.out, 'autorec-prepared');

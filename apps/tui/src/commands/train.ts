@@ -27,6 +27,7 @@ import {
   modelArg,
   modelOptionNames,
   modelParams,
+  oneFold,
   parseSplit,
   type SplitChoice,
   singleSplit,
@@ -68,7 +69,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
   cmd
     .option(
       '--split <spec>',
-      'when not using --data: holdout:TEST[:VAL] (default holdout:0.1), per-user:…, kfold:K[:FOLD], held-out-users:N, files:TRAIN,TEST, or none (a final model on every play)',
+      'when not using --data: holdout:TEST[:VAL] (default holdout:0.1), per-user:…, kfold:K[:F] (fold F from 1; fold 1 without it), held-out-users:N, files:TRAIN,TEST, or none (a final model on every play)',
       parseSplit,
     )
     .option(
@@ -91,7 +92,9 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
       // Fails before training when --out is not a folder a model may be saved to.
       await cleanStaleOutputs(o.out);
       await checkFolderReplaceable(o.out, 'autorec-model');
-      const choice = o.split ?? parseSplit('holdout:0.1');
+      const fold = oneFold(o.split ?? parseSplit('holdout:0.1'));
+      const choice = fold.choice;
+      if (fold.note && source.kind !== 'cache') out.note(fold.note);
       out.note(`loading ${describeSource(source)}`);
       const { prepared, warnings } = await preparedFrom(source, {
         split: singleSplit(choice),
