@@ -1,3 +1,4 @@
+import { jsonReplacer } from '@autorec/core';
 import { describeError, InterruptedError } from './errors.ts';
 import { printable, printableJson } from './printable.ts';
 
@@ -96,10 +97,4 @@ export class Output {
   }
 }
 
-/** JSON has no NaN or Infinity: write them as null rather than fail or lie. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
-    return Array.from(value as unknown as ArrayLike<number>);
-  return value;
-}
+export { jsonReplacer };

@@ -72,6 +72,8 @@ export {
 export type { ParamSpec, ParamValue } from './models/shared.ts';
 export { SvdModel, type SvdOptions } from './models/svd.ts';
 export * from './recommender.ts';
+// The comparison report (table columns, verdict, markdown, JSON, training-curves SVG): pure text, shared by the CLI, TUI and web app.
+export * from './report/index.ts';
 export * from './stores/archive.ts';
 export * from './stores/fetch.ts';
 export * from './stores/memory.ts';

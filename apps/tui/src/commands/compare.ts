@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ModelName } from '@autorec/core';
+import { comparisonJson, type ModelName, REPORT_FILES, verdict } from '@autorec/core';
 import { itemNoun, type TransformName } from '@autorec/data';
 import type { Command } from 'commander';
 import { InterruptedError } from '../errors.ts';
@@ -28,8 +28,7 @@ import type { Output } from '../output.ts';
 import { ProgressPrinter } from '../progress.ts';
 import { openReportFolder, type ReportFolder } from '../report/folder.ts';
 import { comparisonTable } from '../report/table.ts';
-import { verdict } from '../report/verdict.ts';
-import { comparisonJson, REPORT_FILES, writeReport } from '../report/write.ts';
+import { writeReport } from '../report/write.ts';
 import { dataSource, type InputFlags } from '../sources.ts';
 import {
   action,
@@ -154,7 +153,11 @@ async function compare(
       // A stop that came after the last batch still means: do not write.
       interrupt.signal.throwIfAborted();
       out.note(`writing the report to ${folder.dir}`);
-      await writeReport(folder, run, { command: commandLine(), startedAt, node: process.versions.node });
+      await writeReport(folder, run, {
+        command: commandLine(),
+        startedAt,
+        runtime: `Node ${process.versions.node}`,
+      });
       await folder.commit();
     }
     for (const m of run.trained) m.dispose();

@@ -1,6 +1,5 @@
-import type { ResultRow } from '../experiment.ts';
+import { bestRows, cellText, type ResultRow, resultColumns } from '@autorec/core';
 import { displayWidth, padEndCells, padStartCells, truncateEnd } from '../text.ts';
-import { bestRows, cellText, resultColumns } from './columns.ts';
 
 export interface TextTableOptions {
   /** Header row, drawn above a rule; none for key/value tables. */

@@ -1,7 +1,7 @@
+import { verdict } from '@autorec/core';
 import { itemNoun } from '@autorec/data';
 import { Box, Text, useInput } from 'ink';
 import type { ExperimentResult } from '../experiment.ts';
-import { verdict } from '../report/verdict.ts';
 import { displayWidth } from '../text.ts';
 import { KeyHelp } from './KeyHelp.tsx';
 import { ResultsTable } from './ResultsTable.tsx';

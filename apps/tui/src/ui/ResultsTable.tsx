@@ -1,7 +1,13 @@
+import {
+  bestRows,
+  cellText,
+  cellValue,
+  type ResultColumn,
+  type ResultRow,
+  resultColumns,
+  title,
+} from '@autorec/core';
 import { Box, Text } from 'ink';
-import type { ResultRow } from '../experiment.ts';
-import { bestRows, cellText, cellValue, type ResultColumn, resultColumns } from '../report/columns.ts';
-import { title } from '../report/verdict.ts';
 import { displayWidth, padEndCells, padStartCells, truncateEnd } from '../text.ts';
 
 /** Which columns go first when the table is wider than the terminal (last in this list first). */

@@ -504,7 +504,7 @@ export class AppController {
       await writeReport(folder, this.run, {
         command: this.compareCommand(dir),
         startedAt: new Date(this.state.training?.startedAt ?? Date.now()),
-        node: process.versions.node,
+        runtime: `Node ${process.versions.node}`,
       });
       await folder.commit();
       this.set({ message: `report written to ${dir}` });

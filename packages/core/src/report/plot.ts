@@ -1,4 +1,3 @@
-import { type EpochRecord, meanSd } from '@autorec/core';
 import { scaleLinear } from 'd3-scale';
 import {
   area,
@@ -12,6 +11,9 @@ import {
   symbolTriangle,
   symbolWye,
 } from 'd3-shape';
+import { meanSd } from '../evaluation/cross-validation.ts';
+import type { EpochRecord } from '../types.ts';
+import type { ExperimentResult } from './result.ts';
 
 /** One model's learning curves as the plot draws them. */
 export interface CurveSeries {
@@ -22,6 +24,22 @@ export interface CurveSeries {
   folds?: readonly (readonly EpochRecord[])[];
   /** The epoch whose weights were kept, per fold (0 or absent: closed form, nothing to mark). */
   keptEpochs?: readonly number[];
+}
+
+/**
+ * A result's curves as the plot draws them: every fold's curve and kept epoch when the run
+ * had folds, else the single fit's.
+ *
+ * @example
+ * trainingCurvesSvg(curveSeries(result));
+ */
+export function curveSeries(result: ExperimentResult): CurveSeries[] {
+  return result.comparisons.map((m, i) => ({
+    label: m.label,
+    curve: m.curve,
+    folds: result.foldCurves?.[i]?.curves,
+    keptEpochs: result.foldCurves?.[i]?.keptEpochs ?? [m.bestEpoch],
+  }));
 }
 
 /** d3's category10 palette: distinct, readable on white. */
@@ -96,7 +114,7 @@ const QUANTITIES: readonly Quantity[] = [
  * paths and marker shapes from d3-shape.
  *
  * @example
- * await writeFile('training-curves.svg', trainingCurvesSvg(result.comparisons.map((m) => ({ label: m.label, curve: m.curve }))));
+ * await writeFile('training-curves.svg', trainingCurvesSvg(curveSeries(result)));
  */
 export function trainingCurvesSvg(series: readonly CurveSeries[]): string {
   const panels = QUANTITIES.filter((q) =>

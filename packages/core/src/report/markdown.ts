@@ -1,15 +1,17 @@
 import { itemNoun } from '@autorec/data';
-import type { ExperimentResult, ResultRow } from '../experiment.ts';
 import { bestRows, cellText, resultColumns } from './columns.ts';
+import type { ExperimentResult, ResultRow } from './result.ts';
 import { title, verdict } from './verdict.ts';
 
 /** Facts about the run that are not in the result: when, how and where. */
 export interface RunInfo {
+  /** How to run it again: the command line, or what the user did in an app. */
   command: string;
   startedAt: Date;
-  node: string;
-  /** Names of the files written next to report.md. */
-  files: { results: string; plot: string; models: string };
+  /** Where it ran, e.g. `Node v20.19.0` or the browser's user agent. */
+  runtime: string;
+  /** Names of the files written next to report.md (`models`: the trained models' folder, if saved there). */
+  files: { results: string; plot: string; models?: string };
 }
 
 /**
@@ -136,9 +138,12 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
   lines.push('', '## Run', '');
   lines.push(
     `- Command: \`${info.command}\``,
-    `- Started ${info.startedAt.toISOString()}, took ${result.seconds.toFixed(1)} s, Node ${info.node}`,
+    `- Started ${info.startedAt.toISOString()}, took ${result.seconds.toFixed(1)} s, ${info.runtime}`,
     `- Compute backend: ${result.backend}`,
-    `- Files: \`${info.files.results}\` (all numbers), \`${info.files.plot}\` (loss and validation RMSE per epoch), \`${info.files.models}/<model>/\` (trained models${s.folds ? ' of the first fold' : ''}; use with \`autorec recommend --model …\`)`,
+    `- Files: \`${info.files.results}\` (all numbers), \`${info.files.plot}\` (training and validation RMSE and relative loss per epoch)` +
+      (info.files.models
+        ? `, \`${info.files.models}/<model>/\` (trained models${s.folds ? ' of the first fold' : ''}; use with \`autorec recommend --model …\`)`
+        : ''),
     '',
   );
   return lines.join('\n');

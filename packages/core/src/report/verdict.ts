@@ -1,6 +1,6 @@
 import { itemNoun } from '@autorec/data';
-import type { ExperimentResult, ResultRow } from '../experiment.ts';
 import { bestRows, type ResultColumn } from './columns.ts';
+import type { ExperimentResult, ResultRow } from './result.ts';
 
 const AUTOREC_TITLES: Record<string, string> = { 'u-autorec': 'U-AutoRec', 'i-autorec': 'I-AutoRec' };
 

@@ -1,4 +1,4 @@
-import type { ResultRow } from '../experiment.ts';
+import type { ResultRow } from './result.ts';
 
 /** One column of the comparison table: how to read, print and rank it. */
 export interface ResultColumn {
