@@ -9,6 +9,7 @@ import { registerRecommend, registerSimilar } from './commands/recommend.ts';
 import type { CommandContext } from './commands/shared.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerTune } from './commands/tune.ts';
 import { registerUi, runInteractive } from './commands/ui.ts';
 import { guardProcess } from './interrupt.ts';
 import { isInteractive, Output } from './output.ts';
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
   registerStats(program, ctx);
   registerPrepare(program, ctx);
   registerTrain(program, ctx);
+  registerTune(program, ctx);
   registerEvaluate(program, ctx);
   registerCompare(program, ctx);
   registerRecommend(program, ctx);
@@ -59,7 +61,7 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
 }
 
 /** Commands that fit or load models (and the interactive app), which need the compute context. */
-const MODEL_COMMANDS = new Set(['train', 'compare', 'evaluate', 'recommend', 'similar', 'ui']);
+const MODEL_COMMANDS = new Set(['train', 'tune', 'compare', 'evaluate', 'recommend', 'similar', 'ui']);
 
 function usesModels(argv: readonly string[]): boolean {
   if (argv.includes('--help') || argv.includes('-h')) return false;

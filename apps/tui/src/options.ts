@@ -101,6 +101,9 @@ export function transformArg(value: string): TransformName {
   return value;
 }
 
+/** The registered model names for help texts (new models appear without editing any help). */
+export const MODEL_NAMES_HELP = MODEL_NAMES.join(', ');
+
 export function modelArg(value: string): ModelName {
   if (!isModelName(value)) throw new InvalidArgumentError(`use one of ${MODEL_NAMES.join(', ')}`);
   return value;

@@ -24,6 +24,7 @@ import {
   DEFAULT_SEED,
   describeSplit,
   integerArg,
+  MODEL_NAMES_HELP,
   modelArg,
   modelOptionNames,
   modelParams,
@@ -60,8 +61,7 @@ export function registerTrain(program: Command, ctx: CommandContext): void {
     .description('train one model and save it to a folder (for evaluate, recommend and similar)')
     .option(
       '--model <name>',
-      `default ${DEFAULT_RECOMMENDER}, the default recommender (chosen for ranking, see docs/benchmarks.md): ` +
-        'u-autorec, i-autorec, svd, baseline, popularity, global-mean, ials or ease',
+      `default ${DEFAULT_RECOMMENDER}, the default recommender (chosen for ranking, see docs/benchmarks.md): ${MODEL_NAMES_HELP}`,
       modelArg,
     )
     .requiredOption('--out <dir>', 'model folder to write (replaced atomically if it holds a model)');
