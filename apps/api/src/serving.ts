@@ -31,6 +31,8 @@ export interface ListRequest {
   exclude?: readonly string[];
   candidates?: readonly string[];
   excludeSeen?: boolean;
+  /** Rank songs without training plays too (a rerank asked for them by name); lists leave them out. */
+  includeColdItems?: boolean;
 }
 
 export interface ListResult {
@@ -139,6 +141,7 @@ export function listFor(s: ServedModel, request: ListRequest, history: readonly 
     exclude,
     candidates: request.candidates,
     excludeSeen,
+    includeColdItems: request.includeColdItems,
     ...extra,
   });
   if (excludeSeen) for (const p of history) exclude.add(p.song);

@@ -18,12 +18,17 @@ import { enrich, errors, json, security } from './shared.ts';
 type RecommendInput = z.infer<typeof RecommendBody>;
 
 /** A recommend request in the serving layer's terms, and the listener's event history. */
-async function answer(deps: AppDeps, body: RecommendInput) {
+async function answer(
+  deps: AppDeps,
+  body: RecommendInput,
+  extra: Pick<ListRequest, 'includeColdItems'> = {},
+) {
   const request: ListRequest = {
     k: body.k,
     exclude: body.exclude,
     candidates: body.candidates,
     excludeSeen: body.excludeSeen,
+    ...extra,
   };
   let history: Awaited<ReturnType<typeof deps.repo.userPlays>> = [];
   if ('user' in body) {
@@ -137,7 +142,7 @@ export function registerRecommend(app: ApiApp, deps: AppDeps): void {
       tags: ['recommend'],
       summary: 'Rerank a candidate list for a user or plays',
       description:
-        'Every known candidate with its score, best first (played songs included); candidates the model does not know are listed in `unknown`.',
+        'Every known candidate with its score, best first (played songs and songs without training plays included); candidates the model does not know are listed in `unknown`.',
       security,
       request: { body: { content: { 'application/json': { schema: RankBody } }, required: true } },
       responses: {
@@ -148,12 +153,12 @@ export function registerRecommend(app: ApiApp, deps: AppDeps): void {
     async (c) => {
       const body = c.req.valid('json');
       const candidates = [...new Set(body.candidates)];
-      const result = await answer(deps, {
-        ...body,
-        k: Math.min(candidates.length, 10_000),
-        excludeSeen: false,
-        candidates,
-      } as RecommendInput);
+      // Every candidate the model knows is ranked, songs without training plays too: none is dropped silently.
+      const result = await answer(
+        deps,
+        { ...body, k: Math.min(candidates.length, 10_000), excludeSeen: false, candidates } as RecommendInput,
+        { includeColdItems: true },
+      );
       const served = deps.server.require();
       const unknown = candidates.filter((s) => !served.model.items.has(s));
       return c.json({ ...result, unknown }, 200);
