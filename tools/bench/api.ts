@@ -39,7 +39,7 @@ function sourceArgs(): string[] {
   if (values.data === 'lastfm') {
     const file = join(sharedDataDir(), 'lastfm-hetrec-2k', 'user_artists.dat');
     if (!existsSync(file))
-      throw new Error(`${file} not found (set AUTOREC_DATA_DIR to the shared data folder)`);
+      throw new Error(`${file} not found (set AUTOREC_REAL_DATA to the shared data folder)`);
     return ['--input', file, '--format', 'lastfm-hetrec'];
   }
   throw new Error(`--data ${values.data}: use lastfm or msd`);

@@ -8,7 +8,7 @@
  *
  * Data:
  * - `lastfm`: Last.fm HetRec 2K (1,892 users × 17,632 artists × 92,834 plays; from
- *   AUTOREC_DATA_DIR or ../shared/data) through the production pipeline (`prepareDataset`):
+ *   AUTOREC_REAL_DATA or ../shared/data) through the production pipeline (`prepareDataset`):
  *   seeded random 80/10/10 split (seed 7), `global-quantiles` ratings fitted on the training
  *   part only.
  * - `ml100k`: MovieLens-100K from `ml-100k/u.data` in the same data folder when it is there
@@ -104,7 +104,7 @@ async function lastfmData(): Promise<BenchData | undefined> {
     emit({
       bench: 'autorec',
       dataset: 'lastfm-2k',
-      skipped: 'user_artists.dat not found (set AUTOREC_DATA_DIR)',
+      skipped: 'user_artists.dat not found (set AUTOREC_REAL_DATA)',
     });
     return undefined;
   }
@@ -114,7 +114,7 @@ async function lastfmData(): Promise<BenchData | undefined> {
 }
 
 /**
- * MovieLens-100K when `ml-100k/u.data` is in the data folder (AUTOREC_DATA_DIR or ../shared/data):
+ * MovieLens-100K when `ml-100k/u.data` is in the data folder (AUTOREC_REAL_DATA or ../shared/data):
  * read by the data package's MovieLens reader, random 90/10 split with 5% of the ratings as
  * validation (seed 7), ratings as they are. Otherwise the planted ML-100K-shaped stand-in.
  */

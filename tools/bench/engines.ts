@@ -4,7 +4,7 @@
  *
  *   node --conditions=@autorec/source --import tsx tools/bench/engines.ts [lastfm|msd|all]
  *
- * - `lastfm`: Last.fm HetRec 2K (AUTOREC_DATA_DIR or ../shared/data; `global-quantiles`
+ * - `lastfm`: Last.fm HetRec 2K (AUTOREC_REAL_DATA or ../shared/data; `global-quantiles`
  *   ratings), U- and I-AutoRec with 100 and 500 hidden units, 3 epochs each, engines
  *   kernels / tfjs on wasm / tfjs on cpu. Median epoch seconds, the last epoch's training loss
  *   (the engines must agree), and each engine's time as a ratio to the kernels' in the same run.

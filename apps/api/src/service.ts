@@ -187,7 +187,7 @@ async function serveBest(
 
 /**
  * The data folder is new, empty, or one the API made (it holds autorec.db). Anything else — e.g.
- * the shared real-data folder, which the tests also find through AUTOREC_DATA_DIR — is refused
+ * the shared real-data folder of the tests (AUTOREC_REAL_DATA) — is refused
  * rather than written into.
  */
 function checkDataDir(dir: string): void {

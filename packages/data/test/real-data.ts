@@ -6,11 +6,11 @@ import { describe } from 'vitest';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /**
- * Folder holding the real datasets (e.g. `lastfm-hetrec-2k/`): `AUTOREC_DATA_DIR`, else
+ * Folder holding the real datasets (e.g. `lastfm-hetrec-2k/`): `AUTOREC_REAL_DATA`, else
  * `../shared/data` beside the repository. Undefined when absent.
  */
 export function realDataDir(dataset = 'lastfm-hetrec-2k'): string | undefined {
-  const base = process.env.AUTOREC_DATA_DIR ?? join(repoRoot, '..', 'shared', 'data');
+  const base = process.env.AUTOREC_REAL_DATA ?? join(repoRoot, '..', 'shared', 'data');
   const dir = join(base, dataset);
   return existsSync(dir) ? dir : undefined;
 }
@@ -25,7 +25,7 @@ export function describeRealData(dataset: string, name: string, fn: (dir: string
     describe(name, () => fn(dir));
     return;
   }
-  const message = `real dataset '${dataset}' not found (set AUTOREC_DATA_DIR or place it in ../shared/data)`;
+  const message = `real dataset '${dataset}' not found (set AUTOREC_REAL_DATA or place it in ../shared/data)`;
   if (process.env.AUTOREC_REQUIRE_REAL_DATA === '1') {
     describe(name, () => {
       throw new Error(`${message}; AUTOREC_REQUIRE_REAL_DATA=1 forbids skipping`);
