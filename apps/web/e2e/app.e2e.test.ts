@@ -16,7 +16,7 @@ import { realDataDir } from '../../../packages/data/test/real-data.ts';
  * system's headless Chromium. One page goes through what a user does, in order: default data,
  * a malformed file, Last.fm 2K through the file input, training, explore, a new listener,
  * reload, export → delete → import, a CLI-trained model, a 3 MB file with the long-task
- * observer, 360 px, offline. Screenshots go to test-results/screens (kept by CI).
+ * observer, 360 px, offline. Screenshots of each screen go to e2e/screenshots (git-ignored, kept by CI).
  *
  * Skips with a message without Chromium or the Last.fm data, unless AUTOREC_REQUIRE_BROWSER=1 /
  * AUTOREC_REQUIRE_REAL_DATA=1 (.ci/run sets both).
@@ -24,7 +24,8 @@ import { realDataDir } from '../../../packages/data/test/real-data.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const appRoot = resolve(here, '..');
 const repoRoot = resolve(appRoot, '../..');
-const screens = join(appRoot, 'test-results', 'screens');
+/** Screenshots of every screen, kept by CI (git-ignored). */
+const screens = join(appRoot, 'e2e', 'screenshots');
 const executable = findChromium();
 const lastfm = realDataDir('lastfm-hetrec-2k');
 
@@ -166,13 +167,59 @@ describe.skipIf(!executable || !lastfm)('the web app in Chromium', () => {
     }
     await page.getByTestId('train').click();
     await page.getByTestId('progress').waitFor();
+    // Screens stay mounted: training goes on while another tab is shown, and the form keeps its values.
+    await page
+      .getByTestId('live-i-autorec')
+      .getByText(/epoch|training/)
+      .waitFor({ timeout: 60_000 });
+    await tab('Data');
+    await page.getByTestId('panel-train').waitFor({ state: 'hidden' });
+    await tab('Train & compare');
+    expect(await page.getByTestId('progress').isVisible()).toBe(true);
+    expect(await page.getByTestId('param-i-autorec-epochs').inputValue()).toBe('3');
+    expect(await page.getByTestId('param-svd-epochs').inputValue()).toBe('5');
     await page.getByTestId('results-table').waitFor({ timeout: 170_000 });
     const rows = await page.locator('[data-testid="results-table"] tbody th').allInnerTexts();
     expect(rows.map((r) => r.split(' ')[0])).toEqual(['i-autorec', 'svd']);
     const table = (await page.getByTestId('results-table').textContent()) ?? '';
     expect(table).toMatch(/RMSE/);
     expect(table).toMatch(/\d\.\d{4}/);
+    // The verdict, rating and ranking apart, and the test against SVD, as the CLI's report has them.
+    expect(await page.getByTestId('verdict-rating').textContent()).toMatch(
+      /I-AutoRec (did not )?beat SVD on test RMSE: \d\.\d{4} vs \d\.\d{4}/,
+    );
+    expect(await page.getByTestId('verdict-ranking').textContent()).toMatch(/has the highest NDCG@10/);
+    expect(table).toMatch(/vs svd: per-user MSE/);
+    expect(table).toMatch(/ΔMSE [+−]\d\.\d{4}, p/);
+    // The bold RMSE cell is the one the verdict names.
+    const best = await page.locator('[data-testid="results-table"] td.best strong').first().textContent();
+    expect(await page.getByTestId('verdict-rating').textContent()).toContain(`lowest test RMSE, ${best}`);
     await shot('04-train-results');
+  });
+
+  it('downloads the report as markdown, JSON and the curves SVG', async () => {
+    const save = async (testId: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+      const path = join(tmp, file.suggestedFilename());
+      await file.saveAs(path);
+      return { name: file.suggestedFilename(), text: await readFile(path, 'utf8') };
+    };
+    const md = await save('download-markdown');
+    expect(md.name).toBe('user_artists.dat-report.md');
+    expect(md.text).toMatch(/^# AutoRec vs SVD on user_artists\.dat/);
+    expect(md.text).toContain(
+      ((await page.getByTestId('verdict-rating').locator('li').first().textContent()) ?? '').trim(),
+    );
+    expect(md.text).toContain('## Hyper-parameters');
+    const json = await save('download-json');
+    const doc = JSON.parse(json.text) as { results: { model: string; rmse: number }[] };
+    expect(doc.results.map((r) => r.model)).toEqual(['i-autorec', 'svd']);
+    const table = (await page.getByTestId('results-table').textContent()) ?? '';
+    for (const r of doc.results) expect(table).toContain(r.rmse.toFixed(4));
+    const svg = await save('download-svg');
+    expect(svg.name).toBe('user_artists.dat-training-curves.svg');
+    expect(svg.text).toMatch(/^<svg /);
+    expect(svg.text).toContain('data-quantity="validation-rmse"');
   });
 
   it("recommends a listener's unplayed artists, by name, and finds similar artists", async () => {

@@ -75,6 +75,60 @@ describe('the worker session', () => {
     expect((await session.listener(again.id, users[0], 5)).recommended).toEqual(listener.recommended);
   });
 
+  it('reports the run as the CLI does: table cells, verdict and tests from the same numbers, and the three files', async () => {
+    session.loadPreset('tiny');
+    const run = await session.train({
+      models: [
+        { name: 'i-autorec', params: { epochs: 3, hiddenUnits: 8 } },
+        { name: 'svd', params: { epochs: 3, factors: 4 } },
+        { name: 'popularity', params: {} },
+      ],
+      split: { method: 'random', test: 0.1, validation: 0.1 },
+      seed: 2,
+      k: 10,
+    });
+    const { report } = run;
+    const rmse = report.columns.findIndex((c) => c.key === 'rmse');
+    const ndcg = report.columns.findIndex((c) => c.key === 'ndcg@10');
+    expect(report.rows.map((r) => r.model)).toEqual(['i-autorec', 'svd', 'popularity']);
+    run.models.forEach((m, i) => {
+      expect(report.rows[i].cells[rmse]).toBe(m.rating.rmse.toFixed(4));
+    });
+    // The bold cell is the lowest RMSE, and the rating verdict names that model and number.
+    const lowest = run.models.reduce((a, b) => (b.rating.rmse < a.rating.rmse ? b : a));
+    const marked = report.rows.findIndex((r) => r.best[rmse]);
+    expect(report.rows[marked].model).toBe(lowest.label);
+    expect(report.verdict.rating[0]).toContain(`lowest test RMSE, ${lowest.rating.rmse.toFixed(4)}`);
+    expect(report.verdict.rating.join(' ')).toMatch(/I-AutoRec (did not )?beat SVD on test RMSE/);
+    expect(report.verdict.ranking[0]).toMatch(/^Ranking: .* has the highest NDCG@10/);
+    expect(report.rows[report.rows.findIndex((r) => r.best[ndcg])].cells[ndcg]).toMatch(/^\d\.\d{4}$/);
+    // Paired tests: against SVD on per-user MSE, against popularity on per-user NDCG.
+    expect(report.reference).toBe('svd');
+    expect(report.rankingReference).toBe('popularity');
+    expect(report.rows[0].tests.rating?.text).toMatch(/^ΔMSE [+−]\d\.\d{4}, p (= \d\.\d{3}|< 0\.001)$/);
+    expect(report.rows[1].tests.rating).toBeUndefined();
+    expect(report.rows[0].tests.ranking?.against).toBe('popularity');
+    // The files: report.md with the same table row, results.json with the same numbers, the SVG.
+    const { markdown, json, svg, names } = report.files;
+    expect(names).toEqual({ markdown: 'report.md', json: 'results.json', svg: 'training-curves.svg' });
+    expect(markdown).toContain('# AutoRec vs SVD on ');
+    expect(markdown).toContain(report.verdict.rating[0]);
+    expect(markdown).toContain(
+      `| SVD | ${report.rows[1].cells.map((c, j) => (report.rows[1].best[j] ? `**${c}**` : c)).join(' | ')} |`,
+    );
+    expect(markdown).toContain("synthetic 'tiny' preset (built in the browser)");
+    expect(markdown).toContain('random holdout: 10% test, 10% validation');
+    const doc = JSON.parse(json) as {
+      results: { model: string; rmse: number }[];
+      curves: Record<string, unknown[]>;
+    };
+    expect(doc.results.map((r) => r.rmse)).toEqual(run.models.map((m) => m.rating.rmse));
+    expect(doc.curves['i-autorec']).toHaveLength(3);
+    expect(svg).toMatch(/^<svg /);
+    expect(svg).toContain('data-quantity="validation-rmse"');
+    expect(svg).toContain('class="kept"');
+  });
+
   it("imports a CLI model folder and gives the model's own top-10", async () => {
     const prepared = prepareDataset(syntheticDataset('tiny'), {
       split: { method: 'random', test: 0.1 },

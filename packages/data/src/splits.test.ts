@@ -4,6 +4,7 @@ import { fnv1a } from './binary.ts';
 import { type CsrMatrix, csrFromTriplets, nnz, rowNnz } from './sparse.ts';
 import {
   cutByLabels,
+  describeSplitOptions,
   heldOutUsersSplit,
   kFoldSplits,
   mergeParts,
@@ -278,5 +279,29 @@ describe('splits: stability and errors', () => {
     expect(() => heldOutUsersSplit(m, { testUsers: 99 }, 1)).toThrow(/99 held-out users/);
     expect(() => randomSplit(m, {}, 1.5)).toThrow(/seed/);
     expect(() => splitFromLabels(m, new Uint8Array(1), { method: 'random' }, 1)).toThrow(/labels for/);
+  });
+});
+
+describe('describeSplitOptions', () => {
+  it('says what each split holds out, with the defaults the split applies', () => {
+    expect(describeSplitOptions({ method: 'random', test: 0.1, validation: 0.1 })).toBe(
+      'random holdout: 10% test, 10% validation',
+    );
+    expect(describeSplitOptions({ method: 'random' })).toBe('random holdout: 10% test, 0% validation');
+    expect(describeSplitOptions({ method: 'random', test: 0, validation: 0 })).toBe(
+      'no split: every play trains the model',
+    );
+    expect(describeSplitOptions({ method: 'per-user', testCount: 1 })).toBe(
+      "per-user holdout: 1 of each user's plays for test, 0% validation",
+    );
+    expect(describeSplitOptions({ method: 'k-fold', folds: 5, fold: 0, validation: 0.1 })).toBe(
+      "fold 1 of 5-fold cross-validation, 10% of the fold's training part for validation",
+    );
+    expect(describeSplitOptions({ method: 'held-out-users', testUsers: 200, validationUsers: 200 })).toBe(
+      'held-out users: 200 test, 200 validation',
+    );
+    expect(describeSplitOptions({ method: 'given', validation: 0.05 })).toBe(
+      'given split, 5% of the training file for validation',
+    );
   });
 });

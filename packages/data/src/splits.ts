@@ -642,3 +642,30 @@ function checkKFold(o: KFoldSplitOptions): KFoldSplitOptions {
   }
   return out;
 }
+
+/**
+ * A split in words, for reports: what is held out, and how much.
+ *
+ * @example
+ * describeSplitOptions({ method: 'random', test: 0.1, validation: 0.1 }); // 'random holdout: 10% test, 10% validation'
+ */
+export function describeSplitOptions(o: SplitOptions): string {
+  const pct = (x = 0) => `${Math.round(x * 1000) / 10}%`;
+  const val = (v = 0, of: string) => (v > 0 ? `, ${pct(v)} of ${of} for validation` : '');
+  switch (o.method) {
+    case 'given':
+      return `given split${val(o.validation, 'the training file')}`;
+    case 'random':
+      if (o.test === 0 && !o.validation) return 'no split: every play trains the model';
+      return `random holdout: ${pct(o.test ?? 0.1)} test, ${pct(o.validation)} validation`;
+    case 'per-user': {
+      const test = o.testCount !== undefined ? `${o.testCount}` : pct(o.test ?? 0.2);
+      const validation = o.validationCount !== undefined ? `${o.validationCount}` : pct(o.validation);
+      return `per-user holdout: ${test} of each user's plays for test, ${validation} validation`;
+    }
+    case 'k-fold':
+      return `fold ${o.fold + 1} of ${o.folds}-fold cross-validation${val(o.validation, "the fold's training part")}`;
+    case 'held-out-users':
+      return `held-out users: ${o.testUsers} test, ${o.validationUsers ?? 0} validation`;
+  }
+}

@@ -119,12 +119,25 @@ export function App({ api }: { api: WorkerApi }) {
           {fatal}
         </p>
       )}
-      <main id={`panel-${tab}`} role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === 'data' && <DataScreen state={state} />}
-        {tab === 'train' && <TrainScreen state={state} />}
-        {tab === 'explore' && <ExploreScreen state={state} />}
-        {tab === 'listener' && <ListenerScreen state={state} />}
-        {tab === 'models' && <ModelsScreen state={state} />}
+      {/* Every screen stays mounted (hidden when not shown), so a running training, its live
+          curves and every form keep their state while the user looks at another tab. */}
+      <main>
+        {TABS.map((t) => (
+          <div
+            key={t.id}
+            id={`panel-${t.id}`}
+            role="tabpanel"
+            aria-labelledby={`tab-${t.id}`}
+            hidden={tab !== t.id}
+            data-testid={`panel-${t.id}`}
+          >
+            {t.id === 'data' && <DataScreen state={state} />}
+            {t.id === 'train' && <TrainScreen state={state} />}
+            {t.id === 'explore' && <ExploreScreen state={state} />}
+            {t.id === 'listener' && <ListenerScreen state={state} />}
+            {t.id === 'models' && <ModelsScreen state={state} />}
+          </div>
+        ))}
       </main>
     </div>
   );

@@ -9,6 +9,8 @@ import type {
   ModelComparison,
   ModelName,
   ParamValue,
+  RowTests,
+  VerdictParts,
 } from '@autorec/core';
 import type {
   CsvColumns,
@@ -97,6 +99,30 @@ export interface ComparisonView {
   /** Ids of the saved models, in model order. */
   saved: string[];
   aborted: boolean;
+  /** The CLI's report of the same run: table cells, verdict and the files to download. */
+  report: ReportView;
+}
+
+/** One row of the report's table: printed cells (the CLI's), the best marked, the paired tests. */
+export interface ReportRowView {
+  model: string;
+  title: string;
+  cells: string[];
+  /** Per column: the best value of the column (the CLI's `*`, the markdown's bold). */
+  best: boolean[];
+  tests: RowTests;
+}
+
+/** The comparison as the CLI reports it, computed in the worker by the core's report module. */
+export interface ReportView {
+  columns: { key: string; title: string }[];
+  rows: ReportRowView[];
+  /** The models the paired tests compare against (SVD, popularity when in the run). */
+  reference: string;
+  rankingReference: string;
+  verdict: VerdictParts;
+  warnings: string[];
+  files: ReportFiles;
 }
 
 /** A model saved in IndexedDB. */
@@ -130,7 +156,9 @@ export interface ListenerView {
   recommended: SongView[];
 }
 
+/** The report's three files, as `autorec compare --out` names them. */
 export interface ReportFiles {
+  names: { markdown: string; json: string; svg: string };
   markdown: string;
   json: string;
   svg: string;

@@ -2,8 +2,11 @@
 import {
   type BackendName,
   compareModels,
+  DEFAULT_RANKING_KS,
+  datasetSummary,
   describeParams,
   encodeModelArchive,
+  experimentResult,
   loadModel,
   MODEL_NAMES,
   type ModelComparison,
@@ -16,12 +19,14 @@ import {
   readManifest,
   type ScoredItem,
   setupCompute,
+  splitSummary,
 } from '@autorec/core';
 import {
   DataError,
   type Dataset,
   datasetStats,
   defaultTransform,
+  describeSplitOptions,
   itemLabel,
   itemNoun,
   itemTotals,
@@ -50,6 +55,7 @@ import type {
   TrainEvent,
   TrainRequest,
 } from './protocol.ts';
+import { reportView } from './report.ts';
 
 /** Backends a browser can offer (tfjs-node is Node only). */
 const BROWSER_BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu'];
@@ -71,6 +77,8 @@ interface OpenModel {
  */
 export class Session {
   private dataset?: Dataset;
+  /** Where the dataset came from, in words, for the report. */
+  private source = '';
   private prepared?: PreparedDataset;
   private abort?: AbortController;
   private open = new Map<string, OpenModel>();
@@ -104,7 +112,7 @@ export class Session {
   // ---- data ----
 
   loadPreset(preset: SyntheticPreset): DatasetView {
-    return this.adopt(syntheticDataset(preset));
+    return this.adopt(syntheticDataset(preset), `synthetic '${preset}' preset (built in the browser)`);
   }
 
   async loadFile(req: FileRequest, onProgress?: (p: ReadProgress) => void): Promise<DatasetView> {
@@ -130,11 +138,13 @@ export class Session {
           { file: file.name },
         );
     }
-    return this.adopt(dataset);
+    const metadata = req.metadata ? `, metadata ${req.metadata.file.name}` : '';
+    return this.adopt(dataset, `${req.file.name} (${req.format}${metadata}; read in the browser)`);
   }
 
-  private adopt(dataset: Dataset): DatasetView {
+  private adopt(dataset: Dataset, source: string): DatasetView {
     this.dataset = dataset;
+    this.source = source;
     this.prepared = undefined;
     const s = datasetStats(dataset.counts);
     return {
@@ -162,7 +172,8 @@ export class Session {
   /**
    * Splits the dataset and trains every requested model through the core's `compareModels`;
    * each finished model is saved in IndexedDB and opened. `cancel()` stops at the next batch:
-   * the finished models are kept, the interrupted one is dropped.
+   * the finished models are kept, the interrupted one is dropped. The answer carries the CLI's
+   * report of the run (`report`): table, verdict, paired tests and the three report files.
    */
   async train(req: TrainRequest, onEvent?: (e: TrainEvent) => void): Promise<ComparisonView> {
     if (!this.dataset) throw new Error('load a dataset first');
@@ -170,34 +181,52 @@ export class Session {
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
+    const startedAt = new Date();
+    const started = performance.now();
     const prepared = prepareDataset(this.dataset, {
       split: req.split,
       seed: req.seed,
       transform: req.transform,
     });
     this.prepared = prepared;
-    const result = await compareModels(prepared, {
+    const comparison = await compareModels(prepared, {
       models: req.models.map((m) => ({ name: m.name, params: m.params })),
       seed: req.seed,
-      ranking: { k: req.k, maxUsers: req.maxUsers },
+      // The CLI's Ks, so the report's "every metric at K = 10, 20, 50, 100" holds here too.
+      ranking: { k: [req.k, ...DEFAULT_RANKING_KS.filter((k) => k !== req.k)], maxUsers: req.maxUsers },
       keepModels: true,
       signal: abort.signal,
       onProgress: onEvent,
     });
+    const split = describeSplitOptions(req.split);
+    const result = experimentResult(comparison, {
+      dataset: datasetSummary(prepared, this.source),
+      split: splitSummary(prepared, split),
+      k: req.k,
+      seed: req.seed,
+      seconds: (performance.now() - started) / 1000,
+      warnings: skippedLines(this.dataset),
+    });
+    const report = reportView(result, {
+      command: `autorec web app: ${req.models.map((m) => m.name).join(', ')} on ${prepared.dataset.name}, ${split}, seed ${req.seed}, K ${req.k}`,
+      startedAt,
+      runtime: `in a Web Worker of ${globalThis.navigator?.userAgent ?? 'a browser'}`,
+    });
     const saved: string[] = [];
-    const trained = result.trained ?? [];
+    const trained = comparison.trained ?? [];
     for (let i = 0; i < trained.length; i++) {
-      const info = await this.saveTrained(trained[i], result.models[i], req.k);
+      const info = await this.saveTrained(trained[i], comparison.models[i], req.k);
       saved.push(info.id);
     }
     return {
       dataset: prepared.dataset.name,
-      protocol: result.protocol,
-      reference: result.reference,
+      protocol: comparison.protocol,
+      reference: comparison.reference,
       k: req.k,
-      models: result.models,
+      models: comparison.models,
       saved,
-      aborted: result.aborted !== undefined,
+      aborted: comparison.aborted !== undefined,
+      report,
     };
   }
 
@@ -420,6 +449,20 @@ export class Session {
       return { id: item, label: i < 0 ? item : open.labels[i], value: score };
     });
   }
+}
+
+/** Lines a lenient read skipped, as the report's warnings (the CLI's wording). */
+function skippedLines(dataset: Dataset): string[] {
+  const warnings: string[] = [];
+  for (const r of [dataset.report, dataset.metadataReport]) {
+    if (!r || r.skipped === 0) continue;
+    const first = r.problems[0];
+    warnings.push(
+      `${r.source}: skipped ${r.skipped.toLocaleString('en')} bad line${r.skipped === 1 ? '' : 's'} of ${r.lines.toLocaleString('en')} (lenient reading)` +
+        (first ? `; first: line ${first.line}: ${first.reason}` : ''),
+    );
+  }
+  return warnings;
 }
 
 export type { ModelName };

@@ -66,3 +66,44 @@ export function cellText(row: ResultRow, column: ResultColumn): string {
     ? column.format(v)
     : `${column.format(v)} ±${column.format(sd)}`;
 }
+
+/** A p-value as the report prints it: three decimals, `< 0.001` below that, `–` when undefined. */
+export function pValueText(p: number): string {
+  if (!Number.isFinite(p)) return '–';
+  return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** A row's paired tests in words, for a table cell; undefined for the reference itself. */
+export interface RowTests {
+  /** Per-user squared error against the rating reference (SVD when in the run). */
+  rating?: { against: string; text: string; significant: boolean };
+  /** Per-user NDCG@K against the ranking reference (popularity when in the run). */
+  ranking?: { against: string; text: string; significant: boolean };
+}
+
+/**
+ * The paired t-tests of a row as the report's tables give them: the mean per-user difference
+ * (model − reference) and its p-value, marked significant below 0.05.
+ *
+ * @example
+ * rowTests(row).rating?.text; // 'ΔMSE −0.0123, p < 0.001'
+ */
+export function rowTests(row: ResultRow): RowTests {
+  const out: RowTests = {};
+  const signed = (x: number) => (x > 0 ? `+${x.toFixed(4)}` : x < 0 ? `−${(-x).toFixed(4)}` : '0.0000');
+  const v = row.vsReference;
+  if (v)
+    out.rating = {
+      against: v.model,
+      text: `ΔMSE ${signed(v.meanMseDelta)}, p ${pValueText(v.pValueT).replace(/^(?=\d)/, '= ')}`,
+      significant: v.pValueT < 0.05,
+    };
+  const r = row.rankingVsReference;
+  if (r)
+    out.ranking = {
+      against: r.model,
+      text: `ΔNDCG@${r.k} ${signed(r.meanNdcgDelta)}, p ${pValueText(r.pValueT).replace(/^(?=\d)/, '= ')}`,
+      significant: r.pValueT < 0.05,
+    };
+  return out;
+}

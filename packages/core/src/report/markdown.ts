@@ -1,5 +1,5 @@
 import { itemNoun } from '@autorec/data';
-import { bestRows, cellText, resultColumns } from './columns.ts';
+import { bestRows, cellText, pValueText, resultColumns } from './columns.ts';
 import type { ExperimentResult, ResultRow } from './result.ts';
 import { title, verdict } from './verdict.ts';
 
@@ -68,7 +68,7 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
     for (const r of tests) {
       const v = r.vsReference!;
       lines.push(
-        `| ${title(r.model)} | ${v.meanMseDelta.toFixed(4)} | ${pValue(v.pValueT)} | ${pValue(v.pValueWilcoxon)} |`,
+        `| ${title(r.model)} | ${v.meanMseDelta.toFixed(4)} | ${pValueText(v.pValueT)} | ${pValueText(v.pValueWilcoxon)} |`,
       );
     }
     lines.push('');
@@ -87,7 +87,7 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
     for (const r of ranked) {
       const v = r.rankingVsReference!;
       lines.push(
-        `| ${title(r.model)} | ${v.meanNdcgDelta.toFixed(4)} | ${pValue(v.pValueT)} | ${pValue(v.pValueWilcoxon)} |`,
+        `| ${title(r.model)} | ${v.meanNdcgDelta.toFixed(4)} | ${pValueText(v.pValueT)} | ${pValueText(v.pValueWilcoxon)} |`,
       );
     }
     lines.push('');
@@ -106,7 +106,7 @@ export function reportMarkdown(result: ExperimentResult, info: RunInfo): string 
         `| ${title(r.model)} | ${metrics
           .map((m) => {
             const t = r.acrossFolds![m];
-            return t ? `${t.meanDifference.toFixed(4)} | ${pValue(t.pValueT)}` : '– | –';
+            return t ? `${t.meanDifference.toFixed(4)} | ${pValueText(t.pValueT)}` : '– | –';
           })
           .join(' | ')} |`,
       );
@@ -165,9 +165,4 @@ export function hyperParameterLine(r: ResultRow): string {
   return r.bestEpoch < ran
     ? `${params}; ran ${ran} epochs, kept the weights of epoch ${r.bestEpoch} (best validation RMSE)`
     : `${params}; ran ${ran} epochs, kept the last`;
-}
-
-function pValue(p: number): string {
-  if (!Number.isFinite(p)) return '–';
-  return p < 0.001 ? '< 0.001' : p.toFixed(3);
 }

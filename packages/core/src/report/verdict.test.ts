@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bestRows, resultColumns } from './columns.ts';
+import { bestRows, resultColumns, rowTests } from './columns.ts';
 import type { ExperimentResult, ResultRow } from './result.ts';
-import { verdict } from './verdict.ts';
+import { verdict, verdictParts } from './verdict.ts';
 
 function row(model: string, rmse: number, ndcg: number, p?: number): ResultRow {
   const r = {
@@ -102,5 +102,34 @@ describe('verdict and best values', () => {
     expect(best.get('ndcg@10')).toBe(0);
     expect(best.has('rmseCold')).toBe(false);
     expect(best.has('trainSeconds')).toBe(false);
+  });
+});
+
+describe('verdictParts and rowTests', () => {
+  it('splits the verdict into rating, protocol and ranking sentences, in verdict order', () => {
+    const r = result(
+      [row('svd', 0.9, 0.01), row('u-autorec', 0.81, 0.02, 0.0001), row('popularity', 1.1, 0.05)],
+      {
+        protocol: 'held-out-users',
+      },
+    );
+    const parts = verdictParts(r);
+    expect(parts.rating[0]).toMatch(/^Rating: U-AutoRec has the lowest test RMSE/);
+    expect(parts.rating[1]).toMatch(/^U-AutoRec beat SVD/);
+    expect(parts.protocol[0]).toMatch(/held-out users/);
+    expect(parts.ranking[0]).toMatch(/^Ranking: popularity has the highest NDCG@10/);
+    expect([...parts.rating, ...parts.protocol, ...parts.ranking]).toEqual(verdict(r));
+  });
+
+  it('gives each row its paired tests against the references, none for the reference itself', () => {
+    const svd = row('svd', 0.9, 0.01);
+    const autorec = rankedAgainstPopularity(row('u-autorec', 0.81, 0.02, 0.0001), 0.2);
+    autorec.vsReference!.meanMseDelta = -0.0123;
+    autorec.rankingVsReference!.meanNdcgDelta = 0.01;
+    expect(rowTests(svd)).toEqual({});
+    expect(rowTests(autorec)).toEqual({
+      rating: { against: 'svd', text: 'ΔMSE −0.0123, p < 0.001', significant: true },
+      ranking: { against: 'popularity', text: 'ΔNDCG@10 +0.0100, p = 0.200', significant: false },
+    });
   });
 });

@@ -18,32 +18,51 @@ const AUTOREC_TITLES: Record<string, string> = { 'u-autorec': 'U-AutoRec', 'i-au
  * verdict(result); // ['Rating: SVD has the lowest test RMSE, 0.8301 …', 'U-AutoRec beat SVD …', 'Ranking: …']
  */
 export function verdict(result: ExperimentResult): string[] {
+  const parts = verdictParts(result);
+  return [...parts.rating, ...parts.protocol, ...parts.ranking];
+}
+
+/** The verdict's sentences by question: rating (RMSE, AutoRec vs SVD), the protocol note, ranking. */
+export interface VerdictParts {
+  rating: string[];
+  /** What the protocol means for every number (held-out users); empty for a plain holdout. */
+  protocol: string[];
+  ranking: string[];
+}
+
+/**
+ * `verdict`'s sentences apart, so a page can show the rating and the ranking answers under
+ * their own headings.
+ *
+ * @example
+ * const { rating, ranking } = verdictParts(result);
+ */
+export function verdictParts(result: ExperimentResult): VerdictParts {
   const rows = result.results;
   const folds = result.split.folds ? ` (means over ${result.split.folds} folds)` : '';
-  const lines: string[] = [];
+  const rating: string[] = [];
+  const protocol: string[] = [];
   const binary = result.dataset?.transform === 'binary';
   if (binary)
-    lines.push(
+    rating.push(
       'Rating: with the binary transform every rating is 1, so test RMSE measures nothing and no rating winner is declared.',
     );
   else {
-    const rating = ratingSentence(rows, result.reference, folds);
-    if (rating) lines.push(rating);
+    const best = ratingSentence(rows, result.reference, folds);
+    if (best) rating.push(best);
     const svd = rows.find((r) => r.model === 'svd');
     const autorecs = rows.filter((r) => r.model in AUTOREC_TITLES);
-    if (svd && autorecs.length > 0) lines.push(...autorecs.map((a) => rmseSentence(a, svd, folds)));
+    if (svd && autorecs.length > 0) rating.push(...autorecs.map((a) => rmseSentence(a, svd, folds)));
     else
-      lines.push(
+      rating.push(
         'This run did not include both SVD and an AutoRec model, so it does not answer whether AutoRec beats SVD.',
       );
   }
   if (result.protocol === 'held-out-users')
-    lines.push(
+    protocol.push(
       'With held-out users the test users are absent from training: each is scored as a new listener from the rest of their plays (fold-in, no retraining), for RMSE and ranking alike.',
     );
-  const ranking = rankingSentences(rows, result, folds);
-  lines.push(...ranking);
-  return lines;
+  return { rating, protocol, ranking: rankingSentences(rows, result, folds) };
 }
 
 /** The column the table marks for a metric, so the verdict names the row printed in bold. */
