@@ -20,6 +20,7 @@ import { IAutoRecModel } from '../src/models/autorec.ts';
 import { plantedRatings } from '../src/models/autorec-planted.ts';
 import { loadModel } from '../src/models/registry.ts';
 import { fetchStore } from '../src/stores/fetch.ts';
+import { type DeterminismProbe, determinismProbe } from './determinism.ts';
 
 export interface WorkerRequest {
   /** URL prefix of tfjs-backend-wasm's .wasm files. */
@@ -52,6 +53,8 @@ export interface WorkerResult {
     predictions: number[];
     recommendations: { item: string; score: number }[];
   }[];
+  /** Seeded draws and splits, for comparison with Node's (see determinism.ts). */
+  determinism?: DeterminismProbe;
   error?: string;
 }
 
@@ -116,7 +119,15 @@ async function run(request: WorkerRequest): Promise<WorkerResult> {
     });
     model.dispose();
   }
-  return { autoBackend: auto, isolated: self.crossOriginIsolated === true, threads, runs, timing, loaded };
+  return {
+    autoBackend: auto,
+    isolated: self.crossOriginIsolated === true,
+    threads,
+    runs,
+    timing,
+    loaded,
+    determinism: determinismProbe(),
+  };
 }
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
