@@ -12,6 +12,12 @@ import {
 } from '../engine/kernels.ts';
 
 export type EncoderActivation = 'sigmoid' | 'identity' | 'relu' | 'tanh';
+/**
+ * The function the network applies to encoder pre-activations: an encoder activation, or
+ * `centred-sigmoid`, σ(z) − ½ — the same network as a sigmoid encoder whose decoder bias holds
+ * ½·Σ_j V[c][j] (see the model's `centredCode` option for why it trains differently).
+ */
+export type CodeActivation = EncoderActivation | 'centred-sigmoid';
 export type DecoderActivation = 'identity' | 'sigmoid';
 export const ENCODER_ACTIVATIONS: readonly EncoderActivation[] = ['sigmoid', 'identity', 'relu', 'tanh'];
 export const DECODER_ACTIVATIONS: readonly DecoderActivation[] = ['identity', 'sigmoid'];
@@ -247,7 +253,7 @@ export class AutoRecNetwork {
   decodePairs(
     input: CsrMatrix,
     values: Float32Array,
-    activation: EncoderActivation,
+    activation: CodeActivation,
     pairRow: Int32Array,
     pairCol: Int32Array,
   ): Float32Array {
@@ -306,7 +312,7 @@ export class AutoRecNetwork {
   }
 
   /** Hidden codes of every row of `input` (rows × hidden, unpadded), e.g. item codes for I-AutoRec. */
-  encodeAll(input: CsrMatrix, values: Float32Array, activation: EncoderActivation): Float32Array {
+  encodeAll(input: CsrMatrix, values: Float32Array, activation: CodeActivation): Float32Array {
     const { hidden, batchRows, nnzCapacity } = this.layout;
     const s = this.stride;
     const codes = new Float32Array(input.rows * hidden);
@@ -331,7 +337,7 @@ export class AutoRecNetwork {
   }
 
   /** H = f(bE + Σ x_c E[c]) for the first `nRows` rows of the input CSR. */
-  encode(nRows: number, activation: EncoderActivation): void {
+  encode(nRows: number, activation: CodeActivation): void {
     const { h, be, stride: s } = this;
     const hidden = this.layout.hidden;
     for (let r = 0; r < nRows; r++) h.set(be, r * s);
@@ -352,11 +358,7 @@ export class AutoRecNetwork {
    * product runs in pieces that fit the buffers (it is linear before the activation). Returns
    * a copy (hidden floats).
    */
-  encodeOne(
-    indices: ArrayLike<number>,
-    values: ArrayLike<number>,
-    activation: EncoderActivation,
-  ): Float32Array {
+  encodeOne(indices: ArrayLike<number>, values: ArrayLike<number>, activation: CodeActivation): Float32Array {
     const { h, be, inPtr, inCol, inValue, stride: s } = this;
     const hidden = this.layout.hidden;
     const cap = this.layout.nnzCapacity;
@@ -480,7 +482,7 @@ export class AutoRecNetwork {
   }
 
   /** H = f(bE + Σ x_c E[c]) from the batch's input columns; out[q] = V[c]·H[r] + bV[c] at its targets. */
-  forwardBatch(nRows: number, nList: number, activation: EncoderActivation): void {
+  forwardBatch(nRows: number, nList: number, activation: CodeActivation): void {
     if (this.pool) {
       this.forwardParallel(this.pool, nRows, nList, activation);
       return;
@@ -521,7 +523,7 @@ export class AutoRecNetwork {
   backwardBatch(
     nRows: number,
     nList: number,
-    activation: EncoderActivation,
+    activation: CodeActivation,
     gbE: Float64Array,
     adam?: { lr: number; beta1: number; beta2: number; eps: number },
   ): number {
@@ -626,12 +628,7 @@ export class AutoRecNetwork {
     return pool.run(ranges.map(([a, b], k) => call(b - a, t.list.offset + 4 * a, ptr.offset + 4 * a, k, a)));
   }
 
-  private forwardParallel(
-    pool: KernelPool,
-    nRows: number,
-    nList: number,
-    activation: EncoderActivation,
-  ): void {
+  private forwardParallel(pool: KernelPool, nRows: number, nList: number, activation: CodeActivation): void {
     const t = this.trainBuffers();
     const { h, be, stride: s } = this;
     for (let r = 0; r < nRows; r++) h.set(be, r * s);
@@ -673,7 +670,7 @@ export class AutoRecNetwork {
     pool: KernelPool,
     nRows: number,
     nList: number,
-    activation: EncoderActivation,
+    activation: CodeActivation,
     gbE: Float64Array,
     step: (ga: ArenaBlock | undefined, m: ArenaBlock, v: ArenaBlock, k: number, from: number) => RowStep,
   ): number {
@@ -810,7 +807,7 @@ export function activate(
   nRows: number,
   stride: number,
   hidden: number,
-  activation: EncoderActivation,
+  activation: CodeActivation,
 ): void {
   if (activation === 'identity') return;
   for (let r = 0; r < nRows; r++) {
@@ -818,6 +815,9 @@ export function activate(
     switch (activation) {
       case 'sigmoid':
         for (let j = o; j < o + hidden; j++) h[j] = 1 / (1 + Math.exp(-h[j]));
+        break;
+      case 'centred-sigmoid':
+        for (let j = o; j < o + hidden; j++) h[j] = 1 / (1 + Math.exp(-h[j])) - 0.5;
         break;
       case 'relu':
         for (let j = o; j < o + hidden; j++) if (h[j] < 0) h[j] = 0;
@@ -839,7 +839,7 @@ function activationGradient(
   nRows: number,
   stride: number,
   hidden: number,
-  activation: EncoderActivation,
+  activation: CodeActivation,
   gbE: Float64Array,
 ): void {
   for (let r = 0; r < nRows; r++) {
@@ -848,6 +848,7 @@ function activationGradient(
       const y = h[o + j];
       let g = gh[o + j];
       if (activation === 'sigmoid') g *= y * (1 - y);
+      else if (activation === 'centred-sigmoid') g *= (0.5 + y) * (0.5 - y);
       else if (activation === 'tanh') g *= 1 - y * y;
       else if (activation === 'relu' && y <= 0) g = 0;
       gh[o + j] = g;

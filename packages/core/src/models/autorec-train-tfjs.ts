@@ -1,6 +1,6 @@
 import type { Rng } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
-import type { AutoRecNetwork, EncoderActivation } from './autorec-network.ts';
+import type { AutoRecNetwork, CodeActivation } from './autorec-network.ts';
 import { ADAM, adamRate, type BatchStepper, RPROP } from './autorec-stepper.ts';
 import type { TrainConfig, TrainData } from './autorec-train.ts';
 
@@ -261,10 +261,12 @@ function adamMath(w: tf.Tensor, m1: tf.Tensor, m2: tf.Tensor, g: tf.Tensor, lr: 
   return [w.sub(n1.mul(lr).div(n2.sqrt().add(ADAM.eps))), n1, n2];
 }
 
-function activate(z: tf.Tensor, activation: EncoderActivation): tf.Tensor {
+function activate(z: tf.Tensor, activation: CodeActivation): tf.Tensor {
   switch (activation) {
     case 'sigmoid':
       return tf.sigmoid(z);
+    case 'centred-sigmoid':
+      return tf.sigmoid(z).sub(0.5);
     case 'tanh':
       return tf.tanh(z);
     case 'relu':
@@ -275,10 +277,12 @@ function activate(z: tf.Tensor, activation: EncoderActivation): tf.Tensor {
 }
 
 /** g ⊙ f′, with f′ written in terms of the output h (as the kernels do). */
-function activationGradient(g: tf.Tensor, h: tf.Tensor, activation: EncoderActivation): tf.Tensor {
+function activationGradient(g: tf.Tensor, h: tf.Tensor, activation: CodeActivation): tf.Tensor {
   switch (activation) {
     case 'sigmoid':
       return g.mul(h.mul(tf.scalar(1).sub(h)));
+    case 'centred-sigmoid':
+      return g.mul(h.add(0.5).mul(tf.scalar(0.5).sub(h)));
     case 'tanh':
       return g.mul(tf.scalar(1).sub(h.square()));
     case 'relu':

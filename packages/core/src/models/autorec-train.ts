@@ -3,8 +3,8 @@ import { TrainingDivergedError } from '../errors.ts';
 import type { EpochRecord, FitOptions, ModelName } from '../types.ts';
 import type {
   AutoRecNetwork,
+  CodeActivation,
   DecoderOutput,
-  EncoderActivation,
   NetworkWeights,
   OptimizerName,
 } from './autorec-network.ts';
@@ -13,7 +13,7 @@ import { tfjsStepper } from './autorec-train-tfjs.ts';
 import { TrainingLoop } from './shared.ts';
 
 export interface TrainConfig {
-  activation: EncoderActivation;
+  activation: CodeActivation;
   output: DecoderOutput;
   lambda: number;
   optimizer: OptimizerName;

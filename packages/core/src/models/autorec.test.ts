@@ -282,6 +282,28 @@ describe('AutoRec behaviour', () => {
     }
   });
 
+  it('trains U-AutoRec on the centred sigmoid code by default and I-AutoRec on the plain one', async () => {
+    const data = contractTrainSet();
+    const pairs = entryCoordinates(data.ratings);
+    const predictions = async (model: AutoRecModel) => {
+      await model.fit(data);
+      const out = model.predictIndices(pairs.rows, pairs.cols);
+      model.dispose();
+      return out;
+    };
+    const uAuto = await predictions(new UAutoRecModel(small));
+    expect(await predictions(new UAutoRecModel({ ...small, codeCentring: 'centred' }))).toEqual(uAuto);
+    expect(await predictions(new UAutoRecModel({ ...small, codeCentring: 'none' }))).not.toEqual(uAuto);
+    const iAuto = await predictions(new IAutoRecModel(small));
+    expect(await predictions(new IAutoRecModel({ ...small, codeCentring: 'none' }))).toEqual(iAuto);
+    expect(await predictions(new IAutoRecModel({ ...small, codeCentring: 'centred' }))).not.toEqual(iAuto);
+    // Only the sigmoid has a midpoint to remove: tanh trains the same either way.
+    const tanh = { ...small, encoderActivation: 'tanh' } as const;
+    expect(await predictions(new UAutoRecModel({ ...tanh, codeCentring: 'none' }))).toEqual(
+      await predictions(new UAutoRecModel(tanh)),
+    );
+  });
+
   it('rejects bad options with the valid choices', () => {
     expect(() => new UAutoRecModel({ encoderActivation: 'softmax' } as never)).toThrow(/sigmoid, identity/);
     expect(() => new UAutoRecModel({ inputDropout: 1 })).toThrow(/inputDropout/);
