@@ -25,6 +25,11 @@ export interface TrainingProgress {
   elapsedSeconds: number;
   /** Estimated seconds left for the whole fit. */
   etaSeconds?: number;
+  /**
+   * True while an early-stopping model is trained again on training + validation up to its kept
+   * epoch (`fitOnSplit`'s refit): these epochs have no validation RMSE and are not the curve.
+   */
+  refit?: boolean;
 }
 
 export interface FitOptions {

@@ -61,7 +61,8 @@ export function TrainScreen({ state }: { state: AppState }) {
         if (e.training) {
           next.training = e.training;
           const t = e.training;
-          if (t.phase === 'epoch' && t.loss !== undefined)
+          // A refit (training + validation, up to the kept epoch) is not the curve: it has no validation.
+          if (t.phase === 'epoch' && t.loss !== undefined && !t.refit)
             next.curve = [
               ...prev.curve.filter((r) => r.epoch !== t.epoch),
               { epoch: t.epoch, loss: t.loss, validationRmse: t.validationRmse, seconds: t.elapsedSeconds },
@@ -214,14 +215,20 @@ export function TrainScreen({ state }: { state: AppState }) {
             yLabel="RMSE"
             series={withCurves.map((l) => ({ label: l, values: curveValues(l, (r) => r.validationRmse) }))}
           />
+          {/* Each model minimises its own objective, so raw losses share no axis: each relative to its epoch 1, as the report's figure draws them. */}
           <Chart
-            title="Training loss per epoch (own objective, log scale)"
+            title="Training loss ÷ epoch 1 (each model's own objective)"
             x={epochs}
             xLabel="epoch"
             integerX
-            yLabel="loss"
-            logY
-            series={withCurves.map((l) => ({ label: l, values: curveValues(l, (r) => r.loss) }))}
+            yLabel="loss ÷ epoch 1"
+            series={withCurves.map((l) => {
+              const first = live[l].curve.find((r) => r.epoch === 1)?.loss;
+              return {
+                label: l,
+                values: curveValues(l, (r) => (first && r.loss !== undefined ? r.loss / first : undefined)),
+              };
+            })}
           />
         </div>
       )}
@@ -235,6 +242,8 @@ function ModelLine({ label, live }: { label: string; live: Live }) {
   let text = 'waiting';
   if (live.stage === 'evaluate') text = 'evaluating on the test split…';
   else if (live.stage === 'done') text = 'done';
+  else if (live.stage === 'fit' && t?.refit)
+    text = `training again on training + validation up to the kept epoch: epoch ${t.epoch}/${t.epochs}`;
   else if (live.stage === 'fit' && t) {
     const parts = [`epoch ${Math.max(t.epoch, t.phase === 'batch' ? t.epoch + 1 : t.epoch)}/${t.epochs}`];
     if (t.phase === 'batch') parts.push(`batch ${t.batch}/${t.batches}`);

@@ -433,9 +433,27 @@ describe('compareModels', () => {
     });
     expect(a.ranking?.atK).toEqual(direct.atK);
     for (const m of plain.trained!) m.dispose();
-    const refit = await compareModels(prepared, { models: [autorec], keepModels: true });
+    const epochEvents: { epoch: number; refit: boolean; validated: boolean }[] = [];
+    const refit = await compareModels(prepared, {
+      models: [autorec],
+      keepModels: true,
+      onProgress: (e) => {
+        const t = e.training;
+        if (t?.phase === 'epoch')
+          epochEvents.push({
+            epoch: t.epoch,
+            refit: t.refit === true,
+            validated: t.validationRmse !== undefined,
+          });
+      },
+    });
     const r = refit.models[0];
     expect(r.refitted).toBe(true);
+    // The refit's epochs say so, and carry no validation RMSE; the validated run's epochs are the curve.
+    const refitEpochs = epochEvents.filter((e) => e.refit);
+    expect(refitEpochs.map((e) => e.epoch)).toEqual(Array.from({ length: r.bestEpoch }, (_, i) => i + 1));
+    expect(refitEpochs.every((e) => !e.validated)).toBe(true);
+    expect(epochEvents.filter((e) => !e.refit)).toHaveLength(r.curve.length);
     expect(r.trainedOn).toBe('train+validation');
     expect(refit.trained![0].hyperParameters.epochs).toBe(r.bestEpoch);
     expect(nnz(refit.trained![0].trainSet.ratings)).toBe(

@@ -82,7 +82,10 @@ export async function fitOnSplit(
     const again = make({ epochs: fit.bestEpoch });
     try {
       const all = { ...trainSet, ratings: addDisjoint(trainSet.ratings, holdoutValidation) };
-      const refit = await again.fit(all, { signal, onProgress });
+      const refit = await again.fit(all, {
+        signal,
+        onProgress: onProgress && ((p) => onProgress({ ...p, refit: true })),
+      });
       if (refit.aborted) {
         again.dispose();
         return { model, fit: { ...fit, aborted: true }, trainedOn: 'train', refitted: false };

@@ -72,3 +72,23 @@ describe('trainingCurvesSvg', () => {
     expect(svg).toContain('nothing to plot');
   });
 });
+
+describe('trainingCurvesSvg legend', () => {
+  it('is wide enough for its longest label, so no label runs off the figure', () => {
+    const curve = [1, 2, 3].map((epoch) => ({
+      epoch,
+      loss: 1 / epoch,
+      validationRmse: 1 - epoch / 10,
+      seconds: 1,
+    }));
+    const svg = trainingCurvesSvg([
+      { label: 'i-autorec', curve, keptEpochs: [3] },
+      { label: 'popularity', curve: [] },
+    ]);
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)![1]);
+    const texts = [...svg.matchAll(/<g class="legend">[\s\S]*?<\/g>/g)][0][0];
+    for (const m of texts.matchAll(/<text x="(\d+)"[^>]*>([^<]+)<\/text>/g))
+      expect(Number(m[1]) + m[2].length * 7, m[2]).toBeLessThanOrEqual(width);
+    expect(svg).toContain('popularity (closed form, no epochs)');
+  });
+});

@@ -68,7 +68,10 @@ const SHAPES: readonly SymbolType[] = [
 const MAX_MARKERS = 12;
 
 const PANEL = { width: 360, height: 300, left: 60, right: 14, top: 46, bottom: 44 };
+/** The legend column: at least this wide, wider for long labels (≈ 7 px per character at 12 px). */
 const LEGEND_WIDTH = 230;
+const LEGEND_TEXT_X = 48;
+const CHAR_WIDTH = 7;
 
 /** A quantity that means the same for every model, so its curves may share an axis. */
 interface Quantity {
@@ -121,7 +124,11 @@ export function trainingCurvesSvg(series: readonly CurveSeries[]): string {
     series.some((s) => foldsOf(s).some((c) => c.some((r) => usable(q.value(c, r))))),
   );
   const n = Math.max(1, panels.length);
-  const width = PANEL.width * n + LEGEND_WIDTH;
+  const longest = Math.max(
+    'epoch whose weights were kept'.length,
+    ...series.map((s) => legendLabel(s).length),
+  );
+  const width = PANEL.width * n + Math.max(LEGEND_WIDTH, LEGEND_TEXT_X + 10 + longest * CHAR_WIDTH);
   const height = Math.max(PANEL.height, 40 + 22 * series.length + 60);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
@@ -241,23 +248,28 @@ function legend(series: readonly CurveSeries[], x: number): string {
   const out = [`<g class="legend">`, `<text x="${x + 10}" y="${PANEL.top}" font-weight="bold">Models</text>`];
   series.forEach((s, i) => {
     const y = PANEL.top + 22 * (i + 1);
-    const closedForm = s.curve.length === 0 && !s.folds?.some((c) => c.length > 0);
-    if (!closedForm)
+    if (!closedForm(s))
       out.push(
         `<line x1="${x + 10}" y1="${y - 4}" x2="${x + 40}" y2="${y - 4}" stroke="${color(i)}" stroke-width="2"/>`,
         marker(i, x + 25, y - 4),
       );
-    out.push(
-      `<text x="${x + 48}" y="${y}">${escapeXml(s.label + (closedForm ? ' (closed form, no epochs)' : ''))}</text>`,
-    );
+    out.push(`<text x="${x + LEGEND_TEXT_X}" y="${y}">${escapeXml(legendLabel(s))}</text>`);
   });
   const y = PANEL.top + 22 * (series.length + 1) + 8;
   out.push(
     `<circle cx="${x + 25}" cy="${y - 4}" r="7" fill="none" stroke="#333" stroke-width="1.5"/>`,
-    `<text x="${x + 48}" y="${y}">epoch whose weights were kept</text>`,
+    `<text x="${x + LEGEND_TEXT_X}" y="${y}">epoch whose weights were kept</text>`,
     '</g>',
   );
   return out.join('\n');
+}
+
+function closedForm(s: CurveSeries): boolean {
+  return s.curve.length === 0 && !s.folds?.some((c) => c.length > 0);
+}
+
+function legendLabel(s: CurveSeries): string {
+  return s.label + (closedForm(s) ? ' (closed form, no epochs)' : '');
 }
 
 function usable(v: number | undefined): boolean {
