@@ -125,6 +125,24 @@ describe('--plays written with names', () => {
     expect(ambiguous.stderr).toContain("'GENESIS' matches 2 artists: genesis (id 9), Genesis (id 8)");
   });
 
+  it('recommend --all-users --out /dev/stdout writes only the lists to stdout, the summary to stderr', async () => {
+    const run = await runCli([
+      'recommend',
+      '--model',
+      join(dir, 'ease'),
+      '--all-users',
+      '--out',
+      '/dev/stdout',
+      '-k',
+      '2',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('user\trank\tsong\tscore');
+    expect(lines).toHaveLength(1 + 24 * 2);
+    expect(run.stderr).toContain('wrote the top 2 songs of each of 24 users to /dev/stdout');
+  });
+
   it('popularity lists listener counts as whole numbers, under that name', async () => {
     const run = await runCli(['recommend', '--model', join(dir, 'popularity'), '--user', '1', '-k', '2']);
     expect(run.code, run.stderr).toBe(0);

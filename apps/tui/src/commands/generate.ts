@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { msdTracksText, nnz, type SyntheticPreset, syntheticDataset, tasteProfileText } from '@autorec/data';
 import type { Command } from 'commander';
-import { writeAtomically } from '../files.ts';
+import { UsageError } from '../errors.ts';
+import { writeAtomically, writesToStdout } from '../files.ts';
 import { integerArg, presetArg } from '../options.ts';
 import { action, addJsonOption, type CommandContext, count } from './shared.ts';
 
@@ -32,6 +33,13 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
     );
   addJsonOption(cmd).action(
     action<GenerateOptions>(ctx, async (o, out) => {
+      // Data written to stdout: the summary goes to stderr, and JSON cannot share the stream.
+      const toStdout = [o.out, o.tracks].some((p) => p !== undefined && writesToStdout(p));
+      if (toStdout && o.json)
+        throw new UsageError(
+          '--json and an output on standard output would mix in one stream',
+          'write the data to a file, or leave out --json',
+        );
       const started = performance.now();
       const dataset = syntheticDataset(o.preset, o.seed === undefined ? {} : { seed: o.seed });
       const bytes = await writeAtomically(o.out, tasteProfileText(dataset));
@@ -49,15 +57,18 @@ export function registerGenerate(program: Command, ctx: CommandContext): void {
         result.tracks = resolve(o.tracks);
         result.tracksBytes = await writeAtomically(o.tracks, msdTracksText(dataset));
       }
-      out.result(result, () =>
+      const summary = () =>
         [
           `wrote ${o.out}: ${count(dataset.counts.rows)} users × ${count(dataset.counts.cols)} songs, ${count(nnz(dataset.counts))} (user, song) pairs`,
           o.tracks ? `wrote ${o.tracks}: artist and title of every song` : '',
-          `next: autorec stats --input ${o.out}${o.tracks ? `   or   autorec prepare --input ${o.out} --metadata ${o.tracks} --out prepared` : ''}`,
+          toStdout
+            ? ''
+            : `next: autorec stats --input ${o.out}${o.tracks ? `   or   autorec prepare --input ${o.out} --metadata ${o.tracks} --out prepared` : ''}`,
         ]
           .filter(Boolean)
-          .join('\n'),
-      );
+          .join('\n');
+      if (toStdout) out.note(summary());
+      else out.result(result, summary);
     }),
   );
 }

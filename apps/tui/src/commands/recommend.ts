@@ -11,7 +11,7 @@ import {
 } from '@autorec/data';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
-import { writeAtomically } from '../files.ts';
+import { writeAtomically, writesToStdout } from '../files.ts';
 import { type DisplayItem, formatScore, openModel, scoreMeaning, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
 import { tsvField } from '../printable.ts';
@@ -70,6 +70,12 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
       if (chosen !== 1) throw new UsageError('give exactly one of --user ID, --plays FILE or --all-users');
       if (o.allUsers && o.out === undefined) throw new UsageError('--all-users needs --out FILE');
       if (!o.allUsers && o.out !== undefined) throw new UsageError('--out goes with --all-users');
+      const toStdout = o.out !== undefined && writesToStdout(o.out);
+      if (toStdout && o.json)
+        throw new UsageError(
+          '--json and --out on standard output would mix in one stream',
+          'write the lists to a file, or leave out --json',
+        );
       const opened = await openModel(o.model);
       const { model } = opened;
       const known = o.includeKnown ? undefined : opened.known;
@@ -83,11 +89,11 @@ export function registerRecommend(program: Command, ctx: CommandContext): void {
             }),
           );
           out.clearStatus();
-          out.result(
-            { model: model.name, users: users.length, k: o.k, out: o.out, bytes },
-            () =>
-              `wrote the top ${o.k} songs of each of ${count(users.length)} users to ${o.out} (user, rank, song, score)`,
-          );
+          const summary = () =>
+            `wrote the top ${o.k} songs of each of ${count(users.length)} users to ${o.out} (user, rank, song, score)`;
+          // Lists written to stdout: the summary goes to stderr, after them.
+          if (toStdout) out.note(summary());
+          else out.result({ model: model.name, users: users.length, k: o.k, out: o.out, bytes }, summary);
           return;
         }
         const words = modelWords(opened.manifest);
