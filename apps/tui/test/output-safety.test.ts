@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runJson, startCli, tempDir, waitFor, waitForStderr } from './cli-helpers.ts';
@@ -84,6 +84,24 @@ describe('--out replaces only a folder autorec wrote (item 1)', () => {
     expectOneLineRefusal(run.stderr, /'models\/notes\.txt' in it was not written by autorec/);
     expect(await readFile(join(out, 'models', 'notes.txt'), 'utf8')).toBe('mine');
   });
+
+  // Root reads every folder whatever its mode, so this runs only as another user (not in CI, which is root).
+  it.skipIf(process.getuid?.() === 0)(
+    'compare refuses, naming it, a report whose subfolder it cannot read',
+    async () => {
+      const out = path('locked');
+      const args = ['compare', '--preset', 'tiny', '--models', 'popularity', '--out', out];
+      expect((await runCli(args)).code).toBe(0);
+      await chmod(join(out, 'models', 'popularity'), 0o000);
+      try {
+        const run = await runCli(args);
+        expect(run.code).toBe(1);
+        expectOneLineRefusal(run.stderr, /cannot read 'models\/popularity\/' in it \(EACCES\)/);
+      } finally {
+        await chmod(join(out, 'models', 'popularity'), 0o755);
+      }
+    },
+  );
 
   it('train refuses a folder holding manifest.json and other files; prepare refuses a non-empty folder', async () => {
     await mkdir(path('m'));

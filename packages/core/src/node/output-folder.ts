@@ -285,7 +285,14 @@ async function firstUnlisted(dir: string, listed: Set<string>): Promise<string |
   }
   let seen = 0;
   const walk = async (rel: string): Promise<string | undefined> => {
-    const entries = await readdir(join(dir, rel), { withFileTypes: true });
+    const entries = await readdir(join(dir, rel), { withFileTypes: true }).catch((e: NodeJS.ErrnoException) =>
+      // A subfolder autorec cannot list may hold anything: refuse, naming it, rather than fail raw.
+      refuse(
+        dir,
+        `cannot read '${rel}/' in it (${e.code ?? e.message}), so autorec cannot tell whether it holds only its own files`,
+        'make the folder readable, or choose another --out',
+      ),
+    );
     for (const e of entries) {
       if (++seen > MAX_WALK) return `${rel ? `${rel}/` : ''}${e.name} (and too many other files)`;
       const path = rel ? `${rel}/${e.name}` : e.name;

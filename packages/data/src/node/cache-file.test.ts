@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,5 +53,26 @@ describe('prepared-dataset cache files', () => {
     const junk = join(dir, 'junk.prepared');
     await writeFile(junk, 'not a cache at all');
     await expect(loadPreparedDataset(junk)).rejects.toThrow(/junk\.prepared: not a prepared-dataset file/);
+  });
+
+  it('replaces only a regular file: a link, a folder or a pipe at the path is refused and left as it was', async () => {
+    const target = join(dir, 'mine.txt');
+    await writeFile(target, 'mine');
+    const link = join(dir, 'link.prepared');
+    await symlink(target, link);
+    await expect(savePreparedDataset(link, prepared)).rejects.toThrow(
+      `${link}: refusing to replace a symbolic link with the cache; give a new or regular file`,
+    );
+    expect(await readlink(link)).toBe(target);
+    expect(await readFile(target, 'utf8')).toBe('mine');
+    const folder = join(dir, 'folder.prepared');
+    await mkdir(folder);
+    await expect(savePreparedDataset(folder, prepared)).rejects.toThrow('refusing to replace a folder');
+    const fifo = join(dir, 'pipe.prepared');
+    execFileSync('mkfifo', [fifo]);
+    await expect(savePreparedDataset(fifo, prepared)).rejects.toThrow('refusing to replace a pipe');
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+    // Nothing half-written is left beside them.
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
