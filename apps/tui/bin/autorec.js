@@ -19,14 +19,19 @@ const tsconfig = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
 // Under a virtual-memory limit (`ulimit -v`), V8's WebAssembly guard regions (~10 GB of address
 // space per memory) cannot be reserved and even tsx fails to start; bounds checks instead of
 // guard pages need none, at a small cost to the kernels.
-const wasmFlags = addressSpaceLimited() ? ['--disable-wasm-trap-handler'] : [];
+const limited = addressSpaceLimited();
+const wasmFlags = limited ? ['--disable-wasm-trap-handler'] : [];
+// glibc gives each thread that mallocs its own arena of up to 64 MB of address space; with
+// V8's and libuv's threads that is gigabytes, and under `ulimit -v 8G` the heap then failed to
+// grow at ~50 MB ("young object promotion failed"). Two arenas are plenty for this program.
+const arenaEnv = limited && process.env.MALLOC_ARENA_MAX === undefined ? { MALLOC_ARENA_MAX: '2' } : {};
 
 const child = spawn(
   process.execPath,
   [...wasmFlags, '--conditions=@autorec/source', '--import', tsx, cli, ...process.argv.slice(2)],
   {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? tsconfig },
+    env: { ...process.env, ...arenaEnv, TSX_TSCONFIG_PATH: process.env.TSX_TSCONFIG_PATH ?? tsconfig },
   },
 );
 
