@@ -36,7 +36,7 @@ if (!lastfm && process.env.AUTOREC_REQUIRE_REAL_DATA === '1')
 if (!executable)
   console.warn('web e2e skipped: no Chromium (apt-get install chromium, or set AUTOREC_CHROMIUM)');
 else if (!lastfm)
-  console.warn('web e2e skipped: ../shared/data/lastfm-hetrec-2k not found (set AUTOREC_DATA_DIR)');
+  console.warn('web e2e skipped: ../shared/data/lastfm-hetrec-2k not found (set AUTOREC_REAL_DATA)');
 
 const run = promisify(execFile);
 
