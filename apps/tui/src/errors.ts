@@ -115,6 +115,9 @@ function dataHint(error: DataError): string {
   if (/not found/.test(error.reason)) return 'check the path (relative paths start from the current folder)';
   if (/^the line is longer than/.test(error.reason))
     return 'play-count files hold short lines of ids and counts: check that this is the right file';
+  if (/looks like UTF-16 text/.test(error.reason))
+    return 'convert it, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.tsv';
+  if (/end in CR only/.test(error.reason)) return "convert it, e.g. tr '\\r' '\\n' < FILE > FILE.lf.tsv";
   if (error.location.line !== undefined)
     return 'check --format, or pass --lenient to skip bad lines and count them';
   if (/cache/.test(error.reason)) return 'rebuild it with `autorec prepare`';

@@ -342,6 +342,22 @@ describe('wrong hints and internal errors (item 19) and limits said out loud (it
   });
 });
 
+describe('files in another encoding or line ending (item 19)', () => {
+  it('UTF-16 and CR-only files are named as such, with how to convert them', async () => {
+    const u16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('u1\ts1\t1\n', 'utf16le')]);
+    await writeFile(path('u16.tsv'), u16);
+    const a = await runCli(['stats', '--input', path('u16.tsv')]);
+    expect(a.code).toBe(1);
+    expect(a.stderr).toContain('(the file looks like UTF-16 text: save it as UTF-8)');
+    expect(a.stderr).toContain('hint: convert it, e.g. iconv -f UTF-16 -t UTF-8');
+    await writeFile(path('mac.tsv'), 'u1\ts1\t1\ru2\ts1\t2\r');
+    const b = await runCli(['stats', '--input', path('mac.tsv')]);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain("the file's lines seem to end in CR only; convert them to LF");
+    expect(b.stderr).toContain("hint: convert it, e.g. tr '\\r' '\\n'");
+  });
+});
+
 describe('start-up under a virtual-memory limit', () => {
   // 8 GB failed every time before the launcher capped glibc's malloc arenas (V8: "young object
   // promotion failed" at a 50 MB heap), 16 GB before it disabled the wasm trap handler.

@@ -54,11 +54,11 @@ export async function runLineParser(
       parser.parse(bytes, start, end, line);
     } catch (error) {
       if (!(error instanceof LineError)) throw error;
-      if (strict || error.fatal)
-        throw new DataError(error.message, { file: label, line, field: error.field });
+      const message = error.message + (encodingHint(bytes, start, end) ?? '');
+      if (strict || error.fatal) throw new DataError(message, { file: label, line, field: error.field });
       skipped++;
       if (problems.length < maxProblems) {
-        problems.push({ line, reason: formatLocation({ field: error.field }) + error.message });
+        problems.push({ line, reason: formatLocation({ field: error.field }) + message });
       }
     }
   };
@@ -70,6 +70,32 @@ export async function runLineParser(
     onFlush: parser.flush ? () => parser.flush?.() : undefined,
   });
   return { source: label, bytesRead, lines, accepted: 0, skipped, duplicates: 0, problems };
+}
+
+const NUL = 0;
+const CR = 13;
+
+/**
+ * Why a bad line may not be a bad line but a file in another encoding or line ending, said in
+ * the error so the user fixes the file rather than its contents: NUL bytes between characters
+ * (or a UTF-16 byte-order mark) mean UTF-16 text; a carriage return inside a line means lines
+ * that end in CR only (the line splitter cuts at LF, dropping a CR before it).
+ */
+export function encodingHint(bytes: Uint8Array, start: number, end: number): string | undefined {
+  const bom =
+    end - start >= 2 &&
+    ((bytes[start] === 0xff && bytes[start + 1] === 0xfe) ||
+      (bytes[start] === 0xfe && bytes[start + 1] === 0xff));
+  let nuls = 0;
+  let crs = 0;
+  for (let p = start; p < end; p++) {
+    if (bytes[p] === NUL) nuls++;
+    else if (bytes[p] === CR) crs++;
+  }
+  if (bom || nuls * 4 >= end - start) return ' (the file looks like UTF-16 text: save it as UTF-8)';
+  if (crs > 0)
+    return ` (the line holds ${crs} carriage return(s): the file's lines seem to end in CR only; convert them to LF)`;
+  return undefined;
 }
 
 /** The error for an input with nothing usable in it, with the first problem when lines were skipped. */
