@@ -35,6 +35,8 @@ describe('AutoRecNetwork gradients', () => {
     ['wasm-simd', 'relu', 'identity'],
     ['js', 'identity', 'identity'],
     ['js', 'sigmoid', 'sigmoid'],
+    ['wasm-simd', 'selu', 'identity'],
+    ['js', 'selu', 'identity'],
   ];
   for (const [kernels, act, dec] of cases) {
     it(`match finite differences (${kernels}, ${act} encoder, ${dec} decoder)`, () => {
@@ -102,6 +104,49 @@ describe('AutoRecNetwork gradients', () => {
     const kept = v.inColPtr[nList];
     expect(kept).toBeLessThan(6);
     for (let q = 0; q < kept; q++) expect([8, 4, 2, 10]).toContain(v.inColVals[q]);
+  });
+
+  it('adds sampled unplayed columns as zero targets with their weight, never a played one', () => {
+    const m = tinyMatrix();
+    const net = new AutoRecNetwork({ width: 6, hidden: 3, batchRows: 4, nnzCapacity: 64, optimizer: 'adam' });
+    const ones = new Float32Array(m.values.length).fill(1);
+    const candidates = Uint32Array.of(0, 1, 2, 3, 4, 5);
+    const nList = net.loadBatch(m, ones, ROWS, 0, 4, 0, undefined, m.values, {
+      perEntry: 1,
+      weight: 0.25,
+      candidates,
+      rng: new Rng(3),
+    });
+    const v = net.train!.views;
+    const played = new Set(
+      ROWS.flatMap((r) => Array.from(m.indices.subarray(m.indptr[r], m.indptr[r + 1]), (c) => `${r},${c}`)),
+    );
+    let negatives = 0;
+    let positives = 0;
+    for (let j = 0; j < nList; j++) {
+      let observedHere = 0;
+      for (let q = v.tgtColPtr[j]; q < v.tgtColPtr[j + 1]; q++) {
+        const key = `${v.tgtColRows[q]},${v.list[j]}`;
+        if (v.targets[q] === 1) {
+          expect(v.weights[q]).toBe(1);
+          expect(played.has(key)).toBe(true);
+          observedHere++;
+        } else {
+          expect(v.targets[q]).toBe(0);
+          expect(v.weights[q]).toBe(0.25);
+          expect(played.has(key)).toBe(false);
+          negatives++;
+        }
+      }
+      // Only observed targets count towards the column's L2 share.
+      expect(v.positives[j]).toBe(observedHere);
+      positives += observedHere;
+    }
+    expect(positives).toBe(10);
+    // One per played entry, except where a row has fewer unplayed columns than that (row 2: 2).
+    expect(negatives).toBe(3 + 2 + 2 + 1);
+    // Inputs stay the observed ratings only.
+    expect(v.inColPtr[nList]).toBe(10);
   });
 
   it('scales the sigmoid decoder to the rating range and inverts it', () => {

@@ -11,7 +11,7 @@ import {
   type SparseKernels,
 } from '../engine/kernels.ts';
 
-export type EncoderActivation = 'sigmoid' | 'identity' | 'relu' | 'tanh';
+export type EncoderActivation = 'sigmoid' | 'identity' | 'relu' | 'tanh' | 'selu';
 /**
  * The function the network applies to encoder pre-activations: an encoder activation, or
  * `centred-sigmoid`, σ(z) − ½ — the same network as a sigmoid encoder whose decoder bias holds
@@ -19,7 +19,28 @@ export type EncoderActivation = 'sigmoid' | 'identity' | 'relu' | 'tanh';
  */
 export type CodeActivation = EncoderActivation | 'centred-sigmoid';
 export type DecoderActivation = 'identity' | 'sigmoid';
-export const ENCODER_ACTIVATIONS: readonly EncoderActivation[] = ['sigmoid', 'identity', 'relu', 'tanh'];
+export const ENCODER_ACTIVATIONS: readonly EncoderActivation[] = [
+  'sigmoid',
+  'identity',
+  'relu',
+  'tanh',
+  'selu',
+];
+
+/** SELU's constants (Klambauer et al. 2017): selu(z) = λ·z for z > 0, λα(eᶻ − 1) otherwise. */
+export const SELU = { lambda: 1.0507009873554805, alpha: 1.6732632423543772 };
+
+/**
+ * Unplayed columns drawn as zero targets for each row of a batch (the `implicit` objective):
+ * `perEntry` per played entry of the row, uniformly from `candidates` (the columns with
+ * training entries) minus the row's own, each with loss weight `weight`.
+ */
+export interface NegativeSampling {
+  perEntry: number;
+  weight: number;
+  candidates: Uint32Array;
+  rng: Rng;
+}
 export const DECODER_ACTIVATIONS: readonly DecoderActivation[] = ['identity', 'sigmoid'];
 export type OptimizerName = 'adam' | 'rprop';
 
@@ -174,6 +195,9 @@ export class AutoRecNetwork {
           inColVals: a.f32(blocks.inColVals),
           delta: a.f32(blocks.delta),
           targets: new Float32Array(nnzCapacity),
+          weights: new Float32Array(nnzCapacity),
+          positives: new Int32Array(width),
+          negatives: new Int32Array(2 * nnzCapacity),
           keep: new Uint8Array(nnzCapacity),
           stamp: new Int32Array(width).fill(-1),
           slot: new Int32Array(width),
@@ -404,7 +428,9 @@ export class AutoRecNetwork {
    * weight rows (columns) the batch touches, `tgtColPtr`/`tgtColRows`/`targets` every observed
    * entry with its value from `values`, `inColPtr`/`inColRows`/`inColVals` the input entries
    * (values from `inputs`, aligned with m.values like `values`) that survive dropout at rate
-   * `dropout` (scaled by 1/(1 − rate)). Returns the number of columns.
+   * `dropout` (scaled by 1/(1 − rate)). With `negatives`, each row also gets sampled unplayed
+   * columns as targets of value 0 (weight `negatives.weight`; observed targets weigh 1), after
+   * the row's observed ones in each column. Returns the number of columns.
    */
   loadBatch(
     m: CsrMatrix,
@@ -415,10 +441,12 @@ export class AutoRecNetwork {
     dropout = 0,
     rng?: Rng,
     inputs: Float32Array = values,
+    negatives?: NegativeSampling,
   ): number {
     const t = this.trainBuffers();
     const { list, tgtColPtr, inColPtr, tgtColRows, inColRows, inColVals, targets, keep, stamp, slot } =
       t.views;
+    const { weights, positives, negatives: sampled } = t.views;
     const { cursorT, cursorI } = t.views;
     const batch = ++t.views.batch;
     const drop = dropout > 0 && rng !== undefined;
@@ -443,6 +471,38 @@ export class AutoRecNetwork {
         if (kept) cursorI[slot[c] + 1]++;
       }
     }
+    for (let j = 0; j < nList; j++) positives[j] = cursorT[j + 1];
+    // Negatives: drawn per row (rejecting the row's own columns, marked in `mark`), listed as
+    // (row, column) pairs; their columns join the list with no input and no L2 share.
+    let nNeg = 0;
+    if (negatives) {
+      const mark = this.negativeMarks();
+      const { candidates, perEntry } = negatives;
+      for (let r = from; r < to; r++) {
+        const row = rows[r];
+        const n = m.indptr[row + 1] - m.indptr[row];
+        for (let p = m.indptr[row]; p < m.indptr[row + 1]; p++) mark[m.indices[p]] = row + 1;
+        const want = Math.min(Math.round(perEntry * n), candidates.length - n);
+        for (let drawn = 0, tries = 0; drawn < want && tries < 20 * want; tries++) {
+          const c = candidates[Math.floor(negatives.rng.next() * candidates.length)];
+          if (mark[c] === row + 1) continue;
+          if (stamp[c] !== batch) {
+            stamp[c] = batch;
+            slot[c] = nList;
+            list[nList] = c;
+            cursorT[nList + 1] = 0;
+            cursorI[nList + 1] = 0;
+            positives[nList] = 0;
+            nList++;
+          }
+          cursorT[slot[c] + 1]++;
+          sampled[2 * nNeg] = r - from;
+          sampled[2 * nNeg + 1] = c;
+          nNeg++;
+          drawn++;
+        }
+      }
+    }
     cursorT[0] = 0;
     cursorI[0] = 0;
     for (let j = 0; j < nList; j++) {
@@ -459,6 +519,7 @@ export class AutoRecNetwork {
         const qt = cursorT[j]++;
         tgtColRows[qt] = r - from;
         targets[qt] = values[p];
+        weights[qt] = 1;
         if (keep[k++]) {
           const qi = cursorI[j]++;
           inColRows[qi] = r - from;
@@ -466,7 +527,21 @@ export class AutoRecNetwork {
         }
       }
     }
+    for (let q = 0; q < nNeg; q++) {
+      const qt = cursorT[slot[sampled[2 * q + 1]]]++;
+      tgtColRows[qt] = sampled[2 * q];
+      targets[qt] = 0;
+      weights[qt] = negatives!.weight;
+    }
     return nList;
+  }
+
+  private marks?: Int32Array;
+
+  /** Per-column row marks for negative sampling (allocated on first use). */
+  private negativeMarks(): Int32Array {
+    this.marks ??= new Int32Array(this.layout.width);
+    return this.marks;
   }
 
   /**
@@ -784,6 +859,12 @@ export interface TrainingBuffers {
     delta: Float32Array;
     /** Target values in column-major order. */
     targets: Float32Array;
+    /** Loss weight of each target (1 for observed entries, the sampling weight for negatives). */
+    weights: Float32Array;
+    /** Observed (not sampled) targets of each listed column in this batch. */
+    positives: Int32Array;
+    /** Scratch: sampled negative columns and their rows, as (row, column) pairs. */
+    negatives: Int32Array;
     keep: Uint8Array;
     stamp: Int32Array;
     slot: Int32Array;
@@ -825,6 +906,10 @@ export function activate(
       case 'tanh':
         for (let j = o; j < o + hidden; j++) h[j] = Math.tanh(h[j]);
         break;
+      case 'selu':
+        for (let j = o; j < o + hidden; j++)
+          h[j] = h[j] > 0 ? SELU.lambda * h[j] : SELU.lambda * SELU.alpha * Math.expm1(h[j]);
+        break;
     }
   }
 }
@@ -851,6 +936,7 @@ function activationGradient(
       else if (activation === 'centred-sigmoid') g *= (0.5 + y) * (0.5 - y);
       else if (activation === 'tanh') g *= 1 - y * y;
       else if (activation === 'relu' && y <= 0) g = 0;
+      else if (activation === 'selu') g *= y > 0 ? SELU.lambda : y + SELU.lambda * SELU.alpha;
       gh[o + j] = g;
       gbE[j] += g;
     }

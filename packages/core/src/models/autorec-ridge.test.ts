@@ -1,6 +1,6 @@
 import { Rng } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
-import { ridgeWithIntercept } from './autorec-ridge.ts';
+import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 
 /** Objective of the ridge problem, to compare solutions by value. */
 function objective(
@@ -50,5 +50,51 @@ describe('ridge with intercept', () => {
     expect(w[1]).toBeCloseTo(-1, 6);
     expect(c).toBeCloseTo(5, 6);
     expect(ridgeWithIntercept(new Float32Array(0), [], 0, 3, 1)).toEqual({ w: new Float64Array(3), c: 0 });
+  });
+});
+
+describe('implicit ridge row (whole-vector weighted least squares)', () => {
+  it('is the minimiser of Σ_played (t − ŷ)² + Σ_unplayed a_i ŷ² + penalty·‖w‖²', () => {
+    const rng = new Rng(9);
+    const n = 40;
+    const d = 6;
+    const x = Float32Array.from({ length: n * d }, () => rng.next() * 2 - 1);
+    const a = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : 0.05 + rng.next() * 0.3));
+    const played = Uint32Array.of(1, 4, 9, 22, 30);
+    const penalty = 0.7;
+    const f = (w: ArrayLike<number>, c: number) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        let y = c;
+        for (let k = 0; k < d; k++) y += w[k] * x[i * d + k];
+        s += played.includes(i) ? (1 - y) ** 2 : a[i] * y * y;
+      }
+      for (let k = 0; k < d; k++) s += penalty * w[k] ** 2;
+      return s;
+    };
+    const { w, c } = implicitRidgeRow(weightedGram(x, n, d, a), x, d, played, a, 1, penalty);
+    const best = f(w, c);
+    // Any small step away from the solution costs more (it is the unique minimiser).
+    for (let trial = 0; trial < 50; trial++) {
+      const w2 = Float64Array.from(w, (v) => v + (rng.next() - 0.5) * 0.02);
+      const c2 = c + (rng.next() - 0.5) * 0.02;
+      expect(f(w2, c2)).toBeGreaterThan(best);
+    }
+    // The gradient vanishes there.
+    const eps = 1e-5;
+    for (let k = 0; k <= d; k++) {
+      const up = Float64Array.from(w);
+      const down = Float64Array.from(w);
+      let cu = c;
+      let cd = c;
+      if (k < d) {
+        up[k] += eps;
+        down[k] -= eps;
+      } else {
+        cu += eps;
+        cd -= eps;
+      }
+      expect(Math.abs((f(up, cu) - f(down, cd)) / (2 * eps))).toBeLessThan(1e-4);
+    }
   });
 });

@@ -68,3 +68,66 @@ export function ridgeWithIntercept(
   for (let a = 0; a < d; a++) c -= w[a] * mean[a];
   return { w, c };
 }
+
+/**
+ * Σ_i a_i·z_i z_iᵀ with z_i = [x_i, 1] over n rows x_i (row-major n × d) — the Gram matrix of
+ * {@link implicitRidgeRow}, (d + 1) × (d + 1), computed once for every new listener.
+ */
+export function weightedGram(x: Float32Array, n: number, d: number, a: ArrayLike<number>): Float64Array {
+  const e = d + 1;
+  const g = new Float64Array(e * e);
+  const z = new Float64Array(e);
+  for (let i = 0; i < n; i++) {
+    const ai = a[i];
+    if (ai === 0) continue;
+    for (let k = 0; k < d; k++) z[k] = x[i * d + k];
+    z[d] = 1;
+    for (let p = 0; p < e; p++) {
+      const zp = ai * z[p];
+      for (let q = 0; q <= p; q++) g[p * e + q] += zp * z[q];
+    }
+  }
+  for (let p = 0; p < e; p++) for (let q = 0; q < p; q++) g[q * e + p] = g[p * e + q];
+  return g;
+}
+
+/**
+ * The whole-vector implicit least squares for one new output row: minimises
+ * Σ_{i ∈ played} (t − w·x_i − c)² + Σ_{i ∉ played} a_i·(w·x_i + c)² + penalty·‖w‖² over w and an
+ * unpenalised intercept c, given `gram` = {@link weightedGram}(x, a). The played rows change
+ * the weight of their own term from a_i to 1, so the system is gram + Σ_played (1 − a_i) z zᵀ —
+ * one (d + 1)² solve, as implicit ALS folds in a user.
+ *
+ * @example
+ * const g = weightedGram(codes, nItems, hidden, a);
+ * const { w, c } = implicitRidgeRow(g, codes, hidden, Uint32Array.of(3, 7), a, 1, 15);
+ */
+export function implicitRidgeRow(
+  gram: Float64Array,
+  x: Float32Array,
+  d: number,
+  played: ArrayLike<number>,
+  a: ArrayLike<number>,
+  target: number,
+  penalty: number,
+): { w: Float64Array; c: number } {
+  const e = d + 1;
+  const g = gram.slice();
+  const rhs = new Float64Array(e);
+  const z = new Float64Array(e);
+  for (let j = 0; j < played.length; j++) {
+    const i = played[j];
+    for (let k = 0; k < d; k++) z[k] = x[i * d + k];
+    z[d] = 1;
+    const extra = 1 - a[i];
+    for (let p = 0; p < e; p++) {
+      rhs[p] += target * z[p];
+      const zp = extra * z[p];
+      for (let q = 0; q < e; q++) g[p * e + q] += zp * z[q];
+    }
+  }
+  for (let k = 0; k < d; k++) g[k * e + k] += Math.max(penalty, 1e-9);
+  g[d * e + d] += 1e-9;
+  const solution = solveSymmetricPositive(g, rhs, e);
+  return { w: solution.subarray(0, d), c: solution[d] };
+}

@@ -1,6 +1,6 @@
 import type { Rng } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
-import type { AutoRecNetwork, CodeActivation } from './autorec-network.ts';
+import { type AutoRecNetwork, type CodeActivation, SELU } from './autorec-network.ts';
 import { ADAM, adamRate, type BatchStepper, RPROP } from './autorec-stepper.ts';
 import type { TrainConfig, TrainData } from './autorec-train.ts';
 
@@ -269,6 +269,8 @@ function activate(z: tf.Tensor, activation: CodeActivation): tf.Tensor {
       return tf.sigmoid(z).sub(0.5);
     case 'tanh':
       return tf.tanh(z);
+    case 'selu':
+      return tf.selu(z);
     case 'relu':
       return tf.relu(z);
     case 'identity':
@@ -285,6 +287,8 @@ function activationGradient(g: tf.Tensor, h: tf.Tensor, activation: CodeActivati
       return g.mul(h.add(0.5).mul(tf.scalar(0.5).sub(h)));
     case 'tanh':
       return g.mul(tf.scalar(1).sub(h.square()));
+    case 'selu':
+      return g.mul(tf.where(h.greater(0), tf.scalar(SELU.lambda), h.add(SELU.lambda * SELU.alpha)));
     case 'relu':
       return g.mul(h.greater(0).cast('float32'));
     case 'identity':

@@ -23,6 +23,8 @@ export interface TrainConfig {
   patience: number;
   dropout: number;
   seed: number;
+  /** The `implicit` objective's sampled zero targets (kernels engine only); none: the paper's loss. */
+  negatives?: { perEntry: number; weight: number; candidates: Uint32Array };
 }
 
 export interface TrainData {
@@ -34,8 +36,13 @@ export interface TrainData {
   inputs: Float32Array;
   /** Training entries per column (divides the L2 term between batches). */
   colCount: Uint32Array;
-  /** Validation RMSE in rating space with the current weights, when a validation set was given. */
-  validate?: () => number;
+  /**
+   * The validation score with the current weights, lower is better, when a validation set was
+   * given: RMSE in rating space, or (with `validationIsRmse: false`) e.g. −NDCG@10.
+   */
+  validate?: () => number | Promise<number>;
+  /** Whether `validate` is an RMSE (recorded in the epoch records); default true. */
+  validationIsRmse?: boolean;
 }
 
 export interface TrainOutcome {
@@ -119,13 +126,14 @@ export async function trainNetwork(
       }
       stepper.finishEpoch();
       stepper.sync();
-      const validationRmse = data.validate?.();
+      const validationRmse = await data.validate?.();
+      const recorded = data.validationIsRmse === false ? undefined : validationRmse;
       const { sse, count } = stepper.totals();
       try {
         loop.endEpoch(epoch, {
           loss: epochLoss(),
           trainRmse: Math.sqrt(sse / Math.max(1, count)),
-          ...(validationRmse === undefined ? {} : { validationRmse }),
+          ...(recorded === undefined ? {} : { validationRmse: recorded }),
         });
       } catch (error) {
         // Early stopping holds the weights of a finite epoch: keep those rather than fail.
@@ -176,7 +184,7 @@ function kernelStepper(
   const s = net.stride;
   const gbE = new Float64Array(s);
   const gbV = new Float64Array(width);
-  const { list, coef, tgtColPtr, delta, targets } = t.views;
+  const { list, coef, tgtColPtr, delta, targets, weights, positives } = t.views;
   // Bias optimiser state (biases are small: plain arrays).
   const bE1 = new Float32Array(s);
   const bE2 = new Float32Array(s);
@@ -190,6 +198,7 @@ function kernelStepper(
   }
   const { output, activation, lambda } = config;
   const rprop = config.optimizer === 'rprop';
+  const negatives = config.negatives && { ...config.negatives, rng: dropRng.fork() };
   let step = 0;
   let epochSse = 0;
   let epochReg = 0;
@@ -198,7 +207,8 @@ function kernelStepper(
   /** One batch: forward, loss, backward, and (Adam) the update. */
   const batch = (rows: Uint32Array, from: number, to: number): void => {
     const nB = to - from;
-    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng, inputs);
+    let nObserved = 0;
+    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng, inputs, negatives);
     net.forwardBatch(nB, nList, activation);
     const out = net.outValue;
     let sse = 0;
@@ -208,17 +218,19 @@ function kernelStepper(
       for (let q = tgtColPtr[j]; q < tgtColPtr[j + 1]; q++) {
         const z = out[q];
         const err = output.value(z) - targets[q];
-        sse += err * err;
-        const d = 2 * err * output.slope(z);
+        const wq = weights[q];
+        sse += wq * err * err;
+        const d = 2 * wq * err * output.slope(z);
         delta[q] = d;
         gb += d;
       }
       gbV[c] += gb;
-      // This batch's share of the column's L2 term (see above).
-      coef[j] = (lambda * (tgtColPtr[j + 1] - tgtColPtr[j])) / colCount[c];
+      // This batch's share of the column's L2 term (see above; sampled negatives carry none).
+      coef[j] = (lambda * positives[j]) / colCount[c];
+      nObserved += positives[j];
     }
     epochSse += sse;
-    epochCount += tgtColPtr[nList];
+    epochCount += nObserved;
     if (rprop) {
       net.backwardBatch(nB, nList, activation, gbE);
       return;

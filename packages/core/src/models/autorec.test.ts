@@ -46,6 +46,22 @@ runRecommenderContract(
   () => new IAutoRecModel({ ...small, residual: false, kernels: 'js', decoderActivation: 'sigmoid' }),
 );
 
+runRecommenderContract(
+  'i-autorec (implicit objective)',
+  () => new IAutoRecModel({ ...small, objective: 'implicit', negatives: 4, negativeWeight: 0.25 }),
+);
+runRecommenderContract(
+  'u-autorec (implicit objective, SELU, high dropout)',
+  () =>
+    new UAutoRecModel({
+      ...small,
+      objective: 'implicit',
+      encoderActivation: 'selu',
+      inputDropout: 0.8,
+      decoderActivation: 'sigmoid',
+    }),
+);
+
 function testRmse(model: AutoRecModel, test: CsrMatrix): number {
   const { rows: users, cols: items } = entryCoordinates(test);
   const pred = model.predictIndices(users, items);

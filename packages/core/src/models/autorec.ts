@@ -5,7 +5,8 @@ import { availableCores } from '../engine/function-pool.ts';
 import { startKernelPool } from '../engine/kernel-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
-import { evaluateFoldInRatings } from '../evaluation/held-out-users.ts';
+import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
+import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
@@ -21,7 +22,7 @@ import {
   type OptimizerName,
 } from './autorec-network.ts';
 import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
-import { ridgeWithIntercept } from './autorec-ridge.ts';
+import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, trainNetwork } from './autorec-train.ts';
 import { DenseProduct } from './dense-product.ts';
@@ -56,6 +57,9 @@ export interface AutoRecOptions {
   input?: AutoRecInput;
   inputDropout?: number;
   codeCentring?: CodeCentring;
+  objective?: AutoRecObjective;
+  negatives?: number;
+  negativeWeight?: number;
   seed?: number;
   backend?: BackendName | 'auto';
   kernels?: KernelPreference;
@@ -68,6 +72,9 @@ export type AutoRecEngine = 'auto' | TrainingEngine;
 
 /** Whether the decoder reads σ(z) − ½ instead of σ(z) (see the `codeCentring` option). */
 export type CodeCentring = 'auto' | 'centred' | 'none';
+
+/** What the decoder is trained to reconstruct (see the `objective` option). */
+export type AutoRecObjective = 'ratings' | 'implicit';
 
 /** What the encoder reads (see the `input` option). */
 export type AutoRecInput = 'ratings' | 'residuals';
@@ -147,6 +154,26 @@ const AUTOREC_PARAMS = {
       "Sigmoid encoder only: the decoder reads σ(z) − ½ ('centred'; the same network, b' holding ½·ΣV) or σ(z) ('none'). " +
       'auto: centred for U-AutoRec (its output columns are songs, mostly rare), none for I-AutoRec.',
   },
+  objective: {
+    kind: 'enum',
+    default: 'ratings',
+    values: ['ratings', 'implicit'],
+    description:
+      "'ratings': the paper's loss on observed ratings only. 'implicit': 1 for every played entry and 0 for " +
+      'sampled unplayed ones (negatives, negativeWeight) — a ranking model; its rating predictions are the bias baseline.',
+  },
+  negatives: {
+    kind: 'number',
+    default: 32,
+    above: 0,
+    description: "objective 'implicit': unplayed entries sampled per played entry of a row, each epoch.",
+  },
+  negativeWeight: {
+    kind: 'number',
+    default: 0.0625,
+    above: 0,
+    description: "objective 'implicit': loss weight of a sampled unplayed entry (a played one weighs 1).",
+  },
   seed: { kind: 'int', default: 42, description: 'Seed for initialisation, shuffling and dropout.' },
   backend: {
     kind: 'enum',
@@ -191,6 +218,9 @@ type Params = {
   input: AutoRecInput;
   inputDropout: number;
   codeCentring: CodeCentring;
+  objective: AutoRecObjective;
+  negatives: number;
+  negativeWeight: number;
   seed: number;
   backend: BackendName | 'auto';
   kernels: KernelPreference;
@@ -275,6 +305,28 @@ interface Oriented {
  * 0.8357 → 0.8460, ML-100K 0.8966 → 0.9025), hence `auto`. On the synthetic preset U-AutoRec
  * loses by it (0.7621 → 0.7769 with refit).
  *
+ * Implicit objective (`objective: 'implicit'`). The paper's loss sees only observed entries,
+ * so on play data (every entry "played") it learns how much, never whether: its lists are the
+ * popular artists for everyone. With `implicit` the decoder reconstructs the whole binary row —
+ * 1 at every played entry, 0 elsewhere — with the encoder still reading the ratings:
+ *   L = Σ_rows [ Σ_{c played} (1 − x'_c)² + w₀·Σ_{c ∈ S_row} x'_c² ] + λ/2·(‖W‖² + ‖V‖²),
+ * where S_row is drawn afresh each epoch: `negatives`·n unplayed columns (n = the row's played
+ * entries), uniformly from the columns with training entries, each weighted w₀ =
+ * `negativeWeight`. In expectation that is the whole-vector loss with unplayed cell c weighted
+ * w₀·negatives·n/(N − n) — a confidence weight as in implicit ALS, but paid for by
+ * negatives·n decoded cells per row instead of N, so the sparse kernels and the batch memory
+ * stay proportional to the plays (the msd shape's 41K-song rows would cost 41K cells each).
+ * Sampled zeros carry no L2 share; there is no residual (targets are 0/1); ranking scores are
+ * x'; rating predictions are the bias baseline's (as for iALS). Early stopping reads validation
+ * NDCG@10 on a seeded sample of 1,000 users. I-AutoRec's fold-in becomes the same whole-vector
+ * least squares for the new listener's decoder row: Σ_played (1 − v·h_i − c)² + Σ_unplayed a_i
+ * (v·h_i + c)² + λ/2·‖v‖², a_i = w₀·negatives·n_i/(U − n_i) the song's expected weight, one
+ * (hidden + 1)² solve against a Gram matrix computed once. Defaults (32 negatives at w₀ 1/16)
+ * chosen on validation NDCG@10 on Last.fm 2K (docs/benchmarks.md). Of DeepRec's options (Kuchaiev
+ * & Ginsburg 2017) the network supports SELU (`encoderActivation: 'selu'`) and high input
+ * dropout (`inputDropout` up to < 1); more hidden layers and dense output re-feeding do not fit
+ * the one-hidden-layer sparse layout.
+ *
  * Defaults, from a search on validation splits (`tools/bench/autorec.ts tune`, validation RMSE,
  * mean of two seeds; never the test split) over λ, hidden units, learning rate, batch size,
  * activations, residual, input and input dropout on three data sets — Last.fm 2K (real plays,
@@ -336,6 +388,8 @@ export class AutoRecModel extends Recommender {
   /** I-AutoRec: song codes, items × hidden. */
   private itemCodes?: Float32Array;
   private itemNorms?: Float32Array;
+  /** I-AutoRec, implicit objective: the fold-in's Gram matrix and unplayed weights. */
+  private foldInGram?: { gram: Float64Array; weights: Float64Array };
   private backend?: BackendInfo;
   /** True while `fit` trains on the centred sigmoid code (see `codeActivation`). */
   private trainingCentred = false;
@@ -374,6 +428,16 @@ export class AutoRecModel extends Recommender {
         { model: this.name, option: 'backend' },
       );
     return context.backend;
+  }
+
+  /** The `implicit` objective: targets 1 (played) and 0 (sampled unplayed), a ranking model. */
+  private get implicit(): boolean {
+    return this.params.objective === 'implicit';
+  }
+
+  /** Whether the decoder learns residuals from the baseline (`residual`; ratings objective only). */
+  private get residual(): boolean {
+    return this.params.residual && !this.implicit;
   }
 
   /** Whether training reads the sigmoid code centred (the `codeCentring` option resolved). */
@@ -419,8 +483,18 @@ export class AutoRecModel extends Recommender {
     const output = this.decoderOutput(data);
     this.output = output;
     const batchRows = Math.max(1, Math.min(resolveBatchSize(p.batchSize, o.m.rows), o.m.rows));
-    const nnzCapacity = Math.max(batchCapacity(o.m, batchRows), 1024);
-    const engine = resolveEngine(p.engine, this.backend.name);
+    // Sampled negatives join each batch's targets: round(negatives × n) per row of n entries.
+    const observed = batchCapacity(o.m, batchRows);
+    const nnzCapacity = Math.max(
+      this.implicit ? Math.ceil(observed * (1 + p.negatives)) + batchRows : observed,
+      1024,
+    );
+    if (this.implicit && p.engine === 'tfjs')
+      throw new OptionError(
+        `${this.name}: objective 'implicit' trains on the sparse kernels only; use engine 'auto' or 'kernels'`,
+        { model: this.name, option: 'engine' },
+      );
+    const engine = this.implicit ? 'kernels' : resolveEngine(p.engine, this.backend.name);
     const threads =
       engine === 'tfjs' ? 1 : await resolveThreads(p.threads, o.m.indptr[o.m.rows] * p.hiddenUnits);
     const net = new AutoRecNetwork(
@@ -437,13 +511,22 @@ export class AutoRecModel extends Recommender {
       this.name,
     );
     const decoderBias = new Float32Array(o.m.cols);
-    if (!p.residual)
+    if (!this.residual && !this.implicit)
       for (let c = 0; c < o.m.cols; c++) decoderBias[c] = output.inverse(biases.mean + o.colBias[c]);
     net.initialise(new Rng(p.seed), decoderBias);
     this.net = net;
     const { validation: v, validationFoldIn: foldIn } = options;
-    let validate: (() => number) | undefined;
-    if (v && !foldIn) validate = () => validationRmse(this, v) ?? Number.NaN;
+    let validate: (() => number | Promise<number>) | undefined;
+    if (this.implicit && v && v.indptr[v.rows] > 0)
+      // A ranking model: early stopping on validation NDCG@10 (as −NDCG, lower is better).
+      validate = async () => {
+        this.releaseScoring(); // scoring caches hold the previous epoch's weights
+        const ranking = foldIn
+          ? await evaluateHeldOutUsers(this, { foldIn, test: v }, { k: 10, maxUsers: VALIDATION_USERS })
+          : await evaluateRanking(this, v, { k: 10, maxUsers: VALIDATION_USERS });
+        return -ranking.atK[0].ndcg;
+      };
+    else if (v && !foldIn) validate = () => validationRmse(this, v) ?? Number.NaN;
     else if (v && foldIn && v.indptr[v.rows] > 0)
       validate = () => {
         this.releaseScoring(); // scoring caches hold the previous epoch's weights
@@ -462,6 +545,7 @@ export class AutoRecModel extends Recommender {
         inputs: o.inputs,
         colCount: o.colCount,
         validate,
+        validationIsRmse: !this.implicit,
       },
       {
         activation: this.codeActivation,
@@ -474,6 +558,15 @@ export class AutoRecModel extends Recommender {
         patience: p.patience,
         dropout: p.inputDropout,
         seed: p.seed,
+        ...(this.implicit
+          ? {
+              negatives: {
+                perEntry: p.negatives,
+                weight: p.negativeWeight,
+                candidates: nonEmptyColumns(o.colCount),
+              },
+            }
+          : {}),
       },
       options,
       engine,
@@ -506,7 +599,7 @@ export class AutoRecModel extends Recommender {
     const rowBias = user ? b.user : b.item;
     const colBias = user ? b.item : b.user;
     let residuals: Float32Array | undefined;
-    if (this.params.residual || this.params.input === 'residuals') {
+    if (this.residual || this.params.input === 'residuals') {
       residuals = new Float32Array(m.values.length);
       for (let r = 0; r < m.rows; r++)
         for (let q = m.indptr[r]; q < m.indptr[r + 1]; q++)
@@ -514,7 +607,11 @@ export class AutoRecModel extends Recommender {
     }
     this.oriented = {
       m,
-      values: this.params.residual ? residuals! : m.values,
+      values: this.implicit
+        ? new Float32Array(m.values.length).fill(1)
+        : this.residual
+          ? residuals!
+          : m.values,
       inputs: this.params.input === 'residuals' ? residuals! : m.values,
       rowBias,
       colBias,
@@ -527,7 +624,8 @@ export class AutoRecModel extends Recommender {
   private decoderOutput(data: TrainSet): DecoderOutput {
     const { min, max } = data.scale;
     const span = max - min;
-    return this.params.residual
+    if (this.implicit) return new DecoderOutput(this.params.decoderActivation, 0, 1);
+    return this.residual
       ? new DecoderOutput(this.params.decoderActivation, -span, span)
       : new DecoderOutput(this.params.decoderActivation, min, max);
   }
@@ -548,7 +646,7 @@ export class AutoRecModel extends Recommender {
   private fromZ(z: number, row: number, col: number): number {
     const { o, b, output } = this.ready();
     const y = output.value(z);
-    return this.params.residual ? y + b.mean + o.rowBias[row] + o.colBias[col] : y;
+    return this.residual ? y + b.mean + o.rowBias[row] + o.colBias[col] : y;
   }
 
   // ---- prediction ----
@@ -563,6 +661,7 @@ export class AutoRecModel extends Recommender {
       const u = users[k];
       const i = items[k];
       if (
+        !this.implicit &&
         u >= 0 &&
         i >= 0 &&
         u < b.user.length &&
@@ -645,7 +744,7 @@ export class AutoRecModel extends Recommender {
       }
       const pre = z[i] + (user ? net.bv[i] : rowBias);
       const y = output.value(pre);
-      z[i] = this.params.residual ? y + base : y;
+      z[i] = this.residual ? y + base : y;
     }
   }
 
@@ -703,17 +802,45 @@ export class AutoRecModel extends Recommender {
       return scores;
     }
     const codes = this.codes();
+    if (this.implicit) {
+      // The listener is a new column: whole-vector least squares against every song's code,
+      // unplayed songs weighted as the training's sampled zeros weigh them on average.
+      const { gram, weights } = this.implicitFoldIn();
+      const target = output.inverse(1);
+      const { w, c } = implicitRidgeRow(gram, codes, hidden, its, weights, target, this.params.lambda / 2);
+      const scores = this.denseScores(Float32Array.from(w), 1);
+      this.finishScores(scores, c, userBias, true);
+      return scores;
+    }
     const x = new Float32Array(its.length * hidden);
     const t = new Float64Array(its.length);
     for (let j = 0; j < its.length; j++) {
       x.set(codes.subarray(its[j] * hidden, (its[j] + 1) * hidden), j * hidden);
-      const target = this.params.residual ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
+      const target = this.residual ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
       t[j] = output.inverse(target);
     }
     const { w, c } = ridgeWithIntercept(x, t, its.length, hidden, this.params.lambda / 2);
     const scores = this.denseScores(Float32Array.from(w), 1);
     this.finishScores(scores, c, userBias, true);
     return scores;
+  }
+
+  /**
+   * I-AutoRec with the implicit objective: song i samples negatives·n_i of its N − n_i unplayed
+   * users per epoch at weight negativeWeight, so an unplayed (song, new listener) cell weighs
+   * a_i = negativeWeight·negatives·n_i / (N − n_i) in expectation; and Σ a_i z_i z_iᵀ.
+   */
+  private implicitFoldIn(): { gram: Float64Array; weights: Float64Array } {
+    if (!this.foldInGram) {
+      const { net, b } = this.ready();
+      const users = b.user.length;
+      const weights = Float64Array.from(b.itemCount, (n) =>
+        n === 0 || n >= users ? 0 : (this.params.negativeWeight * this.params.negatives * n) / (users - n),
+      );
+      const codes = this.codes();
+      this.foldInGram = { gram: weightedGram(codes, b.item.length, net.hidden, weights), weights };
+    }
+    return this.foldInGram;
   }
 
   itemSimilarities(item: number): Float32Array {
@@ -821,6 +948,7 @@ export class AutoRecModel extends Recommender {
     this.dense = undefined;
     this.itemCodes = undefined;
     this.itemNorms = undefined;
+    this.foldInGram = undefined;
   }
 
   override dispose(): void {
@@ -853,6 +981,16 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
 export function resolveEngine(engine: AutoRecEngine, backend: BackendName): TrainingEngine {
   if (engine !== 'auto') return engine;
   return backend === 'node' ? 'tfjs' : 'kernels';
+}
+
+/** Users (a seeded sample) whose validation NDCG@10 early-stops the `implicit` objective. */
+const VALIDATION_USERS = 1000;
+
+/** Columns with at least one training entry: where sampled negatives are drawn from. */
+function nonEmptyColumns(colCount: Uint32Array): Uint32Array {
+  const out: number[] = [];
+  for (let c = 0; c < colCount.length; c++) if (colCount[c] > 0) out.push(c);
+  return Uint32Array.from(out);
 }
 
 /** Entries × hidden units per epoch above which `threads: 0` uses more than one thread. */
