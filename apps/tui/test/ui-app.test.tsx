@@ -1,5 +1,5 @@
 import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../src/ui/App.tsx';
 import { AppController } from '../src/ui/store.ts';
 
@@ -12,17 +12,26 @@ const KEYS = {
   tab: '\t',
   ctrlC: '\u0003',
 };
-const tick = (ms = 40) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls the last frame until it contains `text` (training runs in the same process). */
+/** Waits until the last frame contains `text` (training runs in the same process), or fails saying so. */
 async function waitFor(frame: () => string | undefined, text: string, timeoutMs = 45_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const f = frame() ?? '';
-    if (f.includes(text)) return f;
-    await tick(50);
-  }
-  throw new Error(`timed out waiting for '${text}'; last frame:\n${frame()}`);
+  return vi.waitFor(
+    () => {
+      const f = frame() ?? '';
+      if (!f.includes(text)) throw new Error(`timed out waiting for '${text}'; last frame:\n${f}`);
+      return f;
+    },
+    { timeout: timeoutMs, interval: 20 },
+  );
+}
+
+/** Waits until `done()` holds, or fails naming `what` (never a fixed sleep). */
+async function until(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  await vi.waitFor(
+    () => {
+      if (!done()) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
 }
 
 let cleanup: (() => void) | undefined;
@@ -40,21 +49,22 @@ describe('the interactive app', () => {
       controller.dispose();
     };
     expect(app.lastFrame()).toContain('1 · Choose a dataset');
+    const state = () => controller.getSnapshot();
     app.stdin.write(KEYS.down); // the tiny preset
-    await tick();
+    await until(() => state().datasetIndex === 1, 'the tiny preset to be highlighted');
     app.stdin.write(KEYS.enter);
     await waitFor(app.lastFrame, '2 · Models and hyper-parameters');
     // Leave only u-autorec and svd selected: untick i-autorec (row 1) and baseline (row 3).
     app.stdin.write(KEYS.down);
-    await tick();
+    await until(() => state().paramIndex === 1, 'the cursor on i-autorec');
     app.stdin.write(' ');
-    await tick();
+    await until(() => !state().models['i-autorec'], 'i-autorec to be unticked');
     app.stdin.write(KEYS.down);
-    await tick();
+    await until(() => state().paramIndex === 2, 'the cursor on svd');
     app.stdin.write(KEYS.down);
-    await tick();
+    await until(() => state().paramIndex === 3, 'the cursor on baseline');
     app.stdin.write(' ');
-    await tick();
+    await until(() => !state().models.baseline, 'baseline to be unticked');
     expect(controller.selectedModels()).toEqual(['u-autorec', 'svd']);
     app.stdin.write(KEYS.enter);
     await waitFor(() => app.frames.join('\n'), '3 · Training');
@@ -79,18 +89,16 @@ describe('the interactive app', () => {
     expect(recs.some((id) => played.has(id))).toBe(false);
 
     app.stdin.write(KEYS.right);
-    await tick();
-    expect(controller.getSnapshot().browse!.userIndex).toBe(1);
+    await until(() => state().browse?.userIndex === 1, 'the second user');
     app.stdin.write(KEYS.tab);
-    await tick();
-    expect(controller.currentModelLabel()).toBe('svd');
+    await until(() => controller.currentModelLabel() === 'svd', 'the second model (svd)');
     app.stdin.write(KEYS.enter);
     const similar = await waitFor(app.lastFrame, 'Similar songs');
     expect(similar).toContain('Most similar');
     app.stdin.write(KEYS.esc);
     await waitFor(app.lastFrame, '5 · Browse');
     app.stdin.write('q');
-    await tick(100);
+    await until(() => state().exit !== undefined, 'the app to quit');
     expect(controller.getSnapshot().exit).toBe(0);
   });
 
@@ -114,7 +122,7 @@ describe('the interactive app', () => {
     app.stdin.write(KEYS.enter);
     await waitFor(app.lastFrame, 'failed:');
     app.stdin.write('q');
-    await tick(100);
+    await until(() => controller.getSnapshot().exit !== undefined, 'the app to quit');
     expect(controller.getSnapshot().exit).toBe(1);
   });
 
@@ -140,15 +148,13 @@ describe('the interactive app', () => {
       controller.dispose();
     };
     app.stdin.write(KEYS.enter);
-    const started = Date.now() + 30_000;
-    while (
-      (controller.getSnapshot().training?.models[0].validationRmse.length ?? 0) < 1 &&
-      Date.now() < started
-    )
-      await tick(20);
+    await until(
+      () => (controller.getSnapshot().training?.models[0].validationRmse.length ?? 0) >= 1,
+      'the first epoch to finish',
+      30_000,
+    );
     app.stdin.write(KEYS.ctrlC);
-    const until = Date.now() + 20_000;
-    while (controller.getSnapshot().exit === undefined && Date.now() < until) await tick(50);
+    await until(() => controller.getSnapshot().exit !== undefined, 'the app to exit after Ctrl-C', 20_000);
     const state = controller.getSnapshot();
     expect(state.exit).toBe(130);
     expect(state.training?.stage).toBe('stopped');

@@ -22,7 +22,6 @@ const KEYS = {
   esc: '\u001B',
   tab: '\t',
 };
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 const unmounts: (() => void)[] = [];
 function mount(tree: React.ReactElement) {
   const r = render(tree);
@@ -145,11 +144,9 @@ describe('DatasetScreen', () => {
     expect(lastFrame()).toContain('Embedded default');
     expect(lastFrame()).toMatch(/❯ Tiny synthetic/);
     stdin.write(KEYS.down);
-    await tick();
+    await vi.waitFor(() => expect(onMove).toHaveBeenCalledWith(1));
     stdin.write(KEYS.enter);
-    await tick();
-    expect(onMove).toHaveBeenCalledWith(1);
-    expect(onChoose).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(onChoose).toHaveBeenCalledTimes(1));
   });
 
   it('asks for a path and a format for a file, passing typed text on', async () => {
@@ -172,11 +169,9 @@ describe('DatasetScreen', () => {
     expect(lastFrame()).toMatch(/file: +plays.ts/);
     expect(lastFrame()).toMatch(/format: +csv/);
     stdin.write('v');
-    await tick();
+    await vi.waitFor(() => expect(onPath).toHaveBeenCalledWith('plays.tsv'));
     stdin.write(KEYS.tab);
-    await tick();
-    expect(onPath).toHaveBeenCalledWith('plays.tsv');
-    expect(onFormat).toHaveBeenCalledWith(1);
+    await vi.waitFor(() => expect(onFormat).toHaveBeenCalledWith(1));
   });
 });
 
@@ -206,14 +201,11 @@ describe('ModelsScreen', () => {
     expect(frame).toMatch(/❯ epochs.*◀ 5 ▶/);
     expect(frame).toMatch(/learning rate.*◀ model default ▶/);
     stdin.write(' ');
-    await tick();
+    await vi.waitFor(() => expect(onToggle).toHaveBeenCalled());
     stdin.write(KEYS.right);
-    await tick();
+    await vi.waitFor(() => expect(onStep).toHaveBeenCalledWith(1));
     stdin.write(KEYS.enter);
-    await tick();
-    expect(onToggle).toHaveBeenCalled();
-    expect(onStep).toHaveBeenCalledWith(1);
-    expect(onStart).toHaveBeenCalled();
+    await vi.waitFor(() => expect(onStart).toHaveBeenCalled());
   });
 });
 
@@ -320,11 +312,9 @@ describe('ResultsTable and ResultsScreen', () => {
     expect(lastFrame()).toContain('U-AutoRec beat SVD on test RMSE');
     expect(lastFrame()).toContain('4 · Results');
     stdin.write('s');
-    await tick();
+    await vi.waitFor(() => expect(onSave).toHaveBeenCalled());
     stdin.write(KEYS.enter);
-    await tick();
-    expect(onSave).toHaveBeenCalled();
-    expect(onBrowse).toHaveBeenCalled();
+    await vi.waitFor(() => expect(onBrowse).toHaveBeenCalled());
   });
 });
 
@@ -361,14 +351,11 @@ describe('BrowseScreen and SimilarScreen', () => {
     expect(frame).toContain('Artist C — Title C');
     expect(frame).toContain('4.10');
     stdin.write(KEYS.right);
-    await tick();
+    await vi.waitFor(() => expect(onUser).toHaveBeenCalledWith(1));
     stdin.write(KEYS.tab);
-    await tick();
+    await vi.waitFor(() => expect(onModel).toHaveBeenCalled());
     stdin.write(KEYS.enter);
-    await tick();
-    expect(onUser).toHaveBeenCalledWith(1);
-    expect(onModel).toHaveBeenCalled();
-    expect(onOpen).toHaveBeenCalled();
+    await vi.waitFor(() => expect(onOpen).toHaveBeenCalled());
   });
 
   it('lists similar songs and goes back on Esc', async () => {
@@ -388,7 +375,6 @@ describe('BrowseScreen and SimilarScreen', () => {
     expect(lastFrame()).toContain('Artist D — Title D');
     expect(lastFrame()).toContain('0.910');
     stdin.write(KEYS.esc);
-    await tick(80);
-    expect(onBack).toHaveBeenCalled();
+    await vi.waitFor(() => expect(onBack).toHaveBeenCalled());
   });
 });
