@@ -1,7 +1,7 @@
 import { csrFromTriplets, Rng } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
 import type { KernelKind } from '../engine/kernels.ts';
-import { AutoRecNetwork, DecoderOutput, type EncoderActivation } from './autorec-network.ts';
+import { AutoRecNetwork, DecoderOutput, type EncoderActivation, packRows } from './autorec-network.ts';
 
 /** A 4-row × 6-column matrix with a few observed entries per row. */
 function tinyMatrix() {
@@ -182,5 +182,34 @@ describe('AutoRecNetwork gradients', () => {
     const b = big.encodeOne(cols, vals, 'sigmoid');
     expect(a).toHaveLength(9);
     for (let j = 0; j < 9; j++) expect(a[j]).toBeCloseTo(b[j], 6);
+  });
+});
+
+describe('packRows', () => {
+  it('cuts items into greedy batches that respect the row limit and every budget', () => {
+    const rng = new Rng(4);
+    for (let trial = 0; trial < 50; trial++) {
+      const count = Math.floor(rng.next() * 40);
+      const a = Array.from({ length: count }, () => Math.floor(rng.next() * 10));
+      const b = Array.from({ length: count }, () => Math.floor(rng.next() * 5));
+      const maxRows = 1 + Math.floor(rng.next() * 6);
+      const budgets = [
+        [12, (k: number) => a[k]],
+        [8, (k: number) => b[k]],
+      ] as const;
+      let from = 0;
+      while (from < count) {
+        const end = packRows(from, count, maxRows, budgets);
+        expect(end).toBeGreaterThan(from); // every item fits alone here
+        expect(end - from).toBeLessThanOrEqual(maxRows);
+        const sum = (xs: number[]) => xs.slice(from, end).reduce((x, y) => x + y, 0);
+        expect(sum(a)).toBeLessThanOrEqual(12);
+        expect(sum(b)).toBeLessThanOrEqual(8);
+        // Greedy: the next item would have broken a limit.
+        if (end < count)
+          expect(end - from === maxRows || sum(a) + a[end] > 12 || sum(b) + b[end] > 8).toBe(true);
+        from = end;
+      }
+    }
   });
 });

@@ -306,19 +306,10 @@ export class AutoRecNetwork {
     let j = 0;
     while (j < jobRow.length) {
       // Greedy batch of jobs that fits rows, input entries and pairs.
-      let k = j;
-      let inNnz = 0;
-      let pairs = 0;
-      while (
-        k < jobRow.length &&
-        k - j < this.layout.batchRows &&
-        inNnz + rowNnz(jobRow[k]) <= cap &&
-        pairs + (jobEnd(k) - jobFrom[k]) <= cap
-      ) {
-        inNnz += rowNnz(jobRow[k]);
-        pairs += jobEnd(k) - jobFrom[k];
-        k++;
-      }
+      const k = packRows(j, jobRow.length, this.layout.batchRows, [
+        [cap, (b) => rowNnz(jobRow[b])],
+        [cap, (b) => jobEnd(b) - jobFrom[b]],
+      ]);
       this.loadInput(input, values, jobRow.slice(j, k), 0, k - j);
       let q = 0;
       tgtPtr[0] = 0;
@@ -337,22 +328,24 @@ export class AutoRecNetwork {
 
   /** Hidden codes of every row of `input` (rows × hidden, unpadded), e.g. item codes for I-AutoRec. */
   encodeAll(input: CsrMatrix, values: Float32Array, activation: CodeActivation): Float32Array {
+    return this.encodeRows(input, values, rowRange(0, input.rows), activation);
+  }
+
+  /** Hidden codes of rows `rows` of `input` (rows.length × hidden, unpadded), in batches that fit. */
+  encodeRows(
+    input: CsrMatrix,
+    values: Float32Array,
+    rows: ArrayLike<number>,
+    activation: CodeActivation,
+  ): Float32Array {
     const { hidden, batchRows, nnzCapacity } = this.layout;
     const s = this.stride;
-    const codes = new Float32Array(input.rows * hidden);
+    const codes = new Float32Array(rows.length * hidden);
+    const entries = (k: number) => input.indptr[rows[k] + 1] - input.indptr[rows[k]];
     let r = 0;
-    while (r < input.rows) {
-      let e = r;
-      let nz = 0;
-      while (
-        e < input.rows &&
-        e - r < batchRows &&
-        nz + input.indptr[e + 1] - input.indptr[e] <= nnzCapacity
-      ) {
-        nz += input.indptr[e + 1] - input.indptr[e];
-        e++;
-      }
-      this.loadInput(input, values, rowRange(r, e), 0, e - r);
+    while (r < rows.length) {
+      const e = packRows(r, rows.length, batchRows, [[nnzCapacity, entries]]);
+      this.loadInput(input, values, rows, r, e);
       this.encode(e - r, activation);
       for (let b = 0; b < e - r; b++) codes.set(this.h.subarray(b * s, b * s + hidden), (r + b) * hidden);
       r = e;
@@ -972,6 +965,31 @@ export class DecoderOutput {
     const t = Math.min(0.999, Math.max(0.001, (x - this.lo) / span));
     return Math.log(t / (1 - t));
   }
+}
+
+/**
+ * The end of a greedy batch from item `from` (exclusive, ≤ `count`): at most `maxRows` items,
+ * and for each budget [capacity, sizeOf] the items' sizes add up to at most capacity — the one
+ * rule every batch of rows or decode jobs is packed by.
+ *
+ * @example
+ * packRows(0, lengths.length, 256, [[nnzCapacity, (k) => lengths[k]]]); // first batch is [0, end)
+ */
+export function packRows(
+  from: number,
+  count: number,
+  maxRows: number,
+  budgets: readonly (readonly [number, (k: number) => number])[],
+): number {
+  const used = budgets.map(() => 0);
+  let k = from;
+  while (k < count && k - from < maxRows && budgets.every(([cap, size], b) => used[b] + size(k) <= cap)) {
+    budgets.forEach(([, size], b) => {
+      used[b] += size(k);
+    });
+    k++;
+  }
+  return k;
 }
 
 function rowRange(from: number, to: number): Uint32Array {

@@ -3,7 +3,6 @@ import { type BackendInfo, type BackendName, initBackend } from '../engine/backe
 import { computeContext } from '../engine/compute.ts';
 import { availableCores } from '../engine/function-pool.ts';
 import { startKernelPool } from '../engine/kernel-pool.ts';
-import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
 import { evaluateRanking } from '../evaluation/ranking.ts';
@@ -15,11 +14,8 @@ import {
   AutoRecNetwork,
   type CodeActivation,
   DECODER_ACTIVATIONS,
-  type DecoderActivation,
   DecoderOutput,
   ENCODER_ACTIVATIONS,
-  type EncoderActivation,
-  type OptimizerName,
 } from './autorec-network.ts';
 import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
@@ -27,7 +23,7 @@ import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, trainNetwork } from './autorec-train.ts';
 import { DenseProduct } from './dense-product.ts';
 import { cosineToRow, rowNorms } from './item-cosine.ts';
-import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
+import { type ParamSpec, type ParamsOf, type ParamValue, readParams } from './shared.ts';
 
 /**
  * AutoRec hyper-parameters. The network is the paper's: sigmoid encoder, identity decoder (its
@@ -43,38 +39,16 @@ import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
  * it. Implementations that add λ/2·‖W‖² to every mini-batch's loss apply it once per batch, i.e.
  * an effective λ × (batches per epoch) here.
  */
-export interface AutoRecOptions {
-  hiddenUnits?: number;
-  encoderActivation?: EncoderActivation;
-  decoderActivation?: DecoderActivation;
-  lambda?: number;
-  optimizer?: OptimizerName;
-  learningRate?: number;
-  batchSize?: number;
-  epochs?: number;
-  patience?: number;
-  residual?: boolean;
-  input?: AutoRecInput;
-  inputDropout?: number;
-  codeCentring?: CodeCentring;
-  objective?: AutoRecObjective;
-  negatives?: number;
-  negativeWeight?: number;
-  seed?: number;
-  backend?: BackendName | 'auto';
-  kernels?: KernelPreference;
-  engine?: AutoRecEngine;
-  threads?: number;
-}
+export type AutoRecOptions = Partial<AutoRecParams>;
 
 /** What trains the network: see the `engine` option. */
-export type AutoRecEngine = 'auto' | TrainingEngine;
+export type AutoRecEngine = AutoRecParams['engine'];
 
 /** Whether the decoder reads σ(z) − ½ instead of σ(z) (see the `codeCentring` option). */
-export type CodeCentring = 'auto' | 'centred' | 'none';
+export type CodeCentring = AutoRecParams['codeCentring'];
 
 /** What the decoder is trained to reconstruct (see the `objective` option). */
-export type AutoRecObjective = 'ratings' | 'implicit';
+export type AutoRecObjective = AutoRecParams['objective'];
 
 /** What the encoder reads (see the `input` option). */
 export type AutoRecInput = 'ratings' | 'residuals';
@@ -103,7 +77,7 @@ const AUTOREC_PARAMS = {
   optimizer: {
     kind: 'enum',
     default: 'adam',
-    values: ['adam', 'rprop'],
+    values: ['adam', 'rprop'] as const,
     description: 'adam (mini-batch, lazy row updates) or rprop (full-batch iRprop−, the AutoRec paper’s).',
   },
   learningRate: {
@@ -149,7 +123,7 @@ const AUTOREC_PARAMS = {
   codeCentring: {
     kind: 'enum',
     default: 'auto',
-    values: ['auto', 'centred', 'none'],
+    values: ['auto', 'centred', 'none'] as const,
     description:
       "Sigmoid encoder only: the decoder reads σ(z) − ½ ('centred'; the same network, b' holding ½·ΣV) or σ(z) ('none'). " +
       'auto: centred for U-AutoRec (its output columns are songs, mostly rare), none for I-AutoRec.',
@@ -157,7 +131,7 @@ const AUTOREC_PARAMS = {
   objective: {
     kind: 'enum',
     default: 'ratings',
-    values: ['ratings', 'implicit'],
+    values: ['ratings', 'implicit'] as const,
     description:
       "'ratings': the paper's loss on observed ratings only. 'implicit': 1 for every played entry and 0 for " +
       'sampled unplayed ones (negatives, negativeWeight) — a ranking model; its rating predictions are the bias baseline.',
@@ -178,20 +152,20 @@ const AUTOREC_PARAMS = {
   backend: {
     kind: 'enum',
     default: 'auto',
-    values: ['auto', 'node', 'wasm', 'cpu', 'webgl'],
+    values: ['auto', 'node', 'wasm', 'cpu', 'webgl'] as const,
     description: 'tfjs backend for dense scoring (auto: tfjs-node, else wasm, else cpu).',
   },
   kernels: {
     kind: 'enum',
     default: 'auto',
-    values: ['auto', 'wasm-simd', 'js'],
+    values: ['auto', 'wasm-simd', 'js'] as const,
     description:
       'Sparse kernels (training and scoring): WebAssembly SIMD when available, else typed-array loops.',
   },
   engine: {
     kind: 'enum',
     default: 'auto',
-    values: ['auto', 'kernels', 'tfjs'],
+    values: ['auto', 'kernels', 'tfjs'] as const,
     description:
       'Training engine: the sparse kernels, or tfjs ops on the tfjs backend (auto: tfjs on tfjs-node, kernels elsewhere).',
   },
@@ -204,29 +178,9 @@ const AUTOREC_PARAMS = {
   },
 } satisfies Record<string, ParamSpec>;
 
-type Params = {
-  hiddenUnits: number;
-  encoderActivation: EncoderActivation;
-  decoderActivation: DecoderActivation;
-  lambda: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  batchSize: number;
-  epochs: number;
-  patience: number;
-  residual: boolean;
-  input: AutoRecInput;
-  inputDropout: number;
-  codeCentring: CodeCentring;
-  objective: AutoRecObjective;
-  negatives: number;
-  negativeWeight: number;
-  seed: number;
-  backend: BackendName | 'auto';
-  kernels: KernelPreference;
-  engine: AutoRecEngine;
-  threads: number;
-};
+/** Every AutoRec option, typed from its parameter table (the table is the one declaration). */
+export type AutoRecParams = ParamsOf<typeof AUTOREC_PARAMS>;
+type Params = AutoRecParams;
 
 /** Which AutoRec: rows of the network are users (U-AutoRec) or items (I-AutoRec). */
 export type AutoRecVariant = 'user' | 'item';
@@ -237,10 +191,8 @@ export type AutoRecVariant = 'user' | 'item';
  * @example
  * autoRecDefaults().lambda; // 30
  */
-export function autoRecDefaults(): Readonly<Required<AutoRecOptions>> {
-  return Object.fromEntries(
-    Object.entries(AUTOREC_PARAMS).map(([key, spec]) => [key, spec.default]),
-  ) as unknown as Required<AutoRecOptions>;
+export function autoRecDefaults(): Readonly<AutoRecParams> {
+  return readParams('u-autorec', {}, AUTOREC_PARAMS);
 }
 
 /** Training data in the network's orientation, rebuilt from the TrainSet on fit and load. */
@@ -404,7 +356,7 @@ export class AutoRecModel extends Recommender {
   ) {
     super();
     this.name = variant === 'user' ? 'u-autorec' : 'i-autorec';
-    this.params = readParams(this.name, options, AUTOREC_PARAMS) as Params;
+    this.params = readParams(this.name, options, AUTOREC_PARAMS);
   }
 
   describe(): HyperParameterInfo[] {
@@ -690,29 +642,13 @@ export class AutoRecModel extends Recommender {
     const { net, b, o } = this.ready();
     const nItems = b.item.length;
     const hidden = net.hidden;
-    const left = new Float32Array(users.length * hidden);
+    let left: Float32Array;
     const leftBias = new Float32Array(users.length);
     if (this.variant === 'user') {
       // Encode the users' training rows in batches that fit the network buffers.
-      const s = net.stride;
-      let r = 0;
-      while (r < users.length) {
-        let e = r;
-        let nz = 0;
-        while (
-          e < users.length &&
-          e - r < net.layout.batchRows &&
-          nz + o.m.indptr[users[e] + 1] - o.m.indptr[users[e]] <= net.layout.nnzCapacity
-        ) {
-          nz += o.m.indptr[users[e] + 1] - o.m.indptr[users[e]];
-          e++;
-        }
-        net.loadInput(o.m, o.inputs, users, r, e);
-        net.encode(e - r, this.codeActivation);
-        for (let j = 0; j < e - r; j++) left.set(net.h.subarray(j * s, j * s + hidden), (r + j) * hidden);
-        r = e;
-      }
+      left = net.encodeRows(o.m, o.inputs, users, this.codeActivation);
     } else {
+      left = new Float32Array(users.length * hidden);
       for (let j = 0; j < users.length; j++) {
         const u = users[j];
         left.set(net.v.subarray(u * net.stride, u * net.stride + hidden), j * hidden);
@@ -896,7 +832,7 @@ export class AutoRecModel extends Recommender {
     const saved = { ...meta.hyperParameters };
     // Saved before the `input` option existed: such models read residuals whenever they learned them.
     if (saved.input === undefined) saved.input = saved.residual === true ? 'residuals' : 'ratings';
-    this.params = readParams(this.name, saved, AUTOREC_PARAMS) as Params;
+    this.params = readParams(this.name, saved, AUTOREC_PARAMS);
     this.backend = await this.computeBackend();
     this.releaseScoring();
     const user = this.variant === 'user';

@@ -27,6 +27,23 @@ export interface ParamSpec {
   values?: readonly string[];
 }
 
+/** The value one option of a parameter table takes: an enum's is the union of its `values`. */
+export type ParamValueOf<P extends ParamSpec> = P['kind'] extends 'boolean'
+  ? boolean
+  : P['kind'] extends 'enum'
+    ? P['values'] extends readonly (infer V)[]
+      ? V
+      : string
+    : number;
+
+/**
+ * The options a parameter table describes, every one set — the table is the type's one home.
+ *
+ * @example
+ * type SvdParams = ParamsOf<typeof SVD_PARAMS>; // { factors: number; … }
+ */
+export type ParamsOf<S extends Record<string, ParamSpec>> = { -readonly [K in keyof S]: ParamValueOf<S[K]> };
+
 /**
  * Checks user-supplied options against a spec and fills defaults, so a typo in a CLI flag or a
  * form field fails loudly ("svd: unknown option 'factor'; valid: factors, epochs, …") instead
@@ -40,9 +57,7 @@ export function readParams<S extends Record<string, ParamSpec>>(
   model: ModelName,
   given: object | undefined,
   spec: S,
-): {
-  [K in keyof S]: S[K]['kind'] extends 'boolean' ? boolean : S[K]['kind'] extends 'enum' ? string : number;
-} {
+): ParamsOf<S> {
   const out: Record<string, ParamValue> = {};
   const entries = Object.entries(given ?? {}).filter(([, v]) => v !== undefined);
   for (const [key] of entries)
