@@ -185,6 +185,71 @@ type Params = AutoRecParams;
 /** Which AutoRec: rows of the network are users (U-AutoRec) or items (I-AutoRec). */
 export type AutoRecVariant = 'user' | 'item';
 
+/** What an orientation reads of a fitted model. */
+interface OrientedView {
+  net: AutoRecNetwork;
+  o: Oriented;
+  activation: CodeActivation;
+  /** I-AutoRec's song codes (items × hidden), computed on first use. */
+  codes: () => Float32Array;
+}
+
+/**
+ * Everything that differs between U- and I-AutoRec, in one place: which side of the rating
+ * matrix the network's rows are, where a song's vector for dense scoring and similarity lives
+ * (U: its decoder row; I: its code h_i), a training user's left vector (U: the code of their
+ * row; I: their decoder row), and the output bias of cell (user, song).
+ */
+interface Orientation {
+  readonly name: 'u-autorec' | 'i-autorec';
+  /** What `codeCentring: 'auto'` does: centre when the output columns are songs (mostly rare). */
+  readonly centredByDefault: boolean;
+  /** How a new listener is scored: through the encoder (U) or as a new decoder row (I). */
+  readonly foldIn: 'encoder' | 'decoder-row';
+  /** [row side, column side] of a (user side, item side) pair. */
+  pick<T>(userSide: T, itemSide: T): [T, T];
+  /** The network's training rows from the users × songs ratings. */
+  rows(ratings: CsrMatrix): CsrMatrix;
+  /** Song vectors (rows of `stride` floats, `hidden` used). */
+  itemVectors(view: OrientedView): { rows: Float32Array; stride: number };
+  /** Training users' left vectors (users.length × hidden); their output biases into `bias`. */
+  userVectors(view: OrientedView, users: Uint32Array, bias: Float32Array): Float32Array;
+  /** The decoder bias of song `item` for a left vector whose own bias is `leftBias`. */
+  outputBias(net: AutoRecNetwork, item: number, leftBias: number): number;
+}
+
+const USER_ROWS: Orientation = {
+  name: 'u-autorec',
+  centredByDefault: true,
+  foldIn: 'encoder',
+  pick: (userSide, itemSide) => [userSide, itemSide],
+  rows: (ratings) => ratings,
+  itemVectors: ({ net }) => ({ rows: net.v, stride: net.stride }),
+  // Encode the users' training rows in batches that fit the network buffers.
+  userVectors: ({ net, o, activation }, users) => net.encodeRows(o.m, o.inputs, users, activation),
+  outputBias: (net, item) => net.bv[item],
+};
+
+const ITEM_ROWS: Orientation = {
+  name: 'i-autorec',
+  centredByDefault: false,
+  foldIn: 'decoder-row',
+  pick: (userSide, itemSide) => [itemSide, userSide],
+  rows: (ratings) => transpose(ratings),
+  itemVectors: (view) => ({ rows: view.codes(), stride: view.net.hidden }),
+  userVectors: ({ net }, users, bias) => {
+    const hidden = net.hidden;
+    const left = new Float32Array(users.length * hidden);
+    for (let j = 0; j < users.length; j++) {
+      const u = users[j];
+      left.set(net.v.subarray(u * net.stride, u * net.stride + hidden), j * hidden);
+      bias[j] = net.bv[u];
+    }
+    return left;
+  },
+  outputBias: (_net, _item, leftBias) => leftBias,
+};
+
 /**
  * Every hyper-parameter's default (both variants share them; see `AutoRecModel` for the evidence).
  *
@@ -334,6 +399,7 @@ export class AutoRecModel extends Recommender {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = AUTOREC_PARAMS;
   readonly name: 'u-autorec' | 'i-autorec';
+  private readonly orientation: Orientation;
   private params: Params;
   private net?: AutoRecNetwork;
   private biases?: Biases;
@@ -355,7 +421,8 @@ export class AutoRecModel extends Recommender {
     options: AutoRecOptions | Record<string, ParamValue> = {},
   ) {
     super();
-    this.name = variant === 'user' ? 'u-autorec' : 'i-autorec';
+    this.orientation = variant === 'user' ? USER_ROWS : ITEM_ROWS;
+    this.name = this.orientation.name;
     this.params = readParams(this.name, options, AUTOREC_PARAMS);
   }
 
@@ -400,7 +467,7 @@ export class AutoRecModel extends Recommender {
   private get centred(): boolean {
     const { codeCentring, encoderActivation } = this.params;
     if (encoderActivation !== 'sigmoid') return false;
-    return codeCentring === 'auto' ? this.variant === 'user' : codeCentring === 'centred';
+    return codeCentring === 'auto' ? this.orientation.centredByDefault : codeCentring === 'centred';
   }
 
   /**
@@ -550,10 +617,10 @@ export class AutoRecModel extends Recommender {
   // ---- orientation and fallbacks ----
 
   private orient(data: TrainSet, b: Biases): Oriented {
-    const user = this.variant === 'user';
-    const m = user ? data.ratings : transpose(data.ratings);
-    const rowBias = user ? b.user : b.item;
-    const colBias = user ? b.item : b.user;
+    const side = this.orientation;
+    const m = side.rows(data.ratings);
+    const [rowBias, colBias] = side.pick(b.user, b.item);
+    const [rowCount, colCount] = side.pick(b.userCount, b.itemCount);
     let residuals: Float32Array | undefined;
     if (this.residual || this.params.input === 'residuals') {
       residuals = new Float32Array(m.values.length);
@@ -571,8 +638,8 @@ export class AutoRecModel extends Recommender {
       inputs: this.params.input === 'residuals' ? residuals! : m.values,
       rowBias,
       colBias,
-      rowCount: user ? b.userCount : b.itemCount,
-      colCount: user ? b.itemCount : b.userCount,
+      rowCount,
+      colCount,
     };
     return this.oriented;
   }
@@ -628,9 +695,8 @@ export class AutoRecModel extends Recommender {
         warm.push(k);
       else out[k] = this.clip(this.baseline(u < b.user.length ? u : -1, i < b.item.length ? i : -1));
     }
-    const user = this.variant === 'user';
-    const pairRow = Int32Array.from(warm, (k) => (user ? users[k] : items[k]));
-    const pairCol = Int32Array.from(warm, (k) => (user ? items[k] : users[k]));
+    const pairRow = Int32Array.from(warm, (k) => this.orientation.pick(users[k], items[k])[0]);
+    const pairCol = Int32Array.from(warm, (k) => this.orientation.pick(users[k], items[k])[1]);
     const z = net.decodePairs(o.m, o.inputs, this.codeActivation, pairRow, pairCol);
     for (let j = 0; j < warm.length; j++) out[warm[j]] = this.clip(this.fromZ(z[j], pairRow[j], pairCol[j]));
     return out;
@@ -639,22 +705,10 @@ export class AutoRecModel extends Recommender {
   // ---- ranking ----
 
   scoreUsers(users: Uint32Array): Float32Array {
-    const { net, b, o } = this.ready();
+    const { b } = this.ready();
     const nItems = b.item.length;
-    const hidden = net.hidden;
-    let left: Float32Array;
     const leftBias = new Float32Array(users.length);
-    if (this.variant === 'user') {
-      // Encode the users' training rows in batches that fit the network buffers.
-      left = net.encodeRows(o.m, o.inputs, users, this.codeActivation);
-    } else {
-      left = new Float32Array(users.length * hidden);
-      for (let j = 0; j < users.length; j++) {
-        const u = users[j];
-        left.set(net.v.subarray(u * net.stride, u * net.stride + hidden), j * hidden);
-        leftBias[j] = net.bv[u];
-      }
-    }
+    const left = this.orientation.userVectors(this.view(), users, leftBias);
     const scores = this.denseScores(left, users.length);
     for (let j = 0; j < users.length; j++) {
       const u = users[j];
@@ -673,16 +727,15 @@ export class AutoRecModel extends Recommender {
    * rating space, in place. Scores are not clipped, so the order among high scores survives.
    */
   private finishScores(z: Float32Array, rowBias: number, userBias: number, userWarm: boolean): void {
-    const { b, output } = this.ready();
-    const user = this.variant === 'user';
-    const { net } = this.ready();
+    const { b, output, net } = this.ready();
+    const side = this.orientation;
     for (let i = 0; i < z.length; i++) {
       const base = b.mean + userBias + b.item[i];
       if (!userWarm || b.itemCount[i] === 0) {
         z[i] = base;
         continue;
       }
-      const pre = z[i] + (user ? net.bv[i] : rowBias);
+      const pre = z[i] + side.outputBias(net, i, rowBias);
       const y = output.value(pre);
       z[i] = this.residual ? y + base : y;
     }
@@ -694,19 +747,19 @@ export class AutoRecModel extends Recommender {
     const hidden = net.hidden;
     const nItems = this.biases!.item.length;
     this.dense ??= new DenseProduct(hidden, nItems, () => {
+      const { rows, stride } = this.orientation.itemVectors(this.view());
       const t = new Float32Array(hidden * nItems);
-      if (this.variant === 'user') {
-        const s = net.stride;
-        for (let i = 0; i < nItems; i++)
-          for (let j = 0; j < hidden; j++) t[j * nItems + i] = net.v[i * s + j];
-      } else {
-        const codes = this.codes();
-        for (let i = 0; i < nItems; i++)
-          for (let j = 0; j < hidden; j++) t[j * nItems + i] = codes[i * hidden + j];
-      }
+      for (let i = 0; i < nItems; i++)
+        for (let j = 0; j < hidden; j++) t[j * nItems + i] = rows[i * stride + j];
       return t;
     });
     return this.dense.multiply(left, n);
+  }
+
+  /** What the orientation reads of the fitted model. */
+  private view(): OrientedView {
+    const { net, o } = this.ready();
+    return { net, o, activation: this.codeActivation, codes: () => this.codes() };
   }
 
   /** I-AutoRec: every song's code h_i from its training vector over users (items × hidden). */
@@ -732,7 +785,7 @@ export class AutoRecModel extends Recommender {
       this.finishScores(scores, 0, userBias, false);
       return scores;
     }
-    if (this.variant === 'user') {
+    if (this.orientation.foldIn === 'encoder') {
       const values = new Float32Array(its.length);
       for (let j = 0; j < its.length; j++)
         values[j] =
@@ -787,15 +840,7 @@ export class AutoRecModel extends Recommender {
     const { net, b } = this.ready();
     const nItems = b.item.length;
     const hidden = net.hidden;
-    let rows: Float32Array;
-    let stride: number;
-    if (this.variant === 'user') {
-      rows = net.v;
-      stride = net.stride;
-    } else {
-      rows = this.codes();
-      stride = hidden;
-    }
+    const { rows, stride } = this.orientation.itemVectors(this.view());
     this.itemNorms ??= rowNorms(rows, nItems, hidden, stride, new Float32Array(nItems));
     // Songs without training ratings have no learned representation: similarity 0 (no evidence).
     return cosineToRow(rows, this.itemNorms, item, nItems, hidden, stride, (i) => b.itemCount[i] === 0);
@@ -835,8 +880,7 @@ export class AutoRecModel extends Recommender {
     this.params = readParams(this.name, saved, AUTOREC_PARAMS);
     this.backend = await this.computeBackend();
     this.releaseScoring();
-    const user = this.variant === 'user';
-    const width = user ? data.items.size : data.users.size;
+    const width = this.orientation.pick(data.users.size, data.items.size)[1];
     const hidden = this.params.hiddenUnits;
     const expect = (name: string, shape: number[]): Float32Array => {
       const w = weights.get(name);
