@@ -1,3 +1,4 @@
+import { MODEL_NAMES, type ModelName } from '@autorec/core';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../src/ui/App.tsx';
@@ -131,16 +132,11 @@ describe('the interactive app', () => {
       screen: 'models',
       datasetIndex: 0,
       params: { epochs: 100, hidden: 10, factors: 10, lr: undefined },
-      models: {
-        'u-autorec': true,
-        'i-autorec': false,
-        ials: false,
-        ease: false,
-        svd: false,
-        baseline: false,
-        popularity: false,
-        'global-mean': false,
-      },
+      // Only U-AutoRec, whatever models the registry holds.
+      models: Object.fromEntries(MODEL_NAMES.map((m) => [m, m === 'u-autorec'])) as Record<
+        ModelName,
+        boolean
+      >,
     });
     const app = render(<App controller={controller} />);
     cleanup = () => {

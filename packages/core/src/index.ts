@@ -53,6 +53,7 @@ export {
   GlobalMeanModel,
   PopularityModel,
 } from './models/baselines.ts';
+export { BprModel, type BprOptions } from './models/bpr.ts';
 export { EaseModel, type EaseOptions, easeRequirements } from './models/ease.ts';
 export { IalsModel, type IalsOptions, type IalsWeighting } from './models/ials.ts';
 export {

@@ -3,6 +3,7 @@ import { MODEL_FORMAT_VERSION, type ModelManifest, parseJson, type Recommender }
 import type { HyperParameterInfo, ModelName, ModelStore } from '../types.ts';
 import { IAutoRecModel, UAutoRecModel } from './autorec.ts';
 import { BaselineOnlyModel, GlobalMeanModel, PopularityModel } from './baselines.ts';
+import { BprModel } from './bpr.ts';
 import { EaseModel } from './ease.ts';
 import { IalsModel } from './ials.ts';
 import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
@@ -44,6 +45,7 @@ const MODELS = {
   'global-mean': GlobalMeanModel,
   ials: IalsModel,
   ease: EaseModel,
+  bpr: BprModel,
 };
 
 /** Names of the registered models (the keys of the table above). */
