@@ -15,6 +15,10 @@ describe('report wording', () => {
     expect(meaning('svd')).toBe('predicted rating (1–5)');
     expect(meaning('ials')).toBe('score (higher ranks first)');
     expect(meaning('ease')).toBe('score (higher ranks first)');
+    expect(meaning('bpr')).toBe('score (higher ranks first)');
+    expect(
+      scoreMeaning({ scoreKind: createModel('i-autorec', { objective: 'implicit' }).scoreKind, scale }),
+    ).toBe('score (higher ranks first)');
     expect(formatScore(412, 'listeners')).toBe('412');
     expect(formatScore(0.0912, 'score (higher ranks first)')).toBe('0.091');
   });

@@ -8,7 +8,7 @@ import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-
 import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
 import {
   AutoRecNetwork,
@@ -456,6 +456,11 @@ export class AutoRecModel extends Recommender {
   /** The `implicit` objective: targets 1 (played) and 0 (sampled unplayed), a ranking model. */
   private get implicit(): boolean {
     return this.params.objective === 'implicit';
+  }
+
+  /** Predicted ratings under the paper's objective; unitless ranking scores under `implicit`. */
+  override get scoreKind(): ScoreKind {
+    return this.implicit ? 'preference' : 'rating';
   }
 
   /** Whether the decoder learns residuals from the baseline (`residual`; ratings objective only). */
