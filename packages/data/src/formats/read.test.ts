@@ -95,6 +95,15 @@ describe('readInteractions', () => {
     );
   });
 
+  it('reads counts written with a fraction or an exponent when they are whole (1e1 is 10, 1.0 is 1)', async () => {
+    const ds = await readInteractions('u\ts1\t1e1\nu\ts2\t1.0\nu\ts3\t.5e1\n', { format: 'taste-profile' });
+    expect(Array.from(ds.counts.values)).toEqual([10, 1, 5]);
+    await expect(readInteractions('u\ts\t1.5\n', { format: 'taste-profile' })).rejects.toThrow(
+      'play count must be a whole number',
+    );
+    await expect(readInteractions('u\ts\t1e\n', { format: 'taste-profile' })).rejects.toThrow('not a number');
+  });
+
   it('never crashes on garbage lines: DataError in strict mode, counted in lenient mode (property)', async () => {
     const garbage = fc.string({
       unit: fc.constantFrom('a', '1', '\t', ' ', '-', '.', 'e', '\r', '"', ',', 'é', '\u0000', '\uFFFD'),
@@ -102,15 +111,18 @@ describe('readInteractions', () => {
     });
     const isValid = (line: string) => {
       const f = line.replace(/\r$/, '').split('\t');
-      // Ids: spaces around them dropped, never empty, no NUL; counts whole, 1..2^24.
+      // Ids: spaces around them dropped, never empty, no NUL; counts decimal numbers (an exponent
+      // allowed: `1e1` is 10, `1.0` is 1, as tools write them) that are whole, 1..2^24.
       const id = (x: string) => x.replace(/^ +| +$/g, '') !== '' && !x.includes('\u0000');
+      const count = f[2]?.replace(/^ +| +$/g, '') ?? '';
       return (
         f.length === 3 &&
         id(f[0]) &&
         id(f[1]) &&
-        /^ *\d+ *$/.test(f[2]) &&
-        Number(f[2]) > 0 &&
-        Number(f[2]) <= 2 ** 24
+        /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(count) &&
+        Number.isInteger(Number(count)) &&
+        Number(count) > 0 &&
+        Number(count) <= 2 ** 24
       );
     };
     await fc.assert(
