@@ -72,6 +72,7 @@ export {
 } from './models/registry.ts';
 export type { ParamSpec, ParamValue } from './models/shared.ts';
 export { SvdModel, type SvdOptions } from './models/svd.ts';
+export { SvdppModel, type SvdppOptions } from './models/svdpp.ts';
 export * from './recommender.ts';
 // The comparison report (table columns, verdict, markdown, JSON, training-curves SVG): pure text, shared by the CLI, TUI and web app.
 export * from './report/index.ts';

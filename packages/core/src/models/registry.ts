@@ -8,6 +8,7 @@ import { EaseModel } from './ease.ts';
 import { IalsModel } from './ials.ts';
 import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
 import { SvdModel } from './svd.ts';
+import { SvdppModel } from './svdpp.ts';
 
 /** Hyper-parameters by name, as given on the CLI, in a form or in manifest.json. */
 export type ModelParams = Record<string, ParamValue>;
@@ -46,6 +47,7 @@ const MODELS = {
   ials: IalsModel,
   ease: EaseModel,
   bpr: BprModel,
+  svdpp: SvdppModel,
 };
 
 /** Names of the registered models (the keys of the table above). */
