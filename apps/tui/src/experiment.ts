@@ -3,6 +3,7 @@ import {
   compareModelsAcrossFolds,
   DEFAULT_RANKING_KS,
   datasetSummary,
+  divergenceWarnings,
   type ExperimentResult,
   experimentResult,
   type FoldedComparisonResult,
@@ -155,12 +156,7 @@ export async function runExperiment(
     refit: config.refit,
     signal,
     onProgress: (e) => onEvent?.({ type: 'model', ...e, folds }),
-    onFold: (c, fold) => {
-      const where = folds > 1 ? ` (fold ${fold + 1})` : '';
-      for (const d of c.diverged ?? []) warnings.push(`${d.message}${where}: left out of the results`);
-      for (const m of c.models)
-        if (m.diverged) warnings.push(`${m.diverged}${where}: kept epoch ${m.bestEpoch}, the best before it`);
-    },
+    onFold: (c, fold) => warnings.push(...divergenceWarnings(c, folds > 1 ? ` (fold ${fold + 1})` : '')),
   });
   const trained = comparison.perFold[0]?.trained ?? [];
   if (comparison.aborted) {

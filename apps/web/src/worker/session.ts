@@ -5,6 +5,7 @@ import {
   DEFAULT_RANKING_KS,
   datasetSummary,
   describeParams,
+  divergenceWarnings,
   encodeModelArchive,
   experimentResult,
   loadModel,
@@ -205,7 +206,7 @@ export class Session {
       k: req.k,
       seed: req.seed,
       seconds: (performance.now() - started) / 1000,
-      warnings: skippedLines(this.dataset),
+      warnings: [...skippedLines(this.dataset), ...divergenceWarnings(comparison)],
     });
     const report = reportView(result, {
       command: `autorec web app: ${req.models.map((m) => m.name).join(', ')} on ${prepared.dataset.name}, ${split}, seed ${req.seed}, K ${req.k}`,

@@ -174,6 +174,22 @@ export function experimentResult(
 }
 
 /**
+ * What a reader of one comparison's numbers must know about diverged training: models left out
+ * of the table (no finite epoch to keep) and models kept at an earlier epoch. `where` names the
+ * fold, e.g. ` (fold 2)`.
+ *
+ * @example
+ * warnings.push(...divergenceWarnings(comparison));
+ */
+export function divergenceWarnings(comparison: ComparisonResult, where = ''): string[] {
+  const out: string[] = [];
+  for (const d of comparison.diverged ?? []) out.push(`${d.message}${where}: left out of the results`);
+  for (const m of comparison.models)
+    if (m.diverged) out.push(`${m.diverged}${where}: kept epoch ${m.bestEpoch}, the best before it`);
+  return out;
+}
+
+/**
  * The dataset of a prepared split as the report describes it.
  *
  * @example
