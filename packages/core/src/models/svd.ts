@@ -2,7 +2,6 @@ import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/da
 import { ModelFormatError } from '../errors.ts';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
-import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import {
@@ -12,6 +11,7 @@ import {
   packRows,
   type UserEmbeddings,
 } from './embedding-model.ts';
+import { type FoldInPriors, foldInPriors, priorsFromJson, ridgeFoldIn } from './ridge-fold-in.ts';
 import {
   describeOptions,
   globalMean,
@@ -118,7 +118,7 @@ export class SvdModel extends EmbeddingModel {
   private pu: Float32Array = new Float32Array(0);
   private qi: Float32Array = new Float32Array(0);
   /** Fold-in ridge weights (λ_b, λ_p); see the class comment. */
-  private foldIn = { lambdaBias: 1, lambdaFactor: 1 };
+  private foldIn: FoldInPriors = { lambdaBias: 1, lambdaFactor: 1 };
 
   constructor(options: SvdOptions | Record<string, ParamValue> = {}) {
     super();
@@ -229,31 +229,7 @@ export class SvdModel extends EmbeddingModel {
   }
 
   private fitFoldInPriors(data: TrainSet): void {
-    const m = data.ratings;
-    const k = this.k;
-    let sse = 0;
-    for (let u = 0; u < m.rows; u++)
-      for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
-        const e = m.values[p] - this.raw(u, m.indices[p]);
-        sse += e * e;
-      }
-    const n = nnz(m);
-    const noise = n > 0 ? Math.max(sse / n, 1e-6) : 1;
-    let users = 0;
-    let sq = 0;
-    let bsq = 0;
-    for (let u = 0; u < m.rows; u++) {
-      if (m.indptr[u + 1] === m.indptr[u]) continue;
-      users++;
-      bsq += this.bu[u] * this.bu[u];
-      for (let f = 0; f < k; f++) sq += this.pu[u * k + f] ** 2;
-    }
-    const factorVar = users > 0 ? sq / (users * k) : 0;
-    const biasVar = users > 0 ? bsq / users : 0;
-    this.foldIn = {
-      lambdaBias: biasVar > 0 ? noise / biasVar : Number.POSITIVE_INFINITY,
-      lambdaFactor: factorVar > 0 ? noise / factorVar : Number.POSITIVE_INFINITY,
-    };
+    this.foldIn = foldInPriors(data.ratings, (u, i) => this.raw(u, i), this.bu, this.pu, this.k);
   }
 
   /** Unclipped r̂ for known indices (unknown ones have zero biases and factors). */
@@ -320,36 +296,14 @@ export class SvdModel extends EmbeddingModel {
     if (items.length !== ratings.length)
       throw new RangeError(`svd: ${items.length} items but ${ratings.length} ratings to fold in`);
     const k = this.k;
-    const withBias = this.options.biased && Number.isFinite(this.foldIn.lambdaBias);
-    const off = withBias ? 1 : 0;
-    const dim = k + off;
-    const a = new Float64Array(dim * dim);
-    const rhs = new Float64Array(dim);
-    const x = new Float64Array(dim);
     const counts = this.itemCounts();
-    let used = 0;
-    for (let j = 0; j < items.length; j++) {
+    return ridgeFoldIn(items.length, k, this.foldIn, this.options.biased, (j, q) => {
       const i = items[j];
       if (i >= counts.length) throw new RangeError(`svd: item index ${i} outside 0..${counts.length - 1}`);
-      if (counts[i] === 0) continue;
-      used++;
-      if (withBias) x[0] = 1;
-      for (let f = 0; f < k; f++) x[off + f] = this.qi[i * k + f];
-      const target = ratings[j] - this.offset - this.bi[i];
-      for (let r = 0; r < dim; r++) {
-        rhs[r] += x[r] * target;
-        const xr = x[r];
-        if (xr === 0) continue;
-        for (let c = 0; c <= r; c++) a[r * dim + c] += xr * x[c];
-      }
-    }
-    const factors = new Float64Array(k);
-    if (used === 0 || !Number.isFinite(this.foldIn.lambdaFactor)) return { bias: 0, factors };
-    if (withBias) a[0] += this.foldIn.lambdaBias;
-    for (let f = off; f < dim; f++) a[f * dim + f] += this.foldIn.lambdaFactor;
-    const sol = solveSymmetricPositive(a, rhs, dim);
-    factors.set(sol.subarray(off));
-    return { bias: withBias ? sol[0] : 0, factors };
+      if (counts[i] === 0) return undefined;
+      for (let f = 0; f < k; f++) q[f] = this.qi[i * k + f];
+      return ratings[j] - this.offset - this.bi[i];
+    });
   }
 
   private counts?: { users: Uint32Array; items: Uint32Array };
@@ -412,8 +366,6 @@ export class SvdModel extends EmbeddingModel {
     expect('bi', arrays.bi, Float64Array, nItems);
     expect('pu', arrays.pu, Float32Array, nUsers * k);
     expect('qi', arrays.qi, Float32Array, nItems * k);
-    // JSON turns Infinity into null.
-    const lam = (v: number | null) => (v === null ? Number.POSITIVE_INFINITY : v);
     this.embeddingsChanged();
     Object.assign(this, {
       mu,
@@ -421,7 +373,7 @@ export class SvdModel extends EmbeddingModel {
       bi: arrays.bi,
       pu: arrays.pu,
       qi: arrays.qi,
-      foldIn: { lambdaBias: lam(foldIn.lambdaBias), lambdaFactor: lam(foldIn.lambdaFactor) },
+      foldIn: priorsFromJson(foldIn),
       counts: undefined,
     });
   }

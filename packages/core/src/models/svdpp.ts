@@ -2,10 +2,10 @@ import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/da
 import { ModelFormatError } from '../errors.ts';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
-import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
 import { EmbeddingModel, type ItemEmbeddings, type UserEmbeddings } from './embedding-model.ts';
+import { type FoldInPriors, foldInPriors, priorsFromJson, ridgeFoldIn } from './ridge-fold-in.ts';
 import {
   describeOptions,
   globalMean,
@@ -103,7 +103,7 @@ export class SvdppModel extends EmbeddingModel {
   private zu = new Float32Array(0);
   /** q_i as float32, the item side of ranking. */
   private qf = new Float32Array(0);
-  private foldIn = { lambdaBias: 1, lambdaFactor: 1 };
+  private foldIn: FoldInPriors = { lambdaBias: 1, lambdaFactor: 1 };
 
   constructor(options: SvdppOptions | Record<string, ParamValue> = {}) {
     super();
@@ -213,7 +213,7 @@ export class SvdppModel extends EmbeddingModel {
         }
       }
       // The pass's last batch (or its only one): an abort stops here at the latest.
-      if (!(await loop.batch(epoch, batches, () => (n === 0 ? 0 : sse / n)))) break epochLoop;
+      if (!(await loop.batch(epoch, batches, () => (n === 0 ? 0 : sse / n)))) break;
       this.refreshVectors(m);
       const loss = n === 0 ? 0 : sse / n;
       loop.endEpoch(epoch, {
@@ -223,7 +223,7 @@ export class SvdppModel extends EmbeddingModel {
       });
     }
     this.refreshVectors(m);
-    this.fitFoldInPriors(m);
+    this.foldIn = foldInPriors(m, (u, i) => this.raw(u, i), this.bu, this.pu, k);
     return loop.finish('js');
   }
 
@@ -257,34 +257,6 @@ export class SvdppModel extends EmbeddingModel {
     const root = Math.sqrt(items.length);
     for (let f = 0; f < k; f++) s[f] /= root;
     return s;
-  }
-
-  /** Ridge weights of fold-in: residual variance over the spread of trained b_u and p_u (as SVD). */
-  private fitFoldInPriors(m: TrainSet['ratings']): void {
-    const k = this.k;
-    let sse = 0;
-    for (let u = 0; u < m.rows; u++)
-      for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
-        const e = m.values[p] - this.raw(u, m.indices[p]);
-        sse += e * e;
-      }
-    const n = nnz(m);
-    const noise = n > 0 ? Math.max(sse / n, 1e-6) : 1;
-    let users = 0;
-    let sq = 0;
-    let bsq = 0;
-    for (let u = 0; u < m.rows; u++) {
-      if (m.indptr[u + 1] === m.indptr[u]) continue;
-      users++;
-      bsq += this.bu[u] ** 2;
-      for (let f = 0; f < k; f++) sq += this.pu[u * k + f] ** 2;
-    }
-    const factorVar = users > 0 ? sq / (users * k) : 0;
-    const biasVar = users > 0 ? bsq / users : 0;
-    this.foldIn = {
-      lambdaBias: biasVar > 0 ? noise / biasVar : Number.POSITIVE_INFINITY,
-      lambdaFactor: factorVar > 0 ? noise / factorVar : Number.POSITIVE_INFINITY,
-    };
   }
 
   /** Unclipped r̂ of a training user and item. */
@@ -341,34 +313,18 @@ export class SvdppModel extends EmbeddingModel {
     for (const i of items)
       if (i >= nItems) throw new RangeError(`svdpp: item index ${i} outside 0..${nItems - 1}`);
     const s = this.implicitSum(items);
-    const { lambdaBias, lambdaFactor } = this.foldIn;
-    if (items.length === 0 || !Number.isFinite(lambdaFactor)) return { bias: 0, vector: s };
-    const withBias = Number.isFinite(lambdaBias);
-    const off = withBias ? 1 : 0;
-    const dim = k + off;
-    const a = new Float64Array(dim * dim);
-    const rhs = new Float64Array(dim);
-    const x = new Float64Array(dim);
-    for (let j = 0; j < items.length; j++) {
+    const { bias, factors } = ridgeFoldIn(items.length, k, this.foldIn, true, (j, q) => {
       const io = items[j] * k;
-      if (withBias) x[0] = 1;
       let qs = 0;
       for (let f = 0; f < k; f++) {
-        x[off + f] = this.qi[io + f];
-        qs += this.qi[io + f] * s[f];
+        q[f] = this.qi[io + f];
+        qs += q[f] * s[f];
       }
-      const target = ratings[j] - this.mu - this.bi[items[j]] - qs;
-      for (let r = 0; r < dim; r++) {
-        rhs[r] += x[r] * target;
-        for (let c = 0; c <= r; c++) a[r * dim + c] += x[r] * x[c];
-      }
-    }
-    if (withBias) a[0] += lambdaBias;
-    for (let f = off; f < dim; f++) a[f * dim + f] += lambdaFactor;
-    const sol = solveSymmetricPositive(a, rhs, dim);
+      return ratings[j] - this.mu - this.bi[items[j]] - qs;
+    });
     const vector = new Float64Array(k);
-    for (let f = 0; f < k; f++) vector[f] = sol[off + f] + s[f];
-    return { bias: withBias ? sol[0] : 0, vector };
+    for (let f = 0; f < k; f++) vector[f] = factors[f] + s[f];
+    return { bias, vector };
   }
 
   scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
@@ -407,8 +363,6 @@ export class SvdppModel extends EmbeddingModel {
         throw corrupt(`array '${name}' should be a Float64Array of length ${length}`);
       return a;
     };
-    // JSON turns Infinity into null.
-    const lam = (v: number | null) => (v === null ? Number.POSITIVE_INFINITY : v);
     Object.assign(this, {
       mu,
       bu: expect('bu', nUsers),
@@ -416,7 +370,7 @@ export class SvdppModel extends EmbeddingModel {
       pu: expect('pu', nUsers * k),
       qi: expect('qi', nItems * k),
       yj: expect('yj', nItems * k),
-      foldIn: { lambdaBias: lam(foldIn.lambdaBias), lambdaFactor: lam(foldIn.lambdaFactor) },
+      foldIn: priorsFromJson(foldIn),
     });
     this.refreshVectors(this.trainSet.ratings);
   }
