@@ -194,6 +194,22 @@ describe('MovieLens in its own words', () => {
     expect(run.stdout).toMatch(/│ raters per movie /);
   });
 
+  it('prepare says raters, movies and ratings for MovieLens', async () => {
+    const run = await runCli([
+      'prepare',
+      '--input',
+      join(dir, 'u.data'),
+      '--format',
+      'movielens',
+      '--split',
+      'none',
+      '--out',
+      join(dir, 'ml-prep'),
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('3 raters × 3 movies, 6 ratings');
+  });
+
   it('lists movies with their Latin-1 titles under the word movie', async () => {
     const out = join(dir, 'ml-pop');
     const input = [

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { checkFolderReplaceable, cleanStaleOutputs, openAtomicFolder } from '@autorec/core/node';
 import {
   type FilterOptions,
+  formatWords,
   nnz,
   prepareDataset,
   type SyntheticPreset,
@@ -162,16 +163,17 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
         await folder.discard();
         throw e;
       });
+      const w = formatWords(dataset.format);
       out.result(doc, () =>
         [
           `wrote ${o.out}/${PREPARED_FILE} (${(bytes / 1e6).toFixed(1)} MB)`,
-          `${count(doc.users)} users × ${count(doc.items)} songs, ${count(doc.interactions)} pairs` +
+          `${count(doc.users)} ${w.people} × ${count(doc.items)} ${w.items}, ${count(doc.interactions)} ${dataset.explicit ? w.events : `(${w.person}, ${w.item}) pairs`}` +
             (prepared.filterSummary
-              ? ` (filter removed ${count(prepared.filterSummary.removed.users)} users, ${count(prepared.filterSummary.removed.items)} songs)`
+              ? ` (filter removed ${count(prepared.filterSummary.removed.users)} ${w.people}, ${count(prepared.filterSummary.removed.items)} ${w.items})`
               : ''),
           `transform ${prepared.transform.name} → ratings ${prepared.transform.scale.min}–${prepared.transform.scale.max}`,
           `split: ${doc.split.description}: ${count(doc.split.interactions.train)} train, ${count(doc.split.interactions.validation)} validation, ${count(doc.split.interactions.test)} test`,
-          `next: autorec train --data ${o.out} --model u-autorec --out models/u-autorec`,
+          `next: autorec train --data ${o.out} --out models/default   (the default recommender; --model u-autorec for the paper's)`,
         ].join('\n'),
       );
     }),
