@@ -6,6 +6,8 @@ import { BaselineOnlyModel, GlobalMeanModel, PopularityModel } from './baselines
 import { BprModel } from './bpr.ts';
 import { EaseModel } from './ease.ts';
 import { IalsModel } from './ials.ts';
+import { MultDaeModel } from './mult-dae.ts';
+import { MultVaeModel } from './mult-vae.ts';
 import { type ParamSpec, type ParamValue, readParams } from './shared.ts';
 import { SvdModel } from './svd.ts';
 import { SvdppModel } from './svdpp.ts';
@@ -48,6 +50,8 @@ const MODELS = {
   ease: EaseModel,
   bpr: BprModel,
   svdpp: SvdppModel,
+  'mult-vae': MultVaeModel,
+  'mult-dae': MultDaeModel,
 };
 
 /** Names of the registered models (the keys of the table above). */

@@ -1,0 +1,254 @@
+import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { OptionError } from '../errors.ts';
+import { runRecommenderContract } from './contract.ts';
+import { MultDaeModel } from './mult-dae.ts';
+import { MultVaeModel } from './mult-vae.ts';
+import { annealBeta, gaussianKl, MultNetwork, multinomialNll, sparseBatch } from './mult-vae-network.ts';
+import { createModel } from './registry.ts';
+
+const small = { hidden: 16, latent: 8, epochs: 20, batchSize: 64 };
+runRecommenderContract('mult-vae', () => new MultVaeModel({ ...small, annealSteps: 40 }));
+
+/**
+ * Two taste groups: listeners 0..n/2−1 play from items 0..9, the others from items 10..19
+ * (each listener 5 random items of their group).
+ */
+function groups(users: number, seed: number): TrainSet {
+  const rng = new Rng(seed);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const base = u < users / 2 ? 0 : 10;
+    const picked = new Set<number>();
+    while (picked.size < 5) picked.add(base + rng.int(10));
+    for (const i of picked) {
+      rows.push(u);
+      cols.push(i);
+      vals.push(1 + rng.int(5));
+    }
+  }
+  const { duplicates: _, ...ratings } = csrFromTriplets(users, 20, rows, cols, vals);
+  return {
+    ratings,
+    users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
+    items: new IdIndex(Array.from({ length: 20 }, (_, i) => `i${i}`)),
+    scale: { min: 1, max: 5 },
+    transform: { name: 'none', scale: { min: 1, max: 5 } },
+  };
+}
+
+describe('Mult-VAE maths', () => {
+  it('gives the multinomial NLL gradient softmax(f)·Σx − x, as finite differences of the loss', () => {
+    const rng = new Rng(3);
+    const f = Float64Array.from({ length: 12 }, () => rng.normal() * 2);
+    const x = Float64Array.from({ length: 12 }, () => (rng.next() < 0.4 ? 1 : 0));
+    const { loss, grad } = multinomialNll(f, x);
+    expect(loss).toBeGreaterThan(0);
+    const h = 1e-6;
+    for (let i = 0; i < f.length; i++) {
+      const up = Float64Array.from(f);
+      const down = Float64Array.from(f);
+      up[i] += h;
+      down[i] -= h;
+      const numeric = (multinomialNll(up, x).loss - multinomialNll(down, x).loss) / (2 * h);
+      expect(grad[i]).toBeCloseTo(numeric, 5);
+    }
+    // Shift invariance of the softmax: adding a constant to every logit changes nothing.
+    expect(
+      multinomialNll(
+        f.map((v) => v + 100),
+        x,
+      ).loss,
+    ).toBeCloseTo(loss, 8);
+  });
+
+  it('trains on that gradient: the network’s ∂loss/∂b₄ is the batch mean of softmax(f)·Σx − x', () => {
+    const data = groups(12, 5);
+    const net = new MultNetwork(20, 6, 3, false, 11);
+    const users = [0, 3, 7, 11];
+    const batch = sparseBatch(data.ratings, users);
+    const dense = new Float32Array(users.length * 20);
+    for (const [b, u] of users.entries())
+      for (let p = data.ratings.indptr[u]; p < data.ratings.indptr[u + 1]; p++)
+        dense[b * 20 + data.ratings.indices[p]] = 1;
+    const target = tf.tensor2d(dense, [users.length, 20]);
+    const grads = tf.variableGrads(() => net.loss(batch, target, 0, 0, 1), [net.weights.b4]);
+    const got = grads.grads[net.weights.b4.name].dataSync();
+    const logits = net.scores(batch);
+    const expected = new Float64Array(20);
+    for (let b = 0; b < users.length; b++) {
+      const { grad } = multinomialNll(
+        logits.subarray(b * 20, (b + 1) * 20),
+        dense.subarray(b * 20, (b + 1) * 20),
+      );
+      for (let i = 0; i < 20; i++) expected[i] += grad[i] / users.length;
+    }
+    for (let i = 0; i < 20; i++) expect(got[i]).toBeCloseTo(expected[i], 4);
+    tf.dispose([target, grads.value, ...Object.values(grads.grads)]);
+    net.dispose();
+  });
+
+  it('gives the sparse input layer the gradient of the dense product X̃ W₁', () => {
+    const data = groups(12, 6);
+    const net = new MultNetwork(20, 5, 3, false, 2);
+    const users = [1, 4, 9];
+    const batch = sparseBatch(data.ratings, users, 0.5, new Rng(3));
+    const dense = new Float32Array(users.length * 20);
+    for (let p = 0; p < batch.item.length; p++)
+      dense[batch.segment[p] * 20 + batch.item[p]] += batch.value[p];
+    const x = tf.tensor2d(dense, [users.length, 20]);
+    const probe = tf.randomNormal([users.length, 3], 0, 1, 'float32', 8);
+    const viaNetwork = tf.variableGrads(() => tf.sum(net.encode(batch).mu.mul(probe)), [net.weights.w1]);
+    const w = net.weights;
+    const reference = tf.variableGrads(
+      () =>
+        tf.sum(
+          tf
+            .matMul(tf.tanh(tf.matMul(x, w.w1 as tf.Tensor2D).add(w.b1)) as tf.Tensor2D, w.w2 as tf.Tensor2D)
+            .add(w.b2)
+            .mul(probe),
+        ),
+      [w.w1],
+    );
+    expect(viaNetwork.value.dataSync()[0]).toBeCloseTo(reference.value.dataSync()[0], 4);
+    const got = viaNetwork.grads[w.w1.name].dataSync();
+    const want = reference.grads[w.w1.name].dataSync();
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5);
+    tf.dispose([
+      x,
+      probe,
+      viaNetwork.value,
+      reference.value,
+      ...Object.values(viaNetwork.grads),
+      ...Object.values(reference.grads),
+    ]);
+    net.dispose();
+  });
+
+  it('computes KL(N(μ, σ²) ‖ N(0, 1)) in closed form and adds β times its batch mean to the loss', () => {
+    expect(gaussianKl([0, 0], [0, 0])).toBe(0);
+    expect(gaussianKl([1], [0])).toBeCloseTo(0.5, 12);
+    // σ² = e: ½(e − 1 − 1)
+    expect(gaussianKl([0], [1])).toBeCloseTo(0.5 * (Math.E - 2), 12);
+    // Monte Carlo check of KL = E_q[log q − log p] for μ = 0.7, σ = 0.5.
+    const rng = new Rng(9);
+    const mu = 0.7;
+    const sigma = 0.5;
+    let mc = 0;
+    const n = 200_000;
+    for (let s = 0; s < n; s++) {
+      const z = mu + sigma * rng.normal();
+      mc += -Math.log(sigma) - ((z - mu) / sigma) ** 2 / 2 + z ** 2 / 2;
+    }
+    expect(mc / n).toBeCloseTo(gaussianKl([mu], [2 * Math.log(sigma)]), 2);
+
+    const data = groups(10, 2);
+    const net = new MultNetwork(20, 6, 3, true, 4);
+    const batch = sparseBatch(data.ratings, [1, 2, 8]);
+    const target = tf.zeros([3, 20]) as tf.Tensor2D;
+    const l0 = tf.tidy(() => net.loss(batch, target, 0, 0, 5).dataSync()[0]);
+    const l1 = tf.tidy(() => net.loss(batch, target, 0.3, 0, 5).dataSync()[0]);
+    const code = tf.tidy(() => {
+      const { mu: m, logVar } = net.encode(batch);
+      return [m.arraySync(), (logVar as tf.Tensor2D).arraySync()];
+    });
+    const meanKl = code[0].reduce((s, row, b) => s + gaussianKl(row, code[1][b]), 0) / 3;
+    expect(meanKl).toBeGreaterThan(0);
+    expect(l1 - l0).toBeCloseTo(0.3 * meanKl, 4);
+    target.dispose();
+    net.dispose();
+  });
+
+  it('anneals β as the paper’s code: min(cap, step / annealSteps)', () => {
+    expect(annealBeta(0, 0.2, 100)).toBe(0);
+    expect(annealBeta(10, 0.2, 100)).toBeCloseTo(0.1, 12);
+    expect(annealBeta(50, 0.2, 100)).toBe(0.2);
+    expect(annealBeta(500, 0.2, 100)).toBe(0.2);
+    expect(annealBeta(3, 0.2, 0)).toBe(0.2);
+  });
+
+  it('normalises each input row to unit L2 norm and drops entries with inverted scaling', () => {
+    const data = groups(40, 8);
+    const plain = sparseBatch(data.ratings, [0, 1, 2]);
+    const norms = [0, 0, 0];
+    for (let p = 0; p < plain.value.length; p++) norms[plain.segment[p]] += plain.value[p] ** 2;
+    for (const s of norms) expect(s).toBeCloseTo(1, 6);
+    const users = Array.from({ length: 40 }, (_, u) => u);
+    const dropped = sparseBatch(data.ratings, users, 0.5, new Rng(1));
+    expect(dropped.value.length / 200).toBeGreaterThan(0.4);
+    expect(dropped.value.length / 200).toBeLessThan(0.6);
+    for (const v of dropped.value) expect(v).toBeCloseTo(2 / Math.sqrt(5), 6);
+  });
+});
+
+describe('MultVaeModel / MultDaeModel', () => {
+  for (const make of [
+    () => new MultVaeModel({ ...small, epochs: 60, annealSteps: 50, learningRate: 0.01 }),
+    () => new MultDaeModel({ ...small, epochs: 60, learningRate: 0.01 }),
+  ]) {
+    it(`${make().name}: learns the taste groups, and folds in a new listener by encoding their plays`, async () => {
+      const data = groups(200, 4);
+      const model = make();
+      const fit = await model.fit(data);
+      expect(fit.epochs).toHaveLength(60);
+      expect(fit.epochs[59].loss).toBeLessThan(fit.epochs[0].loss);
+      // Fold-in of a training listener's own plays is the same forward pass as their scores.
+      const m = data.ratings;
+      const u = 7;
+      const items = m.indices.slice(m.indptr[u], m.indptr[u + 1]);
+      const folded = model.scoreFoldIn(items, m.values.slice(m.indptr[u], m.indptr[u + 1]));
+      const scored = model.scoreUsers(Uint32Array.of(u));
+      for (let i = 0; i < 20; i++) expect(folded[i]).toBeCloseTo(scored[i], 4);
+      // A new listener of group A (items 0..9) and one of group B get their own group's items.
+      const a = model.recommendForPlays(
+        ['i1', 'i2', 'i3'].map((item) => ({ item, count: 4 })),
+        5,
+      );
+      const b = model.recommendForPlays(
+        ['i11', 'i12', 'i13'].map((item) => ({ item, count: 4 })),
+        5,
+      );
+      for (const r of a) expect(Number(r.item.slice(1))).toBeLessThan(10);
+      for (const r of b) expect(Number(r.item.slice(1))).toBeGreaterThanOrEqual(10);
+    });
+  }
+
+  it('is in the registry with the paper’s defaults and checks its options', () => {
+    const vae = createModel('mult-vae');
+    const values = Object.fromEntries(vae.describe().map((h) => [h.name, h.value]));
+    expect(values).toMatchObject({
+      hidden: 600,
+      latent: 200,
+      batchSize: 500,
+      learningRate: 1e-3,
+      dropout: 0.5,
+      annealCap: 0.2,
+      annealSteps: 200_000,
+    });
+    expect(vae.scoreKind).toBe('preference');
+    expect(
+      createModel('mult-dae')
+        .describe()
+        .map((h) => h.name),
+    ).not.toContain('annealCap');
+    expect(() => new MultVaeModel({ dropout: 1 })).toThrow(OptionError);
+    expect(() => new MultDaeModel({ annealCap: 0.2 })).toThrow(OptionError);
+  });
+
+  it('stops at an abort between batches with the weights it has', async () => {
+    const controller = new AbortController();
+    const model = new MultVaeModel({ ...small, epochs: 50, batchSize: 10 });
+    const fit = await model.fit(groups(100, 1), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'batch' || p.phase === 'epoch') controller.abort();
+      },
+    });
+    expect(fit.aborted).toBe(true);
+    expect(fit.epochs.length).toBeLessThan(50);
+    expect(model.recommend('u0', 3)).toHaveLength(3);
+  });
+});
