@@ -389,6 +389,12 @@ export abstract class MultAutoencoder extends Recommender {
     return loop.finish(tf.getBackend());
   }
 
+  /** Frees the network's tfjs tensors; the model must be fitted or loaded again to be used. */
+  override dispose(): void {
+    this.network?.dispose();
+    this.network = undefined;
+  }
+
   private get net(): MultNetwork {
     if (!this.network) throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
     return this.network;
