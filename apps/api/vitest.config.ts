@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
+    // One PostgreSQL server for the run (skipped with a message when it is not installed).
+    globalSetup: ['test/global-postgres.ts'],
     pool: 'forks',
   },
 });

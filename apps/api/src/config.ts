@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isModelName, MODEL_NAMES, type ModelName } from '@autorec/core';
 import { type FormatName, SYNTHETIC_PRESET_NAMES, type SyntheticPreset } from '@autorec/data';
 import type { ServiceConfig } from './service.ts';
+import { isPostgresUrl } from './storage/open.ts';
 import type { ImportSource } from './training/sources.ts';
 
 export const USAGE = `usage: npm run serve -- [options]
@@ -9,6 +10,8 @@ export const USAGE = `usage: npm run serve -- [options]
   --port N             port (env AUTOREC_API_PORT; default 8787)
   --host H             address to listen on (env AUTOREC_API_HOST; default 127.0.0.1)
   --data-dir DIR       database and models (env AUTOREC_DATA_DIR; default data)
+  --db URL             keep the data in PostgreSQL (postgres://user:password@host:port/database) instead of
+                       SQLite in the data folder, e.g. for several replicas (env AUTOREC_DATABASE_URL)
   --preset NAME        first start: import a synthetic preset (${SYNTHETIC_PRESET_NAMES.join(', ')}; default default)
   --preset-users N     first start: generate the preset with N listeners (e.g. the msd shape's 41,140 songs, fewer users)
   --input FILE --format F   first start: import a play-count file instead
@@ -46,6 +49,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
         port: { type: 'string' },
         host: { type: 'string' },
         'data-dir': { type: 'string' },
+        db: { type: 'string' },
         preset: { type: 'string' },
         'preset-users': { type: 'string' },
         input: { type: 'string' },
@@ -83,11 +87,17 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
   else if (str('data') !== undefined) source = { kind: 'cache', path: str('data')! };
   const model = str('model') ?? 'ials';
   if (!isModelName(model)) throw new ConfigError(`--model '${model}': use ${MODEL_NAMES.join(', ')}`);
+  const databaseUrl = str('db') ?? (env.AUTOREC_DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl))
+    throw new ConfigError(
+      `--db takes a PostgreSQL URL such as postgres://autorec@127.0.0.1:5432/autorec, got '${databaseUrl.slice(0, 40)}'; without it the data stays in SQLite in --data-dir`,
+    );
   const origins = str('cors-origins') ?? env.AUTOREC_API_CORS_ORIGINS ?? '';
   return {
     port: int('--port', str('port') ?? env.AUTOREC_API_PORT, 8787, 0, 65535),
     host: str('host') ?? env.AUTOREC_API_HOST ?? '127.0.0.1',
     dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
+    databaseUrl,
     source,
     model: model as ModelName,
     adminKey: env.AUTOREC_API_KEY || undefined,

@@ -4,6 +4,7 @@ import { setupCompute } from '@autorec/core';
 import { serve } from '@hono/node-server';
 import { ConfigError, readConfig } from './config.ts';
 import { openService } from './service.ts';
+import { describeDatabase } from './storage/open.ts';
 
 const say = (line: string) => process.stderr.write(`autorec-api: ${line}\n`);
 
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   // The compute context, chosen once for the server (AUTOREC_BACKEND forces a tfjs backend).
   const { backend } = await setupCompute();
   const service = await openService({ ...config, say });
-  say(`data folder ${service.deps.dataDir} (database autorec.db, models/)`);
+  say(`data folder ${service.deps.dataDir} (models/); database ${describeDatabase(service.database)}`);
   say(
     `compute backend ${backend.name} (${backend.reason}); keys ${service.deps.keys.size}` +
       `${config.anonymousRead ? ', anonymous reads allowed' : ''}; CORS ${config.corsOrigins.join(', ') || 'off'}` +

@@ -6,13 +6,16 @@ import { type ApiKey, adminKeyFile, KeyRing, readKeysFile, type Scope } from './
 import type { ApiApp, AppDeps, AppOptions } from './context.ts';
 import { ApiMetrics } from './metrics.ts';
 import { ModelServer, VersionUnusableError } from './serving.ts';
+import { type DatabaseLocation, databaseLocation, openRepository } from './storage/open.ts';
 import type { ModelVersion, Repository } from './storage/repository.ts';
-import { openSqliteRepository } from './storage/sqlite.ts';
 import { JobRunner } from './training/jobs.ts';
 import { describeImport, type ImportSource, importDataset, readSource } from './training/sources.ts';
 
 export interface ServiceConfig extends AppOptions {
+  /** Folder of the models (and of the SQLite database when there is no `databaseUrl`). */
   dataDir: string;
+  /** A `postgres://` URL: the data lives in PostgreSQL instead of `dataDir/autorec.db`. */
+  databaseUrl?: string;
   /** Plays imported on first start. */
   source: ImportSource;
   /** Model trained on first start. */
@@ -35,6 +38,7 @@ export interface Service {
   ready: Promise<void>;
   /** Path of the admin key file when the key came from it. */
   adminKeyPath?: string;
+  database: DatabaseLocation;
   close(): Promise<void>;
 }
 
@@ -51,10 +55,10 @@ export interface Service {
  */
 export async function openService(config: ServiceConfig): Promise<Service> {
   const dataDir = resolve(config.dataDir);
-  checkDataDir(dataDir);
+  const database = databaseLocation(config.databaseUrl, dataDir);
+  checkDataDir(dataDir, database);
+  const repo = await openRepository(database);
   mkdirSync(join(dataDir, 'models'), { recursive: true, mode: 0o700 });
-  const dbPath = join(dataDir, 'autorec.db');
-  const repo = openSqliteRepository(dbPath);
   const log = config.log ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
   const say = config.say ?? (() => {});
   const metrics = new ApiMetrics(config.processMetrics ?? true);
@@ -89,7 +93,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   const jobs = new JobRunner({
     repo,
     dataDir,
-    dbPath,
+    database,
     log: (line) => log({ level: 'error', message: line }),
     onVersion: async (version, promoteTo) => {
       say(
@@ -146,6 +150,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     deps,
     ready,
     adminKeyPath,
+    database,
     async close() {
       await jobs.close();
       server.close();
@@ -186,11 +191,11 @@ async function serveBest(
 }
 
 /**
- * The data folder is new, empty, or one the API made (it holds autorec.db). Anything else — e.g.
- * the shared real-data folder of the tests (AUTOREC_REAL_DATA) — is refused
- * rather than written into.
+ * The data folder is new, empty, or one the API made (it holds autorec.db, or with PostgreSQL
+ * the models/ folder). Anything else — e.g. the shared real-data folder of the tests
+ * (AUTOREC_REAL_DATA) — is refused rather than written into.
  */
-function checkDataDir(dir: string): void {
+function checkDataDir(dir: string, database: DatabaseLocation): void {
   if (!existsSync(dir)) return;
   let entries: string[];
   try {
@@ -198,9 +203,10 @@ function checkDataDir(dir: string): void {
   } catch {
     throw new Error(`the data folder ${dir} is not a readable folder`);
   }
-  if (entries.length > 0 && !entries.includes('autorec.db'))
+  const mark = database.engine === 'sqlite' ? 'autorec.db' : 'models';
+  if (entries.length > 0 && !entries.includes(mark))
     throw new Error(
-      `refusing to use ${dir} as the data folder: it holds other files and no autorec.db; choose a new or empty folder (--data-dir or AUTOREC_DATA_DIR)`,
+      `refusing to use ${dir} as the data folder: it holds other files and no ${mark === 'models' ? 'models/ folder' : mark}; choose a new or empty folder (--data-dir or AUTOREC_DATA_DIR)`,
     );
 }
 

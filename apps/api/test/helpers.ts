@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openService, type Service, type ServiceConfig } from '../src/service.ts';
+import { type Engine, postgresServer } from './engines.ts';
+import { createDatabase } from './postgres-server.ts';
 
 export const ADMIN = 'admin-token-for-tests-0000';
 export const READER = 'reader-token-for-tests-000';
@@ -20,12 +22,34 @@ export interface TestService extends Service {
   dispose(): Promise<void>;
 }
 
-/** A service on the `tiny` preset in a fresh folder, its first model trained and serving. */
+/** Data folder → the PostgreSQL database its service keeps its data in. */
+const databases = new Map<string, string>();
+
+/**
+ * A service on the `tiny` preset in a fresh folder, its first model trained and serving. On
+ * `postgres` a new folder gets a new database of the test server (dropped by `dispose`); a
+ * later start on the same folder finds the same database.
+ */
 export async function startTestService(
   overrides: Partial<ServiceConfig> = {},
   dir?: string,
+  engine: Engine = 'sqlite',
 ): Promise<TestService> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'autorec-api-'));
+  let databaseUrl = overrides.databaseUrl;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (engine === 'postgres' && databaseUrl === undefined) {
+    databaseUrl = databases.get(folder);
+    if (databaseUrl === undefined) {
+      const database = await createDatabase(postgresServer().url!);
+      databaseUrl = database.url;
+      databases.set(folder, databaseUrl);
+      dropDatabase = async () => {
+        databases.delete(folder);
+        await database.drop();
+      };
+    }
+  }
   const keysFile = `${folder}.keys.json`; // beside the data folder, which must start empty
   writeFileSync(
     keysFile,
@@ -34,20 +58,27 @@ export async function startTestService(
       { name: 'writer', key: WRITER, scopes: ['write'] },
     ]),
   );
-  const service = await openService({
-    dataDir: folder,
-    source: { kind: 'preset', preset: 'tiny' },
-    model: 'ials',
-    adminKey: ADMIN,
-    keysFile,
-    anonymousRead: false,
-    corsOrigins: ['https://app.example'],
-    bodyLimit: 1 << 20,
-    rateLimit: 0,
-    processMetrics: false,
-    log: () => {},
-    ...overrides,
-  });
+  let service: Service;
+  try {
+    service = await openService({
+      dataDir: folder,
+      source: { kind: 'preset', preset: 'tiny' },
+      model: 'ials',
+      adminKey: ADMIN,
+      keysFile,
+      anonymousRead: false,
+      corsOrigins: ['https://app.example'],
+      bodyLimit: 1 << 20,
+      rateLimit: 0,
+      processMetrics: false,
+      log: () => {},
+      ...overrides,
+      databaseUrl,
+    });
+  } catch (error) {
+    await dropDatabase?.();
+    throw error;
+  }
   await service.ready;
   return {
     ...service,
@@ -66,6 +97,7 @@ export async function startTestService(
     },
     async dispose() {
       await service.close();
+      await dropDatabase?.();
       rmSync(keysFile, { force: true });
       if (!dir) rmSync(folder, { recursive: true, force: true });
     },

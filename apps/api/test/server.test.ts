@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteRepository } from '../src/storage/sqlite.ts';
+import { type DatabaseLocation, openRepository } from '../src/storage/open.ts';
+import { ENGINES, engineMissing, engineTitle, postgresServer } from './engines.ts';
 import { ADMIN, startTestService, type TestService, waitFor } from './helpers.ts';
+import { createDatabase } from './postgres-server.ts';
 
 let s: TestService;
 let base: string;
@@ -175,7 +177,10 @@ describe('a real server on a loopback port', () => {
 describe('crash safety', () => {
   const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-  function start(dir: string): {
+  function start(
+    dir: string,
+    databaseUrl: string | undefined,
+  ): {
     child: ChildProcess;
     lines: string[];
     port: Promise<number>;
@@ -195,6 +200,7 @@ describe('crash safety', () => {
         '0',
         '--preset',
         'tiny',
+        ...(databaseUrl ? ['--db', databaseUrl] : []),
       ],
       { env: { ...process.env, AUTOREC_API_KEY: ADMIN }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -234,67 +240,77 @@ describe('crash safety', () => {
     return { child, lines, port, ready, exited };
   }
 
-  it('after SIGKILL mid-ingestion every acknowledged event is stored and production still serves', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'autorec-crash-'));
-    try {
-      const first = start(dir);
-      const port = await first.port;
-      await first.ready;
-      const url = `http://127.0.0.1:${port}`;
-      const acked = new Set<string>();
-      const sent = new Set<string>();
-      let batch = 0;
-      const send = async () => {
-        for (;;) {
-          const ids = Array.from({ length: 200 }, (_, i) => `crash-${batch}-${i}`);
-          batch++;
-          for (const id of ids) sent.add(id);
-          let res: Response;
-          try {
-            res = await fetch(`${url}/v1/events`, {
-              method: 'POST',
-              headers: { ...auth, 'content-type': 'application/json' },
-              body: JSON.stringify({
-                events: ids.map((eventId, i) => ({ eventId, user: `c${i % 17}`, song: `s${i % 31}` })),
-              }),
-            });
-          } catch {
-            return; // the server died under this request: not acknowledged
-          }
-          if (res.status !== 202) throw new Error(`status ${res.status}`);
-          for (const id of ids) acked.add(id);
-        }
-      };
-      const senders = [send(), send()];
-      await waitFor(() => acked.size >= 4000 || undefined);
-      first.child.kill('SIGKILL');
-      await Promise.all(senders);
-      await first.exited;
+  for (const engine of ENGINES)
+    it.skipIf(engineMissing(engine))(
+      `after SIGKILL mid-ingestion every acknowledged event is stored and production still serves, ${engineTitle(engine)}`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'autorec-crash-'));
+        const database = engine === 'postgres' ? await createDatabase(postgresServer().url!) : undefined;
+        const location: DatabaseLocation = database
+          ? { engine: 'postgres', url: database.url }
+          : { engine: 'sqlite', path: join(dir, 'autorec.db') };
+        try {
+          const first = start(dir, database?.url);
+          const port = await first.port;
+          await first.ready;
+          const url = `http://127.0.0.1:${port}`;
+          const acked = new Set<string>();
+          const sent = new Set<string>();
+          let batch = 0;
+          const send = async () => {
+            for (;;) {
+              const ids = Array.from({ length: 200 }, (_, i) => `crash-${batch}-${i}`);
+              batch++;
+              for (const id of ids) sent.add(id);
+              let res: Response;
+              try {
+                res = await fetch(`${url}/v1/events`, {
+                  method: 'POST',
+                  headers: { ...auth, 'content-type': 'application/json' },
+                  body: JSON.stringify({
+                    events: ids.map((eventId, i) => ({ eventId, user: `c${i % 17}`, song: `s${i % 31}` })),
+                  }),
+                });
+              } catch {
+                return; // the server died under this request: not acknowledged
+              }
+              if (res.status !== 202) throw new Error(`status ${res.status}`);
+              for (const id of ids) acked.add(id);
+            }
+          };
+          const senders = [send(), send()];
+          await waitFor(() => acked.size >= 4000 || undefined);
+          first.child.kill('SIGKILL');
+          await Promise.all(senders);
+          await first.exited;
 
-      const repo = openSqliteRepository(join(dir, 'autorec.db'));
-      const stored = new Set<string>();
-      for (let u = 0; u < 17; u++)
-        for (let page = await repo.userEvents(`c${u}`, undefined, 1000); ; ) {
-          for (const e of page.items) if (e.eventId) stored.add(e.eventId);
-          if (!page.nextCursor) break;
-          page = await repo.userEvents(`c${u}`, page.nextCursor, 1000);
-        }
-      await repo.close();
-      for (const id of acked) expect(stored.has(id)).toBe(true);
-      for (const id of stored) expect(sent.has(id)).toBe(true);
-      // Only batches in flight at the kill may be stored without an acknowledgement.
-      expect(stored.size - acked.size).toBeLessThanOrEqual(2 * 200);
+          const repo = await openRepository(location);
+          const stored = new Set<string>();
+          for (let u = 0; u < 17; u++)
+            for (let page = await repo.userEvents(`c${u}`, undefined, 1000); ; ) {
+              for (const e of page.items) if (e.eventId) stored.add(e.eventId);
+              if (!page.nextCursor) break;
+              page = await repo.userEvents(`c${u}`, page.nextCursor, 1000);
+            }
+          await repo.close();
+          for (const id of acked) expect(stored.has(id)).toBe(true);
+          for (const id of stored) expect(sent.has(id)).toBe(true);
+          // Only batches in flight at the kill may be stored without an acknowledgement.
+          expect(stored.size - acked.size).toBeLessThanOrEqual(2 * 200);
 
-      const second = start(dir);
-      const port2 = await second.port;
-      await second.ready;
-      const ready = await (await fetch(`http://127.0.0.1:${port2}/readyz`)).json();
-      expect(ready).toMatchObject({ ready: true, model: { model: 'ials', version: 1 } });
-      second.child.kill('SIGTERM');
-      expect(await second.exited).toBe(0);
-      expect(second.lines.join('\n')).toContain('stopped');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 300_000);
+          const second = start(dir, database?.url);
+          const port2 = await second.port;
+          await second.ready;
+          const ready = await (await fetch(`http://127.0.0.1:${port2}/readyz`)).json();
+          expect(ready).toMatchObject({ ready: true, model: { model: 'ials', version: 1 } });
+          second.child.kill('SIGTERM');
+          expect(await second.exited).toBe(0);
+          expect(second.lines.join('\n')).toContain('stopped');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+          await database?.drop();
+        }
+      },
+      300_000,
+    );
 });

@@ -1,8 +1,9 @@
 /**
  * Everything the API stores, behind one small interface: listening events, song metadata,
- * model versions with their labels, training jobs and a few settings. SQLite implements it
- * today (`sqlite.ts`); a PostgreSQL implementation for several replicas only has to provide
- * these methods. Methods are async so a networked database fits the same shape.
+ * model versions with their labels, training jobs and a few settings. Two implementations:
+ * SQLite (`sqlite.ts`, the embedded default) and PostgreSQL (`postgres.ts`, for several
+ * replicas on one database); `open.ts` picks one. Methods are async so a networked database
+ * fits the same shape. test/repository.test.ts runs one suite against both.
  */
 
 /** One listening event as sent by a client. `seq` is the store's own increasing number. */

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelName } from '@autorec/core';
+import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
 import type { FromWorker, WorkerJob } from './protocol.ts';
 
@@ -21,7 +22,8 @@ export type JobEvent =
 export interface JobRunnerOptions {
   repo: Repository;
   dataDir: string;
-  dbPath: string;
+  /** The training thread opens it read-only. */
+  database: DatabaseLocation;
   /** Called with each new version; promotes it when the job asked for a label. */
   onVersion: (version: ModelVersion, promoteTo: string | undefined) => Promise<void>;
   onFinished?: (job: TrainingJob, seconds: number) => void;
@@ -139,7 +141,7 @@ export class JobRunner {
       model: request.model,
       params: request.params,
       data: request.data,
-      dbPath: this.options.dbPath,
+      database: this.options.database,
       outDir: resolve(dataDir, path),
       maxSeq: lastSeq,
       split: { method: 'per-user', test: 0.1, validation: 0.05 },

@@ -1,5 +1,6 @@
 import type { ModelName } from '@autorec/core';
 import type { SplitOptions } from '@autorec/data';
+import type { DatabaseLocation } from '../storage/open.ts';
 
 /** What the training thread is given. */
 export interface WorkerJob {
@@ -8,7 +9,7 @@ export interface WorkerJob {
   params: Record<string, unknown>;
   /** `events` (the store's events up to `maxSeq`) or a synthetic preset's name. */
   data: string;
-  dbPath: string;
+  database: DatabaseLocation;
   /** Absolute folder the model is saved to. */
   outDir: string;
   maxSeq: number;

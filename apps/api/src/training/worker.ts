@@ -12,7 +12,7 @@ import {
 } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
-import { openSqliteRepository } from '../storage/sqlite.ts';
+import { openRepository } from '../storage/open.ts';
 import type { FromWorker, ToWorker, WorkerJob } from './protocol.ts';
 import { datasetFromEvents } from './sources.ts';
 
@@ -27,7 +27,7 @@ port.on('message', (message: ToWorker) => {
 });
 
 async function run(): Promise<void> {
-  const repo = openSqliteRepository(job.dbPath, { readonly: true });
+  const repo = await openRepository(job.database, { readonly: true });
   let dataset: Awaited<ReturnType<typeof datasetFromEvents>>;
   try {
     dataset =
