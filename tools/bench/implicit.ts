@@ -11,7 +11,7 @@
  * Each model is fitted once per seed and thread count (fit time is the model's own
  * `FitResult.seconds`); popularity is the bar every model must beat. Progress goes to stderr;
  * one JSON line per (model, seed, threads) to stdout, then the artist names of the lists of
- * three made-up new listeners (metal, pop, hip-hop) for the first ials model.
+ * made-up new listeners (metal, pop, hip-hop, Brazilian pop) for each model but popularity.
  */
 
 import { join, resolve } from 'node:path';
@@ -65,7 +65,8 @@ const dataset = movielens
 if (!movielens)
   joinItemInfo(dataset, await readItemInfoFile(resolve(values.data, 'artists.dat'), 'lastfm-hetrec'));
 
-let listed = false;
+/** Models whose new-listener lists are printed (once each: the first seed and thread count). */
+const listed = new Set<string>();
 const transform = values.transform as TransformName;
 for (const seed of seeds) {
   const prepared = prepareDataset(dataset, {
@@ -100,8 +101,8 @@ for (const seed of seeds) {
       };
       console.log(JSON.stringify(row));
       console.error(`${name} seed ${seed} threads ${t}: NDCG@10 ${row.ndcg10}, fit ${row.fitSeconds} s`);
-      if (name === 'ials' && !listed && !movielens) {
-        listed = true;
+      if (name !== 'popularity' && !listed.has(name) && !movielens) {
+        listed.add(name);
         listNewListeners(model);
       }
       model.dispose();
