@@ -4,7 +4,7 @@ import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
-import { EmbeddingModel, type ItemEmbeddings, type UserEmbeddings } from './embedding-model.ts';
+import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { type FoldInPriors, foldInPriors, priorsFromJson, ridgeFoldIn } from './ridge-fold-in.ts';
 import {
   describeOptions,
@@ -294,11 +294,10 @@ export class SvdppModel extends EmbeddingModel {
   }
 
   protected userEmbeddings(users: Uint32Array): UserEmbeddings {
-    const k = this.k;
-    const vectors = new Float32Array(users.length * k);
-    for (let b = 0; b < users.length; b++)
-      vectors.set(this.zu.subarray(users[b] * k, users[b] * k + k), b * k);
-    return { vectors, offsets: Array.from(users, (u) => this.mu + this.bu[u]) };
+    return {
+      vectors: packRows(this.zu, this.k, users),
+      offsets: Array.from(users, (u) => this.mu + this.bu[u]),
+    };
   }
 
   /**
