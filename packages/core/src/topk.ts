@@ -18,7 +18,10 @@ export function topK(
   let size = 0;
   for (let i = 0; i < length; i++) {
     const v = scores[offset + i];
-    if (Number.isNaN(v) || skip?.(i)) continue;
+    // Compare before asking `skip`: once the heap is full almost every score loses to its root,
+    // so the predicate (Set lookups, masks) runs for a few hundred items, not the catalogue.
+    if (size === k ? !(v > heapVal[0]) : Number.isNaN(v)) continue;
+    if (skip?.(i)) continue;
     if (size < k) {
       // sift up
       let c = size++;

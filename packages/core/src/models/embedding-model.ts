@@ -1,6 +1,6 @@
 import { Recommender } from '../recommender.ts';
 import { DenseProduct, fastBackendActive } from './dense-product.ts';
-import { cosineToRow, rowNorms } from './item-cosine.ts';
+import { cosineFromDots, cosineToRow, rowNorms } from './item-cosine.ts';
 
 /**
  * The item side of an embedding model: item i's vector is
@@ -22,9 +22,12 @@ export interface UserEmbeddings {
 
 /**
  * Multiply-adds of a scoring call from which it runs as one tfjs matMul (when a fast backend is
- * up): below, the loops take a few milliseconds and copying operands is not worth it.
+ * up). Measured for one 64-factor listener on Node's wasm backend (tools/bench/scoring.ts): the
+ * loops win only below ≈ 32K multiply-adds (500 items: 42 µs matMul vs 50 µs loops); at 17,632
+ * items the matMul takes 0.21 ms against 1.6 ms, at 41,140 items 0.51 ms against 4.0 ms — the
+ * difference between a served list costing one and five milliseconds.
  */
-const DENSE_MIN_PRODUCT = 1 << 22;
+const DENSE_MIN_PRODUCT = 1 << 15;
 /** Items per block of the loops: small enough to stay in cache while every user of a batch is scored. */
 const ITEM_BLOCK = 256;
 
@@ -41,9 +44,10 @@ const ITEM_BLOCK = 256;
  * their caches. It writes its maths (fit, fold-in, predictions) and its state, nothing else, and
  * calls {@link embeddingsChanged} whenever its vectors are replaced (fit, load).
  *
- * Scoring runs as loops over blocks of items, or — for batches of ≥ 4M multiply-adds when a fast
- * tfjs backend (WebAssembly, native, WebGL) runs — as one matMul on it, 12–15× the speed of the
- * loops on Last.fm 2K; the two agree to float32 rounding (≈1e-6).
+ * Scoring (and the dot products of similar items) runs as loops over blocks of items, or — from
+ * 32K multiply-adds when a fast tfjs backend (WebAssembly, native, WebGL) runs — as one matMul
+ * on it, 8–15× the speed of the loops from one listener on Last.fm 2K up; the two agree to
+ * float32 rounding (≈1e-6).
  *
  * @example
  * class MyMf extends EmbeddingModel {
@@ -112,9 +116,15 @@ export abstract class EmbeddingModel extends Recommender {
     const nItems = this.items.size;
     if (!(item >= 0 && item < nItems))
       throw new RangeError(`${this.name}: item index ${item} outside 0..${nItems - 1}`);
-    const { vectors, dim, stride } = this.itemEmbeddings();
+    const items = this.itemEmbeddings();
+    const { vectors, dim, stride } = items;
     this.itemNorms ??= rowNorms(vectors, nItems, dim, stride, new Float64Array(nItems));
-    return cosineToRow(vectors, this.itemNorms, item, nItems, dim, stride, (i) => this.similaritySkip(i));
+    const skip = (i: number) => this.similaritySkip(i);
+    if (nItems * dim >= DENSE_MIN_PRODUCT && fastBackendActive()) {
+      const row = vectors.slice(item * stride, item * stride + dim);
+      return cosineFromDots(this.denseProduct(items).multiply(row, 1), this.itemNorms, item, skip);
+    }
+    return cosineToRow(vectors, this.itemNorms, item, nItems, dim, stride, skip);
   }
 
   /** Forgets what was derived from the item vectors (norms, the dense operand); call when they change. */

@@ -57,3 +57,23 @@ export function cosineToRow(
   }
   return out;
 }
+
+/**
+ * The same cosines from dot products computed elsewhere (`dots[j]` = ⟨v_item, v_j⟩, e.g. one
+ * dense product on a fast tfjs backend): divides by the norms in place and applies the same zero
+ * rules as {@link cosineToRow}.
+ */
+export function cosineFromDots(
+  dots: Float32Array,
+  norms: Float32Array | Float64Array,
+  item: number,
+  skip?: (row: number) => boolean,
+): Float32Array {
+  const ni = norms[item];
+  if (ni === 0 || skip?.(item)) return dots.fill(0);
+  for (let j = 0; j < dots.length; j++) {
+    const nj = norms[j];
+    dots[j] = nj === 0 || skip?.(j) ? 0 : dots[j] / (ni * nj);
+  }
+  return dots;
+}

@@ -160,17 +160,24 @@ describe('SvdModel', () => {
     await setupCompute();
   });
 
-  it('scores a big batch as one tfjs matMul, equal to the loops, and follows refits and dispose', async () => {
-    // 64 users × 700 items × 100 factors passes the dense threshold; one user alone does not.
+  it('scores one user and a batch as one tfjs matMul, equal to μ + b_u + b_i + ⟨p_u, q_i⟩, and follows refits and dispose', async () => {
+    // 700 items × 100 factors passes the dense threshold (32K multiply-adds) for one user already.
     const { train } = plantedRatings({ users: 64, items: 700, density: 0.05, seed: 12 });
     const svd = new SvdModel({ factors: 100, epochs: 2, seed: 1 });
-    const loopScores = (users: Uint32Array) => {
-      const out = new Float32Array(users.length * 700);
-      for (let b = 0; b < users.length; b++) out.set(svd.scoreUsers(Uint32Array.of(users[b])), b * 700);
+    // The reference, written from the parameters in float64 (not through the model's loops).
+    const byFormula = (users: Uint32Array) => {
+      const { mu, bu, bi, pu, qi } = svd.parameters;
+      const out = new Float64Array(users.length * 700);
+      for (let b = 0; b < users.length; b++)
+        for (let i = 0; i < 700; i++) {
+          let dot = 0;
+          for (let f = 0; f < 100; f++) dot += pu[users[b] * 100 + f] * qi[i * 100 + f];
+          out[b * 700 + i] = mu + bu[users[b]] + bi[i] + dot;
+        }
       return out;
     };
     const all = Uint32Array.from({ length: 64 }, (_, u) => u);
-    const expectSame = (a: Float32Array, b: Float32Array) => {
+    const expectSame = (a: ArrayLike<number>, b: ArrayLike<number>) => {
       let worst = 0;
       for (let j = 0; j < a.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
       expect(worst).toBeLessThan(1e-4);
@@ -179,14 +186,41 @@ describe('SvdModel', () => {
     // Node 20 always has WebAssembly, so the context set up above runs a fast backend.
     expect(fastBackendActive()).toBe(true);
     const first = svd.scoreUsers(all);
-    expectSame(first, loopScores(all));
+    expectSame(first, byFormula(all));
+    expectSame(svd.scoreUsers(Uint32Array.of(5)), byFormula(Uint32Array.of(5)));
     svd.dispose();
     expectSame(svd.scoreUsers(all), first);
     // Refitting on other ratings changes the factors: the dense operand must not be stale.
     await svd.fit(plantedRatings({ users: 64, items: 700, density: 0.05, seed: 13 }).train);
     const refit = svd.scoreUsers(all);
-    expectSame(refit, loopScores(all));
+    expectSame(refit, byFormula(all));
     expect(refit[0]).not.toBeCloseTo(first[0], 3);
+    svd.dispose();
+  });
+
+  it('gives similar items by the dense product the cosines of the item factors, with the loops’ zero rules', async () => {
+    const { train } = plantedRatings({ users: 64, items: 700, density: 0.05, seed: 12 });
+    const svd = new SvdModel({ factors: 100, epochs: 2, seed: 1 });
+    await svd.fit(train);
+    expect(fastBackendActive()).toBe(true);
+    const { qi } = svd.parameters;
+    const cos = (i: number, j: number) => {
+      let d = 0;
+      let a = 0;
+      let b = 0;
+      for (let f = 0; f < 100; f++) {
+        d += qi[i * 100 + f] * qi[j * 100 + f];
+        a += qi[i * 100 + f] ** 2;
+        b += qi[j * 100 + f] ** 2;
+      }
+      return a * b === 0 ? 0 : d / Math.sqrt(a * b);
+    };
+    const sims = svd.itemSimilarities(11);
+    let worst = 0;
+    for (let j = 0; j < 700; j++) worst = Math.max(worst, Math.abs(sims[j] - cos(11, j)));
+    expect(Number.isNaN(worst)).toBe(false);
+    expect(worst).toBeLessThan(1e-5);
+    expect(sims[11]).toBeCloseTo(1, 5);
     svd.dispose();
   });
 
