@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -8,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { allows, type Scope } from './auth.ts';
 import type { ApiApp, AppDeps, AppEnv } from './context.ts';
+import { registerDocs } from './docs.ts';
 import { fieldErrors, PROBLEM_CONTENT_TYPE, Problem } from './problem.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { registerCatalogue } from './routes/catalogue.ts';
@@ -209,6 +209,6 @@ export function createApp(deps: AppDeps): ApiApp {
     },
     security: [{ apiKey: [] }],
   });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'autorec API' }));
+  registerDocs(app);
   return app;
 }

@@ -5,7 +5,7 @@ import type { ServiceConfig } from './service.ts';
 import { isPostgresUrl } from './storage/open.ts';
 import type { ImportSource } from './training/sources.ts';
 
-export const USAGE = `usage: npm run serve -- [options]
+export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [options])
 
   --port N             port (env AUTOREC_API_PORT; default 8787)
   --host H             address to listen on (env AUTOREC_API_HOST; default 127.0.0.1)

@@ -455,9 +455,34 @@ function suite(engine: Engine): void {
         '/v1/models/{name}/versions/{version}/artifact',
       ])
         expect(Object.keys(doc.paths)).toContain(path);
+    });
+
+    it('serves the API reference at /docs from its own files, nothing from another host', async () => {
       const docs = await s.call('GET', '/docs', undefined, null);
       expect(docs.status).toBe(200);
-      expect(await docs.text()).toContain('/openapi.json');
+      const page = await docs.text();
+      expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+      const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+      expect(refs).toEqual(
+        expect.arrayContaining(['/docs/assets/swagger-ui-bundle.js', '/docs/assets/init.js']),
+      );
+      for (const ref of refs) {
+        const asset = await s.call('GET', ref, undefined, null);
+        expect(asset.status, ref).toBe(200);
+        expect((await asset.arrayBuffer()).byteLength, ref).toBeGreaterThan(0);
+      }
+      const init = await (await s.call('GET', '/docs/assets/init.js', undefined, null)).text();
+      expect(init).toContain("url: '/openapi.json'");
+      const bundle = await s.call('GET', '/docs/assets/swagger-ui-bundle.js', undefined, null);
+      expect(bundle.headers.get('content-type')).toContain('javascript');
+      expect((await bundle.text()).length).toBeGreaterThan(100_000);
+      // Only the listed files: no path into the package folder or beyond.
+      for (const bad of [
+        '/docs/assets/package.json',
+        '/docs/assets/..%2Fpackage.json',
+        '/docs/assets/index.html',
+      ])
+        expect((await s.call('GET', bad, undefined, null)).status, bad).toBe(404);
     });
   });
 }

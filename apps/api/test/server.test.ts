@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,14 @@ async function readEvents(
   }
 }
 
+/** The nice value of each thread of this process (Linux: field 19 of /proc/self/task/TID/stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
 const post = (path: string, body: unknown) =>
   fetch(base + path, {
     method: 'POST',
@@ -78,9 +86,11 @@ describe('a real server on a loopback port', () => {
     const stream = await fetch(`${base}/v1/training-jobs/${created.id}/events`, { headers: auth });
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     let cancelled = false;
+    let nicesWhileTraining: number[] = [];
     const events = await readEvents(stream, (event, data) => {
       if (event === 'progress' && (data as { epoch: number }).epoch >= 2 && !cancelled) {
         cancelled = true;
+        if (process.platform === 'linux') nicesWhileTraining = threadNices();
         void fetch(`${base}/v1/training-jobs/${created.id}`, { method: 'DELETE', headers: auth });
       }
       return event === 'end';
@@ -93,6 +103,11 @@ describe('a real server on a loopback port', () => {
     const [event, job] = events.at(-1)!;
     expect(event).toBe('end');
     expect(job).toMatchObject({ id: created.id, status: 'cancelled' });
+    // The training thread runs at a lower priority than the serving thread (nice 10 against 0).
+    if (process.platform === 'linux') {
+      expect(nicesWhileTraining).toContain(10);
+      expect(threadNices()[0]).toBe(0);
+    }
     // A finished job's stream sends its end at once.
     const again = await readEvents(
       await fetch(`${base}/v1/training-jobs/${created.id}/events`, { headers: auth }),

@@ -6,6 +6,7 @@ import { registerEvaluate } from './commands/evaluate.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerPrepare } from './commands/prepare.ts';
 import { registerRecommend, registerSimilar } from './commands/recommend.ts';
+import { registerServe } from './commands/serve.ts';
 import type { CommandContext } from './commands/shared.ts';
 import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
@@ -56,6 +57,7 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
   registerCompare(program, ctx);
   registerRecommend(program, ctx);
   registerSimilar(program, ctx);
+  registerServe(program, ctx);
   registerUi(program, ctx);
   return program;
 }

@@ -2,6 +2,7 @@
 // holdout of that data and saves it to the version's folder. Everything about models is
 // @autorec/core's and everything about data @autorec/data's; this file only wires them to
 // the parent thread's messages (progress out, cancel in).
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   createModel,
@@ -17,6 +18,20 @@ import type { FromWorker, ToWorker, WorkerJob } from './protocol.ts';
 import { datasetFromEvents } from './sources.ts';
 
 const job = workerData as WorkerJob;
+/**
+ * This thread's nice value (Linux only). There the nice value belongs to the thread (NPTL), and threads
+ * the training starts (the kernel pool's workers) inherit it, so on a machine whose cores are all
+ * busy the scheduler gives the serving thread ≈ 10× the training's share of a contested core:
+ * recommendations keep their latency while a job trains, and the job takes whatever is idle.
+ */
+const TRAINING_NICE = 10;
+// Elsewhere (macOS, BSD) the nice value is the process's: lowering it would slow serving too.
+if (process.platform === 'linux')
+  try {
+    setPriority(TRAINING_NICE);
+  } catch {
+    // Not permitted (some containers): the job trains at normal priority.
+  }
 /** Listeners whose held-out plays rank the new version (a seeded sample beyond this). */
 const EVALUATED_USERS = 10_000;
 const port = parentPort!;
