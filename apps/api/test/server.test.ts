@@ -103,10 +103,10 @@ describe('a real server on a loopback port', () => {
     const [event, job] = events.at(-1)!;
     expect(event).toBe('end');
     expect(job).toMatchObject({ id: created.id, status: 'cancelled' });
-    // The training thread runs at a lower priority than the serving thread (nice 10 against 0).
+    // The training thread runs 10 nicer than the serving (main) thread, whatever that one's is.
     if (process.platform === 'linux') {
-      expect(nicesWhileTraining).toContain(10);
-      expect(threadNices()[0]).toBe(0);
+      const server = threadNices()[0];
+      expect(nicesWhileTraining).toContain(Math.min(19, server + 10));
     }
     // A finished job's stream sends its end at once.
     const again = await readEvents(

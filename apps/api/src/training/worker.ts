@@ -2,7 +2,7 @@
 // holdout of that data and saves it to the version's folder. Everything about models is
 // @autorec/core's and everything about data @autorec/data's; this file only wires them to
 // the parent thread's messages (progress out, cancel in).
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   createModel,
@@ -19,18 +19,19 @@ import { datasetFromEvents } from './sources.ts';
 
 const job = workerData as WorkerJob;
 /**
- * This thread's nice value (Linux only). There the nice value belongs to the thread (NPTL), and threads
- * the training starts (the kernel pool's workers) inherit it, so on a machine whose cores are all
- * busy the scheduler gives the serving thread ≈ 10× the training's share of a contested core:
- * recommendations keep their latency while a job trains, and the job takes whatever is idle.
+ * How much nicer than the server this thread runs (Linux only). There the nice value belongs to
+ * the thread (NPTL), and threads the training starts (the kernel pool's workers) inherit it, so on
+ * a machine whose cores are all busy the scheduler gives the serving thread ≈ 10× the training's
+ * share of a contested core: recommendations keep their latency while a job trains, and the job
+ * takes whatever is idle. (Elsewhere the nice value is the process's: lowering it would slow
+ * serving too.)
  */
-const TRAINING_NICE = 10;
-// Elsewhere (macOS, BSD) the nice value is the process's: lowering it would slow serving too.
+const TRAINING_NICENESS = 10;
 if (process.platform === 'linux')
   try {
-    setPriority(TRAINING_NICE);
+    setPriority(Math.min(19, getPriority() + TRAINING_NICENESS));
   } catch {
-    // Not permitted (some containers): the job trains at normal priority.
+    // Not permitted (some containers): the job trains at the server's priority.
   }
 /** Listeners whose held-out plays rank the new version (a seeded sample beyond this). */
 const EVALUATED_USERS = 10_000;

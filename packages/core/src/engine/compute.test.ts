@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
 import { UAutoRecModel } from '../models/autorec.ts';
 import { plantedRatings } from '../models/contract.ts';
-import { fastBackendActive } from '../models/dense-product.ts';
+import { denseMinProduct, fastBackendActive } from '../models/dense-product.ts';
 import { IalsModel } from '../models/ials.ts';
 import { SvdModel } from '../models/svd.ts';
 import { backendInfo } from './backend.ts';
@@ -22,6 +22,7 @@ describe('the compute context', () => {
     await ials.fit(train);
     expect(backendInfo()).toBeUndefined();
     expect(fastBackendActive()).toBe(false);
+    expect(denseMinProduct()).toBe(Number.POSITIVE_INFINITY);
     expect(svd.scoreUsers(all)).toHaveLength(64 * 700);
     expect(ials.scoreUsers(all)).toHaveLength(64 * 700);
     expect(backendInfo()).toBeUndefined();
@@ -44,8 +45,11 @@ describe('the compute context', () => {
     // The same request gives the same context; a fast backend turns the dense product on.
     expect((await setupCompute({ backend: 'cpu' })).backend).toEqual(context.backend);
     expect(fastBackendActive()).toBe(false);
+    expect(denseMinProduct()).toBe(Number.POSITIVE_INFINITY);
     await setupCompute({ backend: 'wasm' });
     expect(fastBackendActive()).toBe(true);
+    // On WebAssembly one listener's scores over a few hundred items already go to the matMul.
+    expect(denseMinProduct()).toBe(1 << 15);
     const dense = loops.scoreUsers(all);
     let worst = 0;
     for (let j = 0; j < dense.length; j++) worst = Math.max(worst, Math.abs(dense[j] - before[j]));

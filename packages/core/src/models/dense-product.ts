@@ -9,6 +9,21 @@ import { backendInfo } from '../engine/backend.ts';
 const FAST_BACKENDS = new Set(['wasm', 'node', 'webgl']);
 
 /**
+ * Multiply-adds of a scoring call from which one tfjs matMul beats the loops, on the backend the
+ * app set up; `Infinity` when none is fast (see {@link fastBackendActive}). On WebAssembly and
+ * native tfjs a call costs ≈ 20–40 µs beyond its arithmetic, so one listener's scores win from
+ * ≈ 32K multiply-adds (Node, 64 factors: 500 items 42 µs matMul vs 50 µs loops; 17,632 items
+ * 0.21 vs 1.6 ms; 41,140 items 0.51 vs 4.0 ms — tools/bench/scoring.ts). WebGL reads every
+ * result back from the GPU, which costs milliseconds per call, so it keeps the 4M of batches.
+ */
+export function denseMinProduct(): number {
+  const name = backendInfo()?.name;
+  if (name === 'wasm' || name === 'node') return 1 << 15;
+  if (name === 'webgl') return 1 << 22;
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
  * True when the tfjs backend the app set up (`setupCompute`) multiplies faster than JS loops (see
  * `FAST_BACKENDS`); false before any was set up — models never start one themselves.
  */

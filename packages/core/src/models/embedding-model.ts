@@ -1,5 +1,5 @@
 import { Recommender } from '../recommender.ts';
-import { DenseProduct, fastBackendActive } from './dense-product.ts';
+import { DenseProduct, denseMinProduct } from './dense-product.ts';
 import { cosineFromDots, cosineToRow, rowNorms } from './item-cosine.ts';
 
 /**
@@ -20,14 +20,6 @@ export interface UserEmbeddings {
   offsets?: ArrayLike<number>;
 }
 
-/**
- * Multiply-adds of a scoring call from which it runs as one tfjs matMul (when a fast backend is
- * up). Measured for one 64-factor listener on Node's wasm backend (tools/bench/scoring.ts): the
- * loops win only below ≈ 32K multiply-adds (500 items: 42 µs matMul vs 50 µs loops); at 17,632
- * items the matMul takes 0.21 ms against 1.6 ms, at 41,140 items 0.51 ms against 4.0 ms — the
- * difference between a served list costing one and five milliseconds.
- */
-const DENSE_MIN_PRODUCT = 1 << 15;
 /** Items per block of the loops: small enough to stay in cache while every user of a batch is scored. */
 const ITEM_BLOCK = 256;
 
@@ -44,10 +36,10 @@ const ITEM_BLOCK = 256;
  * their caches. It writes its maths (fit, fold-in, predictions) and its state, nothing else, and
  * calls {@link embeddingsChanged} whenever its vectors are replaced (fit, load).
  *
- * Scoring (and the dot products of similar items) runs as loops over blocks of items, or — from
- * 32K multiply-adds when a fast tfjs backend (WebAssembly, native, WebGL) runs — as one matMul
- * on it, 8–15× the speed of the loops from one listener on Last.fm 2K up; the two agree to
- * float32 rounding (≈1e-6).
+ * Scoring (and the dot products of similar items) runs as loops over blocks of items, or — when
+ * a fast tfjs backend runs and the call is big enough for it ({@link denseMinProduct}: 32K
+ * multiply-adds on WebAssembly and native, 4M on WebGL) — as one matMul on it, 8–15× the speed
+ * of the loops from one listener on Last.fm 2K up; the two agree to float32 rounding (≈1e-6).
  *
  * @example
  * class MyMf extends EmbeddingModel {
@@ -92,7 +84,7 @@ export abstract class EmbeddingModel extends Recommender {
     const { dim, bias } = items;
     if (left.length !== n * dim)
       throw new RangeError(`${this.name}: ${left.length} user values for ${n} vectors of ${dim}`);
-    if (n * nItems * dim >= DENSE_MIN_PRODUCT && fastBackendActive()) {
+    if (n * nItems * dim >= denseMinProduct()) {
       const out = this.denseProduct(items).multiply(left, n);
       for (let b = 0; b < n; b++) {
         const base = offsets?.[b] ?? 0;
@@ -120,7 +112,7 @@ export abstract class EmbeddingModel extends Recommender {
     const { vectors, dim, stride } = items;
     this.itemNorms ??= rowNorms(vectors, nItems, dim, stride, new Float64Array(nItems));
     const skip = (i: number) => this.similaritySkip(i);
-    if (nItems * dim >= DENSE_MIN_PRODUCT && fastBackendActive()) {
+    if (nItems * dim >= denseMinProduct()) {
       const row = vectors.slice(item * stride, item * stride + dim);
       return cosineFromDots(this.denseProduct(items).multiply(row, 1), this.itemNorms, item, skip);
     }
