@@ -179,6 +179,9 @@ describe.skipIf(!executable || !lastfm)('the web app in Chromium', () => {
     expect(await page.getByTestId('param-i-autorec-epochs').inputValue()).toBe('3');
     expect(await page.getByTestId('param-svd-epochs').inputValue()).toBe('5');
     await page.getByTestId('results-table').waitFor({ timeout: 170_000 });
+    // Curves: validation RMSE and NDCG@10 per epoch for I-AutoRec (the early-stopping model).
+    await page.getByRole('img', { name: 'Validation RMSE per epoch' }).waitFor();
+    await page.getByRole('img', { name: /^Validation NDCG@10 per epoch/ }).waitFor();
     const rows = await page.locator('[data-testid="results-table"] tbody th').allInnerTexts();
     expect(rows.map((r) => r.split(' ')[0])).toEqual(['i-autorec', 'svd']);
     const table = (await page.getByTestId('results-table').textContent()) ?? '';
@@ -194,6 +197,12 @@ describe.skipIf(!executable || !lastfm)('the web app in Chromium', () => {
     // The bold RMSE cell is the one the verdict names.
     const best = await page.locator('[data-testid="results-table"] td.best strong').first().textContent();
     expect(await page.getByTestId('verdict-rating').textContent()).toContain(`lowest test RMSE, ${best}`);
+    // At 1280 px (this page's size) the whole table, test columns included, fits: no sideways scroll.
+    expect(page.viewportSize()?.width).toBe(1280);
+    const wrap = await page
+      .getByTestId('results-table')
+      .evaluate((t) => ({ scroll: t.parentElement!.scrollWidth, client: t.parentElement!.clientWidth }));
+    expect(wrap.scroll, 'the results table scrolls sideways at 1280 px').toBeLessThanOrEqual(wrap.client);
     await shot('04-train-results');
   });
 

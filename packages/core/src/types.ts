@@ -22,6 +22,12 @@ export interface TrainingProgress {
   trainRmse?: number;
   /** RMSE on the validation matrix, after each epoch when one was given. */
   validationRmse?: number;
+  /**
+   * NDCG@10 on the validation set after each epoch (a seeded sample of its users, training plays
+   * left out), when the model early-stops on it (implicit-objective AutoRec) or the caller asked
+   * for it (`FitOptions.validationRanking`).
+   */
+  validationNdcg?: number;
   elapsedSeconds: number;
   /** Estimated seconds left for the whole fit. */
   etaSeconds?: number;
@@ -46,6 +52,13 @@ export interface FitOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Stops training at the next batch boundary; the model stays usable with the weights it has. */
   signal?: AbortSignal;
+  /**
+   * Also measure NDCG@10 on `validation` after each epoch (`validationNdcg` in the progress
+   * events and epoch records), on a seeded sample of at most 1,000 of its users, for models that
+   * validate each epoch and early-stop on RMSE (rating-objective AutoRec). It costs a ranking
+   * pass per epoch; models that early-stop on NDCG record it anyway.
+   */
+  validationRanking?: boolean;
 }
 
 /** One row of the learning curve. */
@@ -54,6 +67,8 @@ export interface EpochRecord {
   loss: number;
   trainRmse?: number;
   validationRmse?: number;
+  /** NDCG@10 on validation after this epoch, when measured (see `TrainingProgress.validationNdcg`). */
+  validationNdcg?: number;
   seconds: number;
 }
 

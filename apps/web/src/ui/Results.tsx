@@ -54,8 +54,16 @@ export function Results({ state, comparison: c }: { state: AppState; comparison:
                   {col.title}
                 </th>
               ))}
-              {hasRatingTests && <th scope="col">vs {report.reference}: per-user MSE</th>}
-              {hasRankingTests && <th scope="col">vs {report.rankingReference}: per-user NDCG</th>}
+              {hasRatingTests && (
+                <th scope="col" className="test">
+                  vs {report.reference}: per-user MSE
+                </th>
+              )}
+              {hasRankingTests && (
+                <th scope="col" className="test">
+                  vs {report.rankingReference}: per-user NDCG
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -88,9 +96,9 @@ export function Results({ state, comparison: c }: { state: AppState; comparison:
 }
 
 function TestCell({ test }: { test?: { text: string; significant: boolean } }) {
-  if (!test) return <td className="muted">reference</td>;
+  if (!test) return <td className="test muted">reference</td>;
   return (
-    <td className={test.significant ? 'significant' : undefined}>
+    <td className={test.significant ? 'test significant' : 'test'}>
       {test.text}
       {test.significant ? ' (significant)' : ''}
     </td>

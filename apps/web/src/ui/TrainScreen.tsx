@@ -65,7 +65,13 @@ export function TrainScreen({ state }: { state: AppState }) {
           if (t.phase === 'epoch' && t.loss !== undefined && !t.refit)
             next.curve = [
               ...prev.curve.filter((r) => r.epoch !== t.epoch),
-              { epoch: t.epoch, loss: t.loss, validationRmse: t.validationRmse, seconds: t.elapsedSeconds },
+              {
+                epoch: t.epoch,
+                loss: t.loss,
+                validationRmse: t.validationRmse,
+                validationNdcg: t.validationNdcg,
+                seconds: t.elapsedSeconds,
+              },
             ];
         }
         return { ...all, [e.model]: next };
@@ -97,6 +103,10 @@ export function TrainScreen({ state }: { state: AppState }) {
   const curveValues = (l: string, pick: (r: EpochRecord) => number | undefined) =>
     epochs.map((e) => pick(live[l].curve.find((r) => r.epoch === e) ?? ({} as EpochRecord)) ?? null);
   const withCurves = labels.filter((l) => live[l].curve.length > 0);
+  const has = (pick: (r: EpochRecord) => number | undefined) =>
+    withCurves.filter((l) => live[l].curve.some((r) => pick(r) !== undefined));
+  const withRmse = has((r) => r.validationRmse);
+  const withNdcg = has((r) => r.validationNdcg);
 
   return (
     <section className="screen">
@@ -207,14 +217,26 @@ export function TrainScreen({ state }: { state: AppState }) {
       )}
       {withCurves.length > 0 && (
         <div className="curves">
-          <Chart
-            title="Validation RMSE per epoch"
-            x={epochs}
-            xLabel="epoch"
-            integerX
-            yLabel="RMSE"
-            series={withCurves.map((l) => ({ label: l, values: curveValues(l, (r) => r.validationRmse) }))}
-          />
+          {withRmse.length > 0 && (
+            <Chart
+              title="Validation RMSE per epoch"
+              x={epochs}
+              xLabel="epoch"
+              integerX
+              yLabel="RMSE"
+              series={withRmse.map((l) => ({ label: l, values: curveValues(l, (r) => r.validationRmse) }))}
+            />
+          )}
+          {withNdcg.length > 0 && (
+            <Chart
+              title="Validation NDCG@10 per epoch (higher is better)"
+              x={epochs}
+              xLabel="epoch"
+              integerX
+              yLabel="NDCG@10"
+              series={withNdcg.map((l) => ({ label: l, values: curveValues(l, (r) => r.validationNdcg) }))}
+            />
+          )}
           {/* Each model minimises its own objective, so raw losses share no axis: each relative to its epoch 1, as the report's figure draws them. */}
           <Chart
             title="Training loss ÷ epoch 1 (each model's own objective)"
@@ -249,6 +271,7 @@ function ModelLine({ label, live }: { label: string; live: Live }) {
     if (t.phase === 'batch') parts.push(`batch ${t.batch}/${t.batches}`);
     if (t.loss !== undefined) parts.push(`loss ${t.loss.toPrecision(4)}`);
     if (t.validationRmse !== undefined) parts.push(`val RMSE ${t.validationRmse.toFixed(4)}`);
+    if (t.validationNdcg !== undefined) parts.push(`val NDCG@10 ${t.validationNdcg.toFixed(4)}`);
     if (t.etaSeconds !== undefined) parts.push(`ETA ${seconds(t.etaSeconds)}`);
     text = parts.join(' · ');
   } else if (live.stage === 'fit') text = 'training…';

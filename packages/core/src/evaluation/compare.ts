@@ -60,6 +60,11 @@ export interface CompareOptions {
   rankingReference?: string;
   /** Refit early-stopping models on training + validation at their kept epoch (see `fitOnSplit`; default true). */
   refit?: boolean;
+  /**
+   * Measure NDCG@10 on validation after each epoch of early-stopping models that stop on RMSE
+   * (`FitOptions.validationRanking`): the curve of ranking quality while they train.
+   */
+  validationRanking?: boolean;
   /** Keep the trained models in the result instead of disposing of them. */
   keepModels?: boolean;
   onProgress?: (event: CompareProgress) => void;
@@ -214,7 +219,12 @@ export async function compareModels(
       fitted = await fitOnSplit(
         (overrides) => withSeed({ ...spec, params: { ...spec.params, ...overrides } }, seed),
         data,
-        { refit: options.refit, signal, onProgress: (training) => progress({ stage: 'fit', training }) },
+        {
+          refit: options.refit,
+          validationRanking: options.validationRanking,
+          signal,
+          onProgress: (training) => progress({ stage: 'fit', training }),
+        },
       );
     } catch (error) {
       if (!(error instanceof TrainingDivergedError)) throw error;

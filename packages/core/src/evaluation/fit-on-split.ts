@@ -19,6 +19,8 @@ export interface FitOnSplitOptions {
   refit?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: TrainingProgress) => void;
+  /** NDCG@10 on validation after each epoch of the validated run (`FitOptions.validationRanking`). */
+  validationRanking?: boolean;
 }
 
 export interface FitOnSplitResult {
@@ -76,6 +78,7 @@ export async function fitOnSplit(
       validationFoldIn: foldIn && validation ? foldIn : undefined,
       signal,
       onProgress,
+      validationRanking: options.validationRanking,
     });
     if (options.refit === false || !holdoutValidation || fit.aborted || fit.bestEpoch < 1)
       return { model, fit, trainedOn: 'train', refitted: false };

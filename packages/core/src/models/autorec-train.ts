@@ -37,12 +37,12 @@ export interface TrainData {
   /** Training entries per column (divides the L2 term between batches). */
   colCount: Uint32Array;
   /**
-   * The validation score with the current weights, lower is better, when a validation set was
-   * given: RMSE in rating space, or (with `validationIsRmse: false`) e.g. −NDCG@10.
+   * The validation figures with the current weights, when a validation set was given: RMSE in
+   * rating space and/or NDCG@10 (both recorded in the epoch records).
    */
-  validate?: () => number | Promise<number>;
-  /** Whether `validate` is an RMSE (recorded in the epoch records); default true. */
-  validationIsRmse?: boolean;
+  validate?: () => Promise<{ rmse?: number; ndcg?: number }>;
+  /** Which figure early stopping follows: the lowest RMSE (default) or the highest NDCG. */
+  stopOn?: 'rmse' | 'ndcg';
 }
 
 export interface TrainOutcome {
@@ -71,7 +71,7 @@ export interface TrainOutcome {
  * the gradient, and every weight takes one sign-based step per epoch with the whole L2 term.
  * `learningRate` is then the initial step size.
  *
- * Early stopping keeps the weights of the epoch with the lowest validation RMSE (patience
+ * Early stopping keeps the weights of the epoch with the lowest validation RMSE, or highest NDCG (`stopOn`; patience
  * `patience` epochs), also when a later epoch diverges (its loss not finite): training stops
  * there and reports `diverged`; without such weights the `TrainingDivergedError` is thrown. An abort at a batch boundary restores those best weights when there are
  * some, else keeps the current ones, so the model stays usable.
@@ -100,7 +100,7 @@ export async function trainNetwork(
 
   let best: NetworkWeights | undefined;
   let bestEpoch = 0;
-  let bestRmse = Number.POSITIVE_INFINITY;
+  let bestScore = Number.POSITIVE_INFINITY;
   let diverged: string | undefined;
   const epochLoss = (): number => {
     const { sse, reg, count } = stepper.totals();
@@ -126,14 +126,17 @@ export async function trainNetwork(
       }
       stepper.finishEpoch();
       stepper.sync();
-      const validationRmse = await data.validate?.();
-      const recorded = data.validationIsRmse === false ? undefined : validationRmse;
+      const checked = await data.validate?.();
+      // What early stopping compares, lower is better: RMSE, or −NDCG.
+      const score =
+        data.stopOn === 'ndcg' ? (checked?.ndcg === undefined ? undefined : -checked.ndcg) : checked?.rmse;
       const { sse, count } = stepper.totals();
       try {
         loop.endEpoch(epoch, {
           loss: epochLoss(),
           trainRmse: Math.sqrt(sse / Math.max(1, count)),
-          ...(recorded === undefined ? {} : { validationRmse: recorded }),
+          ...(checked?.rmse === undefined ? {} : { validationRmse: checked.rmse }),
+          ...(checked?.ndcg === undefined ? {} : { validationNdcg: checked.ndcg }),
         });
       } catch (error) {
         // Early stopping holds the weights of a finite epoch: keep those rather than fail.
@@ -141,12 +144,12 @@ export async function trainNetwork(
         diverged = error.message;
         break;
       }
-      if (validationRmse === undefined) {
+      if (score === undefined) {
         bestEpoch = epoch;
         continue;
       }
-      if (validationRmse < bestRmse) {
-        bestRmse = validationRmse;
+      if (score < bestScore) {
+        bestScore = score;
         bestEpoch = epoch;
         best = net.snapshot(best);
       } else if (epoch - bestEpoch >= config.patience) break;

@@ -8,6 +8,7 @@ import {
 } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { evaluateRanking } from '../evaluation/ranking.ts';
 import { memoryStore } from '../stores/memory.ts';
 import { type AutoRecModel, autoRecDefaults, IAutoRecModel, UAutoRecModel } from './autorec.ts';
 import { fitBiases } from './autorec-biases.ts';
@@ -138,6 +139,49 @@ describe('AutoRec on planted structure', () => {
     expect(testRmse(model, half(te, 0))).toBeCloseTo(best.validationRmse!, 5);
     expect(testRmse(model, half(te, 1))).toBeLessThan(0.75 * meanRmse);
     model.dispose();
+  });
+});
+
+describe('validation NDCG@10 per epoch', () => {
+  const { train, test } = plantedRatings({ seed: 7, testShare: 0.2 });
+  const options = { hiddenUnits: 16, epochs: 6, batchSize: 32, lambda: 1, seed: 4, patience: 6 };
+
+  it('is recorded by the implicit objective, which early-stops on it (no validation RMSE then)', async () => {
+    const model = new IAutoRecModel({ ...options, objective: 'implicit' });
+    const seen: number[] = [];
+    const fit = await model.fit(train, {
+      validation: test,
+      onProgress: (p) => {
+        if (p.phase === 'epoch' && p.validationNdcg !== undefined) seen.push(p.validationNdcg);
+      },
+    });
+    const ndcgs = fit.epochs.map((e) => e.validationNdcg!);
+    expect(ndcgs).toHaveLength(fit.epochs.length);
+    expect(seen).toEqual(ndcgs);
+    for (const v of ndcgs) expect(v).toBeGreaterThan(0);
+    expect(fit.epochs.every((e) => e.validationRmse === undefined)).toBe(true);
+    // The kept epoch is the one with the highest NDCG.
+    expect(ndcgs[fit.bestEpoch - 1]).toBe(Math.max(...ndcgs));
+    model.dispose();
+  });
+
+  it('is measured beside RMSE for the rating objective when asked, without changing the training', async () => {
+    const plain = new UAutoRecModel(options);
+    const asked = new UAutoRecModel(options);
+    const a = await plain.fit(train, { validation: test });
+    const b = await asked.fit(train, { validation: test, validationRanking: true });
+    expect(a.epochs.every((e) => e.validationNdcg === undefined)).toBe(true);
+    expect(b.epochs.every((e) => e.validationNdcg !== undefined && e.validationNdcg > 0)).toBe(true);
+    // Early stopping still follows RMSE: the same epochs, losses and kept epoch as without it.
+    expect(b.epochs.map((e) => [e.loss, e.validationRmse])).toEqual(
+      a.epochs.map((e) => [e.loss, e.validationRmse]),
+    );
+    expect(b.bestEpoch).toBe(a.bestEpoch);
+    // It is the evaluation module's NDCG@10: the restored weights are the kept epoch's.
+    const again = await evaluateRanking(asked, test, { k: 10, maxUsers: 1000 });
+    expect(again.atK[0].ndcg).toBeCloseTo(b.epochs[b.bestEpoch - 1].validationNdcg!, 10);
+    plain.dispose();
+    asked.dispose();
   });
 });
 

@@ -20,7 +20,7 @@ import {
 import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
-import { batchCapacity, trainNetwork } from './autorec-train.ts';
+import { batchCapacity, type TrainData, trainNetwork } from './autorec-train.ts';
 import { DenseProduct } from './dense-product.ts';
 import { cosineToRow, rowNorms } from './item-cosine.ts';
 import { type ParamSpec, type ParamsOf, type ParamValue, readParams } from './shared.ts';
@@ -544,21 +544,32 @@ export class AutoRecModel extends Recommender {
     net.initialise(new Rng(p.seed), decoderBias);
     this.net = net;
     const { validation: v, validationFoldIn: foldIn } = options;
-    let validate: (() => number | Promise<number>) | undefined;
-    if (this.implicit && v && v.indptr[v.rows] > 0)
-      // A ranking model: early stopping on validation NDCG@10 (as −NDCG, lower is better).
+    const rankable = v !== undefined && v.indptr[v.rows] > 0;
+    // NDCG@10 of the validation users (a seeded sample), as new listeners for held-out users.
+    const validationNdcg = async (validation: CsrMatrix) => {
+      this.releaseScoring(); // scoring caches hold the previous epoch's weights
+      const ranking = foldIn
+        ? await evaluateHeldOutUsers(
+            this,
+            { foldIn, test: validation },
+            { k: 10, maxUsers: VALIDATION_USERS },
+          )
+        : await evaluateRanking(this, validation, { k: 10, maxUsers: VALIDATION_USERS });
+      return ranking.atK[0].ndcg;
+    };
+    const alsoNdcg = async (validation: CsrMatrix) =>
+      options.validationRanking && rankable ? { ndcg: await validationNdcg(validation) } : {};
+    let validate: TrainData['validate'];
+    if (this.implicit && v && rankable)
+      // A ranking model: early stopping on validation NDCG@10.
+      validate = async () => ({ ndcg: await validationNdcg(v) });
+    else if (v && !foldIn)
+      validate = async () => ({ rmse: validationRmse(this, v) ?? Number.NaN, ...(await alsoNdcg(v)) });
+    else if (v && foldIn && rankable)
       validate = async () => {
         this.releaseScoring(); // scoring caches hold the previous epoch's weights
-        const ranking = foldIn
-          ? await evaluateHeldOutUsers(this, { foldIn, test: v }, { k: 10, maxUsers: VALIDATION_USERS })
-          : await evaluateRanking(this, v, { k: 10, maxUsers: VALIDATION_USERS });
-        return -ranking.atK[0].ndcg;
-      };
-    else if (v && !foldIn) validate = () => validationRmse(this, v) ?? Number.NaN;
-    else if (v && foldIn && v.indptr[v.rows] > 0)
-      validate = () => {
-        this.releaseScoring(); // scoring caches hold the previous epoch's weights
-        return evaluateFoldInRatings(this, { foldIn, test: v }).all.rmse ?? Number.NaN;
+        const rmse = evaluateFoldInRatings(this, { foldIn, test: v }).all.rmse ?? Number.NaN;
+        return { rmse, ...(await alsoNdcg(v)) };
       };
     // Worker threads share the batches' kernel work (undefined: one thread, or none possible here).
     const pool = await startKernelPool(net.arena, net.kernels, threads);
@@ -573,7 +584,7 @@ export class AutoRecModel extends Recommender {
         inputs: o.inputs,
         colCount: o.colCount,
         validate,
-        validationIsRmse: !this.implicit,
+        stopOn: this.implicit ? 'ndcg' : 'rmse',
       },
       {
         activation: this.codeActivation,

@@ -161,7 +161,13 @@ export function itemMajor(m: CsrMatrix): CsrMatrix {
   return t;
 }
 
-const LOSS_NAMES = { loss: 'loss', trainRmse: 'training RMSE', validationRmse: 'validation RMSE' } as const;
+const LOSS_NAMES = {
+  loss: 'loss',
+  trainRmse: 'training RMSE',
+  validationRmse: 'validation RMSE',
+  validationNdcg: 'validation NDCG@10',
+} as const;
+type EpochValues = { loss: number; trainRmse?: number; validationRmse?: number; validationNdcg?: number };
 
 /**
  * Bookkeeping shared by the typed-array trainers: epoch records, throttled batch events,
@@ -215,8 +221,8 @@ export class TrainingLoop {
    * Records a finished epoch. Throws `TrainingDivergedError` when its loss (or RMSE) is not
    * finite: every later epoch would be NaN too, so training stops here, in every model.
    */
-  endEpoch(epoch: number, values: { loss: number; trainRmse?: number; validationRmse?: number }): void {
-    for (const key of ['loss', 'trainRmse', 'validationRmse'] as const) {
+  endEpoch(epoch: number, values: EpochValues): void {
+    for (const key of ['loss', 'trainRmse', 'validationRmse', 'validationNdcg'] as const) {
       const v = values[key];
       if (v !== undefined && !Number.isFinite(v))
         throw new TrainingDivergedError(this.model, epoch, `the ${LOSS_NAMES[key]} is ${v}`);
@@ -237,6 +243,7 @@ export class TrainingLoop {
         loss: last?.loss,
         trainRmse: last?.trainRmse,
         validationRmse: last?.validationRmse,
+        validationNdcg: last?.validationNdcg,
       },
       this.epochs * this.batches,
     );
@@ -250,7 +257,10 @@ export class TrainingLoop {
   }
 
   private emit(
-    event: Pick<TrainingProgress, 'phase' | 'epoch' | 'batch' | 'loss' | 'trainRmse' | 'validationRmse'>,
+    event: Pick<
+      TrainingProgress,
+      'phase' | 'epoch' | 'batch' | 'loss' | 'trainRmse' | 'validationRmse' | 'validationNdcg'
+    >,
     done: number,
   ): void {
     const onProgress = this.options.onProgress;
@@ -265,7 +275,7 @@ export class TrainingLoop {
       ...event,
     };
     if (done > 0 && total > 0) progress.etaSeconds = Math.max(0, (elapsedSeconds * (total - done)) / done);
-    for (const key of ['loss', 'trainRmse', 'validationRmse'] as const)
+    for (const key of ['loss', 'trainRmse', 'validationRmse', 'validationNdcg'] as const)
       if (progress[key] === undefined) delete progress[key];
     onProgress(progress);
   }
