@@ -165,6 +165,8 @@ describe.skipIf(!executable || !lastfm)('the web app in Chromium', () => {
       await page.locator(`[data-testid="model-${model}"]`).locator('xpath=../..').locator('summary').click();
       await page.getByTestId(`param-${model}-epochs`).fill(epochs);
     }
+    // Ask for the validation NDCG@10 curve (off by default: it costs a ranking pass per epoch).
+    await page.getByTestId('validation-ranking').check();
     await page.getByTestId('train').click();
     await page.getByTestId('progress').waitFor();
     // Screens stay mounted: training goes on while another tab is shown, and the form keeps its values.
@@ -197,13 +199,13 @@ describe.skipIf(!executable || !lastfm)('the web app in Chromium', () => {
     // The bold RMSE cell is the one the verdict names.
     const best = await page.locator('[data-testid="results-table"] td.best strong').first().textContent();
     expect(await page.getByTestId('verdict-rating').textContent()).toContain(`lowest test RMSE, ${best}`);
+    await shot('04-train-results');
     // At 1280 px (this page's size) the whole table, test columns included, fits: no sideways scroll.
     expect(page.viewportSize()?.width).toBe(1280);
     const wrap = await page
       .getByTestId('results-table')
       .evaluate((t) => ({ scroll: t.parentElement!.scrollWidth, client: t.parentElement!.clientWidth }));
     expect(wrap.scroll, 'the results table scrolls sideways at 1280 px').toBeLessThanOrEqual(wrap.client);
-    await shot('04-train-results');
   });
 
   it('downloads the report as markdown, JSON and the curves SVG', async () => {

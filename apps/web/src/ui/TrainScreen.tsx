@@ -29,6 +29,7 @@ export function TrainScreen({ state }: { state: AppState }) {
   const [heldOut, setHeldOut] = useState(200);
   const [transform, setTransform] = useState<TransformName | ''>('');
   const [seed, setSeed] = useState(42);
+  const [rankEachEpoch, setRankEachEpoch] = useState(false);
   const [k, setK] = useState(10);
   const [running, setRunning] = useState(false);
   const [live, setLive] = useState<Record<string, Live>>({});
@@ -84,6 +85,7 @@ export function TrainScreen({ state }: { state: AppState }) {
           transform: transform || undefined,
           seed,
           k,
+          validationRanking: rankEachEpoch,
         },
         proxy(onEvent),
       );
@@ -194,6 +196,17 @@ export function TrainScreen({ state }: { state: AppState }) {
           <NumberInput label="Seed" value={seed} min={0} step={1} onChange={setSeed} />
           <NumberInput label="K (ranking cut-off)" value={k} min={1} step={1} onChange={setK} />
         </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={rankEachEpoch}
+            onChange={(e) => setRankEachEpoch(e.target.checked)}
+            data-testid="validation-ranking"
+          />{' '}
+          Validation NDCG@10 after every epoch of the early-stopping models (a curve of ranking quality; each
+          epoch then also ranks up to 1,000 validation listeners, which can take longer than the epoch
+          itself). Implicit-objective models always measure it.
+        </label>
       </fieldset>
       <div className="row">
         <button type="button" onClick={train} disabled={running || chosen.length === 0} data-testid="train">

@@ -196,8 +196,7 @@ export class Session {
       // The CLI's Ks, so the report's "every metric at K = 10, 20, 50, 100" holds here too.
       ranking: { k: [req.k, ...DEFAULT_RANKING_KS.filter((k) => k !== req.k)], maxUsers: req.maxUsers },
       keepModels: true,
-      // The ranking curve while models train (early-stopping ones on RMSE measure it too).
-      validationRanking: true,
+      validationRanking: req.validationRanking,
       signal: abort.signal,
       onProgress: onEvent,
     });
