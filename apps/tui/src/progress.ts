@@ -33,6 +33,7 @@ export function epochLine(label: string, p: TrainingProgress): string {
   if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(4)}`);
   if (p.trainRmse !== undefined) parts.push(`train RMSE ${p.trainRmse.toFixed(4)}`);
   if (p.validationRmse !== undefined) parts.push(`val RMSE ${p.validationRmse.toFixed(4)}`);
+  if (p.validationNdcg !== undefined) parts.push(`val NDCG@10 ${p.validationNdcg.toFixed(4)}`);
   parts.push(formatSeconds(p.elapsedSeconds));
   if (p.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(p.etaSeconds)}`);
   return parts.join('  ');
@@ -43,6 +44,7 @@ export function epochSummary(p: TrainingProgress): string {
   const parts = [`${p.epoch}/${p.epochs} epochs`];
   if (p.loss !== undefined && Number.isFinite(p.loss)) parts.push(`loss ${p.loss.toFixed(4)}`);
   if (p.validationRmse !== undefined) parts.push(`val RMSE ${p.validationRmse.toFixed(4)}`);
+  if (p.validationNdcg !== undefined) parts.push(`val NDCG@10 ${p.validationNdcg.toFixed(4)}`);
   parts.push(formatSeconds(p.elapsedSeconds));
   return parts.join(', ');
 }

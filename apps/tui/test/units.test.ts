@@ -152,6 +152,9 @@ describe('progress formatting', () => {
     expect(
       epochLine('svd', { ...p, phase: 'epoch', epoch: 2, loss: 0.5, validationRmse: 0.9, etaSeconds: 3 }),
     ).toBe('svd: epoch 2/4  loss 0.5000  val RMSE 0.9000  1.0s  ETA 3.0s');
+    expect(epochLine('i-autorec', { ...p, phase: 'epoch', epoch: 3, loss: 0.25, validationNdcg: 0.21 })).toBe(
+      'i-autorec: epoch 3/4  loss 0.2500  val NDCG@10 0.2100  1.0s',
+    );
   });
 
   it('writes NaN and typed arrays as JSON can hold them', () => {
