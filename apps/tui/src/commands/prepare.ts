@@ -9,7 +9,8 @@ import {
   type TransformName,
 } from '@autorec/data';
 import { savePreparedDataset } from '@autorec/data/node';
-import type { Command } from 'commander';
+import { parquetFiles } from '@autorec/data/parquet';
+import { type Command, Option } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import {
   DEFAULT_SEED,
@@ -44,8 +45,12 @@ interface PrepareOptions extends Omit<InputFlags, 'preset'> {
   split: SplitChoice;
   seed: number;
   out: string;
+  export?: 'parquet';
   json?: boolean;
 }
+
+/** Where `--export parquet` puts its files inside the output folder. */
+const PARQUET_FOLDER = 'parquet';
 
 export function registerPrepare(program: Command, ctx: CommandContext): void {
   const cmd = program
@@ -81,7 +86,13 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
       parseSplit,
     )
     .option('--seed <n>', 'seed of the split', integerArg(0), DEFAULT_SEED)
-    .requiredOption('--out <dir>', 'folder to write the cache to (created)');
+    .requiredOption('--out <dir>', 'folder to write the cache to (created)')
+    .addOption(
+      new Option(
+        '--export <format>',
+        `also write the interactions (ids, counts, ratings, split part), users and songs as Parquet under <out>/${PARQUET_FOLDER}/, for Spark, DuckDB, Polars`,
+      ).choices(['parquet']),
+    );
   addJsonOption(cmd).action(
     action<PrepareOptions>(ctx, async (o, out) => {
       const started = performance.now();
@@ -129,6 +140,23 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
         await folder.discard();
         throw e;
       });
+      const exported: { file: string; rows: number; bytes: number }[] = [];
+      if (o.export === 'parquet') {
+        out.note(`writing Parquet to ${join(o.out, PARQUET_FOLDER)}/`);
+        try {
+          for (const file of parquetFiles(prepared)) {
+            await folder.write(`${PARQUET_FOLDER}/${file.name}`, file.bytes);
+            exported.push({
+              file: `${PARQUET_FOLDER}/${file.name}`,
+              rows: file.rows,
+              bytes: file.bytes.byteLength,
+            });
+          }
+        } catch (e) {
+          await folder.discard();
+          throw e;
+        }
+      }
       const { ratings, split } = prepared;
       const doc = {
         out: dir,
@@ -156,6 +184,7 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
         // What the read skipped (--lenient), so commands using the cache can say so too.
         parse: parseSummary(dataset),
         warnings,
+        ...(o.export ? { export: { format: o.export, files: exported } } : {}),
         seconds: (performance.now() - started) / 1000,
       };
       await folder.write(PREPARED_SUMMARY, `${JSON.stringify(doc, null, 2)}\n`);
@@ -173,6 +202,11 @@ export function registerPrepare(program: Command, ctx: CommandContext): void {
               : ''),
           `transform ${prepared.transform.name} → ratings ${prepared.transform.scale.min}–${prepared.transform.scale.max}`,
           `split: ${doc.split.description}: ${count(doc.split.interactions.train)} train, ${count(doc.split.interactions.validation)} validation, ${count(doc.split.interactions.test)} test`,
+          ...(exported.length > 0
+            ? [
+                `Parquet: ${exported.length} files in ${join(o.out, PARQUET_FOLDER)}/ (${(exported.reduce((s, f) => s + f.bytes, 0) / 1e6).toFixed(1)} MB): interactions/part-*.parquet, users.parquet, songs.parquet`,
+              ]
+            : []),
           `next: autorec train --data ${o.out} --out models/default   (the default recommender; --model u-autorec for the paper's)`,
         ].join('\n'),
       );
