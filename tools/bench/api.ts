@@ -3,6 +3,7 @@
  * bounded in time (--seconds, default 10).
  *
  *   node --conditions=@autorec/source --import tsx tools/bench/api.ts [--data lastfm|msd] [--seconds S]
+ *     [--db sqlite|postgres|postgres://…]
  *
  * `lastfm`: Last.fm 2K (`user_artists.dat`, artists as songs) from the shared data folder;
  * `msd`: the synthetic msd shape's 41,140 songs with 60,000 listeners (the full 571K-listener
@@ -11,8 +12,9 @@
  * runs: recommend for a known user, fold-in of a 10-song `plays` list, similar songs, a batch of
  * 20 users, event ingestion in batches of 1,000 (every acknowledged event counted in the
  * database afterwards), and recommend while a training job runs, against the idle p99 of the
- * same run. The server and autocannon share the machine's cores. One JSON line per scenario on
- * stdout; progress on stderr.
+ * same run. The server and autocannon share the machine's cores. `--db postgres` runs the same
+ * on a throw-away durable PostgreSQL started on loopback (issue 12's ingestion comparison). One
+ * JSON line per scenario on stdout; progress on stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { createDatabase, findPostgresBin, startPostgres } from '../../apps/api/test/postgres-server.ts';
 import { sharedDataDir } from './data-dir.ts';
 
 const { values } = parseArgs({
@@ -27,6 +30,8 @@ const { values } = parseArgs({
     data: { type: 'string', default: 'lastfm' },
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '8' },
+    /** sqlite (the data folder's file), postgres (a throw-away durable loopback server) or a postgres:// URL. */
+    db: { type: 'string', default: 'sqlite' },
   },
 });
 const seconds = Number(values.seconds);
@@ -45,8 +50,37 @@ function sourceArgs(): string[] {
   throw new Error(`--data ${values.data}: use lastfm or msd`);
 }
 
+/**
+ * The `--db` flag for the server: none for SQLite; for `postgres`, a throw-away server on loopback
+ * started here with fsync and synchronous commit on (durable, as a production database runs — the
+ * tests' servers turn them off), stopped at the end.
+ */
+async function database(): Promise<{ args: string[]; label: string; stop(): Promise<void> }> {
+  if (values.db === 'sqlite')
+    return { args: [], label: 'SQLite (WAL, synchronous NORMAL)', stop: async () => {} };
+  if (values.db.startsWith('postgres://'))
+    return { args: ['--db', values.db], label: 'PostgreSQL (given URL)', stop: async () => {} };
+  if (values.db !== 'postgres')
+    throw new Error(`--db ${values.db}: use sqlite, postgres or a postgres:// URL`);
+  const bin = findPostgresBin();
+  if (!bin)
+    throw new Error(
+      '--db postgres: no PostgreSQL binaries (apt-get install postgresql, or AUTOREC_POSTGRES_BIN)',
+    );
+  const server = await startPostgres(bin, { durable: true });
+  const db = await createDatabase(server.url);
+  return {
+    args: ['--db', db.url],
+    label: `PostgreSQL ${bin.match(/postgresql\/(\d+)/)?.[1] ?? ''} (loopback, fsync on, synchronous_commit on)`,
+    stop: async () => {
+      await db.drop().catch(() => undefined);
+      await server.stop();
+    },
+  };
+}
+
 /** Starts the server; resolves with its port once the first model serves. */
-function startServer(dir: string): Promise<{ child: ChildProcess; port: number }> {
+function startServer(dir: string, dbArgs: string[]): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(
     process.execPath,
     [
@@ -60,6 +94,7 @@ function startServer(dir: string): Promise<{ child: ChildProcess; port: number }
       '0',
       '--rate-limit',
       '0',
+      ...dbArgs,
       ...sourceArgs(),
     ],
     { cwd: root, env: { ...process.env, AUTOREC_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -124,6 +159,7 @@ async function run(port: number, s: Scenario) {
   const out = {
     scenario: s.name,
     data: values.data,
+    db: values.db === 'sqlite' ? 'sqlite' : 'postgres',
     connections,
     seconds,
     requests: result.requests.total,
@@ -150,9 +186,11 @@ async function run(port: number, s: Scenario) {
 
 const dir = mkdtempSync(join(tmpdir(), 'autorec-api-bench-'));
 let server: ChildProcess | undefined;
+const db = await database();
+console.error(`database: ${db.label}`);
 try {
   const started = performance.now();
-  const started2 = await startServer(dir);
+  const started2 = await startServer(dir, db.args);
   server = started2.child;
   const { port } = started2;
   console.error(
@@ -258,4 +296,5 @@ try {
   server?.kill('SIGTERM');
   await new Promise((r) => (server ? server.once('exit', r) : r(undefined)));
   rmSync(dir, { recursive: true, force: true });
+  await db.stop();
 }
