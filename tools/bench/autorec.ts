@@ -50,6 +50,7 @@ import {
   setupCompute,
   tuneHyperParameters,
 } from '@autorec/core';
+import { fitBiases } from '@autorec/core/internals';
 import {
   type CsrMatrix,
   nnz,
@@ -59,9 +60,7 @@ import {
   type TrainSet,
 } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
-// Internal helpers of the core, not part of its public API.
-import { fitBiases } from '../../packages/core/src/models/autorec-biases.ts';
-import { plantedRatings } from '../../packages/core/src/models/autorec-planted.ts';
+import { plantedRatings } from '@autorec/test-utils';
 import { sharedDataDir } from './data-dir.ts';
 import { msdTrainSet } from './msd-data.ts';
 

@@ -17,7 +17,7 @@
  * hits them alike; the output is the median milliseconds per batch and each one's ratio to the
  * AssemblyScript build.
  */
-import { Rng } from '@autorec/data';
+
 import {
   Arena,
   type ArenaBlock,
@@ -26,7 +26,8 @@ import {
   paddedStride,
   type RowStep,
   rawArgs,
-} from '../../packages/core/src/engine/kernels.ts';
+} from '@autorec/core/internals';
+import { Rng } from '@autorec/data';
 import { EMITTER_WASM_PLAIN } from './kernels-emitter.ts';
 
 const which = process.argv[2] ?? 'all';

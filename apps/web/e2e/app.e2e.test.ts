@@ -5,11 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { readInteractions, syntheticDataset, tasteProfileText } from '@autorec/data';
+import { realDataDir } from '@autorec/test-utils/real-data';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_CANDIDATES, findChromium } from '../../../packages/core/browser/harness.ts';
-import { realDataDir } from '../../../packages/data/test/real-data.ts';
 
 /**
  * The app end to end: the built site (apps/web/dist) served by `vite preview`, driven in the

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { contractTrainSet } from '@autorec/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IAutoRecModel } from '../src/models/autorec.ts';
-import { contractTrainSet } from '../src/models/contract.ts';
 import { SvdModel } from '../src/models/svd.ts';
 import { directoryStore } from '../src/node/store.ts';
 import { determinismProbe } from './determinism.ts';

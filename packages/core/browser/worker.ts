@@ -14,10 +14,10 @@
  */
 
 import { entryCoordinates } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
 import type { BackendName } from '../src/engine/backend.ts';
 import { backendInfo, initBackend } from '../src/engine/backend.ts';
 import { IAutoRecModel } from '../src/models/autorec.ts';
-import { plantedRatings } from '../src/models/autorec-planted.ts';
 import { loadModel } from '../src/models/registry.ts';
 import { fetchStore } from '../src/stores/fetch.ts';
 import { type DeterminismProbe, determinismProbe } from './determinism.ts';

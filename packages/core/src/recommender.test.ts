@@ -1,6 +1,6 @@
+import { plantedRatings } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { PopularityModel } from './models/baselines.ts';
-import { plantedRatings } from './models/contract.ts';
 
 describe('Recommender options', () => {
   it('apply an exclude or candidates iterator to every user of recommendMany, not just the first', async () => {

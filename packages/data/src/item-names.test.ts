@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeRealData } from '../test/real-data.ts';
 import { formatWords } from './formats/item-info.ts';
 import { readPlays } from './formats/plays.ts';
 import { ItemNames, resolvePlayNames } from './item-names.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import { describe, expect, it } from 'vitest';
-import { describeRealData } from '../test/real-data.ts';
 import type { Dataset } from './dataset.ts';
 import { readInteractionsFile } from './node/files.ts';
 import { DEFAULT_TRANSFORMS, datasetChecksum, defaultTransform, prepareDataset } from './prepare.ts';

@@ -1,7 +1,7 @@
+import { plantedRatings } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
 import { UAutoRecModel } from '../models/autorec.ts';
-import { plantedRatings } from '../models/contract.ts';
 import { denseMinProduct, fastBackendActive } from '../models/dense-product.ts';
 import { IalsModel } from '../models/ials.ts';
 import { SvdModel } from '../models/svd.ts';

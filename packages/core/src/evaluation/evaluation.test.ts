@@ -8,9 +8,9 @@ import {
   syntheticDataset,
   type TrainSet,
 } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { BaselineOnlyModel, GlobalMeanModel, PopularityModel } from '../models/baselines.ts';
-import { plantedRatings } from '../models/contract.ts';
 import { SvdModel } from '../models/svd.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitResult, HyperParameterInfo, ModelStore } from '../types.ts';

@@ -1,7 +1,7 @@
 import { type CsrMatrix, nnz } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { IAutoRecModel } from '../models/autorec.ts';
-import { plantedRatings } from '../models/contract.ts';
 import { createModel } from '../models/registry.ts';
 import type { ModelName } from '../types.ts';
 import { evaluateRatings } from './rating.ts';

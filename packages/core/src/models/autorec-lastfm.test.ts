@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { joinItemInfo, type PreparedDataset, prepareDataset } from '@autorec/data';
 import { readInteractionsFile, readItemInfoFile } from '@autorec/data/node';
+import { METAL_AND_HARD_ROCK } from '@autorec/test-utils';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import { beforeAll, expect, it } from 'vitest';
-import { describeRealData } from '../../../data/test/real-data.ts';
-import { METAL_AND_HARD_ROCK } from '../../test/lastfm-genres.ts';
 import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
 import { IAutoRecModel, UAutoRecModel } from './autorec.ts';

@@ -1,10 +1,10 @@
 import { entryCoordinates } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { startKernelPool } from '../engine/kernel-pool.ts';
 import { Arena, createKernels, rawArgs } from '../engine/kernels.ts';
 import { IAutoRecModel, resolveThreads, THREADS_AUTO_MIN_WORK, UAutoRecModel } from './autorec.ts';
-import { plantedRatings } from './autorec-planted.ts';
-import { runRecommenderContract } from './contract.ts';
 
 const small = { hiddenUnits: 12, epochs: 8, batchSize: 16, lambda: 1, seed: 3 };
 

@@ -1,9 +1,10 @@
 import { entryCoordinates } from '@autorec/data';
+import { contractTrainSet, plantedRatings } from '@autorec/test-utils';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BackendName, initBackend } from '../engine/backend.ts';
 import { type AutoRecOptions, IAutoRecModel, resolveEngine, UAutoRecModel } from './autorec.ts';
-import { contractTrainSet, plantedRatings, runRecommenderContract } from './contract.ts';
 
 const small = { hiddenUnits: 12, epochs: 8, batchSize: 16, lambda: 1, seed: 3 };
 

@@ -6,6 +6,8 @@ import {
   rowIndices,
   rowValues,
 } from '@autorec/data';
+import { contractTrainSet, plantedRatings } from '@autorec/test-utils';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { evaluateRanking } from '../evaluation/ranking.ts';
@@ -13,7 +15,6 @@ import { memoryStore } from '../stores/memory.ts';
 import { type AutoRecModel, autoRecDefaults, IAutoRecModel, UAutoRecModel } from './autorec.ts';
 import { fitBiases } from './autorec-biases.ts';
 import { readWeights } from './autorec-persist.ts';
-import { contractTrainSet, plantedRatings, runRecommenderContract } from './contract.ts';
 import { loadModel } from './registry.ts';
 
 const small = { hiddenUnits: 12, epochs: 8, batchSize: 16, lambda: 1, seed: 3 };

@@ -1,8 +1,9 @@
 import { csrFromTriplets, IdIndex, type TrainSet } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { evaluateRatings } from '../evaluation/rating.ts';
 import { BaselineOnlyModel, GlobalMeanModel, PopularityModel } from './baselines.ts';
-import { plantedRatings, runRecommenderContract } from './contract.ts';
 
 runRecommenderContract('global-mean', () => new GlobalMeanModel());
 runRecommenderContract('baseline (ALS)', () => new BaselineOnlyModel());

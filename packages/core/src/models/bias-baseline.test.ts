@@ -1,7 +1,7 @@
 import { csrFromTriplets, rowIndices, rowValues } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { AUTOREC_BASELINE, BiasBaseline } from './bias-baseline.ts';
-import { plantedRatings } from './contract.ts';
 
 /**
  *        i0  i1  i2  i3

@@ -1,8 +1,8 @@
 import { csrFromTriplets, IdIndex, type TrainSet } from '@autorec/data';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '../stores/memory.ts';
 import { BprModel, sgdStep } from './bpr.ts';
-import { runRecommenderContract } from './contract.ts';
 import { loadModel } from './registry.ts';
 
 runRecommenderContract('bpr', () => new BprModel({ factors: 6, iterations: 5 }));

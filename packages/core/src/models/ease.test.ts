@@ -1,8 +1,8 @@
 import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
-import { runRecommenderContract } from './contract.ts';
 import { EaseModel, easeRequirements } from './ease.ts';
 
 runRecommenderContract('ease', () => new EaseModel({ lambda: 5 }));

@@ -1,9 +1,9 @@
 import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { startFunctionPool } from '../engine/function-pool.ts';
 import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
 import { memoryStore } from '../stores/memory.ts';
-import { runRecommenderContract } from './contract.ts';
 import { IalsModel } from './ials.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
 import { loadModel } from './registry.ts';

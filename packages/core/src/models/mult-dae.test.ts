@@ -1,4 +1,4 @@
-import { runRecommenderContract } from './contract.ts';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { MultDaeModel } from './mult-dae.ts';
 
 // Mult-DAE's maths and learning are tested with Mult-VAE's in mult-vae.test.ts (one network).

@@ -1,8 +1,8 @@
 import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
-import { runRecommenderContract } from './contract.ts';
 import { MultDaeModel } from './mult-dae.ts';
 import { MultVaeModel } from './mult-vae.ts';
 import { annealBeta, gaussianKl, MultNetwork, multinomialNll, sparseBatch } from './mult-vae-network.ts';

@@ -1,10 +1,10 @@
 import { DataError } from '@autorec/data';
+import { contractTrainSet } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { MODEL_FORMAT_VERSION } from '../recommender.ts';
 import { memoryStore } from '../stores/memory.ts';
 import { BaselineOnlyModel } from './baselines.ts';
-import { contractTrainSet } from './contract.ts';
 import {
   checkModelParams,
   createModel,

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { prepareDataset } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import { expect, it } from 'vitest';
-import { describeRealData } from '../../../data/test/real-data.ts';
 import { evaluateRatings } from '../evaluation/rating.ts';
 import { BaselineOnlyModel, GlobalMeanModel } from './baselines.ts';
 import { SvdModel } from './svd.ts';

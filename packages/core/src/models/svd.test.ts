@@ -1,10 +1,11 @@
 import { csrFromTriplets, IdIndex, nnz, Rng, type TrainSet } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupCompute } from '../engine/compute.ts';
 import { evaluateRatings } from '../evaluation/rating.ts';
 import type { TrainingProgress } from '../types.ts';
 import { GlobalMeanModel } from './baselines.ts';
-import { plantedRatings, runRecommenderContract } from './contract.ts';
 import { fastBackendActive } from './dense-product.ts';
 import { SvdModel } from './svd.ts';
 

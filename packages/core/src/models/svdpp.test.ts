@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { csrFromTriplets, IdIndex, prepareDataset, Rng, type TrainSet } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import { describe, expect, it } from 'vitest';
-import { describeRealData } from '../../../data/test/real-data.ts';
 import { evaluateRatings } from '../evaluation/rating.ts';
 import { memoryStore } from '../stores/memory.ts';
-import { runRecommenderContract } from './contract.ts';
 import { loadModel } from './registry.ts';
 import { SvdModel } from './svd.ts';
 import { SvdppModel } from './svdpp.ts';

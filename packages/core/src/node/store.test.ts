@@ -12,9 +12,9 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { contractTrainSet } from '@autorec/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../errors.ts';
-import { contractTrainSet } from '../models/contract.ts';
 import { createModel, loadModel } from '../models/registry.ts';
 import { cleanStaleOutputs, OutputPathError } from './output-folder.ts';
 import { directoryStore } from './store.ts';

@@ -1,6 +1,6 @@
+import { contractTrainSet } from '@autorec/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../errors.ts';
-import { contractTrainSet } from '../models/contract.ts';
 import { loadModel } from '../models/registry.ts';
 import { SvdModel } from '../models/svd.ts';
 import { encodeModelArchive, modelArchiveStore } from './archive.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import { describe, expect, it } from 'vitest';
-import { describeRealData } from '../../test/real-data.ts';
 import { readItemInfoFile } from '../node/files.ts';
 import { readItemInfo } from './item-info.ts';
 

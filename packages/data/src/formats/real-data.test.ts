@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import { describeRealData } from '@autorec/test-utils/real-data';
 import { expect, it } from 'vitest';
-import { describeRealData } from '../../test/real-data.ts';
 import { readInteractionsFile, readItemInfoFile } from '../node/files.ts';
 import { nnz } from '../sparse.ts';
 import { joinItemInfo } from './item-info.ts';

@@ -1,16 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CsrMatrix, csrFromTriplets, IdIndex, Rng, rowIndices, type TrainSet } from '@autorec/data';
+import {
+  type FitOptions,
+  type FitResult,
+  loadModel,
+  type ModelStore,
+  memoryStore,
+  type Recommender,
+  type TrainingProgress,
+  UnknownIdError,
+} from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
+import { rowIndices } from '@autorec/data';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { directoryStore } from '../node/store.ts';
-import { type Recommender, UnknownIdError } from '../recommender.ts';
-import { memoryStore } from '../stores/memory.ts';
-import type { FitOptions, FitResult, ModelStore, TrainingProgress } from '../types.ts';
-import { loadModel } from './registry.ts';
+import { contractTrainSet } from './fixtures.ts';
 
 /**
- * Test support (imports vitest; not part of the package's public entry point).
+ * The recommender contract (imports vitest: `@autorec/test-utils/contract`).
  *
  * `runRecommenderContract` is the behaviour every model owes its callers, run from each
  * model's own test file:
@@ -19,101 +26,6 @@ import { loadModel } from './registry.ts';
  * runRecommenderContract('svd', () => new SvdModel({ factors: 8, epochs: 10 }));
  * ```
  */
-
-export interface PlantedOptions {
-  users?: number;
-  items?: number;
-  /** Rank of the planted user × item interaction term. */
-  rank?: number;
-  /** Share of (user, item) pairs observed. */
-  density?: number;
-  /** σ of the Gaussian noise added to each rating: the best achievable RMSE. */
-  noise?: number;
-  /** Share of observed ratings held out as test. */
-  testShare?: number;
-  seed?: number;
-}
-
-export interface PlantedData {
-  train: TrainSet;
-  test: CsrMatrix;
-  /** The noise σ: an oracle's RMSE on the test set (before clipping). */
-  noiseFloor: number;
-}
-
-/**
- * Ratings with a planted structure, r = 3 + b_u + b_i + u·v + ε (clipped to 1–5), with a random
- * train/test split in the same index space. External ids are `u0…`, `i0…`; the transform is
- * `log-bins` so fold-in from play counts works.
- *
- * @example
- * const { train, test, noiseFloor } = plantedRatings({ users: 300, items: 200, rank: 3 });
- */
-export function plantedRatings(options: PlantedOptions = {}): PlantedData {
-  const {
-    users = 300,
-    items = 200,
-    rank = 3,
-    density = 0.25,
-    noise = 0.3,
-    testShare = 0.15,
-    seed = 7,
-  } = options;
-  const rng = new Rng(seed);
-  const bu = Float64Array.from({ length: users }, () => 0.4 * rng.normal());
-  const bi = Float64Array.from({ length: items }, () => 0.5 * rng.normal());
-  const pu = Float64Array.from({ length: users * rank }, () => rng.normal() * 0.6);
-  const qi = Float64Array.from({ length: items * rank }, () => rng.normal() * 0.6);
-  const tr: number[][] = [[], [], []];
-  const te: number[][] = [[], [], []];
-  for (let u = 0; u < users; u++)
-    for (let i = 0; i < items; i++) {
-      if (rng.next() >= density) continue;
-      let r = 3 + bu[u] + bi[i];
-      for (let f = 0; f < rank; f++) r += pu[u * rank + f] * qi[i * rank + f];
-      r = Math.min(5, Math.max(1, r + noise * rng.normal()));
-      const part = rng.next() < testShare ? te : tr;
-      part[0].push(u);
-      part[1].push(i);
-      part[2].push(r);
-    }
-  const mat = (t: number[][]) => {
-    const { duplicates: _, ...m } = csrFromTriplets(users, items, t[0], t[1], t[2]);
-    return m;
-  };
-  return {
-    train: {
-      ratings: mat(tr),
-      users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
-      items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
-      scale: { min: 1, max: 5 },
-      transform: { name: 'log-bins', scale: { min: 1, max: 5 } },
-    },
-    test: mat(te),
-    noiseFloor: noise,
-  };
-}
-
-/**
- * A small training set with the awkward cases: the last user and the last item have no
- * training ratings (in the id maps but cold), and ratings are on the 1–5 scale.
- */
-export function contractTrainSet(): TrainSet {
-  const { train } = plantedRatings({ users: 40, items: 30, rank: 2, density: 0.4, testShare: 0, seed: 11 });
-  const m = train.ratings;
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let u = 0; u < m.rows - 1; u++)
-    for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
-      if (m.indices[p] === m.cols - 1) continue;
-      rows.push(u);
-      cols.push(m.indices[p]);
-      vals.push(m.values[p]);
-    }
-  const { duplicates: _, ...ratings } = csrFromTriplets(m.rows, m.cols, rows, cols, vals);
-  return { ...train, ratings };
-}
 
 export interface ContractOptions {
   /** Extra options for every `fit` in the suite. */

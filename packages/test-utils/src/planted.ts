@@ -1,6 +1,105 @@
 import { type CsrMatrix, csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
 
 /**
+ * The one planted-data generator of the tests and benchmarks: ratings r = μ + b_u + b_i + p_u·q_i + ε
+ * on 1–5 whose best achievable error is known, so a test can ask "does the model find the
+ * planted structure?" without real data. Two observation patterns, chosen by the options:
+ *
+ * - `{ users, items, density }`: each (user, item) pair observed with probability `density`,
+ *   continuous ratings, a train/test split; `noiseFloor` is an oracle's RMSE (small, fast: unit tests).
+ * - `{ users, items, ratings }`: the MovieLens-100K shape — Zipf item popularity, a long tail of
+ *   ratings per user, rounded stars, train/validation/test; `oracleRmse` is the floor (benchmarks,
+ *   AutoRec's thread and browser tests).
+ *
+ * Both are seeded (`seed`) and give the same data on every platform (the package's `Rng`).
+ *
+ * @example
+ * const { train, test, noiseFloor } = plantedRatings({ users: 300, items: 200, rank: 3 });
+ * const ml = plantedRatings({ users: 943, items: 1682, ratings: 100_000 }); // ml.validation, ml.oracleRmse
+ */
+export function plantedRatings(options?: UniformPlantedOptions): UniformPlanted;
+export function plantedRatings(options: ShapedPlantedOptions): ShapedPlanted;
+export function plantedRatings(
+  options: UniformPlantedOptions | ShapedPlantedOptions = {},
+): UniformPlanted | ShapedPlanted {
+  return 'ratings' in options ? shapedPlanted(options) : uniformPlanted(options);
+}
+
+export interface UniformPlantedOptions {
+  users?: number;
+  items?: number;
+  /** Rank of the planted user × item interaction term. */
+  rank?: number;
+  /** Share of (user, item) pairs observed. */
+  density?: number;
+  /** σ of the Gaussian noise added to each rating: the best achievable RMSE. */
+  noise?: number;
+  /** Share of observed ratings held out as test. */
+  testShare?: number;
+  seed?: number;
+}
+
+export interface UniformPlanted {
+  train: TrainSet;
+  test: CsrMatrix;
+  /** The noise σ: an oracle's RMSE on the test set (before clipping). */
+  noiseFloor: number;
+}
+
+/**
+ * Ratings with a planted structure, r = 3 + b_u + b_i + u·v + ε (clipped to 1–5), with a random
+ * train/test split in the same index space. External ids are `u0…`, `i0…`; the transform is
+ * `log-bins` so fold-in from play counts works.
+ *
+ * @example
+ * const { train, test, noiseFloor } = plantedRatings({ users: 300, items: 200, rank: 3 });
+ */
+function uniformPlanted(options: UniformPlantedOptions): UniformPlanted {
+  const {
+    users = 300,
+    items = 200,
+    rank = 3,
+    density = 0.25,
+    noise = 0.3,
+    testShare = 0.15,
+    seed = 7,
+  } = options;
+  const rng = new Rng(seed);
+  const bu = Float64Array.from({ length: users }, () => 0.4 * rng.normal());
+  const bi = Float64Array.from({ length: items }, () => 0.5 * rng.normal());
+  const pu = Float64Array.from({ length: users * rank }, () => rng.normal() * 0.6);
+  const qi = Float64Array.from({ length: items * rank }, () => rng.normal() * 0.6);
+  const tr: number[][] = [[], [], []];
+  const te: number[][] = [[], [], []];
+  for (let u = 0; u < users; u++)
+    for (let i = 0; i < items; i++) {
+      if (rng.next() >= density) continue;
+      let r = 3 + bu[u] + bi[i];
+      for (let f = 0; f < rank; f++) r += pu[u * rank + f] * qi[i * rank + f];
+      r = Math.min(5, Math.max(1, r + noise * rng.normal()));
+      const part = rng.next() < testShare ? te : tr;
+      part[0].push(u);
+      part[1].push(i);
+      part[2].push(r);
+    }
+  const mat = (t: number[][]) => {
+    const { duplicates: _, ...m } = csrFromTriplets(users, items, t[0], t[1], t[2]);
+    return m;
+  };
+  return {
+    train: {
+      ratings: mat(tr),
+      users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
+      items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
+      scale: { min: 1, max: 5 },
+      transform: { name: 'log-bins', scale: { min: 1, max: 5 } },
+    },
+    test: mat(te),
+    noiseFloor: noise,
+  };
+}
+
+/**
  * Explicit 1–5 ratings with planted structure, for tests and the AutoRec benchmark where
  * MovieLens itself is not available offline:
  * r_ui = clip(round(μ + b_u + b_i + p_u·q_i + ε)), with rank-`rank` factors, Zipf item
@@ -15,7 +114,7 @@ import { type CsrMatrix, csrFromTriplets, IdIndex, Rng, type TrainSet } from '@a
  * @example
  * const { train, validation, test, oracleRmse } = plantedRatings({ users: 943, items: 1682, ratings: 100_000 });
  */
-export interface PlantedOptions {
+export interface ShapedPlantedOptions {
   users: number;
   items: number;
   ratings: number;
@@ -35,7 +134,7 @@ export interface PlantedOptions {
   seed?: number;
 }
 
-export interface PlantedRatings {
+export interface ShapedPlanted {
   train: TrainSet;
   validation: CsrMatrix;
   test: CsrMatrix;
@@ -43,7 +142,7 @@ export interface PlantedRatings {
   oracleRmse: number;
 }
 
-export function plantedRatings(options: PlantedOptions): PlantedRatings {
+function shapedPlanted(options: ShapedPlantedOptions): ShapedPlanted {
   const o = {
     rank: 10,
     signal: 0.3,
