@@ -105,10 +105,6 @@ export function TrainScreen({ state }: { state: AppState }) {
   const curveValues = (l: string, pick: (r: EpochRecord) => number | undefined) =>
     epochs.map((e) => pick(live[l].curve.find((r) => r.epoch === e) ?? ({} as EpochRecord)) ?? null);
   const withCurves = labels.filter((l) => live[l].curve.length > 0);
-  const has = (pick: (r: EpochRecord) => number | undefined) =>
-    withCurves.filter((l) => live[l].curve.some((r) => pick(r) !== undefined));
-  const withRmse = has((r) => r.validationRmse);
-  const withNdcg = has((r) => r.validationNdcg);
 
   return (
     <section className="screen">
@@ -230,26 +226,22 @@ export function TrainScreen({ state }: { state: AppState }) {
       )}
       {withCurves.length > 0 && (
         <div className="curves">
-          {withRmse.length > 0 && (
-            <Chart
-              title="Validation RMSE per epoch"
-              x={epochs}
-              xLabel="epoch"
-              integerX
-              yLabel="RMSE"
-              series={withRmse.map((l) => ({ label: l, values: curveValues(l, (r) => r.validationRmse) }))}
-            />
-          )}
-          {withNdcg.length > 0 && (
-            <Chart
-              title="Validation NDCG@10 per epoch (higher is better)"
-              x={epochs}
-              xLabel="epoch"
-              integerX
-              yLabel="NDCG@10"
-              series={withNdcg.map((l) => ({ label: l, values: curveValues(l, (r) => r.validationNdcg) }))}
-            />
-          )}
+          {VALIDATION_CURVES.map(({ title, yLabel, pick }) => {
+            const shown = withCurves.filter((l) => live[l].curve.some((r) => pick(r) !== undefined));
+            return (
+              shown.length > 0 && (
+                <Chart
+                  key={title}
+                  title={title}
+                  x={epochs}
+                  xLabel="epoch"
+                  integerX
+                  yLabel={yLabel}
+                  series={shown.map((l) => ({ label: l, values: curveValues(l, pick) }))}
+                />
+              )
+            );
+          })}
           {/* Each model minimises its own objective, so raw losses share no axis: each relative to its epoch 1, as the report's figure draws them. */}
           <Chart
             title="Training loss ÷ epoch 1 (each model's own objective)"
@@ -271,6 +263,16 @@ export function TrainScreen({ state }: { state: AppState }) {
     </section>
   );
 }
+
+/** The validation panels: each drawn when some model has values for it (see `validationRanking`). */
+const VALIDATION_CURVES: { title: string; yLabel: string; pick: (r: EpochRecord) => number | undefined }[] = [
+  { title: 'Validation RMSE per epoch', yLabel: 'RMSE', pick: (r) => r.validationRmse },
+  {
+    title: 'Validation NDCG@10 per epoch (higher is better)',
+    yLabel: 'NDCG@10',
+    pick: (r) => r.validationNdcg,
+  },
+];
 
 function ModelLine({ label, live }: { label: string; live: Live }) {
   const t = live.training;
