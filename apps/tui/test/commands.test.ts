@@ -5,6 +5,8 @@ import { runCli, runJson, tempDir } from './cli-helpers.ts';
 
 // Every command through the real binary on the tiny synthetic dataset, in the order a user
 // would run them: generate → stats → prepare → train → evaluate → recommend/similar → compare.
+// The files one command leaves for the next come from memoised steps (`generated`, `prepared`,
+// `trained`), run by whichever test needs them first: no test relies on another having run.
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -19,35 +21,102 @@ afterAll(async () => {
 
 type Item = { id: string; score: number; artist: string | null; title: string | null };
 
-describe('autorec commands on tiny data', () => {
-  let firstUser: string;
-  let userSongs: string[];
+/** `make` run once, on first use; later calls share its result. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => {
+    result ??= make();
+    return result;
+  };
+}
 
+/** `autorec generate` of the tiny preset, with the first listener and the songs they played. */
+const generated = once(async () => {
+  const result = await runJson([
+    'generate',
+    '--preset',
+    'tiny',
+    '--out',
+    path('plays.tsv'),
+    '--tracks',
+    path('tracks.txt'),
+  ]);
+  const lines = (await readFile(path('plays.tsv'), 'utf8')).trim().split('\n');
+  const firstUser = lines[0].split('\t')[0];
+  const userSongs = lines.filter((l) => l.startsWith(`${firstUser}\t`)).map((l) => l.split('\t')[1]);
+  return { ...result, lines, firstUser, userSongs };
+});
+
+/** `autorec prepare` of the generated plays into `prep/`. */
+const prepared = once(async () => {
+  await generated();
+  return runJson([
+    'prepare',
+    '--input',
+    path('plays.tsv'),
+    '--metadata',
+    path('tracks.txt'),
+    '--split',
+    'holdout:0.1',
+    '--seed',
+    '7',
+    '--out',
+    path('prep'),
+  ]);
+});
+
+/** `autorec train` of svd (`m-svd/`) and u-autorec (`m-auto/`) on the prepared cache. */
+const trained = once(async () => {
+  await prepared();
+  const svd = await runJson([
+    'train',
+    '--data',
+    path('prep'),
+    '--model',
+    'svd',
+    '--epochs',
+    '3',
+    '--factors',
+    '8',
+    '--out',
+    path('m-svd'),
+  ]);
+  const auto = await runJson([
+    'train',
+    '--data',
+    path('prep'),
+    '--model',
+    'u-autorec',
+    '--hidden',
+    '8',
+    '--epochs',
+    '2',
+    '--param',
+    'patience=2',
+    '--out',
+    path('m-auto'),
+  ]);
+  return { svd, auto };
+});
+
+describe('autorec commands on tiny data', () => {
   it('generate writes a Taste Profile file and its song metadata', async () => {
-    const { run, json } = await runJson([
-      'generate',
-      '--preset',
-      'tiny',
-      '--out',
-      path('plays.tsv'),
-      '--tracks',
-      path('tracks.txt'),
-    ]);
+    const { run, json, lines, firstUser, userSongs } = await generated();
     expect(run.code).toBe(0);
     expect(json).toMatchObject({ preset: 'tiny', users: 200 });
     expect(json.interactions).toBeGreaterThan(3000);
-    const lines = (await readFile(path('plays.tsv'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(json.interactions as number);
     const [user, song, count] = lines[0].split('\t');
     expect(user).toMatch(/^[0-9a-f]{40}$/);
     expect(song).toMatch(/^SO[A-Z]{5}12A[0-9A-F]{8}$/);
     expect(Number(count)).toBeGreaterThan(0);
-    firstUser = user;
-    userSongs = lines.filter((l) => l.startsWith(`${user}\t`)).map((l) => l.split('\t')[1]);
+    expect(firstUser).toBe(user);
+    expect(userSongs).toContain(song);
     expect(await readFile(path('tracks.txt'), 'utf8')).toContain(`<SEP>${song}<SEP>`);
   });
 
   it('stats counts users, songs and plays, and with --lenient reports bad lines', async () => {
+    await generated();
     const { run, json } = await runJson(['stats', '--input', path('plays.tsv')]);
     expect(run.code).toBe(0);
     expect(json).toMatchObject({ users: 200, format: 'taste-profile' });
@@ -66,19 +135,7 @@ describe('autorec commands on tiny data', () => {
   });
 
   it('prepare writes a cache folder with the split and transform', async () => {
-    const { run, json } = await runJson([
-      'prepare',
-      '--input',
-      path('plays.tsv'),
-      '--metadata',
-      path('tracks.txt'),
-      '--split',
-      'holdout:0.1',
-      '--seed',
-      '7',
-      '--out',
-      path('prep'),
-    ]);
+    const { run, json } = await prepared();
     expect(run.code).toBe(0);
     expect(json).toMatchObject({
       users: 200,
@@ -92,37 +149,10 @@ describe('autorec commands on tiny data', () => {
   });
 
   it('train saves svd and u-autorec models trained on the cache', async () => {
-    const svd = await runJson([
-      'train',
-      '--data',
-      path('prep'),
-      '--model',
-      'svd',
-      '--epochs',
-      '3',
-      '--factors',
-      '8',
-      '--out',
-      path('m-svd'),
-    ]);
+    const { svd, auto } = await trained();
     expect(svd.run.code).toBe(0);
     expect(svd.json).toMatchObject({ model: 'svd', epochs: 3, hyperParameters: { factors: 8, epochs: 3 } });
     expect((svd.json.test as { rmse: number }).rmse).toBeGreaterThan(0);
-    const auto = await runJson([
-      'train',
-      '--data',
-      path('prep'),
-      '--model',
-      'u-autorec',
-      '--hidden',
-      '8',
-      '--epochs',
-      '2',
-      '--param',
-      'patience=2',
-      '--out',
-      path('m-auto'),
-    ]);
     expect(auto.run.code).toBe(0);
     expect(auto.json).toMatchObject({ model: 'u-autorec', hyperParameters: { hiddenUnits: 8, patience: 2 } });
     expect(auto.json.curve).toHaveLength(auto.json.epochs as number);
@@ -132,6 +162,7 @@ describe('autorec commands on tiny data', () => {
   });
 
   it('evaluate reports rating and ranking metrics on the cache test split', async () => {
+    await trained();
     const { run, json } = await runJson([
       'evaluate',
       '--model',
@@ -151,6 +182,8 @@ describe('autorec commands on tiny data', () => {
   });
 
   it('recommend gives top-N with artist and title, never a song the listener played', async () => {
+    await trained();
+    const { firstUser, userSongs } = await generated();
     const byUser = await runJson<{ items: Item[] }>([
       'recommend',
       '--model',
@@ -193,6 +226,8 @@ describe('autorec commands on tiny data', () => {
   });
 
   it("recommend --all-users writes every user's top-N to a TSV file, as recommend --user would", async () => {
+    await trained();
+    const { firstUser, userSongs } = await generated();
     const { run, json } = await runJson<{ users: number; k: number; out: string }>([
       'recommend',
       '--model',
@@ -243,6 +278,8 @@ describe('autorec commands on tiny data', () => {
   });
 
   it('similar lists the most similar songs, without the song itself', async () => {
+    await trained();
+    const { userSongs } = await generated();
     const { run, json } = await runJson<{ song: Item; items: Item[] }>([
       'similar',
       '--model',
@@ -394,6 +431,7 @@ describe('autorec compare', () => {
   });
 
   it('compares on a prepared cache and refuses --split there', async () => {
+    await prepared();
     const ok = await runJson<{ results: Row[]; split: Row }>([
       'compare',
       '--data',
@@ -473,6 +511,7 @@ describe('errors a user can cause', () => {
   });
 
   it('a file in the wrong format: exit 1, naming the line and field', async () => {
+    await generated();
     const r = await runCli(['stats', '--input', path('plays.tsv'), '--format', 'movielens']);
     expect(r.code).toBe(1);
     expectOneLine(r.stderr, /plays\.tsv, line 1/);
@@ -507,6 +546,7 @@ describe('errors a user can cause', () => {
   });
 
   it('an unknown user or song: exit 1 with a hint', async () => {
+    await trained();
     const user = await runCli(['recommend', '--model', path('m-svd'), '--user', 'nobody']);
     expect(user.code).toBe(1);
     expectOneLine(user.stderr, /unknown user 'nobody'/);

@@ -272,6 +272,25 @@ describe('evaluateSplit', () => {
         : await evaluateRanking(model, data.ratings.test, { k: 5 });
       expect(e.rating).toEqual(rating);
       expect(e.ranking).toEqual(ranking);
+      // The protocol told by facts, not by re-running the dispatch: held-out users are new
+      // listeners (no training row) scored from their fold-in plays; holdout scores every test rating.
+      const trainPtr = data.trainSet.ratings.indptr;
+      if (heldOutProtocol) {
+        const testUsers = new Set(Array.from(split!.testUsers ?? []));
+        expect(testUsers.size).toBeGreaterThan(0);
+        // Warm ratings only exist through fold-in: to the plain protocol these users are all cold.
+        expect(e.rating.warm.count).toBeGreaterThan(0);
+        expect(evaluateRatings(model, data.ratings.test).warm.count).toBe(0);
+        expect(e.ranking!.users).toBeGreaterThan(0);
+        for (const u of [...e.rating.perUser.users, ...e.ranking!.perUser.users]) {
+          expect(testUsers.has(u)).toBe(true);
+          expect(trainPtr[u + 1] - trainPtr[u]).toBe(0);
+        }
+      } else {
+        const test = data.ratings.test;
+        expect(e.rating.all.count).toBe(test.indptr[test.rows]);
+        for (const u of e.ranking!.perUser.users) expect(trainPtr[u + 1] - trainPtr[u]).toBeGreaterThan(0);
+      }
       expect((await evaluateSplit(model, data, { ranking: false })).ranking).toBeUndefined();
     }
   });

@@ -37,12 +37,14 @@ describe('AutoRec on several threads', () => {
         };
         const one = make(1);
         const fitOne = await one.fit(train);
-        expect(fitOne.backend).toBe('wasm+wasm-simd');
+        // Threads need the SIMD kernels' shared memory; the tfjs backend (scoring) is whatever the
+        // context chose (wasm here, node with tfjs-node): only the kernel part is asserted.
+        expect(fitOne.backend).toMatch(/^[a-z]+\+wasm-simd$/);
         const reference = one.predictIndices(rows, cols);
         for (const threads of [2, 3]) {
           const model = make(threads);
           const fit = await model.fit(train);
-          expect(fit.backend).toBe(`wasm+wasm-simd×${threads}`);
+          expect(fit.backend).toBe(`${fitOne.backend}×${threads}`);
           const pred = model.predictIndices(rows, cols);
           let worst = 0;
           for (let q = 0; q < pred.length; q++) worst = Math.max(worst, Math.abs(pred[q] - reference[q]));
