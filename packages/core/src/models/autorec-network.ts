@@ -549,39 +549,6 @@ export class AutoRecNetwork {
     this.pool = pool;
   }
 
-  /** H = f(bE + Σ x_c E[c]) from the batch's input columns; out[q] = V[c]·H[r] + bV[c] at its targets. */
-  forwardBatch(nRows: number, nList: number, activation: CodeActivation): void {
-    if (this.pool) {
-      this.forwardParallel(this.pool, nRows, nList, activation);
-      return;
-    }
-    const t = this.trainBuffers();
-    const { h, be, stride: s } = this;
-    for (let r = 0; r < nRows; r++) h.set(be, r * s);
-    this.kernels.scatterFromRows(
-      nList,
-      t.list.offset,
-      t.inColPtr.offset,
-      t.inColRows.offset,
-      t.inColVals.offset,
-      this.E.offset,
-      this.H.offset,
-      s,
-    );
-    activate(h, nRows, s, this.layout.hidden, activation);
-    this.kernels.dotRows(
-      nList,
-      t.list.offset,
-      t.tgtColPtr.offset,
-      t.tgtColRows.offset,
-      this.V.offset,
-      this.H.offset,
-      this.bV.offset,
-      this.out.offset,
-      s,
-    );
-  }
-
   /**
    * Backpropagates `delta` (dLoss/d decoder pre-activation per target entry) and, with
    * `adam`, steps every touched row of V and E (L2 coefficient `coef` per column); without it
@@ -596,7 +563,7 @@ export class AutoRecNetwork {
     adam?: { lr: number; beta1: number; beta2: number; eps: number },
   ): number {
     const t = this.trainBuffers();
-    const { gh, h, stride: s } = this;
+    const s = this.stride;
     // Thread k's step: its own scratch row, and the L2 coefficients from its first column on.
     const step = (ga: ArenaBlock | undefined, m: ArenaBlock, v: ArenaBlock, k = 0, from = 0): RowStep => ({
       mode: adam ? 1 : 0,
@@ -611,31 +578,7 @@ export class AutoRecNetwork {
       beta2: adam?.beta2 ?? 0,
       eps: adam?.eps ?? 0,
     });
-    if (this.pool) return this.backwardParallel(this.pool, nRows, nList, activation, gbE, step);
-    gh.fill(0, 0, nRows * s);
-    const regV = this.kernels.backwardRows(
-      nList,
-      t.list.offset,
-      t.tgtColPtr.offset,
-      t.tgtColRows.offset,
-      t.delta.offset,
-      this.V.offset,
-      this.H.offset,
-      this.GH.offset,
-      step(t.gV, t.V1, t.V2),
-    );
-    activationGradient(gh, h, nRows, s, this.layout.hidden, activation, gbE);
-    const regE = this.kernels.gradRows(
-      nList,
-      t.list.offset,
-      t.inColPtr.offset,
-      t.inColRows.offset,
-      t.inColVals.offset,
-      this.GH.offset,
-      this.E.offset,
-      step(t.gE, t.E1, t.E2),
-    );
-    return regV + regE;
+    return this.backwardPass(nRows, nList, activation, gbE, step);
   }
 
   /**
@@ -669,10 +612,10 @@ export class AutoRecNetwork {
   }
 
   /** Adds threads 1…n−1's partial rows (block `of(k)`) into thread 0's, over nRows rows. */
-  private reducePartials(pool: KernelPool, nRows: number, of: (k: number) => ArenaBlock): Float32Array {
+  private reducePartials(nRows: number, of: (k: number) => ArenaBlock): Float32Array {
     const target = this.arena.f32(of(0));
     const len = nRows * this.stride;
-    for (let k = 1; k < pool.threads; k++) {
+    for (let k = 1; k < this.threads; k++) {
       const part = this.arena.f32(of(k));
       for (let q = 0; q < len; q++) target[q] += part[q];
     }
@@ -681,46 +624,50 @@ export class AutoRecNetwork {
 
   /**
    * Runs one kernel per thread over contiguous ranges of the batch's columns (cut by
-   * `chunks` over the column pointers `ptr`); `call` gets each range's column count, list and
-   * pointer addresses, the thread and the range's first column. Returns the calls' results.
+   * `chunks` over the column pointers `ptr`; all of them on a single thread); `call` gets each
+   * range's column count, list and pointer addresses, the thread and the range's first column.
+   * Returns the calls' results.
    */
   private runSplit(
-    pool: KernelPool,
     nList: number,
     ptr: ArenaBlock,
     perColumn: number,
-    call: (n: number, list: number, ptr: number, k: number, from: number) => KernelCall,
+    call: (n: number, list: number, ptr: number, k: number, from: number) => TypedCall,
   ): number[] {
     const t = this.trainBuffers();
-    const ranges = this.chunks(pool.threads, nList, this.arena.i32(ptr), perColumn);
-    return pool.run(ranges.map(([a, b], k) => call(b - a, t.list.offset + 4 * a, ptr.offset + 4 * a, k, a)));
+    if (!this.pool) return [runHere(this.kernels, call(nList, t.list.offset, ptr.offset, 0, 0))];
+    const ranges = this.chunks(this.pool.threads, nList, this.arena.i32(ptr), perColumn);
+    return this.pool.run(
+      ranges.map(([a, b], k) => toPoolCall(call(b - a, t.list.offset + 4 * a, ptr.offset + 4 * a, k, a))),
+    );
   }
 
-  private forwardParallel(pool: KernelPool, nRows: number, nList: number, activation: CodeActivation): void {
+  /** Threads the batch work runs on: the pool's, or 1. */
+  private get threads(): number {
+    return this.pool?.threads ?? 1;
+  }
+
+  /**
+   * H = f(bE + Σ x_c E[c]) from the batch's input columns; out[q] = V[c]·H[r] + bV[c] at its
+   * targets. One pass for any number of threads: the columns are cut into one range per thread
+   * (one range on a single thread), each thread sums into its own hidden rows, then they are added.
+   */
+  forwardBatch(nRows: number, nList: number, activation: CodeActivation): void {
     const t = this.trainBuffers();
     const { h, be, stride: s } = this;
     for (let r = 0; r < nRows; r++) h.set(be, r * s);
-    for (let k = 1; k < pool.threads; k++) this.arena.f32(this.hiddenOf(k)).fill(0, 0, nRows * s);
+    for (let k = 1; k < this.threads; k++) this.arena.f32(this.hiddenOf(k)).fill(0, 0, nRows * s);
     // Encoder: each thread sums its columns' contributions into its own hidden rows.
-    this.runSplit(pool, nList, t.inColPtr, COLUMN_COST.forward, (n, list, ptr, k) => ({
+    this.runSplit(nList, t.inColPtr, COLUMN_COST.forward, (n, list, ptr, k) => ({
       name: 'scatterFromRows',
-      args: rawArgs.scatterFromRows(
-        n,
-        list,
-        ptr,
-        t.inColRows.offset,
-        t.inColVals.offset,
-        this.E.offset,
-        this.hiddenOf(k).offset,
-        s,
-      ),
+      args: [n, list, ptr, t.inColRows.offset, t.inColVals.offset, this.E.offset, this.hiddenOf(k).offset, s],
     }));
-    this.reducePartials(pool, nRows, (k) => this.hiddenOf(k));
+    this.reducePartials(nRows, (k) => this.hiddenOf(k));
     activate(h, nRows, s, this.layout.hidden, activation);
     // Decoder at the targets: each column's cells belong to one thread.
-    this.runSplit(pool, nList, t.tgtColPtr, COLUMN_COST.forward, (n, list, ptr) => ({
+    this.runSplit(nList, t.tgtColPtr, COLUMN_COST.forward, (n, list, ptr) => ({
       name: 'dotRows',
-      args: rawArgs.dotRows(
+      args: [
         n,
         list,
         ptr,
@@ -730,12 +677,12 @@ export class AutoRecNetwork {
         this.bV.offset,
         this.out.offset,
         s,
-      ),
+      ],
     }));
   }
 
-  private backwardParallel(
-    pool: KernelPool,
+  /** The backward pass of {@link backwardBatch}, on one thread or the pool like the forward pass. */
+  private backwardPass(
     nRows: number,
     nList: number,
     activation: CodeActivation,
@@ -745,12 +692,12 @@ export class AutoRecNetwork {
     const t = this.trainBuffers();
     const s = this.stride;
     const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
-    for (let k = 0; k < pool.threads; k++) this.arena.f32(this.gradOf(k)).fill(0, 0, nRows * s);
+    for (let k = 0; k < this.threads; k++) this.arena.f32(this.gradOf(k)).fill(0, 0, nRows * s);
     // Decoder rows (stepped per column) and each thread's share of the hidden gradient.
     let reg = sum(
-      this.runSplit(pool, nList, t.tgtColPtr, COLUMN_COST.backward, (n, list, ptr, k, from) => ({
+      this.runSplit(nList, t.tgtColPtr, COLUMN_COST.backward, (n, list, ptr, k, from) => ({
         name: 'backwardRows',
-        args: rawArgs.backwardRows(
+        args: [
           n,
           list,
           ptr,
@@ -760,16 +707,16 @@ export class AutoRecNetwork {
           this.H.offset,
           this.gradOf(k).offset,
           step(t.gV, t.V1, t.V2, k, from),
-        ),
+        ],
       })),
     );
-    const gh = this.reducePartials(pool, nRows, (k) => this.gradOf(k));
+    const gh = this.reducePartials(nRows, (k) => this.gradOf(k));
     activationGradient(gh, this.h, nRows, s, this.layout.hidden, activation, gbE);
     // Encoder rows, stepped per column from the summed hidden gradient.
     reg += sum(
-      this.runSplit(pool, nList, t.inColPtr, COLUMN_COST.backward, (n, list, ptr, k, from) => ({
+      this.runSplit(nList, t.inColPtr, COLUMN_COST.backward, (n, list, ptr, k, from) => ({
         name: 'gradRows',
-        args: rawArgs.gradRows(
+        args: [
           n,
           list,
           ptr,
@@ -778,7 +725,7 @@ export class AutoRecNetwork {
           this.GH.offset,
           this.E.offset,
           step(t.gE, t.E1, t.E2, k, from),
-        ),
+        ],
       })),
     );
     return reg;
@@ -809,6 +756,43 @@ export class AutoRecNetwork {
     this.be.set(w.be);
     this.v.set(w.v);
     this.bv.set(w.bv);
+  }
+}
+
+/** A kernel call with its typed arguments, as {@link SparseKernels} takes them. */
+type TypedCall =
+  | { name: 'scatterFromRows'; args: Parameters<SparseKernels['scatterFromRows']> }
+  | { name: 'dotRows'; args: Parameters<SparseKernels['dotRows']> }
+  | { name: 'backwardRows'; args: Parameters<SparseKernels['backwardRows']> }
+  | { name: 'gradRows'; args: Parameters<SparseKernels['gradRows']> };
+
+/** Runs `c` on this thread (any kernel kind). Returns its result (0 for the forward kernels). */
+function runHere(k: SparseKernels, c: TypedCall): number {
+  switch (c.name) {
+    case 'scatterFromRows':
+      k.scatterFromRows(...c.args);
+      return 0;
+    case 'dotRows':
+      k.dotRows(...c.args);
+      return 0;
+    case 'backwardRows':
+      return k.backwardRows(...c.args);
+    case 'gradRows':
+      return k.gradRows(...c.args);
+  }
+}
+
+/** `c` as a worker thread runs it: the module export's raw arguments (see `rawArgs`). */
+function toPoolCall(c: TypedCall): KernelCall {
+  switch (c.name) {
+    case 'scatterFromRows':
+      return { name: c.name, args: rawArgs.scatterFromRows(...c.args) };
+    case 'dotRows':
+      return { name: c.name, args: rawArgs.dotRows(...c.args) };
+    case 'backwardRows':
+      return { name: c.name, args: rawArgs.backwardRows(...c.args) };
+    case 'gradRows':
+      return { name: c.name, args: rawArgs.gradRows(...c.args) };
   }
 }
 

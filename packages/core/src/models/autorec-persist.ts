@@ -7,12 +7,13 @@ import type { ModelName, ModelStore } from '../types.ts';
  * AutoRec's weight files, in the layout tfjs uses for `model.json` + `weights.bin`:
  * `model.json` lists every weight (name, shape, dtype) in a `weightsManifest` group whose one
  * path is `weights.bin`, the weights' float32 values concatenated in that order (little-endian).
- * There is no layer topology — the hyper-parameters next to it say how to rebuild the network.
+ * There is no layer topology — the hyper-parameters in `manifest.json` beside it say how to
+ * rebuild the network.
  * Dense kernels follow tfjs/Keras: `encoder/kernel` is [inputs, hidden], `decoder/kernel`
  * [hidden, outputs].
  *
  * @example
- * await writeWeights(store, { model: 'u-autorec', hyperParameters }, [{ name: 'encoder/bias', shape: [500], data }]);
+ * await writeWeights(store, { model: 'u-autorec' }, [{ name: 'encoder/bias', shape: [500], data }]);
  * const { meta, weights } = await readWeights(store, 'u-autorec');
  * weights.get('encoder/bias')!.data; // Float32Array(500)
  */
@@ -24,14 +25,18 @@ export interface WeightSpec {
 
 export interface WeightsMeta {
   model: ModelName;
-  hyperParameters: Record<string, number | string | boolean>;
+  /**
+   * Older files carried the hyper-parameters here too; they are the manifest's alone now
+   * (`manifest.json`, one copy), and read back only for a file that still has them.
+   */
+  hyperParameters?: Record<string, number | string | boolean>;
 }
 
 interface ModelJson {
   format: 'autorec-weights';
   formatVersion: number;
   model: ModelName;
-  hyperParameters: Record<string, number | string | boolean>;
+  hyperParameters?: Record<string, number | string | boolean>;
   weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[];
 }
 
@@ -63,7 +68,7 @@ export async function writeWeights(
     format: 'autorec-weights',
     formatVersion: FORMAT_VERSION,
     model: meta.model,
-    hyperParameters: meta.hyperParameters,
+    ...(meta.hyperParameters ? { hyperParameters: meta.hyperParameters } : {}),
     weightsManifest: [
       {
         paths: [WEIGHTS_FILE],

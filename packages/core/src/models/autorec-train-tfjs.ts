@@ -79,7 +79,7 @@ export function tfjsStepper(
 
   const batch = (rows: Uint32Array, from: number, to: number): void => {
     const nB = to - from;
-    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng, inputs);
+    const nList = net.loadBatch(m, values, rows, from, to, config.inputDropout, dropRng, inputs);
     const nT = tgtColPtr[nList];
     const nI = inColPtr[nList];
     const tSlot = slotsOf(tgtColPtr, nList);

@@ -1,31 +1,28 @@
 import { type CsrMatrix, Rng } from '@autorec/data';
 import { TrainingDivergedError } from '../errors.ts';
 import type { EpochRecord, FitOptions, ModelName } from '../types.ts';
-import type {
-  AutoRecNetwork,
-  CodeActivation,
-  DecoderOutput,
-  NetworkWeights,
-  OptimizerName,
-} from './autorec-network.ts';
+import type { AutoRecParams } from './autorec.ts';
+import type { AutoRecNetwork, CodeActivation, DecoderOutput, NetworkWeights } from './autorec-network.ts';
 import { ADAM, adamRate, type BatchStepper, RPROP, type TrainingEngine } from './autorec-stepper.ts';
 import { tfjsStepper } from './autorec-train-tfjs.ts';
 import { TrainingLoop } from './shared.ts';
 
-export interface TrainConfig {
+/**
+ * What the training loop reads: the training hyper-parameters of the model's one parameter
+ * table (`AUTOREC_PARAMS` in autorec.ts) as they are, plus what the model derives from it — the
+ * code activation, the decoder's output map, the batch size resolved for the data and the
+ * `implicit` objective's sampled zero targets (kernels engine only; none: the paper's loss).
+ */
+export type TrainConfig = Pick<
+  AutoRecParams,
+  'lambda' | 'optimizer' | 'learningRate' | 'epochs' | 'patience' | 'inputDropout' | 'seed'
+> & {
   activation: CodeActivation;
   output: DecoderOutput;
-  lambda: number;
-  optimizer: OptimizerName;
-  learningRate: number;
+  /** Rows per batch (the table's `batchSize`, or the size chosen for the data when it is 0). */
   batchSize: number;
-  epochs: number;
-  patience: number;
-  dropout: number;
-  seed: number;
-  /** The `implicit` objective's sampled zero targets (kernels engine only); none: the paper's loss. */
   negatives?: { perEntry: number; weight: number; candidates: Uint32Array };
-}
+};
 
 export interface TrainData {
   /** Training rows in the network's orientation (users for U-AutoRec, items for I-AutoRec). */
@@ -211,7 +208,7 @@ function kernelStepper(
   const batch = (rows: Uint32Array, from: number, to: number): void => {
     const nB = to - from;
     let nObserved = 0;
-    const nList = net.loadBatch(m, values, rows, from, to, config.dropout, dropRng, inputs, negatives);
+    const nList = net.loadBatch(m, values, rows, from, to, config.inputDropout, dropRng, inputs, negatives);
     net.forwardBatch(nB, nList, activation);
     const out = net.outValue;
     let sse = 0;

@@ -441,7 +441,10 @@ describe('AutoRec persistence', () => {
     const { model, files } = await saved();
     const json = JSON.parse(new TextDecoder().decode(files['model.json']));
     expect(json.format).toBe('autorec-weights');
-    expect(json.hyperParameters.hiddenUnits).toBe(12);
+    // The hyper-parameters are stored once, in manifest.json (issue 9): model.json holds weights.
+    const manifest = JSON.parse(new TextDecoder().decode(files['manifest.json']));
+    expect(manifest.hyperParameters.hiddenUnits).toBe(12);
+    expect(json.hyperParameters).toBeUndefined();
     const weights = json.weightsManifest[0].weights as { name: string; shape: number[]; dtype: string }[];
     expect(json.weightsManifest[0].paths).toEqual(['weights.bin']);
     expect(weights.map((w) => w.name)).toEqual([
@@ -480,6 +483,10 @@ describe('AutoRec persistence', () => {
     const files = Object.fromEntries(store.files().map((f) => [f, store.peek(f)!]));
     const old = (name: string) => {
       const json = JSON.parse(new TextDecoder().decode(files[name]));
+      // Files of that time held the hyper-parameters in both files: model.json's are ignored now.
+      json.hyperParameters ??= {
+        ...JSON.parse(new TextDecoder().decode(files['manifest.json'])).hyperParameters,
+      };
       delete (json.hyperParameters as Record<string, unknown>).input;
       return JSON.stringify(json);
     };

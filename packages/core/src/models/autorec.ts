@@ -595,7 +595,7 @@ export class AutoRecModel extends Recommender {
         batchSize: batchRows,
         epochs: p.epochs,
         patience: p.patience,
-        dropout: p.inputDropout,
+        inputDropout: p.inputDropout,
         seed: p.seed,
         ...(this.implicit
           ? {
@@ -884,13 +884,14 @@ export class AutoRecModel extends Recommender {
       { name: 'baseline/user', shape: [b.user.length], data: b.user },
       { name: 'baseline/item', shape: [b.item.length], data: b.item },
     ];
-    await writeWeights(store, { model: this.name, hyperParameters: this.hyperParameters }, weights);
+    // The hyper-parameters are in manifest.json (written by `save`): model.json holds the weights only.
+    await writeWeights(store, { model: this.name }, weights);
   }
 
-  protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
+  protected async loadState(store: ModelStore, manifest: ModelManifest): Promise<void> {
     const data = this.trainSet;
-    const { meta, weights } = await readWeights(store, this.name);
-    const saved = { ...meta.hyperParameters };
+    const { weights } = await readWeights(store, this.name);
+    const saved = { ...manifest.hyperParameters };
     // Saved before the `input` option existed: such models read residuals whenever they learned them.
     if (saved.input === undefined) saved.input = saved.residual === true ? 'residuals' : 'ratings';
     this.params = readParams(this.name, saved, AUTOREC_PARAMS);
