@@ -384,9 +384,8 @@ interface Oriented {
  *   `lambda: 100, learningRate: 0.003, inputDropout: 0.1` (chosen on its validation RMSE) gives
  *   0.8820 — not the default because it costs the preset 0.03 validation RMSE
  *   (docs/benchmarks.md).
- * Epochs take 0.034 s (U) and 0.036 s (I) on Last.fm 2K (500 units: 0.13 s and 0.22 s), and
- * 10.8 s for U-AutoRec on the 571K × 41K × 33.6M msd shape (4,096 users per batch) on one
- * thread, 8.1 s on two (the default on a 2-core machine; see `resolveThreads`).
+ * Epoch times — Last.fm 2K, and the 571K × 41K × 33.6M msd shape on one thread and on two (the
+ * default on a 2-core machine; see `resolveThreads`) — are in docs/benchmarks.md (section AutoRec).
  *
  * @example
  * const model = new IAutoRecModel({ epochs: 40 });
