@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelName } from '@autorec/core';
@@ -5,6 +6,7 @@ import { createApp } from './app.ts';
 import { type ApiKey, adminKeyFile, KeyRing, readKeysFile, type Scope } from './auth.ts';
 import type { ApiApp, AppDeps, AppOptions } from './context.ts';
 import { ApiMetrics } from './metrics.ts';
+import { Replica, type ReplicaTiming } from './replica.ts';
 import { ModelServer, VersionUnusableError } from './serving.ts';
 import { type DatabaseLocation, databaseLocation, openRepository } from './storage/open.ts';
 import type { ModelVersion, Repository } from './storage/repository.ts';
@@ -29,6 +31,8 @@ export interface ServiceConfig extends AppOptions {
   log?: (record: Record<string, unknown>) => void;
   /** Human start-up lines. */
   say?: (line: string) => void;
+  /** Label polling and job leases of replicas on PostgreSQL (defaults: 5 s, 30 s). */
+  replica?: ReplicaTiming;
 }
 
 export interface Service {
@@ -39,6 +43,8 @@ export interface Service {
   /** Path of the admin key file when the key came from it. */
   adminKeyPath?: string;
   database: DatabaseLocation;
+  /** This replica's id, which its jobs carry (their lease). */
+  replicaId: string;
   close(): Promise<void>;
 }
 
@@ -76,24 +82,38 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   }
   const keys = new KeyRing(keyList);
 
-  const interrupted = await repo.interruptUnfinishedJobs();
-  if (interrupted.length > 0) say(`marked ${interrupted.length} job(s) of the previous run interrupted`);
-
   const serve = async (version: ModelVersion) => {
     await server.activate(version);
     metrics.setServed(version.model, version.version);
     say(`serving ${version.model} v${version.version}`);
   };
-  const promote = async (model: string, version: number, label: string) => {
-    const v = await repo.version(model, version);
-    if (!v) throw new Error(`no version ${model}/${version}`);
-    if (label === 'production') await serve(v); // load first: a version that cannot load is never labelled
-    await repo.setLabel(label, model, version);
-  };
+  // Replicas share PostgreSQL: each has an id for its jobs' leases and follows `production`.
+  // The embedded SQLite file belongs to one process, which needs neither.
+  const replicaId = randomUUID();
+  const replica = new Replica({
+    repo,
+    id: replicaId,
+    serve,
+    served: () => server.current?.version,
+    log,
+    ...config.replica,
+  });
+  const shared = database.engine === 'postgres';
+  const interrupted = await repo.interruptUnfinishedJobs(shared ? replica.leaseMs : undefined);
+  if (interrupted.length > 0) say(`marked ${interrupted.length} job(s) of a stopped run interrupted`);
+
+  const promote = (model: string, version: number, label: string) =>
+    replica.exclusive(async () => {
+      const v = await repo.version(model, version);
+      if (!v) throw new Error(`no version ${model}/${version}`);
+      if (label === 'production') await serve(v); // load first: a version that cannot load is never labelled
+      await repo.setLabel(label, model, version);
+    });
   const jobs = new JobRunner({
     repo,
     dataDir,
     database,
+    owner: replicaId,
     log: (line) => log({ level: 'error', message: line }),
     onVersion: async (version, promoteTo) => {
       say(
@@ -116,32 +136,71 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   const deps: AppDeps = { repo, server, jobs, keys, metrics, promote, options: config, dataDir, log };
   const app = createApp(deps);
 
-  let ready: Promise<void>;
-  const production = (await repo.labels()).get('production');
-  const { events } = await repo.eventStats();
-  if (production || (await repo.versions()).some((v) => v.status === 'ready'))
-    ready = serveBest(repo, serve, say, production);
-  else {
-    if (events === 0) {
-      say(`first start: importing ${describeImport(config.source)}`);
-      const imported = await importDataset(repo, await readSource(config.source));
-      say(`imported ${imported.toLocaleString('en')} plays as events`);
-    }
-    const job = await jobs.submit({
-      model: config.model,
-      params: config.modelParams ?? {},
-      data: 'events',
-      promoteTo: 'production',
-    });
-    say(`training ${config.model} on the events (job ${job.id}); recommendations answer 503 until it serves`);
-    ready = new Promise((done, fail) => {
-      const unsubscribe = jobs.subscribe(job.id, (event) => {
-        if (event.type !== 'end') return;
-        unsubscribe();
-        if (event.job.status === 'succeeded') done();
-        else fail(new Error(`the first training job ${event.job.status}: ${event.job.error ?? ''}`));
+  let closed = false;
+  try {
+    if (shared) await replica.start();
+  } catch (error) {
+    await repo.close();
+    throw error;
+  }
+  // One replica decides what a first start on an empty database does; the others wait for it
+  // (and then find the events imported and a training job running, or a model to serve).
+  // (Wrapped in an object: a returned promise would be awaited, holding the lock while training.)
+  const { ready } = await repo
+    .withLock('first-start', async (): Promise<{ ready: Promise<void> }> => {
+      const production = (await repo.labels()).get('production');
+      if (production || (await repo.versions()).some((v) => v.status === 'ready'))
+        return { ready: replica.exclusive(() => serveBest(repo, serve, say, production)) };
+      const active = (await repo.jobs(100)).find(
+        (j) => j.promoteTo === 'production' && (j.status === 'queued' || j.status === 'running'),
+      );
+      if (active) {
+        say(`another replica trains the first model (job ${active.id}); serving when it is promoted`);
+        return { ready: servedOnceTrained(active.id) };
+      }
+      const { events } = await repo.eventStats();
+      if (events === 0) {
+        say(`first start: importing ${describeImport(config.source)}`);
+        const imported = await importDataset(repo, await readSource(config.source));
+        say(`imported ${imported.toLocaleString('en')} plays as events`);
+      }
+      const job = await jobs.submit({
+        model: config.model,
+        params: config.modelParams ?? {},
+        data: 'events',
+        promoteTo: 'production',
       });
+      say(
+        `training ${config.model} on the events (job ${job.id}); recommendations answer 503 until it serves`,
+      );
+      const trained = new Promise<void>((done, fail) => {
+        const unsubscribe = jobs.subscribe(job.id, (event) => {
+          if (event.type !== 'end') return;
+          unsubscribe();
+          if (event.job.status === 'succeeded') done();
+          else fail(new Error(`the first training job ${event.job.status}: ${event.job.error ?? ''}`));
+        });
+      });
+      return { ready: trained };
+    })
+    .catch(async (error: unknown) => {
+      // A failed first start (e.g. an unreadable source) leaves no listener or timer behind.
+      await replica.close();
+      await jobs.close();
+      await repo.close();
+      throw error;
     });
+
+  /** Resolves when this replica serves a model (the label reaches it by notification or poll). */
+  async function servedOnceTrained(jobId: string): Promise<void> {
+    for (;;) {
+      if (server.current) return;
+      if (closed) throw new Error('the service stopped');
+      const job = await repo.job(jobId);
+      if (job && job.status !== 'queued' && job.status !== 'running' && job.status !== 'succeeded')
+        throw new Error(`the first training job (on another replica) ${job.status}: ${job.error ?? ''}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
   ready.catch(() => {});
 
@@ -151,7 +210,10 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     ready,
     adminKeyPath,
     database,
+    replicaId,
     async close() {
+      closed = true;
+      await replica.close();
       await jobs.close();
       server.close();
       await repo.close();

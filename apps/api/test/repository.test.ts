@@ -206,11 +206,13 @@ for (const engine of ENGINES) {
     });
 
     it('versions: numbers, JSON fields, unusable, labels moved by setLabel, a duplicate refused', async () => {
-      expect(await repo.nextVersion('ials')).toBe(1);
+      expect(await repo.reserveVersion('ials')).toBe(1);
       await repo.addVersion(version('ials', 1, { jobId: 'j1' }));
       await repo.addVersion(version('ials', 2));
       await repo.addVersion(version('ease', 1));
-      expect(await repo.nextVersion('ials')).toBe(3);
+      expect(await repo.reserveVersion('ials')).toBe(3); // above every registered one
+      expect(await repo.reserveVersion('ials')).toBe(4); // reserved, not yet registered
+      expect(await repo.reserveVersion('ease')).toBe(2);
       await expect(repo.addVersion(version('ials', 2))).rejects.toThrow();
       expect(await repo.version('ials', 1)).toEqual({
         ...version('ials', 1, { jobId: 'j1' }),
@@ -267,6 +269,44 @@ for (const engine of ENGINES) {
       });
       expect((await repo.job('c'))?.status).toBe('succeeded');
       expect(await repo.interruptUnfinishedJobs()).toEqual([]);
+    });
+
+    it('version numbers reserved by two replicas at once are all different', async () => {
+      const other = await reopen();
+      const numbers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? repo : other).reserveVersion('ials')),
+      );
+      expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    it("job leases: a live replica's jobs are left running, a lapsed lease is interrupted", async () => {
+      await repo.addJob(job('live', '2026-01-01T00:00:00.000Z', { status: 'running' }), 'replica-a');
+      await repo.addJob(job('dead', '2026-01-02T00:00:00.000Z', { status: 'running' }), 'replica-b');
+      await repo.addJob(job('ownerless', '2026-01-03T00:00:00.000Z'));
+      const other = await reopen(); // a replica starting beside them
+      expect(await other.interruptUnfinishedJobs(60_000)).toEqual(['ownerless']);
+      await new Promise((r) => setTimeout(r, 60));
+      await repo.renewJobLeases('replica-a');
+      expect(await other.interruptUnfinishedJobs(40)).toEqual(['dead']);
+      expect((await repo.job('live'))?.status).toBe('running');
+      expect(await repo.job('dead')).toMatchObject({
+        status: 'interrupted',
+        error: expect.stringContaining('stopped'),
+      });
+    });
+
+    // SQLite's file belongs to one process: its withLock only runs the work.
+    it.skipIf(engine === 'sqlite')('withLock runs one holder at a time across connections', async () => {
+      const other = await reopen();
+      const order: string[] = [];
+      const hold = (r: Repository, name: string) =>
+        r.withLock('first-start', async () => {
+          order.push(`${name} in`);
+          await new Promise((done) => setTimeout(done, 50));
+          order.push(`${name} out`);
+        });
+      await Promise.all([hold(repo, 'a'), hold(other, 'b')]);
+      expect(order.map((step) => step.slice(2))).toEqual(['in', 'out', 'in', 'out']);
     });
 
     it('settings and ping; a read-only connection cannot write', async () => {

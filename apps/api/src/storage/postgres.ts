@@ -60,7 +60,17 @@ const MIGRATIONS: readonly string[] = [
      promote_to TEXT
    );
    CREATE INDEX jobs_created ON jobs (created_at);`,
+  // Replicas: version numbers reserved from a counter, jobs owned by a replica with a lease.
+  `CREATE TABLE version_numbers (model TEXT COLLATE "C" PRIMARY KEY, last INTEGER NOT NULL);
+   ALTER TABLE jobs ADD COLUMN owner TEXT, ADD COLUMN lease_renewed_at BIGINT;`,
 ];
+
+/** Leases are timed by the database's clock, so replicas on machines with skewed clocks agree. */
+const DB_NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/** The channel `setLabel` notifies on (payload: the label). */
+const LABELS_CHANNEL = 'autorec_labels';
+/** Milliseconds between attempts to re-open a broken LISTEN connection. */
+const LISTEN_RETRY_MS = 5_000;
 
 /** Advisory lock keys (any two constants this app owns). */
 const MIGRATION_LOCK = 0x6175_7401;
@@ -116,7 +126,7 @@ export async function openPostgresRepository(
     await pool.end();
     throw new Error(`PostgreSQL at ${redactUrl(url)}: ${(error as Error).message}`);
   }
-  return new PostgresRepository(pool);
+  return new PostgresRepository(pool, url);
 }
 
 /** The URL without its password, for messages and logs. */
@@ -205,7 +215,10 @@ const seqCursor = (cursor: string | undefined): number =>
 class PostgresRepository implements Repository {
   private closed = false;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
 
   private async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
     return (await this.pool.query<T>(text, values)).rows;
@@ -373,12 +386,20 @@ class PostgresRepository implements Repository {
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].song : undefined };
   }
 
-  async nextVersion(model: string): Promise<number> {
-    const [row] = await this.rows<{ next: number }>(
-      'SELECT COALESCE(MAX(version), 0) + 1 AS next FROM model_versions WHERE model = $1',
+  async reserveVersion(model: string): Promise<number> {
+    // One statement: a concurrent reservation waits on the counter row's lock and then sees
+    // the incremented value. GREATEST keeps numbers above versions registered without it.
+    const [row] = await this.rows<{ last: number }>(
+      `INSERT INTO version_numbers (model, last)
+       VALUES ($1, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model = $1))
+       ON CONFLICT (model) DO UPDATE SET last = GREATEST(
+         version_numbers.last,
+         (SELECT COALESCE(MAX(version), 0) FROM model_versions WHERE model = $1)
+       ) + 1
+       RETURNING last`,
       [model],
     );
-    return row.next;
+    return row.last;
   }
 
   async addVersion(v: ModelVersion): Promise<void> {
@@ -434,17 +455,22 @@ class PostgresRepository implements Repository {
   }
 
   async setLabel(label: string, model: string, version: number): Promise<void> {
+    // The notification goes out when the statement's transaction commits: a replica that
+    // hears it reads the new label.
     await this.pool.query(
-      `INSERT INTO labels (label, model, version, updated_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (label) DO UPDATE SET model = excluded.model, version = excluded.version, updated_at = excluded.updated_at`,
+      `WITH moved AS (
+         INSERT INTO labels (label, model, version, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (label) DO UPDATE SET model = excluded.model, version = excluded.version, updated_at = excluded.updated_at
+         RETURNING label
+       ) SELECT pg_notify('${LABELS_CHANNEL}', label) FROM moved`,
       [label, model, version, new Date().toISOString()],
     );
   }
 
-  async addJob(job: TrainingJob): Promise<void> {
+  async addJob(job: TrainingJob, owner?: string): Promise<void> {
     await this.pool.query(
-      `INSERT INTO jobs (id, model, params, data, status, created_at, started_at, finished_at, progress, result, error, promote_to)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12)`,
+      `INSERT INTO jobs (id, model, params, data, status, created_at, started_at, finished_at, progress, result, error, promote_to, owner, lease_renewed_at)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, CASE WHEN $14 THEN ${DB_NOW_MS} END)`,
       [
         job.id,
         job.model,
@@ -458,6 +484,8 @@ class PostgresRepository implements Repository {
         job.result === undefined ? null : json(job.result),
         job.error ?? null,
         job.promoteTo ?? null,
+        owner ?? null,
+        owner !== undefined,
       ],
     );
   }
@@ -493,13 +521,73 @@ class PostgresRepository implements Repository {
     return rows.map(jobOf);
   }
 
-  async interruptUnfinishedJobs(): Promise<string[]> {
+  async renewJobLeases(owner: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE jobs SET lease_renewed_at = ${DB_NOW_MS} WHERE owner = $1 AND status IN ('queued', 'running')`,
+      [owner],
+    );
+  }
+
+  async interruptUnfinishedJobs(leaseMs?: number): Promise<string[]> {
     const rows = await this.rows<{ id: string }>(
       `UPDATE jobs SET status = 'interrupted', finished_at = $1, error = 'the server stopped before the job finished'
-       WHERE status IN ('queued', 'running') RETURNING id`,
-      [new Date().toISOString()],
+       WHERE status IN ('queued', 'running')
+         AND ($2::bigint IS NULL OR lease_renewed_at IS NULL OR lease_renewed_at < ${DB_NOW_MS} - $2)
+       RETURNING id`,
+      [new Date().toISOString(), leaseMs ?? null],
     );
     return rows.map((r) => r.id);
+  }
+
+  async withLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+    // A session lock on a connection held for the whole of `work` (which uses other ones);
+    // if this process dies the server ends the session and the lock goes with it.
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext('autorec:' || $1))", [name]);
+      return await work();
+    } finally {
+      // A connection whose unlock failed is discarded rather than returned holding the lock.
+      await client.query("SELECT pg_advisory_unlock(hashtext('autorec:' || $1))", [name]).then(
+        () => client.release(),
+        () => client.release(true),
+      );
+    }
+  }
+
+  async watchLabels(onChange: (label: string) => void): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: this.url, application_name: 'autorec-api-listen' });
+      // A broken connection (server restart) is re-made; polling covers the gap.
+      next.on('error', () => {
+        if (client === next) client = undefined;
+        void next.end().catch(() => {});
+        schedule();
+      });
+      next.on('notification', (message) => onChange(message.payload ?? ''));
+      await next.connect();
+      await next.query(`LISTEN ${LABELS_CHANNEL}`);
+      if (stopped) await next.end();
+      else client = next;
+    };
+    const schedule = () => {
+      if (stopped || retry) return;
+      retry = setTimeout(() => {
+        retry = undefined;
+        connect().catch(schedule);
+      }, LISTEN_RETRY_MS);
+      retry.unref();
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await client?.end().catch(() => {});
+      client = undefined;
+    };
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -112,7 +112,12 @@ export interface Repository {
   /** Catalogue in id order; `query` matches id, artist or title (case-insensitive substring). */
   listSongs(query: string | undefined, cursor: string | undefined, limit: number): Promise<Page<SongInfo>>;
 
-  nextVersion(model: string): Promise<number>;
+  /**
+   * Reserves the next version number of `model`: every call returns a new one, also across
+   * replicas on one database (a counter row updated atomically), so two trainings never write
+   * the same version folder. A job that fails leaves a gap in the numbers.
+   */
+  reserveVersion(model: string): Promise<number>;
   addVersion(version: ModelVersion): Promise<void>;
   version(model: string, version: number): Promise<ModelVersion | undefined>;
   versions(model?: string): Promise<ModelVersion[]>;
@@ -122,12 +127,32 @@ export interface Repository {
   /** Points `label` at a version (replacing what it pointed at). */
   setLabel(label: string, model: string, version: number): Promise<void>;
 
-  addJob(job: TrainingJob): Promise<void>;
+  /** Stores a new job; `owner` is the replica that runs it (its lease starts now). */
+  addJob(job: TrainingJob, owner?: string): Promise<void>;
   updateJob(id: string, patch: Partial<TrainingJob>): Promise<void>;
   job(id: string): Promise<TrainingJob | undefined>;
   jobs(limit: number): Promise<TrainingJob[]>;
-  /** Jobs left `queued`/`running` by a previous process become `interrupted`; returns their ids. */
-  interruptUnfinishedJobs(): Promise<string[]>;
+  /** Renews the lease of every unfinished job `owner` runs (a replica's heartbeat). */
+  renewJobLeases(owner: string): Promise<void>;
+  /**
+   * Jobs left `queued`/`running` by a replica that stopped become `interrupted`; returns their
+   * ids. With `leaseMs`, only jobs whose lease was last renewed more than `leaseMs` ago (or
+   * never): a live replica's jobs keep running. Without it, every unfinished job (one process
+   * owns the database, e.g. the embedded SQLite file).
+   */
+  interruptUnfinishedJobs(leaseMs?: number): Promise<string[]>;
+  /**
+   * Runs `work` while holding the named lock, which replicas on the same database share (a
+   * PostgreSQL advisory lock; SQLite has one process and just runs it). For decisions that only
+   * one replica may take, e.g. importing and training on an empty database.
+   */
+  withLock<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Calls `onChange` soon after any replica moves a label (PostgreSQL LISTEN/NOTIFY); returns
+   * the function that stops listening. SQLite has no other writer to hear: it never calls.
+   * Callers poll as well — a notification can be lost while the connection is re-made.
+   */
+  watchLabels(onChange: (label: string) => void): Promise<() => Promise<void>>;
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;

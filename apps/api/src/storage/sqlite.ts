@@ -57,6 +57,10 @@ const MIGRATIONS: readonly string[] = [
      error TEXT,
      promote_to TEXT
    );`,
+  // Same shape as PostgreSQL's second migration: reserved version numbers, job leases.
+  `CREATE TABLE version_numbers (model TEXT PRIMARY KEY, last INTEGER NOT NULL);
+   ALTER TABLE jobs ADD COLUMN owner TEXT;
+   ALTER TABLE jobs ADD COLUMN lease_renewed_at INTEGER;`,
 ];
 
 interface VersionRow {
@@ -286,11 +290,19 @@ class SqliteRepository implements Repository {
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].song : undefined };
   }
 
-  async nextVersion(model: string): Promise<number> {
+  async reserveVersion(model: string): Promise<number> {
     const row = this.db
-      .prepare('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM model_versions WHERE model = ?')
-      .get(model) as { next: number };
-    return row.next;
+      .prepare(
+        `INSERT INTO version_numbers (model, last)
+         VALUES (@model, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model = @model))
+         ON CONFLICT (model) DO UPDATE SET last = MAX(
+           version_numbers.last,
+           (SELECT COALESCE(MAX(version), 0) FROM model_versions WHERE model = @model)
+         ) + 1
+         RETURNING last`,
+      )
+      .get({ model }) as { last: number };
+    return row.last;
   }
 
   async addVersion(v: ModelVersion): Promise<void> {
@@ -354,11 +366,11 @@ class SqliteRepository implements Repository {
       .run(label, model, version, new Date().toISOString());
   }
 
-  async addJob(job: TrainingJob): Promise<void> {
+  async addJob(job: TrainingJob, owner?: string): Promise<void> {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, model, params, data, status, created_at, started_at, finished_at, progress, result, error, promote_to)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, model, params, data, status, created_at, started_at, finished_at, progress, result, error, promote_to, owner, lease_renewed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         job.id,
@@ -373,6 +385,8 @@ class SqliteRepository implements Repository {
         job.result === undefined ? null : json(job.result),
         job.error ?? null,
         job.promoteTo ?? null,
+        owner ?? null,
+        owner === undefined ? null : Date.now(),
       );
   }
 
@@ -411,16 +425,37 @@ class SqliteRepository implements Repository {
     return rows.map(jobOf);
   }
 
-  async interruptUnfinishedJobs(): Promise<string[]> {
-    const rows = this.db.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running')").all() as {
-      id: string;
-    }[];
+  async renewJobLeases(owner: string): Promise<void> {
     this.db
-      .prepare(
-        "UPDATE jobs SET status = 'interrupted', finished_at = ?, error = 'the server stopped before the job finished' WHERE status IN ('queued', 'running')",
-      )
-      .run(new Date().toISOString());
-    return rows.map((r) => r.id);
+      .prepare("UPDATE jobs SET lease_renewed_at = ? WHERE owner = ? AND status IN ('queued', 'running')")
+      .run(Date.now(), owner);
+  }
+
+  async interruptUnfinishedJobs(leaseMs?: number): Promise<string[]> {
+    const stale = `status IN ('queued', 'running')
+      AND (@lease IS NULL OR lease_renewed_at IS NULL OR lease_renewed_at < @now - @lease)`;
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const rows = this.db
+        .prepare(`SELECT id FROM jobs WHERE ${stale}`)
+        .all({ lease: leaseMs ?? null, now }) as {
+        id: string;
+      }[];
+      this.db
+        .prepare(
+          `UPDATE jobs SET status = 'interrupted', finished_at = @finished, error = 'the server stopped before the job finished' WHERE ${stale}`,
+        )
+        .run({ lease: leaseMs ?? null, now, finished: new Date(now).toISOString() });
+      return rows.map((r) => r.id);
+    })();
+  }
+
+  async withLock<T>(_name: string, work: () => Promise<T>): Promise<T> {
+    return work(); // one process owns the file
+  }
+
+  async watchLabels(): Promise<() => Promise<void>> {
+    return async () => {};
   }
 
   async getSetting(key: string): Promise<string | undefined> {

@@ -29,7 +29,13 @@ export interface JobRunnerOptions {
   onFinished?: (job: TrainingJob, seconds: number) => void;
   log: (line: string) => void;
   seed?: number;
+  /** This replica's id: its jobs carry it, and it renews their leases while it lives. */
+  owner?: string;
 }
+
+/** How often a job that runs on another replica is read from the database for its subscribers. */
+const REMOTE_POLL_MS = 1_000;
+const ACTIVE = new Set(['queued', 'running']);
 
 /** The training thread resolves workspace packages to their TypeScript sources, as the app does. */
 const WORKER_EXEC_ARGV = ['--conditions=@autorec/source'];
@@ -46,6 +52,10 @@ export class JobRunner {
   private readonly requests = new Map<string, JobRequest>();
   private running?: { id: string; worker: Worker; cancelled: boolean };
   private readonly events = new EventEmitter();
+  /** Jobs submitted here and not finished: their events come from this runner. */
+  private readonly local = new Set<string>();
+  /** Jobs of other replicas with subscribers here, polled from the database. */
+  private readonly remote = new Map<string, ReturnType<typeof setInterval>>();
   private closed = false;
   private idle: Promise<void> = Promise.resolve();
 
@@ -64,17 +74,56 @@ export class JobRunner {
       createdAt: new Date().toISOString(),
       promoteTo: request.promoteTo,
     };
-    await this.options.repo.addJob(job);
+    await this.options.repo.addJob(job, this.options.owner);
+    this.local.add(job.id);
     this.requests.set(job.id, request);
     this.queue.push(job.id);
     this.pump();
     return job;
   }
 
-  /** Listens to a job's progress and end; returns the unsubscribe function. */
+  /**
+   * Listens to a job's progress and end; returns the unsubscribe function. A job that another
+   * replica runs is followed through its row (progress is written about once a second).
+   */
   subscribe(id: string, listener: (event: JobEvent) => void): () => void {
     this.events.on(id, listener);
+    if (!this.local.has(id)) this.followRemote(id);
     return () => this.events.off(id, listener);
+  }
+
+  private followRemote(id: string): void {
+    if (this.remote.has(id) || this.closed) return;
+    let last: string | undefined;
+    let busy = false;
+    const stop = () => {
+      clearInterval(this.remote.get(id));
+      this.remote.delete(id);
+    };
+    const timer = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        if (this.events.listenerCount(id) === 0 || this.local.has(id)) return stop();
+        const job = await this.options.repo.job(id);
+        if (!job) return stop();
+        const progress = job.progress === undefined ? undefined : JSON.stringify(job.progress);
+        if (progress !== undefined && progress !== last) {
+          last = progress;
+          this.events.emit(id, { type: 'progress', progress: job.progress! } satisfies JobEvent);
+        }
+        if (!ACTIVE.has(job.status)) {
+          stop();
+          this.events.emit(id, { type: 'end', job } satisfies JobEvent);
+        }
+      } catch (error) {
+        this.options.log(`job ${id}: reading its row: ${(error as Error).message}`);
+      } finally {
+        busy = false;
+      }
+    }, REMOTE_POLL_MS);
+    timer.unref();
+    this.remote.set(id, timer);
   }
 
   get runningJob(): string | undefined {
@@ -105,6 +154,8 @@ export class JobRunner {
   /** Stops the running job (marked `interrupted`) and drops the queue. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.remote.values()) clearInterval(timer);
+    this.remote.clear();
     for (const id of this.queue.splice(0))
       await this.finish(id, { status: 'interrupted', error: 'the server stopped before the job started' }, 0);
     const running = this.running;
@@ -133,7 +184,7 @@ export class JobRunner {
     const { repo, dataDir } = this.options;
     const request = this.requests.get(id)!;
     this.requests.delete(id);
-    const version = await repo.nextVersion(request.model);
+    const version = await repo.reserveVersion(request.model);
     const path = join('models', request.model, `v${version}`);
     const { lastSeq } = await repo.eventStats();
     const spec: WorkerJob = {
@@ -214,6 +265,7 @@ export class JobRunner {
   }
 
   private async finish(id: string, patch: Partial<TrainingJob>, seconds: number): Promise<void> {
+    this.local.delete(id);
     await this.options.repo.updateJob(id, { ...patch, finishedAt: new Date().toISOString() });
     const job = await this.options.repo.job(id);
     if (job) {
