@@ -10,7 +10,8 @@ const say = (line: string) => process.stderr.write(`autorec-api: ${line}\n`);
  * The API on a port until `stop` aborts (or, without one, SIGTERM/SIGINT arrive): stops
  * accepting, finishes requests in flight, marks running jobs interrupted, closes the database.
  * Resolves with the exit code — 0 after a graceful stop or `--help`, 2 for a bad flag, 1 when
- * the server cannot start. `npm run serve` (main.ts) and `autorec serve` both run it.
+ * the server cannot start (the reason on stderr: a data folder that is not the API's, a database
+ * that refuses the connection, an import file that does not parse, a port in use). `npm run serve` (main.ts) and `autorec serve` both run it.
  *
  * @example
  * const stop = new AbortController();
@@ -34,9 +35,18 @@ export async function runServer(
     }
     throw error;
   }
-  // The compute context, chosen once for the server (AUTOREC_BACKEND forces a tfjs backend).
-  const { backend } = await setupCompute();
-  const service = await openService({ ...config, say });
+  let backend: Awaited<ReturnType<typeof setupCompute>>['backend'];
+  let service: Awaited<ReturnType<typeof openService>>;
+  try {
+    // The compute context, chosen once for the server (AUTOREC_BACKEND forces a tfjs backend).
+    ({ backend } = await setupCompute());
+    service = await openService({ ...config, say });
+  } catch (error) {
+    // A data folder that is not ours, a database that refuses us, a file that does not parse:
+    // said in one line, exit 1 (the message names the folder, URL or file).
+    say(`cannot start: ${(error as Error).message}`);
+    return 1;
+  }
   say(`data folder ${service.deps.dataDir} (models/); database ${describeDatabase(service.database)}`);
   say(
     `compute backend ${backend.name} (${backend.reason}); keys ${service.deps.keys.size}` +

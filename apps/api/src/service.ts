@@ -63,8 +63,9 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   const dataDir = resolve(config.dataDir);
   const database = databaseLocation(config.databaseUrl, dataDir);
   checkDataDir(dataDir, database);
-  const repo = await openRepository(database);
+  // The folder first (with its parents): SQLite's file goes in it.
   mkdirSync(join(dataDir, 'models'), { recursive: true, mode: 0o700 });
+  const repo = await openRepository(database);
   const log = config.log ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
   const say = config.say ?? (() => {});
   const metrics = new ApiMetrics(config.processMetrics ?? true);

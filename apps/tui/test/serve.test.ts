@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli, tempDir } from './cli-helpers.ts';
@@ -13,7 +13,9 @@ describe('autorec serve', () => {
   });
 
   it('runs the API server of `npm run serve` and stops gracefully on Ctrl-C', async () => {
-    const run = startCli(['serve', '--data-dir', folder.dir, '--port', '0', '--preset', 'tiny']);
+    // A data folder that does not exist yet, parents included, is created.
+    const dataDir = join(folder.dir, 'srv', 'autorec');
+    const run = startCli(['serve', '--data-dir', dataDir, '--port', '0', '--preset', 'tiny']);
     // The server prints {"listening":PORT} and then {"ready":true} once the first model serves.
     let stdout = '';
     const ready = new Promise<number>((resolve, reject) => {
@@ -25,7 +27,7 @@ describe('autorec serve', () => {
       run.child.once('close', (code) => reject(new Error(`exited with ${code}: ${run.stderrSoFar()}`)));
     });
     const port = await ready;
-    const key = (await readFile(join(folder.dir, 'admin.key'), 'utf8')).trim();
+    const key = (await readFile(join(dataDir, 'admin.key'), 'utf8')).trim();
     const res = await fetch(`http://127.0.0.1:${port}/v1/songs/popular?k=3`, {
       headers: { authorization: `Bearer ${key}` },
     });
@@ -37,6 +39,19 @@ describe('autorec serve', () => {
     expect(end.stderr).toMatch(/finishing requests in flight[\s\S]*autorec-api: stopped/);
     expect(end.stderr).toContain('compute backend');
   }, 120_000);
+
+  it('says why it cannot start, in one line, exit 1: a data folder holding other files', async () => {
+    const foreign = join(folder.dir, 'foreign');
+    await mkdir(foreign);
+    await writeFile(join(foreign, 'notes.txt'), 'mine\n');
+    const run = await runCli(['serve', '--data-dir', foreign, '--port', '0', '--preset', 'tiny']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /cannot start: refusing to use .*foreign as the data folder: it holds other files/,
+    );
+    expect(run.stderr).not.toMatch(/internal error|bug/);
+    expect(await readFile(join(foreign, 'notes.txt'), 'utf8')).toBe('mine\n');
+  }, 60_000);
 
   it('passes --help and bad flags to the server: its usage on stdout, exit 0; a bad flag exits 2', async () => {
     const help = await runCli(['serve', '--help']);
