@@ -2,6 +2,7 @@
 // starts, promotions reaching every replica, version numbers, job leases. The label poll is set
 // to a minute so that a swap within seconds shows the notification did it; the poll itself is
 // tested on its own below.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,14 +115,15 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
       status: 'running',
       createdAt: new Date().toISOString(),
     });
+    const live = randomUUID(); // a job id as the API makes them (the DELETE route checks the form)
     // A job of a's, as if it were training now (its lease renewed by a), and one of a replica
     // that died a moment ago (nobody renews it).
-    await a.deps.repo.addJob(job('of-a-live-replica'), a.replicaId);
+    await a.deps.repo.addJob(job(live), a.replicaId);
     await a.deps.repo.addJob(job('of-a-dead-replica'), 'a-replica-that-died');
     const c = await start(2);
     replicas.push(c);
     expect(lines[2].some((l) => l.includes('interrupted'))).toBe(false);
-    expect((await c.deps.repo.job('of-a-live-replica'))?.status).toBe('running');
+    expect((await c.deps.repo.job(live))?.status).toBe('running');
     expect((await c.deps.repo.job('of-a-dead-replica'))?.status).toBe('running');
     // c serves what production points at, without training.
     expect(c.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });
@@ -131,8 +133,12 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
       return j?.status === 'interrupted' ? j : undefined;
     }, 5 * LEASE_MS);
     expect(dead.error).toContain('stopped');
-    expect((await a.deps.repo.job('of-a-live-replica'))?.status).toBe('running');
-    await a.deps.repo.updateJob('of-a-live-replica', { status: 'cancelled' });
+    expect((await a.deps.repo.job(live))?.status).toBe('running');
+    // Cancelling it on a replica that does not run it says so (it used to say "already finished").
+    const cancel = await c.call('DELETE', `/v1/training-jobs/${live}`);
+    expect(cancel.status).toBe(409);
+    expect((await cancel.json()).detail).toMatch(/is running on another replica/);
+    await a.deps.repo.updateJob(live, { status: 'cancelled' });
   });
 });
 

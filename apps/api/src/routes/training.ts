@@ -124,7 +124,12 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
       const { id } = c.req.valid('param');
       const job = await repo.job(id);
       if (!job) throw notFound('job', id);
-      if (!(await jobs.cancel(id))) throw conflict(`job ${id} has already finished (${job.status})`);
+      if (!(await jobs.cancel(id)))
+        throw conflict(
+          job.status === 'queued' || job.status === 'running'
+            ? `job ${id} is ${job.status} on another replica of this database; each replica cancels the jobs it runs, so send this DELETE to that one`
+            : `job ${id} has already finished (${job.status})`,
+        );
       return c.json((await repo.job(id)) ?? job, 202);
     },
   );
