@@ -68,10 +68,11 @@ export interface TrainOutcome {
  * the gradient, and every weight takes one sign-based step per epoch with the whole L2 term.
  * `learningRate` is then the initial step size.
  *
- * Early stopping keeps the weights of the epoch with the lowest validation RMSE, or highest NDCG (`stopOn`; patience
- * `patience` epochs), also when a later epoch diverges (its loss not finite): training stops
- * there and reports `diverged`; without such weights the `TrainingDivergedError` is thrown. An abort at a batch boundary restores those best weights when there are
- * some, else keeps the current ones, so the model stays usable.
+ * Early stopping keeps the weights of the epoch with the lowest validation RMSE, or the highest
+ * NDCG (`stopOn`), within `patience` epochs, also when a later epoch diverges (its loss not
+ * finite): training stops there and reports `diverged`; without such weights the
+ * `TrainingDivergedError` is thrown. An abort at a batch boundary restores those best weights when
+ * there are some, else keeps the current ones, so the model stays usable.
  *
  * `engine` picks who does the arithmetic (see `autorec-stepper.ts`): this loop, the batches,
  * the shuffling and the dropout draws are the same for both, so both train the same network.
