@@ -1,6 +1,7 @@
 import { prepareDataset, syntheticDataset } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from './errors.ts';
+import { checkItemIndex, checkUserIndices } from './guards.ts';
 import { createModel } from './models/registry.ts';
 
 // The public API checks what the file readers check, with their words (issue 8, items 8, 17).
@@ -58,5 +59,19 @@ describe('sizes checked before allocating', () => {
   it('u-autorec hiddenUnits=1e9 is an OptionError, not an internal RangeError', async () => {
     const fit = createModel('u-autorec', { hiddenUnits: 1e9, epochs: 1 }).fit(prepared.trainSet);
     await expect(fit).rejects.toThrow(OptionError);
+  });
+});
+
+describe('checkItemIndex and checkUserIndices', () => {
+  it('pass indices of the catalogue and the training users, and name the model and the first bad one', () => {
+    expect(() => checkItemIndex('svd', 0, 3)).not.toThrow();
+    expect(() => checkItemIndex('svd', 2, 3)).not.toThrow();
+    expect(() => checkItemIndex('svd', 3, 3)).toThrow('svd: item index 3 outside 0..2');
+    expect(() => checkItemIndex('ease', -1, 3)).toThrow('ease: item index -1 outside 0..2');
+    expect(() => checkItemIndex('ease', Number.NaN, 3)).toThrow(RangeError);
+    expect(() => checkUserIndices('ials', Uint32Array.of(0, 4), 5)).not.toThrow();
+    expect(() => checkUserIndices('ials', Uint32Array.of(1, 7, 9), 5)).toThrow(
+      'ials: user index 7 outside 0..4',
+    );
   });
 });

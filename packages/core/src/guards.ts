@@ -69,3 +69,21 @@ export function checkModelSize(
     { model, option },
   );
 }
+
+/**
+ * Throws a RangeError naming `model` unless `item` is an index of its catalogue (0..nItems−1):
+ * the check of every `itemSimilarities`.
+ */
+export function checkItemIndex(model: string, item: number, nItems: number): void {
+  if (!(item >= 0 && item < nItems))
+    throw new RangeError(`${model}: item index ${item} outside 0..${nItems - 1}`);
+}
+
+/**
+ * Throws a RangeError naming `model` at the first of `users` that is not a training user
+ * (0..nUsers−1): the check of every `scoreUsers`, before any scoring.
+ */
+export function checkUserIndices(model: string, users: Uint32Array, nUsers: number): void {
+  for (const u of users)
+    if (u >= nUsers) throw new RangeError(`${model}: user index ${u} outside 0..${nUsers - 1}`);
+}

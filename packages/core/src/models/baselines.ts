@@ -1,5 +1,6 @@
 import { type CsrMatrix, decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
+import { checkItemIndex } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BIAS_BASELINE_DEFAULTS, BiasBaseline } from './bias-baseline.ts';
@@ -81,8 +82,7 @@ abstract class BiasModel extends Recommender {
 
   itemSimilarities(item: number): Float32Array {
     const nItems = this.items.size;
-    if (!(item >= 0 && item < nItems))
-      throw new RangeError(`${this.name}: item index ${item} outside 0..${nItems - 1}`);
+    checkItemIndex(this.name, item, nItems);
     const m = this.trainSet.ratings;
     return coListeningCosine(m, itemMajor(m), item);
   }

@@ -1,5 +1,6 @@
 import { decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
 import { ModelFormatError, OptionError } from '../errors.ts';
+import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
@@ -222,8 +223,8 @@ export class EaseModel extends Recommender {
     const m = this.trainSet.ratings;
     const nItems = this.items.size;
     const out = new Float32Array(users.length * nItems);
+    checkUserIndices(this.name, users, m.rows);
     for (const [b, u] of users.entries()) {
-      if (u >= m.rows) throw new RangeError(`ease: user index ${u} outside 0..${m.rows - 1}`);
       const start = m.indptr[u];
       const end = m.indptr[u + 1];
       this.scoreInto(m.indices.subarray(start, end), m.values.subarray(start, end), out, b * nItems);
@@ -261,8 +262,7 @@ export class EaseModel extends Recommender {
 
   itemSimilarities(item: number): Float32Array {
     const nItems = this.items.size;
-    if (!(item >= 0 && item < nItems))
-      throw new RangeError(`ease: item index ${item} outside 0..${nItems - 1}`);
+    checkItemIndex(this.name, item, nItems);
     const out = new Float32Array(nItems);
     this.scoreInto(Uint32Array.of(item), Float32Array.of(1), out, 0);
     return out;

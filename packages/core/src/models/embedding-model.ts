@@ -1,3 +1,4 @@
+import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { Recommender } from '../recommender.ts';
 import { DenseProduct, denseMinProduct } from './dense-product.ts';
 import { cosineFromDots, cosineToRow, rowNorms } from './item-cosine.ts';
@@ -66,8 +67,7 @@ export abstract class EmbeddingModel extends Recommender {
   /** Scores c_u + b_i + ⟨x_u, y_i⟩ of every item for a batch of training users, unclipped. */
   scoreUsers(users: Uint32Array): Float32Array {
     const nUsers = this.users.size;
-    for (const u of users)
-      if (u >= nUsers) throw new RangeError(`${this.name}: user index ${u} outside 0..${nUsers - 1}`);
+    checkUserIndices(this.name, users, nUsers);
     const { vectors, offsets } = this.userEmbeddings(users);
     return this.scoreRows(vectors, users.length, offsets);
   }
@@ -106,8 +106,7 @@ export abstract class EmbeddingModel extends Recommender {
   /** Cosine of the item vectors; 0 for a zero vector or a skipped item (see `similaritySkip`). */
   itemSimilarities(item: number): Float32Array {
     const nItems = this.items.size;
-    if (!(item >= 0 && item < nItems))
-      throw new RangeError(`${this.name}: item index ${item} outside 0..${nItems - 1}`);
+    checkItemIndex(this.name, item, nItems);
     const items = this.itemEmbeddings();
     const { vectors, dim, stride } = items;
     this.itemNorms ??= rowNorms(vectors, nItems, dim, stride, new Float64Array(nItems));

@@ -1,6 +1,7 @@
 import { type CsrMatrix, decodeBundle, encodeBundle, Rng, type TrainSet } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { ModelFormatError } from '../errors.ts';
+import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type {
   FitOptions,
@@ -418,8 +419,7 @@ export abstract class MultAutoencoder extends Recommender {
     const nItems = this.items.size;
     const net = this.net;
     const out = new Float32Array(users.length * nItems);
-    for (const u of users)
-      if (u >= m.rows) throw new RangeError(`${this.name}: user index ${u} outside 0..${m.rows - 1}`);
+    checkUserIndices(this.name, users, m.rows);
     for (let start = 0; start < users.length; start += SCORE_BATCH) {
       const chunk = users.subarray(start, start + SCORE_BATCH);
       out.set(net.scores(sparseBatch(m, chunk)), start * nItems);
@@ -448,8 +448,7 @@ export abstract class MultAutoencoder extends Recommender {
   /** Similar items: the decoded scores of a listener who played only `item`. */
   itemSimilarities(item: number): Float32Array {
     const nItems = this.items.size;
-    if (!(item >= 0 && item < nItems))
-      throw new RangeError(`${this.name}: item index ${item} outside 0..${nItems - 1}`);
+    checkItemIndex(this.name, item, nItems);
     return this.scoreFoldIn(Uint32Array.of(item), Float32Array.of(1));
   }
 
