@@ -2,19 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../engine/backend.ts';
 
 /**
- * Backends whose matMul beats plain JS loops. tfjs `cpu` does not (≈1 GFLOP/s against ≈2–3
- * for the typed-array loops); WebAssembly (XNNPACK) ran a 256 × 100 × 17,632 product at
- * ≈18 G multiply-adds/s against ≈1.2 for the loops (tools/bench/ranking.ts).
- */
-const FAST_BACKENDS = new Set(['wasm', 'node', 'webgl']);
-
-/**
  * Multiply-adds of a scoring call from which one tfjs matMul beats the loops, on the backend the
- * app set up; `Infinity` when none is fast (see {@link fastBackendActive}). On WebAssembly and
- * native tfjs a call costs ≈ 20–40 µs beyond its arithmetic, so one listener's scores win from
- * ≈ 32K multiply-adds (Node, 64 factors: 500 items 42 µs matMul vs 50 µs loops; 17,632 items
- * 0.21 vs 1.6 ms; 41,140 items 0.51 vs 4.0 ms — tools/bench/scoring.ts). WebGL reads every
- * result back from the GPU, which costs milliseconds per call, so it keeps the 4M of batches.
+ * app set up; `Infinity` when none is fast — tfjs `cpu` (≈1 GFLOP/s against ≈2–3 for the
+ * typed-array loops), or none set up yet (models never start one themselves). WebAssembly
+ * (XNNPACK) ran a 256 × 100 × 17,632 product at ≈18 G multiply-adds/s against ≈1.2 for the loops
+ * (tools/bench/ranking.ts), and a call costs ≈ 20–40 µs beyond its arithmetic, so on it and on
+ * native tfjs one listener's scores win from ≈ 32K multiply-adds (Node, 64 factors: 500 items
+ * 42 µs matMul vs 50 µs loops; 17,632 items 0.21 vs 1.6 ms; 41,140 items 0.51 vs 4.0 ms —
+ * tools/bench/scoring.ts). WebGL reads every result back from the GPU, which costs milliseconds
+ * per call, so it keeps the 4M of batches.
  */
 export function denseMinProduct(): number {
   const name = backendInfo()?.name;
@@ -23,13 +19,9 @@ export function denseMinProduct(): number {
   return Number.POSITIVE_INFINITY;
 }
 
-/**
- * True when the tfjs backend the app set up (`setupCompute`) multiplies faster than JS loops (see
- * `FAST_BACKENDS`); false before any was set up — models never start one themselves.
- */
+/** True when the tfjs backend the app set up (`setupCompute`) multiplies faster than JS loops. */
 export function fastBackendActive(): boolean {
-  const info = backendInfo();
-  return info !== undefined && FAST_BACKENDS.has(info.name);
+  return denseMinProduct() < Number.POSITIVE_INFINITY;
 }
 
 /**
