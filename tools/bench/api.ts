@@ -16,14 +16,20 @@
  * on a throw-away durable PostgreSQL started on loopback (issue 12's ingestion comparison). One
  * JSON line per scenario on stdout; progress on stderr.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { createDatabase, findPostgresBin, startPostgres } from '../../apps/api/test/postgres-server.ts';
-import { sharedDataDir } from './data-dir.ts';
+import {
+  api,
+  run as runScenario,
+  type Scenario,
+  sourceArgs,
+  startServer,
+  stopServer,
+} from './api-harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,20 +42,6 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const KEY = 'bench-admin-key-0123456789abcdef';
-const root = resolve(import.meta.dirname, '../..');
-
-function sourceArgs(): string[] {
-  if (values.data === 'msd') return ['--preset', 'msd', '--preset-users', '60000'];
-  if (values.data === 'lastfm') {
-    const file = join(sharedDataDir(), 'lastfm-hetrec-2k', 'user_artists.dat');
-    if (!existsSync(file))
-      throw new Error(`${file} not found (set AUTOREC_REAL_DATA to the shared data folder)`);
-    return ['--input', file, '--format', 'lastfm-hetrec'];
-  }
-  throw new Error(`--data ${values.data}: use lastfm or msd`);
-}
-
 /**
  * The `--db` flag for the server: none for SQLite; for `postgres`, a throw-away server on loopback
  * started here with fsync and synchronous commit on (durable, as a production database runs — the
@@ -79,110 +71,12 @@ async function database(): Promise<{ args: string[]; label: string; stop(): Prom
   };
 }
 
-/** Starts the server; resolves with its port once the first model serves. */
-function startServer(dir: string, dbArgs: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@autorec/source',
-      '--import',
-      'tsx',
-      join(root, 'apps/api/src/main.ts'),
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--rate-limit',
-      '0',
-      ...dbArgs,
-      ...sourceArgs(),
-    ],
-    { cwd: root, env: { ...process.env, AUTOREC_API_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((done, fail) => {
-    let port = 0;
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('{"listening"')) port = JSON.parse(line).listening;
-        if (line === '{"ready":true}') done({ child, port });
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`server exited with ${code}`)));
-  });
-}
-
-const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-const api = async (port: number, path: string, init: RequestInit = {}) => {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-};
-
-interface Scenario {
-  name: string;
-  method?: 'GET' | 'POST';
-  /** Path and body of each request (called per request). */
-  next: () => { path: string; body?: unknown };
-  /** Items per request, for the items/s figure (events per batch). */
-  items?: number;
-}
-
-/** CPU seconds the server process has used (prom-client's process metric): load-independent cost. */
-async function serverCpuSeconds(port: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return Number(text.match(/^process_cpu_seconds_total (\S+)$/m)?.[1] ?? Number.NaN);
-}
-
-async function run(port: number, s: Scenario) {
-  const load = loadavg()[0];
-  const cpuBefore = await serverCpuSeconds(port);
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: seconds,
-    headers,
-    requests: [
-      {
-        method: s.method ?? 'GET',
-        setupRequest: (req) => {
-          const { path, body } = s.next();
-          return { ...req, path, body: body === undefined ? undefined : JSON.stringify(body) };
-        },
-      },
-    ],
-  });
-  const cpu = (await serverCpuSeconds(port)) - cpuBefore;
-  const out = {
-    scenario: s.name,
-    data: values.data,
-    db: values.db === 'sqlite' ? 'sqlite' : 'postgres',
+const run = (base: string, s: Scenario) =>
+  runScenario(base, s, {
     connections,
     seconds,
-    requests: result.requests.total,
-    requestsPerSecond: Math.round(result.requests.average),
-    itemsPerSecond: s.items ? Math.round(result.requests.average * s.items) : undefined,
-    latencyMs: {
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
-    },
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    /** Server CPU (both threads) per request: what a request costs whatever else runs. */
-    serverCpuMsPerRequest: Math.round((cpu / result.requests.total) * 1e6) / 1e3,
-    loadAverageAtStart: load,
-  };
-  console.log(JSON.stringify(out));
-  console.error(
-    `${s.name}: ${out.requestsPerSecond} req/s${out.itemsPerSecond ? ` (${out.itemsPerSecond} items/s)` : ''}, p50 ${out.latencyMs.p50} ms, p99 ${out.latencyMs.p99} ms, non-2xx ${out.non2xx}, errors ${out.errors}, server CPU ${out.serverCpuMsPerRequest} ms/request`,
-  );
-  return out;
-}
+    tags: { data: values.data, db: values.db === 'sqlite' ? 'sqlite' : 'postgres' },
+  });
 
 const dir = mkdtempSync(join(tmpdir(), 'autorec-api-bench-'));
 let server: ChildProcess | undefined;
@@ -190,14 +84,14 @@ const db = await database();
 console.error(`database: ${db.label}`);
 try {
   const started = performance.now();
-  const started2 = await startServer(dir, db.args);
+  const started2 = await startServer(['--data-dir', dir, ...db.args, ...sourceArgs(values.data)]);
   server = started2.child;
-  const { port } = started2;
+  const base = `http://127.0.0.1:${started2.port}`;
   console.error(
     `server ready in ${((performance.now() - started) / 1000).toFixed(1)} s (import + first training)`,
   );
   // Listeners and songs of the served model, from its artifact (ids.json).
-  const models = await api(port, '/v1/models');
+  const models = await api(base, '/v1/models');
   const { model, version } = models.serving;
   const ids = JSON.parse(readFileSync(join(dir, 'models', model, `v${version}`, 'ids.json'), 'utf8')) as {
     users: string[];
@@ -210,8 +104,8 @@ try {
     name: 'recommend (known user, k=10)',
     next: () => ({ path: `/v1/users/${encodeURIComponent(pick(ids.users))}/recommendations?k=10` }),
   };
-  const idle = await run(port, recommend);
-  await run(port, {
+  const idle = await run(base, recommend);
+  await run(base, {
     name: 'recommend for plays (fold-in of 10 songs, k=10)',
     method: 'POST',
     next: () => ({
@@ -225,11 +119,11 @@ try {
       },
     }),
   });
-  await run(port, {
+  await run(base, {
     name: 'similar songs (k=10)',
     next: () => ({ path: `/v1/songs/${encodeURIComponent(pick(ids.items))}/similar?k=10` }),
   });
-  await run(port, {
+  await run(base, {
     name: 'batch of 20 known users (k=10)',
     method: 'POST',
     items: 20,
@@ -238,10 +132,10 @@ try {
       body: { requests: Array.from({ length: 20 }, () => ({ user: pick(ids.users), k: 10 })) },
     }),
   });
-  const before = (await api(port, '/v1/users/bench-listener-0')
+  const before = (await api(base, '/v1/users/bench-listener-0')
     .then((u) => u.events as number)
     .catch(() => 0)) as number;
-  const ingest = await run(port, {
+  const ingest = await run(base, {
     name: 'events (batches of 1,000)',
     method: 'POST',
     items: 1000,
@@ -262,7 +156,7 @@ try {
   });
   // Every acknowledged event must be stored: count the bench listeners' events.
   let stored = 0;
-  for (let u = 0; u < 50; u++) stored += (await api(port, `/v1/users/bench-listener-${u}`)).events;
+  for (let u = 0; u < 50; u++) stored += (await api(base, `/v1/users/bench-listener-${u}`)).events;
   const acknowledged = (ingest.requests - ingest.non2xx - ingest.errors) * 1000;
   console.log(
     JSON.stringify({
@@ -274,14 +168,14 @@ try {
   );
   console.error(`events: ${acknowledged} acknowledged, ${stored - before} stored`);
 
-  const job = await api(port, '/v1/training-jobs', {
+  const job = await api(base, '/v1/training-jobs', {
     method: 'POST',
     body: JSON.stringify({ model: 'ials', params: { iterations: 200 } }),
   });
   await new Promise((r) => setTimeout(r, 2000)); // let the worker load the events and start fitting
-  const during = await run(port, { ...recommend, name: 'recommend while a training job runs' });
-  const status = (await api(port, `/v1/training-jobs/${job.id}`)).status;
-  await api(port, `/v1/training-jobs/${job.id}`, { method: 'DELETE' }).catch(() => undefined);
+  const during = await run(base, { ...recommend, name: 'recommend while a training job runs' });
+  const status = (await api(base, `/v1/training-jobs/${job.id}`)).status;
+  await api(base, `/v1/training-jobs/${job.id}`, { method: 'DELETE' }).catch(() => undefined);
   console.log(
     JSON.stringify({
       scenario: 'p99 while training ÷ idle p99',
@@ -293,8 +187,7 @@ try {
     `p99 during training ÷ idle: ${(during.latencyMs.p99 / idle.latencyMs.p99).toFixed(2)} (job ${status})`,
   );
 } finally {
-  server?.kill('SIGTERM');
-  await new Promise((r) => (server ? server.once('exit', r) : r(undefined)));
+  await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
   await db.stop();
 }

@@ -39,7 +39,8 @@ export function findPostgresBin(): string | undefined {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port free on loopback now (the caller binds it next; a race with another process is retried by callers). */
+export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer();
     server.once('error', fail);
