@@ -1,0 +1,222 @@
+import { AwsClient } from 'aws4fetch';
+import { ModelFormatError } from '../errors.ts';
+import type { FolderIndex } from '../node/output-folder.ts';
+import type { ModelStore } from '../types.ts';
+import { decodeStoreText } from './text.ts';
+
+/** The index a committed model carries, as in a model folder (`directoryStore`). */
+const INDEX = 'files.json';
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface S3StoreOptions {
+  /** `s3://bucket/prefix`: the model's files are stored as `prefix/<file name>`. */
+  url: string;
+  /**
+   * An S3-compatible service (MinIO, Ceph, Garage, R2…) at `http(s)://host:port`, addressed
+   * path-style (`endpoint/bucket/key`). Without it: AWS S3 in `region`, virtual-hosted style.
+   */
+  endpoint?: string;
+  /** Signing region (default `us-east-1`, which MinIO and most S3-compatible services accept). */
+  region?: string;
+  credentials: S3Credentials;
+  /** `fetch` to use (the global one by default). */
+  fetch?: typeof globalThis.fetch;
+}
+
+export interface S3Store extends ModelStore {
+  /** The model's `s3://bucket/prefix`. */
+  readonly url: string;
+  /** Writes the index (`files.json`) that makes the saved model visible to readers. */
+  commit(): Promise<void>;
+  /** Removes the files of an unfinished save (after an error). Safe to call twice. */
+  discard(): Promise<void>;
+}
+
+/**
+ * A `ModelStore` on S3 or any S3-compatible object store, so API replicas and workers on
+ * different machines share models without a shared folder. Signed with `aws4fetch` (AWS
+ * Signature V4 over the platform's `fetch` and WebCrypto: no SDK, works in Node, a worker and
+ * a browser).
+ *
+ * The layout is a model folder's: one object per file and a `files.json` index with every
+ * file's size and SHA-256 (the same index `directoryStore` writes, so `aws s3 sync` of a prefix
+ * gives a folder `directoryStore` reads). Object stores have no rename, so atomicity comes from
+ * the index: a save first removes any earlier `files.json` under the prefix, uploads each file
+ * as it is written, and uploads `files.json` last, in `commit()`. A reader goes through the
+ * index: a prefix without one (an unfinished save) is refused, and a file whose size or SHA-256
+ * differs from it is a `ModelFormatError` naming the object. One save at a time per prefix.
+ *
+ * @example
+ * import { s3Store } from '@autorec/core/s3';
+ * const store = s3Store({
+ *   url: 's3://models/ials/v7',
+ *   endpoint: 'http://127.0.0.1:9000', // MinIO; omit for AWS
+ *   credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
+ * });
+ * await model.save(store);
+ * const again = await loadModel(s3Store({ url: 's3://models/ials/v7', credentials }));
+ */
+export function s3Store(options: S3StoreOptions): S3Store {
+  const { bucket, prefix } = parseS3Url(options.url);
+  const region = options.region ?? 'us-east-1';
+  const aws = new AwsClient({ ...options.credentials, service: 's3', region });
+  const base = options.endpoint
+    ? `${options.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}`
+    : `https://${bucket}.s3.${region}.amazonaws.com`;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const where = `model store '${options.url}'`;
+  const keyOf = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const urlOf = (name: string) => `${base}/${keyOf(name).split('/').map(encodeURIComponent).join('/')}`;
+
+  const request = async (method: 'GET' | 'PUT' | 'DELETE', name: string, body?: Uint8Array) => {
+    const signed = await aws.sign(urlOf(name), { method, body: body as Uint8Array<ArrayBuffer> | undefined });
+    try {
+      return await doFetch(signed);
+    } catch (error) {
+      throw new ModelFormatError(
+        `${where}: ${method} of '${name}' failed: ${(error as Error).message}` +
+          ` (${(error as { cause?: Error }).cause?.message ?? 'is the endpoint reachable?'})`,
+        { file: name, cause: error },
+      );
+    }
+  };
+  const failure = async (response: Response, method: string, name: string) => {
+    const text = await response.text().catch(() => '');
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    return new ModelFormatError(
+      `${where}: ${method} of '${name}' answered HTTP ${response.status}` +
+        (code ? ` ${code}${message ? `: ${message}` : ''}` : ''),
+      { file: name },
+    );
+  };
+
+  let index: Promise<FolderIndex['files']> | undefined;
+  const readIndex = async (): Promise<FolderIndex['files']> => {
+    const response = await request('GET', INDEX);
+    if (response.status === 404)
+      throw new ModelFormatError(
+        `${where}: no ${INDEX} under the prefix — no model was saved there, or its save did not finish`,
+        { file: INDEX },
+      );
+    if (!response.ok) throw await failure(response, 'GET', INDEX);
+    try {
+      const parsed = JSON.parse(await response.text()) as Partial<FolderIndex>;
+      if (typeof parsed?.files !== 'object' || parsed.files === null) throw new Error('no files');
+      return parsed.files;
+    } catch {
+      throw new ModelFormatError(`${where}: ${INDEX} is not a valid file index; save the model again`, {
+        file: INDEX,
+      });
+    }
+  };
+
+  const read = async (name: string): Promise<Uint8Array> => {
+    checkName(name, where);
+    index ??= readIndex();
+    const files = await index.catch((error) => {
+      index = undefined; // a later read may find a save that has finished since
+      throw error;
+    });
+    const expected = files[name];
+    if (!expected)
+      throw new ModelFormatError(
+        `${where}: file '${name}' is not part of the saved model (not in ${INDEX})`,
+        {
+          file: name,
+        },
+      );
+    const response = await request('GET', name);
+    if (!response.ok) throw await failure(response, 'GET', name);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const damaged = (what: string) =>
+      new ModelFormatError(`${where}: object '${name}' ${what}; the model is damaged, save it again`, {
+        file: name,
+      });
+    if (bytes.length !== expected.bytes)
+      throw damaged(`is truncated or altered: ${bytes.length} bytes, expected ${expected.bytes}`);
+    if ((await sha256Hex(bytes)) !== expected.sha256)
+      throw damaged(`is corrupt: its SHA-256 differs from the one in ${INDEX}`);
+    return bytes;
+  };
+
+  const written = new Map<string, { bytes: number; sha256: string }>();
+  let started: Promise<void> | undefined;
+  let committing = false;
+  const put = async (name: string, bytes: Uint8Array) => {
+    const response = await request('PUT', name, bytes);
+    if (!response.ok) throw await failure(response, 'PUT', name);
+  };
+  const remove = async (name: string) => {
+    const response = await request('DELETE', name);
+    if (!response.ok && response.status !== 404) throw await failure(response, 'DELETE', name);
+  };
+
+  return {
+    url: options.url,
+    read,
+    async readText(name) {
+      return decodeStoreText(await read(name), name, where);
+    },
+    async write(name, data) {
+      checkName(name, where);
+      if (name === INDEX) throw new Error(`${where}: '${INDEX}' is reserved for the index`);
+      if (committing || written.has(name))
+        throw new Error(`${where}: '${name}' is already being written by this save; await the first save`);
+      const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+      written.set(name, { bytes: bytes.length, sha256: await sha256Hex(bytes) });
+      // A model saved here before stops being readable before any of its files is replaced.
+      started ??= remove(INDEX);
+      await started;
+      await put(name, bytes);
+    },
+    async commit() {
+      if (written.size === 0) throw new Error(`${where}: nothing was written, nothing to commit`);
+      committing = true;
+      try {
+        const body: FolderIndex = {
+          format: 'autorec-model',
+          formatVersion: 1,
+          files: Object.fromEntries(written),
+        };
+        await put(INDEX, new TextEncoder().encode(`${JSON.stringify(body, null, 2)}\n`));
+        index = undefined;
+      } finally {
+        written.clear();
+        started = undefined;
+        committing = false;
+      }
+    },
+    async discard() {
+      const names = [...written.keys()];
+      written.clear();
+      started = undefined;
+      await Promise.all(names.map((n) => remove(n).catch(() => undefined)));
+    },
+  };
+}
+
+/** `s3://bucket/some/prefix` → bucket and prefix (no leading or trailing slash). */
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
+  if (!match || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(match[1]))
+    throw new Error(
+      `model store: '${url}' is not an s3://bucket/prefix URL (bucket names are 3–63 lowercase letters, digits, dots and dashes)`,
+    );
+  return { bucket: match[1], prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
+}
+
+function checkName(name: string, where: string): void {
+  if (!name || name.includes('/') || name === '.' || name === '..')
+    throw new Error(`${where}: invalid file name '${name}' (plain file names only)`);
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
