@@ -1,8 +1,10 @@
 /**
  * A throw-away HAProxy (Debian's `haproxy`) on loopback in front of API replicas, for the cluster
  * test and the replica benchmark: round robin over the given ports, each replica health-checked on
- * `/readyz` every 250 ms (taken out after two failures), and a stats page whose CSV counts each
- * replica's responses by status class — so a test can count the 5xx of a replica it killed.
+ * `/readyz` every 500 ms (taken out after three failures or 2 s without an answer; a killed
+ * replica refuses connections at once), a request that could not connect or got no answer retried
+ * once on another replica, and a stats page whose CSV counts each replica's responses by status
+ * class — so a test can count the 5xx of a replica it killed.
  * Started in the foreground (`-db`) and stopped by its process id.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -67,6 +69,12 @@ export async function startHaproxy(bin: string, ports: readonly number[]): Promi
       '  timeout connect 2s',
       '  timeout client 60s',
       '  timeout server 60s',
+      '  timeout check 2s',
+      // A request that found no connection, or no answer, is tried once more on another replica:
+      // safe for GETs, and for event batches because events are idempotent by eventId.
+      '  retries 2',
+      '  option redispatch',
+      '  retry-on conn-failure empty-response',
       'frontend api',
       `  bind 127.0.0.1:${port}`,
       '  default_backend replicas',
@@ -74,7 +82,7 @@ export async function startHaproxy(bin: string, ports: readonly number[]): Promi
       '  balance roundrobin',
       '  option httpchk GET /readyz',
       '  http-check expect status 200',
-      '  default-server inter 250ms fall 2 rise 1',
+      '  default-server inter 500ms fall 3 rise 1',
       ...ports.map((p, i) => `  server r${i} 127.0.0.1:${p} check`),
       'frontend stats',
       `  bind 127.0.0.1:${statsPort}`,
