@@ -28,6 +28,7 @@ export * from './evaluation/held-out-users.ts';
 export * from './evaluation/holdout.ts';
 export * from './evaluation/ranking.ts';
 export { type ErrorSummary, evaluateRatings, type RatingEvaluation } from './evaluation/rating.ts';
+export * from './evaluation/search-tasks.ts';
 export * from './evaluation/significance.ts';
 export * from './evaluation/tune.ts';
 export * from './known-plays.ts';
