@@ -1,28 +1,30 @@
 /**
- * Regenerates packages/core/src/engine/kernels-wasm.ts from the AssemblyScript kernel source
- * (packages/core/assembly/kernels.ts).
+ * Regenerates the committed WebAssembly modules from their AssemblyScript sources:
+ * packages/core/src/engine/kernels-wasm.ts from packages/core/assembly/kernels.ts (AutoRec's
+ * sparse kernels) and packages/core/src/engine/ials-wasm.ts from packages/core/assembly/ials.ts
+ * (implicit ALS's row kernels).
  *
- *   npm run build:kernels            # write the generated module
- *   npm run build:kernels -- --check # exit 1 when the committed module is out of date
+ *   npm run build:kernels            # write the generated modules
+ *   npm run build:kernels -- --check # exit 1 when a committed module is out of date
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import {
-  compileKernels,
-  GENERATED_MODULE,
-  renderGeneratedModule,
-} from '../packages/core/assembly/compile.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { compileKernels, KERNEL_MODULES, renderGeneratedModule } from '../packages/core/assembly/compile.ts';
 
-const text = renderGeneratedModule(await compileKernels());
-const current = readFileSync(GENERATED_MODULE, 'utf8');
-if (process.argv.includes('--check')) {
-  if (current !== text) {
-    console.error(`${GENERATED_MODULE} is out of date: run npm run build:kernels`);
-    process.exit(1);
+const check = process.argv.includes('--check');
+let stale = false;
+for (const spec of KERNEL_MODULES) {
+  const text = renderGeneratedModule(await compileKernels(spec), spec);
+  const current = existsSync(spec.generated) ? readFileSync(spec.generated, 'utf8') : '';
+  if (check) {
+    if (current !== text) {
+      console.error(`${spec.generated} is out of date: run npm run build:kernels`);
+      stale = true;
+    } else console.error(`${spec.generated} matches the kernel source`);
+  } else if (current === text) {
+    console.error(`${spec.generated} is up to date`);
+  } else {
+    writeFileSync(spec.generated, text);
+    console.error(`wrote ${spec.generated}`);
   }
-  console.error(`${GENERATED_MODULE} matches the kernel source`);
-} else if (current === text) {
-  console.error(`${GENERATED_MODULE} is up to date`);
-} else {
-  writeFileSync(GENERATED_MODULE, text);
-  console.error(`wrote ${GENERATED_MODULE}`);
 }
+if (stale) process.exit(1);

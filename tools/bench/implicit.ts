@@ -6,14 +6,18 @@
  * users with test plays, training artists left out of each list.
  *
  *   node --conditions=@autorec/source --import tsx tools/bench/implicit.ts [--data DIR] [--models LIST]
- *     [--seeds 42,1,2] [--threads 2,1] [--transform none] [--params KEY=VALUE,…]
+ *     [--seeds 42,1,2] [--threads 2,1] [--kernels auto] [--transform none] [--params KEY=VALUE,…]
  *
- * Each model is fitted once per seed and thread count (fit time is the model's own
- * `FitResult.seconds`); popularity is the bar every model must beat. Progress goes to stderr;
+ * Each model is fitted once per seed and thread count (and, for ials, kernel set: `--kernels
+ * wasm-simd,js` runs them back to back); popularity is the bar every model must beat. Fit time
+ * is the model's own `FitResult.seconds` (`fitSeconds`), beside the wall time of the whole
+ * `fit` call and the process's CPU time over it (all threads), and the 1-minute load average
+ * when it ended. Progress goes to stderr;
  * one JSON line per (model, seed, threads) to stdout, then the artist names of the lists of
  * made-up new listeners (metal, pop, hip-hop, Brazilian pop) for each model but popularity.
  */
 
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -39,6 +43,8 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'ials,popularity' },
     seeds: { type: 'string', default: '42' },
     threads: { type: 'string', default: '2,1' },
+    /** ials's kernel sets to run one after the other (auto, wasm-simd, js). */
+    kernels: { type: 'string', default: 'auto' },
     /** Play-count transform before the model (implicit's protocol: none, the raw counts). */
     transform: { type: 'string', default: 'none' },
     /** Extra hyper-parameters, MODEL.KEY=VALUE,… (a bare KEY is ials's). */
@@ -49,6 +55,7 @@ const models = values.models.split(',').map((m) => m.trim());
 for (const m of models) if (!isModelName(m)) throw new Error(`unknown model '${m}'`);
 const seeds = values.seeds.split(',').map(Number);
 const threadCounts = values.threads.split(',').map(Number);
+const kernelSets = values.kernels.split(',').map((k) => k.trim());
 /** `MODEL.KEY=VALUE` (a bare KEY is ials's), numbers parsed. */
 const extra: Record<string, ModelParams> = {};
 for (const kv of values.params.split(',').filter(Boolean)) {
@@ -75,14 +82,21 @@ for (const seed of seeds) {
     seed,
   });
   for (const name of models) {
-    const threads = name === 'ials' ? threadCounts : [1];
-    for (const t of threads) {
+    const ials = name === 'ials';
+    const runs = (ials ? threadCounts : [1]).flatMap((t) =>
+      (ials ? kernelSets : ['auto']).map((k) => [t, k] as const),
+    );
+    for (const [t, kernels] of runs) {
       const params: ModelParams = {
-        ...(name === 'ials' ? { factors: 64, weighting: 'bm25', iterations: 15, threads: t } : {}),
+        ...(ials ? { factors: 64, weighting: 'bm25', iterations: 15, threads: t, kernels } : {}),
         ...extra[name],
       };
       const model = createModel(name as never, params);
+      const cpu = process.cpuUsage();
+      const wall = performance.now();
       const fit = await model.fit(prepared.trainSet);
+      const fitWallSeconds = (performance.now() - wall) / 1000;
+      const used = process.cpuUsage(cpu);
       const ranking = await evaluateRanking(model, prepared.ratings.test, { k: [10, 20, 50] });
       const row = {
         bench: 'implicit',
@@ -94,13 +108,19 @@ for (const seed of seeds) {
         threads: t,
         backend: fit.backend,
         fitSeconds: Number(fit.seconds.toFixed(3)),
+        fitWallSeconds: Number(fitWallSeconds.toFixed(3)),
+        fitCpuSeconds: Number(((used.user + used.system) / 1e6).toFixed(3)),
+        load1: Number(loadavg()[0].toFixed(2)),
         users: ranking.users,
         ndcg10: Number(ranking.atK[0].ndcg.toFixed(4)),
         recall20: Number(ranking.atK[1].truncatedRecall.toFixed(4)), // Mult-VAE's Recall@20
         coverage10: Number(ranking.atK[0].coverage.toFixed(4)),
       };
       console.log(JSON.stringify(row));
-      console.error(`${name} seed ${seed} threads ${t}: NDCG@10 ${row.ndcg10}, fit ${row.fitSeconds} s`);
+      console.error(
+        `${name} seed ${seed} threads ${t} ${row.backend}: NDCG@10 ${row.ndcg10}, fit ${row.fitSeconds} s ` +
+          `(call ${row.fitWallSeconds} s wall, ${row.fitCpuSeconds} s CPU; load ${row.load1})`,
+      );
       if (name !== 'popularity' && !listed.has(name) && !movielens) {
         listed.add(name);
         listNewListeners(model);

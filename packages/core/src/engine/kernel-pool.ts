@@ -2,8 +2,8 @@ import { type Arena, kernelModule, POOL_KERNELS, type PoolKernel, type SparseKer
 import { platform } from './platform.ts';
 
 /** One kernel call: an export of the kernel module and its raw arguments (see `rawArgs`). */
-export interface KernelCall {
-  name: PoolKernel;
+export interface KernelCall<N extends string = PoolKernel> {
+  name: N;
   args: number[];
 }
 
@@ -23,9 +23,9 @@ export interface KernelCall {
  * pool?.run([{ name: 'dotRows', args: a }, { name: 'dotRows', args: b }]);
  * pool?.close();
  */
-export interface KernelPool {
+export interface KernelPool<N extends string = PoolKernel> {
   readonly threads: number;
-  run(calls: KernelCall[]): number[];
+  run(calls: (KernelCall<N> | undefined)[]): number[];
   close(): void;
 }
 
@@ -107,7 +107,23 @@ export async function startKernelPool(
   const memory = arena.wasmMemory;
   const module = kernelModule(true);
   const run = kernels.run?.bind(kernels);
-  if (threads < 2 || !memory || !arena.isShared || !module || !run || !canBlock()) return undefined;
+  if (!memory || !arena.isShared || !module || !run) return undefined;
+  return startModulePool(memory, module, POOL_KERNELS, threads, run);
+}
+
+/**
+ * The same for any kernel module compiled for a shared memory: workers instantiate `module` on
+ * `memory` and may run the exports named in `names`; `run` runs a call on this thread.
+ * Undefined when `threads` < 2, this thread cannot block, or workers cannot start here.
+ */
+export async function startModulePool<N extends string>(
+  memory: WebAssembly.Memory,
+  module: WebAssembly.Module,
+  names: readonly N[],
+  threads: number,
+  run: (name: N, args: number[]) => number,
+): Promise<KernelPool<N> | undefined> {
+  if (threads < 2 || !canBlock()) return undefined;
   const control = new SharedArrayBuffer(16 + threads * SLOT * 8);
   const ctl = new Int32Array(control, 0, 4);
   const boxes = Array.from({ length: threads }, (_, t) => new Float64Array(control, 16 + t * SLOT * 8, SLOT));
@@ -116,7 +132,7 @@ export async function startKernelPool(
     for (let t = 1; t < threads; t++) {
       const w = await spawn();
       workers.push(w);
-      w.post({ module, memory, control, names: POOL_KERNELS, slot: t, slotFloats: SLOT });
+      w.post({ module, memory, control, names, slot: t, slotFloats: SLOT });
     }
     await Promise.all(workers.map((w) => w.ready));
   } catch {
@@ -134,7 +150,7 @@ export async function startKernelPool(
       for (let t = 1; t < threads; t++) {
         const call = calls[t];
         const box = boxes[t];
-        box[0] = call ? POOL_KERNELS.indexOf(call.name) : -1;
+        box[0] = call ? names.indexOf(call.name) : -1;
         if (call) {
           if (call.args.length > SLOT - 3)
             throw new RangeError(`kernel pool: too many arguments for ${call.name}`);
@@ -145,7 +161,8 @@ export async function startKernelPool(
       Atomics.add(ctl, SEQ, 1);
       Atomics.notify(ctl, SEQ);
       const results = new Array<number>(calls.length).fill(0);
-      if (calls[0]) results[0] = run(calls[0].name, calls[0].args);
+      const first = calls[0];
+      if (first) results[0] = run(first.name, first.args);
       for (let done = Atomics.load(ctl, DONE); done < threads - 1; done = Atomics.load(ctl, DONE))
         Atomics.wait(ctl, DONE, done);
       if (Atomics.load(ctl, FAILED) === 1)

@@ -8,10 +8,16 @@ import { IalsModel } from './ials.ts';
 import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
 import { loadModel } from './registry.ts';
 
+const closeTo = (v: number, digits: number) => expect.closeTo(v, digits);
+
 runRecommenderContract('ials', () => new IalsModel({ factors: 6, iterations: 4, threads: 1 }));
 runRecommenderContract(
   'ials (two threads, log weighting)',
   () => new IalsModel({ factors: 6, iterations: 4, threads: 2, weighting: 'log' }),
+);
+runRecommenderContract(
+  'ials (typed-array kernels)',
+  () => new IalsModel({ factors: 6, iterations: 4, threads: 1, kernels: 'js' }),
 );
 
 /** A random sparse row system: G = YᵀY + λI, entries with confidences > 1. */
@@ -198,16 +204,32 @@ describe('IalsModel', () => {
     expect(agree).toBeGreaterThanOrEqual(4);
   });
 
-  it('trains to the same factors on one thread and on two', async () => {
+  it('trains to the same factors on one thread and on two, with either kernel set', async () => {
     const data = twoTastes();
-    const one = new IalsModel({ factors: 5, iterations: 3, threads: 1 });
-    const two = new IalsModel({ factors: 5, iterations: 3, threads: 2 });
-    await one.fit(data);
-    const fit = await two.fit(data);
-    expect(fit.backend).toBe('js×2');
-    const a = one.factors.items;
-    const b = two.factors.items;
-    for (let j = 0; j < a.length; j++) expect(b[j]).toBeCloseTo(a[j], 4);
+    for (const kernels of ['wasm-simd', 'js'] as const) {
+      const one = new IalsModel({ factors: 5, iterations: 3, threads: 1, kernels });
+      const two = new IalsModel({ factors: 5, iterations: 3, threads: 2, kernels });
+      expect((await one.fit(data)).backend).toBe(kernels === 'js' ? 'js' : 'wasm-simd×1');
+      expect((await two.fit(data)).backend).toBe(`${kernels}×2`);
+      const a = one.factors.items;
+      const b = two.factors.items;
+      for (let j = 0; j < a.length; j++) expect([kernels, j, b[j]]).toEqual([kernels, j, closeTo(a[j], 4)]);
+    }
+  });
+
+  it('trains nearly the same model with the float32 WebAssembly kernels as with the float64 twins', async () => {
+    const data = twoTastes();
+    // 10 factors pad to 16 in WebAssembly: the padding must not change the model.
+    const wasm = new IalsModel({ factors: 10, iterations: 5, threads: 1, kernels: 'wasm-simd' });
+    const js = new IalsModel({ factors: 10, iterations: 5, threads: 1, kernels: 'js' });
+    const fw = await wasm.fit(data);
+    const fj = await js.fit(data);
+    expect(wasm.factors.items).toHaveLength(40 * 10);
+    for (let e = 0; e < 5; e++) expect(fw.epochs[e].loss).toBeCloseTo(fj.epochs[e].loss!, 5);
+    const a = js.factors.users;
+    const b = wasm.factors.users;
+    const scale = Math.max(...Array.from(a, Math.abs));
+    for (let j = 0; j < a.length; j++) expect(Math.abs(b[j] - a[j])).toBeLessThan(1e-3 * scale);
   });
 
   it('rejects bad options and corrupt state with a message naming the problem', async () => {

@@ -7,20 +7,16 @@ import {
   type TrainSet,
   transpose,
 } from '@autorec/data';
-import {
-  availableCores,
-  type FunctionPool,
-  sharedFloat32,
-  startFunctionPool,
-  toShared,
-} from '../engine/function-pool.ts';
+import { availableCores } from '../engine/function-pool.ts';
+import type { KernelPreference } from '../engine/kernels.ts';
 import { ModelFormatError } from '../errors.ts';
-import { invertSymmetricPositive, solveSymmetricPositive } from '../linalg.ts';
+import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
-import { gramRows, ialsCgRows, ialsExactRows, multiplyRows } from './ials-solver.ts';
+import { gramRows } from './ials-solver.ts';
+import { startSweeps } from './ials-sweep.ts';
 import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
@@ -75,6 +71,13 @@ const IALS_SPEC = {
     min: 0,
     description: 'Threads (workers on shared memory); 0 = auto: every core for large data, else 1',
   },
+  kernels: {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'wasm-simd', 'js'] as const,
+    description:
+      'Row kernels: WebAssembly SIMD (float32) when available, else typed-array loops (float64 sums)',
+  },
 } satisfies Record<string, ParamSpec>;
 
 export interface IalsOptions {
@@ -91,13 +94,12 @@ export interface IalsOptions {
   cgSteps?: number;
   seed?: number;
   threads?: number;
+  kernels?: KernelPreference;
 }
 
 const STATE_FILE = 'ials.bin';
 /** Work (entries × factors² per sweep) from which `threads: 0` starts workers. */
 const THREADS_AUTO_MIN_WORK = 2e7;
-/** Largest row solved exactly (the exact solve's scratch is maxEntries²). */
-const MAX_EXACT_ENTRIES = 64;
 
 /** What the weighting learnt from the training data, so a new listener is weighted alike. */
 interface WeightStats {
@@ -155,8 +157,11 @@ interface WeightStats {
  *
  * `loss` per sweep is the objective above divided by ΣC over all pairs (implicit's
  * `calculate_loss`), computed after the user step. Training runs on `threads` cores: each
- * half-sweep's rows are split into blocks of equal estimated work, one per worker thread on
- * shared memory (`engine/function-pool.ts`).
+ * half-sweep's rows are split into blocks of equal estimated work, one per thread on shared
+ * memory (`ials-sweep.ts`). The row kernels (`kernels`) are WebAssembly SIMD in float32, as
+ * implicit solves in float32 (`engine/ials-kernels.ts`; 15 sweeps of 64 factors on Last.fm 2K
+ * in ≈0.5 s on two threads, docs/benchmarks.md), else their typed-array twins with
+ * float64 sums (`ials-solver.ts`); the two agree to float32 rounding.
  *
  * @example
  * const model = new IalsModel({ factors: 64, weighting: 'bm25' });
@@ -202,43 +207,49 @@ export class IalsModel extends EmbeddingModel {
     const k = this.k;
     const m = data.ratings;
     const { iterations, regularization: lambda, cgSteps } = this.options;
+    // The clock (FitResult.seconds) starts here: weighting, transposing and threads count too.
+    const loop = new TrainingLoop('ials', iterations, 2, options);
     this.fallback = BiasBaseline.fit(data.ratings);
     this.stats = weightStats(m, this.options);
     const conf = this.confidences(m);
     const byUser: CsrMatrix = { ...m, values: conf };
-    const byItem = transpose(byUser);
-    const threads = await this.resolveThreads(nnz(m) * k * k);
-    const pool = threads > 1 ? await startFunctionPool(KERNELS, threads) : undefined;
-    const shared = pool !== undefined;
-    const users = sideOf(byUser, k, cgSteps, shared);
-    const items = sideOf(byItem, k, cgSteps, shared);
     const rng = new Rng(this.options.seed);
-    const x = sharedFloat32(m.rows * k, shared);
-    const y = sharedFloat32(m.cols * k, shared);
+    const x = new Float32Array(m.rows * k);
+    const y = new Float32Array(m.cols * k);
     for (let j = 0; j < x.length; j++) x[j] = rng.next() * 0.01;
     for (let j = 0; j < y.length; j++) y[j] = rng.next() * 0.01;
-    this.dropDerived();
-    this.x = x;
-    this.y = y;
+    const sweeps = await startSweeps({
+      byUser,
+      byItem: transpose(byUser),
+      k,
+      lambda,
+      cgSteps,
+      threads: await this.resolveThreads(nnz(m) * k * k),
+      kernels: this.options.kernels,
+      x,
+      y,
+    });
     // The objective's normaliser: ΣC over all pairs, 1 for each unplayed one (implicit's).
     let pairs = m.rows * m.cols - nnz(m);
     for (const c of conf) pairs += c;
-    const loop = new TrainingLoop('ials', iterations, 2, options);
-    const run = new PoolRunner(pool);
     try {
       for (let it = 1; it <= iterations; it++) {
         loop.beginEpoch();
-        const userLoss = await solveSide(run, users, x, y, m.cols, k, lambda, cgSteps);
-        const loss = (userLoss + lambda * squaredNorm(y)) / pairs;
+        const users = await sweeps.solve('users');
+        const loss = (users.loss + lambda * users.otherNorm) / pairs;
         if (!(await loop.batch(it, 1, () => loss))) break;
-        await solveSide(run, items, y, x, m.rows, k, lambda, cgSteps);
+        await sweeps.solve('items');
         if (!(await loop.batch(it, 2, () => loss))) break;
         loop.endEpoch(it, { loss });
       }
+      this.dropDerived();
+      const factors = sweeps.factors();
+      this.x = factors.x;
+      this.y = factors.y;
     } finally {
-      pool?.close();
+      sweeps.close();
     }
-    return loop.finish(pool ? `js×${pool.threads}` : 'js');
+    return loop.finish(sweeps.backend);
   }
 
   private async resolveThreads(work: number): Promise<number> {
@@ -407,12 +418,6 @@ export class IalsModel extends EmbeddingModel {
   }
 }
 
-function squaredNorm(a: Float32Array): number {
-  let s = 0;
-  for (let j = 0; j < a.length; j++) s += a[j] * a[j];
-  return s;
-}
-
 /** BM25 statistics of the training matrix (computed for every weighting; cheap). */
 function weightStats(m: CsrMatrix, options: Required<IalsOptions>): WeightStats {
   const plays = new Float64Array(m.cols);
@@ -426,162 +431,4 @@ function weightStats(m: CsrMatrix, options: Required<IalsOptions>): WeightStats 
   const b = options.lengthNormalisation;
   const lengthNorm = Float32Array.from(plays, (len) => 1 - b + (mean > 0 ? (b * len) / mean : 0));
   return { items: m.cols, lengthNorm };
-}
-
-/** The kernels workers may run. */
-const KERNELS = { ialsCgRows, ialsExactRows, gramRows, multiplyRows };
-
-/** One side of the factorisation: its rows (CSR with confidences) and how they are solved and split. */
-interface Side {
-  m: CsrMatrix;
-  /** Rows with at most this many entries are solved exactly (0: none). */
-  maxExact: number;
-  /** 1 where a row was solved exactly in the current half-sweep. */
-  done: Uint8Array;
-  /** Row ranges of equal estimated work, one per thread count (see `blocks`). */
-  cost: Float64Array;
-}
-
-/** Estimated multiply-adds of a CG solve and of an exact solve of a row with n entries. */
-function cgCost(n: number, k: number, steps: number): number {
-  return (steps + 1) * (k * k + 2 * n * k);
-}
-function exactCost(n: number, k: number): number {
-  return (n * (n + 1) * k) / 2 + (n * n * n) / 6 + 2 * n * k;
-}
-
-/**
- * Decides which rows of a side are solved exactly: those with n entries where the exact solve
- * is cheaper than CG — provided the savings beat the one-off cost of the other side's G⁻¹ y_j
- * rows (other rows × k²). Users of Last.fm 2K (≈39 artists each) stay on CG; most artists go exact.
- */
-function sideOf(m: CsrMatrix, k: number, steps: number, shared: boolean): Side {
-  let maxExact = 0;
-  for (let n = 1; n <= MAX_EXACT_ENTRIES; n++) if (exactCost(n, k) < cgCost(n, k, steps)) maxExact = n;
-  let savings = 0;
-  for (let r = 0; r < m.rows; r++) {
-    const n = m.indptr[r + 1] - m.indptr[r];
-    if (n > 0 && n <= maxExact) savings += cgCost(n, k, steps) - exactCost(n, k);
-  }
-  if (savings < m.cols * k * k) maxExact = 0;
-  const cost = new Float64Array(m.rows + 1);
-  for (let r = 0; r < m.rows; r++) {
-    const n = m.indptr[r + 1] - m.indptr[r];
-    cost[r + 1] = cost[r] + (n === 0 ? 0 : n <= maxExact ? exactCost(n, k) : cgCost(n, k, steps));
-  }
-  return {
-    m: {
-      ...m,
-      indptr: toShared(m.indptr, shared),
-      indices: toShared(m.indices, shared),
-      values: toShared(m.values, shared),
-    },
-    maxExact,
-    done: shared ? new Uint8Array(new SharedArrayBuffer(m.rows)) : new Uint8Array(m.rows),
-    cost,
-  };
-}
-
-/** Splits rows 0..n−1 into `parts` contiguous ranges of about equal `cost` (prefix sums). */
-function blocks(cost: Float64Array, parts: number): [number, number][] {
-  const n = cost.length - 1;
-  const out: [number, number][] = [];
-  let from = 0;
-  for (let t = 1; t <= parts; t++) {
-    let to = from;
-    const target = (cost[n] * t) / parts;
-    while (to < n && cost[to + 1] <= target) to++;
-    if (t === parts) to = n;
-    out.push([from, to]);
-    from = to;
-  }
-  return out;
-}
-
-/** Runs one kernel over row ranges, on the pool when there is one, else on this thread. */
-class PoolRunner {
-  constructor(private readonly pool: FunctionPool | undefined) {}
-
-  get threads(): number {
-    return this.pool?.threads ?? 1;
-  }
-
-  /** Runs `fn` once per range (range t on thread t); resolves with the sum of what the calls return. */
-  async each(
-    fn: keyof typeof KERNELS,
-    ranges: [number, number][],
-    args: (r0: number, r1: number, t: number) => unknown[],
-  ): Promise<number> {
-    const kernel = KERNELS[fn] as (...a: unknown[]) => number;
-    const results = this.pool
-      ? await this.pool.run(ranges.map(([r0, r1], t) => ({ fn, args: args(r0, r1, t) })))
-      : ranges.map(([r0, r1], t) => kernel(...args(r0, r1, t)));
-    let sum = 0;
-    for (const r of results) sum += r as number;
-    return sum;
-  }
-}
-
-/**
- * One half-sweep: solves the rows of `side` (factors `x`) against the fixed `y` (`other` rows).
- * Returns the side's share of the objective, Σ_u (x_uᵀA_u x_u − 2x_uᵀb_u + ΣC_u), as the kernels report it.
- */
-async function solveSide(
-  run: PoolRunner,
-  side: Side,
-  x: Float32Array,
-  y: Float32Array,
-  other: number,
-  k: number,
-  lambda: number,
-  steps: number,
-): Promise<number> {
-  const threads = run.threads;
-  const shared = x.buffer instanceof SharedArrayBuffer;
-  const even = Array.from({ length: threads }, (_, t): [number, number] => [
-    Math.floor((other * t) / threads),
-    Math.floor((other * (t + 1)) / threads),
-  ]);
-  const parts = Array.from({ length: threads }, () => toShared(new Float64Array(k * k), shared));
-  await run.each('gramRows', even, (r0, r1, t) => [y, k, r0, r1, parts[t]]);
-  const g = toShared(new Float64Array(k * k), shared);
-  for (const part of parts) for (let j = 0; j < g.length; j++) g[j] += part[j];
-  for (let f = 0; f < k; f++) g[f * k + f] += Math.max(lambda, 1e-9);
-  const rows = blocks(side.cost, threads);
-  side.done.fill(0);
-  let loss = 0;
-  if (side.maxExact > 0) {
-    const inverse = toShared(invertSymmetricPositive(Float64Array.from(g), k), shared);
-    const w = sharedFloat32(other * k, shared);
-    await run.each('multiplyRows', even, (r0, r1) => [y, inverse, k, r0, r1, w]);
-    const m = side.m;
-    loss += await run.each('ialsExactRows', rows, (r0, r1) => [
-      m.indptr,
-      m.indices,
-      m.values,
-      x,
-      y,
-      w,
-      k,
-      r0,
-      r1,
-      side.maxExact,
-      side.done,
-    ]);
-  }
-  const m = side.m;
-  loss += await run.each('ialsCgRows', rows, (r0, r1) => [
-    m.indptr,
-    m.indices,
-    m.values,
-    x,
-    y,
-    g,
-    k,
-    r0,
-    r1,
-    steps,
-    side.done,
-  ]);
-  return loss;
 }
