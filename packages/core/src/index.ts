@@ -47,7 +47,8 @@ export {
   resolveBatchSize,
   UAutoRecModel,
 } from './models/autorec.ts';
-export type { DecoderActivation, EncoderActivation, OptimizerName } from './models/autorec-network.ts';
+export type { DecoderActivation, EncoderActivation } from './models/autorec-activation.ts';
+export type { OptimizerName } from './models/autorec-network.ts';
 export {
   BaselineOnlyModel,
   type BaselineOptions,

@@ -1,7 +1,11 @@
 import { csrFromTriplets, Rng } from '@autorec/data';
 import { describe, expect, it } from 'vitest';
 import type { KernelKind } from '../engine/kernels.ts';
-import { AutoRecNetwork, DecoderOutput, type EncoderActivation, packRows } from './autorec-network.ts';
+import { DecoderOutput, type EncoderActivation } from './autorec-activation.ts';
+import { loadBatch } from './autorec-batch.ts';
+import { BatchPass } from './autorec-batch-pass.ts';
+import { batchEnd, encodeOne } from './autorec-inference.ts';
+import { AutoRecNetwork } from './autorec-network.ts';
 
 /** A 4-row × 6-column matrix with a few observed entries per row. */
 function tinyMatrix() {
@@ -20,8 +24,8 @@ function loss(
   out: DecoderOutput,
   m: ReturnType<typeof tinyMatrix>,
 ) {
-  const nList = net.loadBatch(m, m.values, ROWS, 0, 4);
-  net.forwardBatch(4, nList, act);
+  const nList = loadBatch(net, m, m.values, ROWS, 0, 4);
+  new BatchPass(net).forward(4, nList, act);
   const { tgtColPtr, targets } = net.train!.views;
   let l = 0;
   for (let q = 0; q < tgtColPtr[nList]; q++) l += (out.value(net.outValue[q]) - targets[q]) ** 2;
@@ -62,7 +66,7 @@ describe('AutoRecNetwork gradients', () => {
           gbV[list[t]] += delta[q];
         }
       const gbE = new Float64Array(net.stride);
-      expect(net.backwardBatch(4, nList, act, gbE)).toBe(0);
+      expect(new BatchPass(net).backward(4, nList, act, gbE)).toBe(0);
       const gE = net.arena.f32(net.train!.gE!).slice();
       const gV = net.arena.f32(net.train!.gV!).slice();
 
@@ -95,7 +99,7 @@ describe('AutoRecNetwork gradients', () => {
   it('lays a batch out column by column with dropout applied to inputs only', () => {
     const m = tinyMatrix();
     const net = new AutoRecNetwork({ width: 6, hidden: 3, batchRows: 4, nnzCapacity: 16, optimizer: 'adam' });
-    const nList = net.loadBatch(m, m.values, ROWS, 1, 3, 0.5, new Rng(1));
+    const nList = loadBatch(net, m, m.values, ROWS, 1, 3, 0.5, new Rng(1));
     const v = net.train!.views;
     // Rows 1 and 2 touch columns 1, 2, 0, 3, 4, 5 in order of first appearance.
     expect(Array.from(v.list.subarray(0, nList))).toEqual([1, 2, 0, 3, 4, 5]);
@@ -111,7 +115,7 @@ describe('AutoRecNetwork gradients', () => {
     const net = new AutoRecNetwork({ width: 6, hidden: 3, batchRows: 4, nnzCapacity: 64, optimizer: 'adam' });
     const ones = new Float32Array(m.values.length).fill(1);
     const candidates = Uint32Array.of(0, 1, 2, 3, 4, 5);
-    const nList = net.loadBatch(m, ones, ROWS, 0, 4, 0, undefined, m.values, {
+    const nList = loadBatch(net, m, ones, ROWS, 0, 4, 0, undefined, m.values, {
       perEntry: 1,
       weight: 0.25,
       candidates,
@@ -164,7 +168,7 @@ describe('AutoRecNetwork gradients', () => {
     const m = tinyMatrix();
     const net = new AutoRecNetwork({ width: 6, hidden: 3, batchRows: 4, nnzCapacity: 16, optimizer: 'adam' });
     const targets = Float32Array.from(m.values, (x) => x - 3);
-    const nList = net.loadBatch(m, targets, ROWS, 1, 3, 0, undefined, m.values);
+    const nList = loadBatch(net, m, targets, ROWS, 1, 3, 0, undefined, m.values);
     const v = net.train!.views;
     expect(Array.from(v.targets.subarray(0, 6))).toEqual([1, -1, -2, 2, 1, -1]);
     // Inputs are the ratings themselves, so no rated entry reaches the encoder as 0 (unobserved).
@@ -178,14 +182,14 @@ describe('AutoRecNetwork gradients', () => {
     big.restore(small.snapshot());
     const cols = Array.from({ length: 50 }, (_, j) => j + 5);
     const vals = cols.map((c) => (c % 5) + 1);
-    const a = small.encodeOne(cols, vals, 'sigmoid');
-    const b = big.encodeOne(cols, vals, 'sigmoid');
+    const a = encodeOne(small, cols, vals, 'sigmoid');
+    const b = encodeOne(big, cols, vals, 'sigmoid');
     expect(a).toHaveLength(9);
     for (let j = 0; j < 9; j++) expect(a[j]).toBeCloseTo(b[j], 6);
   });
 });
 
-describe('packRows', () => {
+describe('batchEnd', () => {
   it('cuts items into greedy batches that respect the row limit and every budget', () => {
     const rng = new Rng(4);
     for (let trial = 0; trial < 50; trial++) {
@@ -199,7 +203,7 @@ describe('packRows', () => {
       ] as const;
       let from = 0;
       while (from < count) {
-        const end = packRows(from, count, maxRows, budgets);
+        const end = batchEnd(from, count, maxRows, budgets);
         expect(end).toBeGreaterThan(from); // every item fits alone here
         expect(end - from).toBeLessThanOrEqual(maxRows);
         const sum = (xs: number[]) => xs.slice(from, end).reduce((x, y) => x + y, 0);

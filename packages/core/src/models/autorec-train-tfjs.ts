@@ -1,6 +1,8 @@
 import type { Rng } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
-import { type AutoRecNetwork, type CodeActivation, SELU } from './autorec-network.ts';
+import { type CodeActivation, SELU } from './autorec-activation.ts';
+import { loadBatch } from './autorec-batch.ts';
+import type { AutoRecNetwork } from './autorec-network.ts';
 import { ADAM, adamRate, type BatchStepper, RPROP } from './autorec-stepper.ts';
 import type { TrainConfig, TrainData } from './autorec-train.ts';
 
@@ -79,7 +81,7 @@ export function tfjsStepper(
 
   const batch = (rows: Uint32Array, from: number, to: number): void => {
     const nB = to - from;
-    const nList = net.loadBatch(m, values, rows, from, to, config.inputDropout, dropRng, inputs);
+    const nList = loadBatch(net, m, values, rows, from, to, config.inputDropout, dropRng, inputs);
     const nT = tgtColPtr[nList];
     const nI = inColPtr[nList];
     const tSlot = slotsOf(tgtColPtr, nList);

@@ -1,8 +1,12 @@
 import { type CsrMatrix, Rng } from '@autorec/data';
+import type { KernelPool } from '../engine/kernel-pool.ts';
 import { TrainingDivergedError } from '../errors.ts';
 import type { EpochRecord, FitOptions, ModelName } from '../types.ts';
 import type { AutoRecParams } from './autorec.ts';
-import type { AutoRecNetwork, CodeActivation, DecoderOutput, NetworkWeights } from './autorec-network.ts';
+import type { CodeActivation, DecoderOutput } from './autorec-activation.ts';
+import { loadBatch } from './autorec-batch.ts';
+import { BatchPass } from './autorec-batch-pass.ts';
+import type { AutoRecNetwork, NetworkWeights } from './autorec-network.ts';
 import { ADAM, adamRate, type BatchStepper, RPROP, type TrainingEngine } from './autorec-stepper.ts';
 import { tfjsStepper } from './autorec-train-tfjs.ts';
 import { TrainingLoop } from './shared.ts';
@@ -84,6 +88,7 @@ export async function trainNetwork(
   config: TrainConfig,
   options: FitOptions,
   engine: TrainingEngine = 'kernels',
+  pool?: KernelPool,
 ): Promise<TrainOutcome> {
   if (!net.train) throw new Error(`${model}: network was built without optimiser state`);
   const rng = new Rng(config.seed);
@@ -94,7 +99,9 @@ export async function trainNetwork(
   const nBatches = Math.max(1, Math.ceil(rows.length / batchSize));
   const loop = new TrainingLoop(model, config.epochs, nBatches, options);
   const stepper =
-    engine === 'tfjs' ? tfjsStepper(net, data, config, dropRng) : kernelStepper(net, data, config, dropRng);
+    engine === 'tfjs'
+      ? tfjsStepper(net, data, config, dropRng)
+      : kernelStepper(new BatchPass(net, pool), data, config, dropRng);
 
   let best: NetworkWeights | undefined;
   let bestEpoch = 0;
@@ -171,13 +178,9 @@ export async function trainNetwork(
  * The sparse-kernel engine: the network's own arena, stepped by `engine/kernels.ts` (lazy Adam
  * inside the backward pass; RProp gradients accumulated in the arena).
  */
-function kernelStepper(
-  net: AutoRecNetwork,
-  data: TrainData,
-  config: TrainConfig,
-  dropRng: Rng,
-): BatchStepper {
-  const t = net.train!;
+function kernelStepper(pass: BatchPass, data: TrainData, config: TrainConfig, dropRng: Rng): BatchStepper {
+  const net = pass.net;
+  const t = net.training();
   if (t.E1.length === 0)
     throw new Error('AutoRec: the network keeps no optimiser state for the sparse kernels');
   const { m, values, inputs, colCount } = data;
@@ -209,8 +212,8 @@ function kernelStepper(
   const batch = (rows: Uint32Array, from: number, to: number): void => {
     const nB = to - from;
     let nObserved = 0;
-    const nList = net.loadBatch(m, values, rows, from, to, config.inputDropout, dropRng, inputs, negatives);
-    net.forwardBatch(nB, nList, activation);
+    const nList = loadBatch(net, m, values, rows, from, to, config.inputDropout, dropRng, inputs, negatives);
+    pass.forward(nB, nList, activation);
     const out = net.outValue;
     let sse = 0;
     for (let j = 0; j < nList; j++) {
@@ -233,13 +236,13 @@ function kernelStepper(
     epochSse += sse;
     epochCount += nObserved;
     if (rprop) {
-      net.backwardBatch(nB, nList, activation, gbE);
+      pass.backward(nB, nList, activation, gbE);
       return;
     }
     step++;
     const lr = adamRate(config.learningRate, step);
     epochReg +=
-      net.backwardBatch(nB, nList, activation, gbE, {
+      pass.backward(nB, nList, activation, gbE, {
         lr,
         beta1: ADAM.beta1,
         beta2: ADAM.beta2,

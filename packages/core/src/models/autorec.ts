@@ -9,14 +9,15 @@ import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
-import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
 import {
-  AutoRecNetwork,
   type CodeActivation,
   DECODER_ACTIVATIONS,
   DecoderOutput,
   ENCODER_ACTIVATIONS,
-} from './autorec-network.ts';
+} from './autorec-activation.ts';
+import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
+import { decodePairs, encodeAll, encodeOne, encodeRows } from './autorec-inference.ts';
+import { AutoRecNetwork } from './autorec-network.ts';
 import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
@@ -226,7 +227,7 @@ const USER_ROWS: Orientation = {
   rows: (ratings) => ratings,
   itemVectors: ({ net }) => ({ rows: net.v, stride: net.stride }),
   // Encode the users' training rows in batches that fit the network buffers.
-  userVectors: ({ net, o, activation }, users) => net.encodeRows(o.m, o.inputs, users, activation),
+  userVectors: ({ net, o, activation }, users) => encodeRows(net, o.m, o.inputs, users, activation),
   outputBias: (net, item) => net.bv[item],
 };
 
@@ -572,7 +573,6 @@ export class AutoRecModel extends Recommender {
       };
     // Worker threads share the batches' kernel work (undefined: one thread, or none possible here).
     const pool = await startKernelPool(net.arena, net.kernels, threads);
-    net.attachPool(pool);
     this.trainingCentred = this.centred;
     const outcome = await trainNetwork(
       this.name,
@@ -608,9 +608,9 @@ export class AutoRecModel extends Recommender {
       },
       options,
       engine,
+      pool,
     ).finally(() => {
       pool?.close();
-      net.attachPool(undefined);
       if (this.trainingCentred) this.uncentre(net);
       this.trainingCentred = false;
     });
@@ -712,7 +712,7 @@ export class AutoRecModel extends Recommender {
     }
     const pairRow = Int32Array.from(warm, (k) => this.orientation.pick(users[k], items[k])[0]);
     const pairCol = Int32Array.from(warm, (k) => this.orientation.pick(users[k], items[k])[1]);
-    const z = net.decodePairs(o.m, o.inputs, this.codeActivation, pairRow, pairCol);
+    const z = decodePairs(net, o.m, o.inputs, this.codeActivation, pairRow, pairCol);
     for (let j = 0; j < warm.length; j++) out[warm[j]] = this.clip(this.fromZ(z[j], pairRow[j], pairCol[j]));
     return out;
   }
@@ -781,7 +781,7 @@ export class AutoRecModel extends Recommender {
   private codes(): Float32Array {
     if (!this.itemCodes) {
       const { net, o } = this.ready();
-      this.itemCodes = net.encodeAll(o.m, o.inputs, this.codeActivation);
+      this.itemCodes = encodeAll(net, o.m, o.inputs, this.codeActivation);
     }
     return this.itemCodes;
   }
@@ -805,7 +805,7 @@ export class AutoRecModel extends Recommender {
       for (let j = 0; j < its.length; j++)
         values[j] =
           this.params.input === 'residuals' ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
-      const scores = this.denseScores(net.encodeOne(its, values, this.codeActivation), 1);
+      const scores = this.denseScores(encodeOne(net, its, values, this.codeActivation), 1);
       this.finishScores(scores, 0, userBias, true);
       return scores;
     }
