@@ -3,6 +3,7 @@ import { isModelName, MODEL_NAMES, type ModelName } from '@autorec/core';
 import { type FormatName, SYNTHETIC_PRESET_NAMES, type SyntheticPreset } from '@autorec/data';
 import type { ServiceConfig } from './service.ts';
 import { isPostgresUrl } from './storage/open.ts';
+import { isRedisUrl } from './training/queue.ts';
 import type { ImportSource } from './training/sources.ts';
 
 export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [options])
@@ -12,6 +13,8 @@ export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [op
   --data-dir DIR       database and models (env AUTOREC_DATA_DIR; default data)
   --db URL             keep the data in PostgreSQL (postgres://user:password@host:port/database) instead of
                        SQLite in the data folder, e.g. for several replicas (env AUTOREC_DATABASE_URL)
+  --redis URL          queue training jobs on Redis (redis://host:port) for \`autorec worker\` processes to run,
+                       instead of running them in this process (env AUTOREC_REDIS_URL)
   --preset NAME        first start: import a synthetic preset (${SYNTHETIC_PRESET_NAMES.join(', ')}; default default)
   --preset-users N     first start: generate the preset with N listeners (e.g. the msd shape's 41,140 songs, fewer users)
   --input FILE --format F   first start: import a play-count file instead
@@ -23,6 +26,76 @@ export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [op
   --rate-limit N       requests per minute per key, 0 = off (env AUTOREC_API_RATE_LIMIT; default 60000)
   --body-limit BYTES   largest request body (default 8388608)
 env AUTOREC_API_KEY sets an admin key; with no key at all the first start writes one to DIR/admin.key.`;
+
+export const WORKER_USAGE = `usage: autorec worker --redis URL [options]
+
+Takes jobs (training) from the Redis queue of \`autorec serve --redis URL\` and runs them; start any
+number, on any machine that sees the API's database and model folder.
+  --redis URL          the queue's Redis (redis://host:port; env AUTOREC_REDIS_URL)
+  --db URL             the API's PostgreSQL database (env AUTOREC_DATABASE_URL); without it, the SQLite
+                       database in --data-dir (a worker on the API's machine)
+  --data-dir DIR       the model store: the API's data folder, or one mounted at the same contents
+                       (env AUTOREC_DATA_DIR; default data)
+  --lock-ms N          a job's lock without renewal before another worker takes it over (env
+                       AUTOREC_WORKER_LOCK_MS; default 30000)
+Prints {"worker":ID,"ready":true} when it takes jobs. The first Ctrl-C (or SIGTERM) stops it
+gracefully: a job in progress stops at its next batch and goes back to the queue; exit 0.`;
+
+export interface WorkerConfig {
+  redisUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  lockMs: number;
+}
+
+/** The flags of \`autorec worker\`, then the environment, then the defaults. */
+export function readWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): WorkerConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        redis: { type: 'string' },
+        db: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'lock-ms': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  if (values.help) throw new ConfigError(WORKER_USAGE);
+  const str = (key: string) => values[key] as string | undefined;
+  const redisUrl = redisOption(str('redis') ?? (env.AUTOREC_REDIS_URL || undefined));
+  if (redisUrl === undefined)
+    throw new ConfigError(
+      'autorec worker needs --redis URL (or AUTOREC_REDIS_URL): the queue it takes jobs from',
+    );
+  return {
+    redisUrl,
+    databaseUrl: databaseOption(str('db') ?? (env.AUTOREC_DATABASE_URL || undefined)),
+    dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
+    lockMs: int('--lock-ms', str('lock-ms') ?? env.AUTOREC_WORKER_LOCK_MS, 30_000, 1_000, 3_600_000),
+  };
+}
+
+function redisOption(url: string | undefined): string | undefined {
+  if (url !== undefined && !isRedisUrl(url))
+    throw new ConfigError(
+      `--redis takes a Redis URL such as redis://127.0.0.1:6379, got '${url.slice(0, 40)}'`,
+    );
+  return url;
+}
+
+function databaseOption(url: string | undefined): string | undefined {
+  if (url !== undefined && !isPostgresUrl(url))
+    throw new ConfigError(
+      `--db takes a PostgreSQL URL such as postgres://autorec@127.0.0.1:5432/autorec, got '${url.slice(0, 40)}'; without it the data stays in SQLite in --data-dir`,
+    );
+  return url;
+}
 
 export interface StartConfig extends ServiceConfig {
   port: number;
@@ -50,6 +123,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         db: { type: 'string' },
+        redis: { type: 'string' },
         preset: { type: 'string' },
         'preset-users': { type: 'string' },
         input: { type: 'string' },
@@ -87,17 +161,15 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
   else if (str('data') !== undefined) source = { kind: 'cache', path: str('data')! };
   const model = str('model') ?? 'ials';
   if (!isModelName(model)) throw new ConfigError(`--model '${model}': use ${MODEL_NAMES.join(', ')}`);
-  const databaseUrl = str('db') ?? (env.AUTOREC_DATABASE_URL || undefined);
-  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl))
-    throw new ConfigError(
-      `--db takes a PostgreSQL URL such as postgres://autorec@127.0.0.1:5432/autorec, got '${databaseUrl.slice(0, 40)}'; without it the data stays in SQLite in --data-dir`,
-    );
+  const databaseUrl = databaseOption(str('db') ?? (env.AUTOREC_DATABASE_URL || undefined));
+  const redisUrl = redisOption(str('redis') ?? (env.AUTOREC_REDIS_URL || undefined));
   const origins = str('cors-origins') ?? env.AUTOREC_API_CORS_ORIGINS ?? '';
   return {
     port: int('--port', str('port') ?? env.AUTOREC_API_PORT, 8787, 0, 65535),
     host: str('host') ?? env.AUTOREC_API_HOST ?? '127.0.0.1',
     dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
     databaseUrl,
+    redisUrl,
     source,
     model: model as ModelName,
     adminKey: env.AUTOREC_API_KEY || undefined,

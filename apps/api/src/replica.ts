@@ -19,6 +19,11 @@ export interface ReplicaOptions extends ReplicaTiming {
   /** The version this replica serves now. */
   served: () => { model: string; version: number } | undefined;
   log: (record: Record<string, unknown>) => void;
+  /**
+   * Renew this replica's job leases and interrupt lapsed ones (default true). Off when jobs run
+   * on a Redis queue: there the queue's locks tell whether a job's worker lives.
+   */
+  leases?: boolean;
 }
 
 export const DEFAULT_POLL_MS = 5_000;
@@ -60,6 +65,7 @@ export class Replica {
       if (label === 'production') void this.sync();
     });
     this.every(this.pollMs, () => this.sync());
+    if (this.options.leases === false) return;
     this.every(this.leaseMs / 3, async () => {
       await repo.renewJobLeases(id);
       const lapsed = await repo.interruptUnfinishedJobs(this.leaseMs);

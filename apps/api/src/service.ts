@@ -11,6 +11,7 @@ import { ModelServer, VersionUnusableError } from './serving.ts';
 import { type DatabaseLocation, databaseLocation, openRepository } from './storage/open.ts';
 import type { ModelVersion, Repository } from './storage/repository.ts';
 import { JobRunner } from './training/jobs.ts';
+import { JobQueue, redactRedisUrl } from './training/queue.ts';
 import { describeImport, type ImportSource, importDataset, readSource } from './training/sources.ts';
 
 export interface ServiceConfig extends AppOptions {
@@ -18,6 +19,8 @@ export interface ServiceConfig extends AppOptions {
   dataDir: string;
   /** A `postgres://` URL: the data lives in PostgreSQL instead of `dataDir/autorec.db`. */
   databaseUrl?: string;
+  /** A `redis://` URL: training jobs go to its queue for `autorec worker`s instead of running here. */
+  redisUrl?: string;
   /** Plays imported on first start. */
   source: ImportSource;
   /** Model trained on first start. */
@@ -91,17 +94,41 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   // Replicas share PostgreSQL: each has an id for its jobs' leases and follows `production`.
   // The embedded SQLite file belongs to one process, which needs neither.
   const replicaId = randomUUID();
+  // With a queue, workers (other processes) train and promote: the served model follows the
+  // label as on PostgreSQL, also on SQLite; the queue's locks, not leases, track the jobs.
+  const queued = config.redisUrl !== undefined;
   const replica = new Replica({
     repo,
     id: replicaId,
     serve,
     served: () => server.current?.version,
     log,
+    leases: !queued,
     ...config.replica,
   });
-  const shared = database.engine === 'postgres';
-  const interrupted = await repo.interruptUnfinishedJobs(shared ? replica.leaseMs : undefined);
-  if (interrupted.length > 0) say(`marked ${interrupted.length} job(s) of a stopped run interrupted`);
+  const shared = database.engine === 'postgres' || queued;
+  if (!queued) {
+    const interrupted = await repo.interruptUnfinishedJobs(
+      database.engine === 'postgres' ? replica.leaseMs : undefined,
+    );
+    if (interrupted.length > 0) say(`marked ${interrupted.length} job(s) of a stopped run interrupted`);
+  }
+  let queue: JobQueue | undefined;
+  if (config.redisUrl !== undefined) {
+    try {
+      queue = await JobQueue.open(config.redisUrl, {
+        onProgress: (id, progress) => jobs.onQueueProgress(id, progress),
+        onEnded: (id, failedReason) =>
+          void jobs
+            .onQueueEnded(id, failedReason)
+            .catch((error: Error) => log({ level: 'error', job: id, message: error.message })),
+      });
+    } catch (error) {
+      await repo.close();
+      throw error;
+    }
+    say(`training jobs go to the queue at ${redactRedisUrl(config.redisUrl)} (run \`autorec worker\`)`);
+  }
 
   const promote = (model: string, version: number, label: string) =>
     replica.exclusive(async () => {
@@ -115,6 +142,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     dataDir,
     database,
     owner: replicaId,
+    queue,
     log: (line) => log({ level: 'error', message: line }),
     onVersion: async (version, promoteTo) => {
       say(
@@ -188,6 +216,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
       // A failed first start (e.g. an unreadable source) leaves no listener or timer behind.
       await replica.close();
       await jobs.close();
+      await queue?.close();
       await repo.close();
       throw error;
     });
@@ -216,6 +245,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
       closed = true;
       await replica.close();
       await jobs.close();
+      await queue?.close();
       server.close();
       await repo.close();
     },

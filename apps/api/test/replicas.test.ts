@@ -134,11 +134,28 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
     }, 5 * LEASE_MS);
     expect(dead.error).toContain('stopped');
     expect((await a.deps.repo.job(live))?.status).toBe('running');
-    // Cancelling it on a replica that does not run it says so (it used to say "already finished").
-    const cancel = await c.call('DELETE', `/v1/training-jobs/${live}`);
-    expect(cancel.status).toBe(409);
-    expect((await cancel.json()).detail).toMatch(/is running on another replica/);
     await a.deps.repo.updateJob(live, { status: 'cancelled' });
+  });
+
+  it('a DELETE on one replica cancels the job another replica runs (a flag its runner reads)', async () => {
+    const res = await a.call(
+      'POST',
+      '/v1/training-jobs',
+      { model: 'svd', params: { epochs: 1_000_000, factors: 8 } },
+      WRITER,
+    );
+    const id = (await res.json()).id as string;
+    await waitFor(async () => (await a.deps.repo.job(id))?.progress !== undefined || undefined);
+    const cancel = await b.call('DELETE', `/v1/training-jobs/${id}`);
+    expect(cancel.status).toBe(202);
+    const done = await waitFor(async () => {
+      const j = await b.deps.repo.job(id);
+      return j && j.status !== 'running' ? j : undefined;
+    }, 20_000);
+    expect(done.status).toBe('cancelled');
+    expect(done.error).toMatch(/cancelled/);
+    // A finished job is a conflict, on either replica.
+    expect((await b.call('DELETE', `/v1/training-jobs/${id}`)).status).toBe(409);
   });
 });
 

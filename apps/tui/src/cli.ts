@@ -12,6 +12,7 @@ import { registerStats } from './commands/stats.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerTune } from './commands/tune.ts';
 import { registerUi, runInteractive } from './commands/ui.ts';
+import { registerWorker } from './commands/worker.ts';
 import { guardProcess } from './interrupt.ts';
 import { isInteractive, Output } from './output.ts';
 
@@ -58,6 +59,7 @@ export function buildProgram(ctx: CommandContext, argv: readonly string[] = []):
   registerRecommend(program, ctx);
   registerSimilar(program, ctx);
   registerServe(program, ctx);
+  registerWorker(program, ctx);
   registerUi(program, ctx);
   return program;
 }

@@ -116,6 +116,8 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
       path: '/v1/training-jobs/{id}',
       tags: ['training'],
       summary: 'Cancel a job (a running one stops at its next batch)',
+      description:
+        'A job another replica or an `autorec worker` runs gets a cancel request in the database, which its runner reads within a second; the answer is 202 with the job as it is now, and its status becomes `cancelled` when the runner stops it.',
       security,
       request: { params: z.object({ id: JobId }) },
       responses: { 202: json(Job, 'cancelling'), ...errors(404, 409) },
@@ -124,12 +126,10 @@ export function registerTraining(app: ApiApp, deps: AppDeps): void {
       const { id } = c.req.valid('param');
       const job = await repo.job(id);
       if (!job) throw notFound('job', id);
-      if (!(await jobs.cancel(id)))
-        throw conflict(
-          job.status === 'queued' || job.status === 'running'
-            ? `job ${id} is ${job.status} on another replica of this database; each replica cancels the jobs it runs, so send this DELETE to that one`
-            : `job ${id} has already finished (${job.status})`,
-        );
+      if (!(await jobs.cancel(id))) {
+        const now = (await repo.job(id)) ?? job;
+        throw conflict(`job ${id} has already finished (${now.status})`);
+      }
       return c.json((await repo.job(id)) ?? job, 202);
     },
   );

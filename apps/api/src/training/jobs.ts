@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { ModelName } from '@autorec/core';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
-import type { FromWorker, WorkerJob } from './protocol.ts';
+import { cancelRequested, requestCancel, watchCancel } from './cancel.ts';
+import { type JobRequest, runTraining, type TrainingRun } from './execute.ts';
+import type { JobQueue } from './queue.ts';
 
-export interface JobRequest {
-  model: ModelName;
-  params: Record<string, unknown>;
-  data: string;
-  promoteTo?: string;
-}
+export type { JobRequest };
 
 /** What a job's SSE stream carries: progress while it runs, then its final state. */
 export type JobEvent =
@@ -31,26 +25,30 @@ export interface JobRunnerOptions {
   seed?: number;
   /** This replica's id: its jobs carry it, and it renews their leases while it lives. */
   owner?: string;
+  /**
+   * Training jobs go to this Redis queue for `autorec worker`s instead of running here; their
+   * progress comes back through the queue's events (`onQueueProgress`, `onQueueEnded`).
+   */
+  queue?: JobQueue;
 }
 
 /** How often a job that runs on another replica is read from the database for its subscribers. */
 const REMOTE_POLL_MS = 1_000;
 const ACTIVE = new Set(['queued', 'running']);
 
-/** The training thread resolves workspace packages to their TypeScript sources, as the app does. */
-const WORKER_EXEC_ARGV = ['--conditions=@autorec/source'];
-
 /**
  * Runs training jobs one at a time, each in its own worker thread so that requests keep their
- * latency while a model trains. (A plain `Worker` rather than a pool such as piscina: there is
- * one long task at a time that streams progress and can be cancelled, not many short ones.)
- * Progress goes to the job row and to subscribers (the SSE endpoint); cancel stops the fit at
- * the next batch.
+ * latency while a model trains (`runTraining`; a plain `Worker` rather than a pool such as
+ * piscina: there is one long task at a time that streams progress and can be cancelled, not
+ * many short ones). Progress goes to the job row and to subscribers (the SSE endpoint); cancel
+ * stops the fit at the next batch — also a job another replica runs (a flag in the database
+ * that its runner polls). With a `queue`, jobs go to Redis instead and `autorec worker`s run
+ * them; this runner then only follows them for its subscribers.
  */
 export class JobRunner {
   private readonly queue: string[] = [];
   private readonly requests = new Map<string, JobRequest>();
-  private running?: { id: string; worker: Worker; cancelled: boolean };
+  private running?: { id: string; run: TrainingRun };
   private readonly events = new EventEmitter();
   /** Jobs submitted here and not finished: their events come from this runner. */
   private readonly local = new Set<string>();
@@ -74,6 +72,22 @@ export class JobRunner {
       createdAt: new Date().toISOString(),
       promoteTo: request.promoteTo,
     };
+    const { queue } = this.options;
+    if (queue) {
+      // No owner: the queue's lock, not this replica's lease, tells whether its worker lives.
+      await this.options.repo.addJob(job);
+      try {
+        await queue.addTraining(job.id, request);
+      } catch (error) {
+        await this.finish(
+          job.id,
+          { status: 'failed', error: `cannot queue it: ${(error as Error).message}` },
+          0,
+        );
+        throw error;
+      }
+      return job;
+    }
     await this.options.repo.addJob(job, this.options.owner);
     this.local.add(job.id);
     this.requests.set(job.id, request);
@@ -108,7 +122,8 @@ export class JobRunner {
         const job = await this.options.repo.job(id);
         if (!job) return stop();
         const progress = job.progress === undefined ? undefined : JSON.stringify(job.progress);
-        if (progress !== undefined && progress !== last) {
+        // Queued jobs' progress comes sooner from the queue's events (`onQueueProgress`).
+        if (progress !== undefined && progress !== last && !this.options.queue) {
           last = progress;
           this.events.emit(id, { type: 'progress', progress: job.progress! } satisfies JobEvent);
         }
@@ -130,7 +145,11 @@ export class JobRunner {
     return this.running?.id;
   }
 
-  /** Cancels a queued job at once, a running one at its next batch. False when it is not active. */
+  /**
+   * Cancels a queued job at once, a running one at its next batch — here, or wherever it runs
+   * (another replica, an `autorec worker`) through the cancel flag its runner polls. False when
+   * the job is not active.
+   */
   async cancel(id: string): Promise<boolean> {
     const queued = this.queue.indexOf(id);
     if (queued >= 0) {
@@ -139,11 +158,36 @@ export class JobRunner {
       return true;
     }
     if (this.running?.id === id) {
-      this.running.cancelled = true;
-      this.running.worker.postMessage({ type: 'cancel' });
+      this.running.run.cancel();
       return true;
     }
-    return false;
+    const job = await this.options.repo.job(id);
+    if (!job || !ACTIVE.has(job.status)) return false;
+    if (await this.options.queue?.removeWaiting(id)) {
+      await this.finish(id, { status: 'cancelled', error: 'cancelled before it started' }, 0);
+      return true;
+    }
+    await requestCancel(this.options.repo, id);
+    return true;
+  }
+
+  /** A worker's progress report on a queued job (from the queue's events). */
+  onQueueProgress(id: string, progress: Record<string, unknown>): void {
+    this.events.emit(id, { type: 'progress', progress } satisfies JobEvent);
+  }
+
+  /**
+   * A queued job ended in the queue. Its worker wrote the row already — unless BullMQ gave up
+   * on it (it stalled more often than allowed): then the row says failed, with BullMQ's reason.
+   */
+  async onQueueEnded(id: string, failedReason?: string): Promise<void> {
+    const job = await this.options.repo.job(id);
+    if (job && ACTIVE.has(job.status) && failedReason !== undefined)
+      await this.options.repo.updateJob(id, {
+        status: 'failed',
+        error: `the queue gave up on it: ${failedReason}`,
+        finishedAt: new Date().toISOString(),
+      });
   }
 
   /** Resolves when no job runs or waits. */
@@ -160,7 +204,7 @@ export class JobRunner {
       await this.finish(id, { status: 'interrupted', error: 'the server stopped before the job started' }, 0);
     const running = this.running;
     if (running) {
-      await running.worker.terminate();
+      await running.run.terminate();
       await this.finish(
         running.id,
         { status: 'interrupted', error: 'the server stopped while the job ran' },
@@ -181,87 +225,30 @@ export class JobRunner {
   }
 
   private async runJob(id: string): Promise<void> {
-    const { repo, dataDir } = this.options;
+    const { repo } = this.options;
     const request = this.requests.get(id)!;
     this.requests.delete(id);
-    const version = await repo.reserveVersion(request.model);
-    const path = join('models', request.model, `v${version}`);
-    const { lastSeq } = await repo.eventStats();
-    const spec: WorkerJob = {
-      jobId: id,
-      model: request.model,
-      params: request.params,
-      data: request.data,
-      database: this.options.database,
-      outDir: resolve(dataDir, path),
-      maxSeq: lastSeq,
-      split: { method: 'per-user', test: 0.1, validation: 0.05 },
-      seed: this.options.seed ?? 1,
-    };
+    if (await cancelRequested(repo, id)) {
+      await this.finish(id, { status: 'cancelled', error: 'cancelled before it started' }, 0);
+      return;
+    }
     const started = performance.now();
-    await repo.updateJob(id, { status: 'running', startedAt: new Date().toISOString() });
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: spec,
-      execArgv: WORKER_EXEC_ARGV,
+    const run = runTraining(id, request, {
+      repo,
+      dataDir: this.options.dataDir,
+      database: this.options.database,
+      seed: this.options.seed ?? 1,
+      version: await repo.reserveVersion(request.model),
+      onProgress: (progress) => this.events.emit(id, { type: 'progress', progress } satisfies JobEvent),
+      onVersion: this.options.onVersion,
     });
-    this.running = { id, worker, cancelled: false };
-    const seconds = () => (performance.now() - started) / 1000;
-    let lastWrite = 0;
-    await new Promise<void>((done) => {
-      let settled = false;
-      const settle = async (
-        patch: Partial<TrainingJob>,
-        register?: Extract<FromWorker, { type: 'done' }>,
-      ) => {
-        if (settled) return;
-        settled = true;
-        try {
-          if (register) {
-            const registered: ModelVersion = {
-              model: request.model,
-              version,
-              path,
-              status: 'ready',
-              hyperParameters: register.hyperParameters,
-              data: { ...register.data, fit: register.fit },
-              metrics: register.metrics,
-              createdAt: new Date().toISOString(),
-              eventWatermark: lastSeq,
-              jobId: id,
-            };
-            await repo.addVersion(registered);
-            patch.result = { model: request.model, version, metrics: register.metrics };
-            await this.options.onVersion(registered, request.promoteTo);
-          }
-          await this.finish(id, patch, seconds());
-        } catch (error) {
-          await this.finish(id, { status: 'failed', error: (error as Error).message }, seconds());
-        }
-        done();
-      };
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'progress') {
-          this.events.emit(id, { type: 'progress', progress: message.progress } satisfies JobEvent);
-          const now = performance.now();
-          if (now - lastWrite > 1000 || message.progress.phase !== 'batch') {
-            lastWrite = now;
-            void repo.updateJob(id, { progress: message.progress });
-          }
-        } else if (message.type === 'done') void settle({ status: 'succeeded' }, message);
-        else if (message.type === 'cancelled')
-          void settle({ status: 'cancelled', error: `cancelled after ${message.epochs} epoch(s)` });
-        else void settle({ status: 'failed', error: message.message });
-      });
-      worker.on('error', (error) => void settle({ status: 'failed', error: error.message }));
-      worker.on('exit', (code) => {
-        if (this.closed) return done();
-        void settle(
-          this.running?.cancelled
-            ? { status: 'cancelled', error: 'cancelled' }
-            : { status: 'failed', error: `the training thread stopped (exit code ${code})` },
-        );
-      });
-    });
+    this.running = { id, run };
+    // A DELETE that reached another replica of this database.
+    const unwatch = watchCancel(repo, id, () => run.cancel());
+    const outcome = await run.outcome;
+    unwatch();
+    if (this.closed) return; // close() marks it interrupted
+    await this.finish(id, outcome, (performance.now() - started) / 1000);
   }
 
   private async finish(id: string, patch: Partial<TrainingJob>, seconds: number): Promise<void> {

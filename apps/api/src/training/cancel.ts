@@ -1,0 +1,41 @@
+import type { Repository } from '../storage/repository.ts';
+
+/** How often a running job's runner looks for a cancel request made elsewhere. */
+export const CANCEL_POLL_MS = 1_000;
+
+const key = (id: string) => `cancel-requested:${id}`;
+
+/**
+ * Asks whoever runs job `id` — another API replica, or an `autorec worker` on another machine —
+ * to stop it: a flag in the shared database (a setting keyed by the job), which every runner
+ * polls while its job runs (`watchCancel`). The runner then stops the fit at its next batch and
+ * marks the job `cancelled`.
+ */
+export async function requestCancel(repo: Repository, id: string): Promise<void> {
+  await repo.setSetting(key(id), new Date().toISOString());
+}
+
+export async function cancelRequested(repo: Repository, id: string): Promise<boolean> {
+  return (await repo.getSetting(key(id))) !== undefined;
+}
+
+/** Calls `onCancel` once when job `id` gets a cancel request; returns the function that stops watching. */
+export function watchCancel(repo: Repository, id: string, onCancel: () => void): () => void {
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      if (await cancelRequested(repo, id)) {
+        clearInterval(timer);
+        onCancel();
+      }
+    } catch {
+      // The database is unreachable for a moment: the next tick asks again.
+    } finally {
+      busy = false;
+    }
+  }, CANCEL_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,166 @@
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ModelName } from '@autorec/core';
+import type { DatabaseLocation } from '../storage/open.ts';
+import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
+import type { FromWorker, WorkerJob } from './protocol.ts';
+
+export interface JobRequest {
+  model: ModelName;
+  params: Record<string, unknown>;
+  data: string;
+  promoteTo?: string;
+}
+
+/** The training thread resolves workspace packages to their TypeScript sources, as the app does. */
+const WORKER_EXEC_ARGV = ['--conditions=@autorec/source'];
+/** Progress reaches the job's row at most this often while batches run (every report otherwise). */
+const PROGRESS_WRITE_MS = 1_000;
+const EPOCH_WRITE_MS = 100;
+
+export interface TrainingRun {
+  /** The job's final state (`succeeded` with `result`, `failed`, `cancelled`), not yet written. */
+  readonly outcome: Promise<Partial<TrainingJob>>;
+  /** Stops the fit at its next batch; the outcome is `cancelled`. */
+  cancel(): void;
+  /** Ends the thread at once (the server stops); the outcome is `failed`. */
+  terminate(): Promise<void>;
+}
+
+export interface TrainingRunOptions {
+  repo: Repository;
+  /** The model store: the version is saved to `models/<model>/v<version>` under it. */
+  dataDir: string;
+  /** The training thread opens it read-only. */
+  database: DatabaseLocation;
+  seed: number;
+  /** The version number this job writes, reserved once per job (a retried job gets the same one). */
+  version: number;
+  onProgress: (progress: Record<string, unknown>) => void;
+  /** Called with the new version once it is registered; promotes it when the job asked for a label. */
+  onVersion: (version: ModelVersion, promoteTo: string | undefined) => Promise<void>;
+}
+
+/**
+ * Runs one training job in its own worker thread (so that whatever else the process does —
+ * answering requests, renewing a queue lock — keeps its latency) and registers the version it
+ * saves. The one home of a job's execution: the API's in-process runner and `autorec worker`
+ * (a job from the Redis queue) both call it. It writes the row's `running` state and progress;
+ * the caller writes the final state it resolves to.
+ *
+ * Registering is idempotent: a job retried after its worker died finds the version it
+ * registered before (same job id, same reserved number) and does not register it again.
+ */
+export function runTraining(id: string, request: JobRequest, options: TrainingRunOptions): TrainingRun {
+  const { repo, version } = options;
+  let worker: Worker | undefined;
+  let cancelled = false;
+  let terminated = false;
+  const outcome = (async (): Promise<Partial<TrainingJob>> => {
+    const path = join('models', request.model, `v${version}`);
+    const { lastSeq } = await repo.eventStats();
+    const spec: WorkerJob = {
+      jobId: id,
+      model: request.model,
+      params: request.params,
+      data: request.data,
+      database: options.database,
+      outDir: resolve(options.dataDir, path),
+      maxSeq: lastSeq,
+      split: { method: 'per-user', test: 0.1, validation: 0.05 },
+      seed: options.seed,
+    };
+    await repo.updateJob(id, { status: 'running', startedAt: new Date().toISOString() });
+    if (cancelled) return { status: 'cancelled', error: 'cancelled before it started' };
+    worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: spec,
+      execArgv: WORKER_EXEC_ARGV,
+    });
+    const thread = worker;
+    let lastWrite = 0;
+    const message = await new Promise<FromWorker>((done) => {
+      let settled = false;
+      const settle = (m: FromWorker) => {
+        if (settled) return;
+        settled = true;
+        done(m);
+      };
+      thread.on('message', (m: FromWorker) => {
+        if (m.type !== 'progress') return settle(m);
+        options.onProgress(m.progress);
+        const now = performance.now();
+        // Every epoch too, unless epochs come faster than ten a second (a small data set).
+        const epochly = m.progress.phase !== 'batch' && now - lastWrite > EPOCH_WRITE_MS;
+        if (epochly || now - lastWrite > PROGRESS_WRITE_MS) {
+          lastWrite = now;
+          void repo.updateJob(id, { progress: m.progress }).catch(() => {});
+        }
+      });
+      thread.on('error', (error) => settle({ type: 'failed', message: error.message }));
+      thread.on('exit', (code) =>
+        settle(
+          cancelled
+            ? { type: 'cancelled', epochs: 0 }
+            : {
+                type: 'failed',
+                message: terminated
+                  ? 'the process stopped while the job ran'
+                  : `the training thread stopped (exit code ${code})`,
+              },
+        ),
+      );
+    });
+    if (message.type === 'cancelled')
+      return {
+        status: 'cancelled',
+        error: message.epochs > 0 ? `cancelled after ${message.epochs} epoch(s)` : 'cancelled',
+      };
+    if (message.type !== 'done') return { status: 'failed', error: (message as { message: string }).message };
+    let registered = await registeredBy(repo, id, request.model, version);
+    if (!registered) {
+      registered = {
+        model: request.model,
+        version,
+        path,
+        status: 'ready',
+        hyperParameters: message.hyperParameters,
+        data: { ...message.data, fit: message.fit },
+        metrics: message.metrics,
+        createdAt: new Date().toISOString(),
+        eventWatermark: lastSeq,
+        jobId: id,
+      };
+      await repo.addVersion(registered);
+    }
+    await options.onVersion(registered, request.promoteTo);
+    return {
+      status: 'succeeded',
+      result: { model: request.model, version, metrics: registered.metrics },
+    };
+  })().catch((error: unknown) => ({ status: 'failed' as const, error: (error as Error).message }));
+  return {
+    outcome,
+    cancel() {
+      cancelled = true;
+      worker?.postMessage({ type: 'cancel' });
+    },
+    async terminate() {
+      terminated = true;
+      await worker?.terminate();
+    },
+  };
+}
+
+/**
+ * A version this job registered already (its worker died after registering and before the job
+ * was marked finished): the retry finishes the job with it instead of training again.
+ */
+export async function registeredBy(
+  repo: Repository,
+  id: string,
+  model: string,
+  version: number,
+): Promise<ModelVersion | undefined> {
+  const found = await repo.version(model, version);
+  return found?.jobId === id ? found : undefined;
+}

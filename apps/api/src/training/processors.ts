@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { DelayedError, type Job, Worker } from 'bullmq';
+import type { DatabaseLocation } from '../storage/open.ts';
+import type { Repository, TrainingJob } from '../storage/repository.ts';
+import { cancelRequested, watchCancel } from './cancel.ts';
+import { registeredBy, runTraining } from './execute.ts';
+import {
+  QUEUE_NAME,
+  type QueuedJob,
+  redactRedisUrl,
+  redisConnection,
+  type TrainPayload,
+  withTimeout,
+} from './queue.ts';
+
+export interface QueueWorkerOptions {
+  redisUrl: string;
+  repo: Repository;
+  /** The shared model store (the API replicas' data folder, or a folder they all mount). */
+  dataDir: string;
+  database: DatabaseLocation;
+  seed?: number;
+  /**
+   * How long a job's lock lasts without renewal (ms; default 30 s): a worker that dies (SIGKILL,
+   * power loss) has its job taken by another worker after at most about twice this. The lock is
+   * renewed every half of it by this process's main thread, which training never blocks (it
+   * runs in a worker thread).
+   */
+  lockMs?: number;
+  /** How long Redis may take to answer at start (default 10 s); then the worker closes and throws. */
+  connectTimeoutMs?: number;
+  /** Structured log lines (job started, progress milestones, finished). */
+  log: (record: Record<string, unknown>) => void;
+}
+
+/** How many times a job may be taken back from a worker that died before it fails. */
+const MAX_STALLED = 2;
+/** Progress reaches the queue's events at most this often while batches and epochs run. */
+const PROGRESS_EVENT_MS = 250;
+const ACTIVE = new Set(['queued', 'running']);
+
+export interface QueueWorker {
+  readonly id: string;
+  /**
+   * Stops taking jobs; a job in progress stops at its next batch and goes back to the queue for
+   * another worker (its row says `queued` again, its reserved version number kept).
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * A BullMQ worker that takes the API's queued jobs, one at a time, and runs them with the same
+ * code as the API's in-process runner (`runTraining`): progress to the job row and to the queue's
+ * events, the new version to the shared model store and the database, promotion by label (API
+ * replicas follow `production` by notification or poll).
+ *
+ * Nothing is written twice when a job is retried after its worker died: the version number is
+ * reserved once and kept in the queued job's data; a version the job already registered is not
+ * registered again; a job whose row is finished is not run again.
+ *
+ * @example
+ * const worker = await startQueueWorker({ redisUrl, repo, dataDir: 'data', database, log });
+ * // … later, on SIGTERM:
+ * await worker.close();
+ */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const { repo, log } = options;
+  const id = randomUUID();
+  const lockMs = options.lockMs ?? 30_000;
+  const stopping = new AbortController();
+
+  const finishRow = (jobId: string, patch: Partial<TrainingJob>) =>
+    repo.updateJob(jobId, { ...patch, finishedAt: new Date().toISOString() });
+  const promote = async (model: string, version: number, label: string | undefined) => {
+    if (label) await repo.setLabel(label, model, version);
+  };
+
+  async function train(job: Job<TrainPayload>, token: string | undefined): Promise<string> {
+    const { jobId, request } = job.data;
+    const row = await repo.job(jobId);
+    if (!row) {
+      log({ level: 'warn', job: jobId, message: 'no row for this job in the database; dropped' });
+      return 'missing';
+    }
+    if (!ACTIVE.has(row.status)) return row.status; // finished before its worker died
+    if (await cancelRequested(repo, jobId)) {
+      await finishRow(jobId, { status: 'cancelled', error: 'cancelled before it started' });
+      return 'cancelled';
+    }
+    let version = job.data.version;
+    if (version === undefined) {
+      version = await repo.reserveVersion(request.model);
+      await job.updateData({ ...job.data, version });
+    }
+    log({
+      job: jobId,
+      model: request.model,
+      version,
+      attempt: job.attemptsStarted,
+      worker: id,
+      status: 'running',
+    });
+    const prior = await registeredBy(repo, jobId, request.model, version);
+    if (prior) {
+      await promote(prior.model, prior.version, request.promoteTo);
+      await finishRow(jobId, {
+        status: 'succeeded',
+        result: { model: prior.model, version: prior.version, metrics: prior.metrics },
+      });
+      return 'succeeded';
+    }
+    let lastEvent = 0;
+    const run = runTraining(jobId, request, {
+      repo,
+      dataDir: options.dataDir,
+      database: options.database,
+      seed: options.seed ?? 1,
+      version,
+      onProgress: (progress) => {
+        const now = performance.now();
+        if ((progress.phase === 'batch' || progress.phase === 'epoch') && now - lastEvent < PROGRESS_EVENT_MS)
+          return;
+        lastEvent = now;
+        void job.updateProgress(progress).catch(() => {});
+      },
+      onVersion: (v, label) => promote(v.model, v.version, label),
+    });
+    const unwatch = watchCancel(repo, jobId, () => run.cancel());
+    let handBack = false;
+    const onStop = () => {
+      handBack = true;
+      run.cancel();
+    };
+    stopping.signal.addEventListener('abort', onStop, { once: true });
+    if (stopping.signal.aborted) onStop();
+    const outcome = await run.outcome;
+    unwatch();
+    stopping.signal.removeEventListener('abort', onStop);
+    if (handBack && outcome.status === 'cancelled' && !(await cancelRequested(repo, jobId))) {
+      // This worker stops: the job goes back to the queue (not counted as an attempt).
+      await repo.updateJob(jobId, {
+        status: 'queued',
+        progress: { phase: 'queued', reason: 'its worker stopped' },
+      });
+      await job.moveToDelayed(Date.now(), token);
+      log({
+        job: jobId,
+        worker: id,
+        status: 'queued',
+        message: 'handed back to the queue: this worker stops',
+      });
+      throw new DelayedError();
+    }
+    await finishRow(jobId, outcome);
+    log({ job: jobId, worker: id, status: outcome.status, error: outcome.error, result: outcome.result });
+    return outcome.status ?? 'failed';
+  }
+
+  const worker = new Worker<QueuedJob, string>(
+    QUEUE_NAME,
+    async (job, token) => {
+      if (job.name === 'train') return train(job as Job<TrainPayload>, token);
+      throw new Error(`unknown job kind '${job.name}' (a newer API than this worker?)`);
+    },
+    {
+      connection: redisConnection(options.redisUrl),
+      concurrency: 1,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      maxStalledCount: MAX_STALLED,
+      autorun: false,
+      name: id,
+    },
+  );
+  worker.on('error', (error) => log({ level: 'error', worker: id, message: `queue: ${error.message}` }));
+  worker.on('stalled', (jobId) =>
+    log({
+      level: 'warn',
+      job: jobId,
+      worker: id,
+      message: 'its worker stopped renewing the lock; queued again',
+    }),
+  );
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  try {
+    await withTimeout(
+      worker.waitUntilReady(),
+      timeoutMs,
+      `Redis at ${redactRedisUrl(options.redisUrl)} did not answer within ${timeoutMs / 1000} s`,
+    );
+  } catch (error) {
+    await worker.close(true).catch(() => {});
+    throw error;
+  }
+  void worker.run().catch((error: Error) => log({ level: 'error', worker: id, message: error.message }));
+  return {
+    id,
+    async close() {
+      stopping.abort();
+      await worker.close();
+    },
+  };
+}

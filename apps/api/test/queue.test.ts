@@ -1,0 +1,203 @@
+// Training jobs on a Redis queue (BullMQ), run by `autorec worker` processes: a real
+// redis-server for this file (free loopback port, own folder, stopped by its pid), an API on
+// SQLite in a temporary folder, and real worker processes (worker-main.ts, what `autorec worker`
+// runs) — two of them, one SIGKILLed mid-job.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainingJob } from '../src/storage/repository.ts';
+import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
+
+const skip = redisSkip();
+const WORKER_MAIN = fileURLToPath(new URL('../src/worker-main.ts', import.meta.url));
+/** A lapsed lock is noticed within about two of these: short, so a killed worker's job moves on soon. */
+const LOCK_MS = 1_500;
+
+interface WorkerProcess {
+  child: ChildProcess;
+  /** JSON lines it printed on stdout. */
+  records: Record<string, unknown>[];
+  stderr: () => string;
+  ready: Promise<string>;
+  exited: Promise<number | null>;
+}
+
+function startWorker(dataDir: string, redisUrl: string): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=@autorec/source',
+      '--import',
+      'tsx',
+      WORKER_MAIN,
+      '--redis',
+      redisUrl,
+      '--data-dir',
+      dataDir,
+      '--lock-ms',
+      String(LOCK_MS),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const records: Record<string, unknown>[] = [];
+  let stderr = '';
+  let buffer = '';
+  let onRecord: (r: Record<string, unknown>) => void = () => {};
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const record = JSON.parse(line) as Record<string, unknown>;
+      records.push(record);
+      onRecord(record);
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<string>((resolve, reject) => {
+    onRecord = (r) => {
+      if (r.ready === true) resolve(r.worker as string);
+    };
+    void exited.then((code) => reject(new Error(`the worker exited with ${code}: ${stderr}`)));
+  });
+  return { child, records, stderr: () => stderr, ready, exited };
+}
+
+const finished = (job: TrainingJob | undefined) =>
+  job && !['queued', 'running'].includes(job.status) ? job : undefined;
+
+describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autorec-queue-'));
+  let redis: RedisServer;
+  let api: TestService;
+  const workers: WorkerProcess[] = [];
+  const sayings: string[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis(findRedisServer()!);
+    // The API's first start queues the first model's training; a worker takes it once the API
+    // has made its data folder (a worker refuses a folder that is not one).
+    const starting = startTestService(
+      { redisUrl: redis.url, say: (line) => sayings.push(line), replica: { pollMs: 200 } },
+      dir,
+    );
+    await waitFor(() => existsSync(join(dir, 'autorec.db')) || undefined, 30_000);
+    workers.push(startWorker(dir, redis.url), startWorker(dir, redis.url));
+    await Promise.all(workers.map((w) => w.ready));
+    api = await starting;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const w of workers)
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await api?.dispose();
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const submit = async (body: Record<string, unknown>) => {
+    const res = await api.call('POST', '/v1/training-jobs', body, WRITER);
+    expect(res.status).toBe(202);
+    return (await res.json()) as TrainingJob;
+  };
+  /** The worker that logged taking job `id`. */
+  const takenBy = (id: string) =>
+    workers.findIndex((w) => w.records.some((r) => r.job === id && r.status === 'running'));
+
+  it('the first start queues the first training; a worker runs it and the API serves its version', async () => {
+    expect(sayings.some((l) => l.startsWith('training jobs go to the queue at redis://127.0.0.1:'))).toBe(
+      true,
+    );
+    const [first] = await api.deps.repo.jobs(10);
+    expect(first).toMatchObject({ model: 'ials', status: 'succeeded', result: { version: 1 } });
+    expect(takenBy(first.id)).toBeGreaterThanOrEqual(0);
+    expect(api.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });
+    expect(api.deps.jobs.runningJob).toBeUndefined(); // nothing trains in the API's process
+  });
+
+  it("a job's progress reaches the SSE stream from the queue's events; its promoted version serves", async () => {
+    const job = await submit({ model: 'svd', params: { epochs: 300, factors: 8 }, promote: 'production' });
+    const stream = await (await api.call('GET', `/v1/training-jobs/${job.id}/events`)).text();
+    expect(stream).toMatch(/event: progress\n/);
+    const end = JSON.parse(/event: end\n(?:id: \d+\n)?data: (.*)\n/.exec(stream)![1]) as TrainingJob;
+    expect(end).toMatchObject({ status: 'succeeded', result: { model: 'svd', version: 1 } });
+    expect((await api.deps.repo.version('svd', 1))?.jobId).toBe(job.id);
+    // The worker moved the label; the API follows it (its poll).
+    await waitFor(() => api.deps.server.current?.version.model === 'svd' || undefined, 10_000);
+    const res = await api.call('GET', '/v1/training-jobs/' + job.id);
+    expect((await res.json()).progress).toMatchObject({ phase: expect.any(String) });
+  });
+
+  it('DELETE cancels a job a worker runs (at its next batch) and one no worker has taken yet (at once)', async () => {
+    const params = { epochs: 1_000_000, factors: 8 };
+    const [a, b] = [await submit({ model: 'svd', params }), await submit({ model: 'svd', params })];
+    // Both workers busy, then a third job waits in the queue.
+    await waitFor(async () => (await api.deps.repo.job(b.id))?.status === 'running' || undefined, 30_000);
+    const waiting = await submit({ model: 'svd', params });
+    const cancelWaiting = await api.call('DELETE', `/v1/training-jobs/${waiting.id}`, undefined, WRITER);
+    expect(cancelWaiting.status).toBe(202);
+    expect((await cancelWaiting.json()).status).toBe('cancelled');
+    for (const job of [a, b])
+      expect((await api.call('DELETE', `/v1/training-jobs/${job.id}`)).status).toBe(202);
+    for (const job of [a, b]) {
+      const done = await waitFor(async () => finished(await api.deps.repo.job(job.id)), 20_000);
+      expect(done.status).toBe('cancelled');
+    }
+    expect((await api.call('DELETE', `/v1/training-jobs/${a.id}`)).status).toBe(409);
+    // Cancelled jobs register nothing.
+    expect((await api.deps.repo.versions('svd')).map((v) => v.jobId)).toHaveLength(1);
+  });
+
+  it('a worker SIGKILLed mid-job: the other one takes the job over; one version, written once', async () => {
+    const job = await submit({ model: 'svd', params: { epochs: 8_000, factors: 8 } });
+    const progressed = await waitFor(async () => {
+      const j = await api.deps.repo.job(job.id);
+      return j?.status === 'running' && j.progress?.epoch !== undefined ? j : undefined;
+    }, 30_000);
+    expect(progressed.status).toBe('running');
+    const first = takenBy(job.id);
+    const reserved = workers[first].records.find((r) => r.job === job.id)!.version;
+    workers[first].child.kill('SIGKILL');
+    expect(await workers[first].exited).toBeNull();
+    const done = await waitFor(async () => finished(await api.deps.repo.job(job.id)), 90_000);
+    expect(done.status).toBe('succeeded');
+    const other = workers[1 - first];
+    expect(
+      other.records.some((r) => r.job === job.id && r.status === 'running' && r.version === reserved),
+    ).toBe(true);
+    expect(other.records.some((r) => r.message?.toString().includes('lock') && r.job === job.id)).toBe(true);
+    const versions = (await api.deps.repo.versions('svd')).filter((v) => v.jobId === job.id);
+    expect(versions.map((v) => v.version)).toEqual([reserved]);
+    expect(done.result?.version).toBe(reserved);
+    // A replacement worker for the killed one, for the next test.
+    workers[first] = startWorker(dir, redis.url);
+    await workers[first].ready;
+  }, 120_000);
+
+  it('a worker stopped gracefully (SIGTERM) hands its job back; another finishes it; exit 0', async () => {
+    const job = await submit({ model: 'svd', params: { epochs: 4_000, factors: 8 } });
+    await waitFor(
+      async () => (await api.deps.repo.job(job.id))?.progress?.epoch !== undefined || undefined,
+      30_000,
+    );
+    const first = takenBy(job.id);
+    workers[first].child.kill('SIGTERM');
+    expect(await workers[first].exited).toBe(0);
+    expect(workers[first].stderr()).toMatch(
+      /SIGTERM: a job in progress goes back to the queue[\s\S]*stopped/,
+    );
+    expect(workers[first].records.some((r) => r.job === job.id && r.status === 'queued')).toBe(true);
+    const done = await waitFor(async () => finished(await api.deps.repo.job(job.id)), 90_000);
+    expect(done.status).toBe('succeeded');
+    expect(workers[1 - first].records.some((r) => r.job === job.id && r.status === 'succeeded')).toBe(true);
+    expect((await api.deps.repo.versions('svd')).filter((v) => v.jobId === job.id)).toHaveLength(1);
+  }, 120_000);
+});
