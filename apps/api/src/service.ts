@@ -162,7 +162,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     },
   });
 
-  const deps: AppDeps = { repo, server, jobs, keys, metrics, promote, options: config, dataDir, log };
+  const deps: AppDeps = { repo, server, jobs, queue, keys, metrics, promote, options: config, dataDir, log };
   const app = createApp(deps);
 
   let closed = false;

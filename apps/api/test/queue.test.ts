@@ -70,6 +70,10 @@ function startWorker(dataDir: string, redisUrl: string): WorkerProcess {
   return { child, records, stderr: () => stderr, ready, exited };
 }
 
+async function problem404(response: Promise<Response>): Promise<void> {
+  expect((await response).status).toBe(404);
+}
+
 const finished = (job: TrainingJob | undefined) =>
   job && !['queued', 'running'].includes(job.status) ? job : undefined;
 
@@ -155,6 +159,52 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     // Cancelled jobs register nothing.
     expect((await api.deps.repo.versions('svd')).map((v) => v.jobId)).toHaveLength(1);
   });
+
+  it('a scoring job: user ranges scored by both workers, joined into one file with each listener once', async () => {
+    const res = await api.call(
+      'POST',
+      '/v1/scoring-jobs',
+      { model: 'ials', version: 1, k: 5, parts: 4 },
+      WRITER,
+    );
+    expect(res.status).toBe(202);
+    const queued = await res.json();
+    expect(res.headers.get('location')).toBe(`/v1/scoring-jobs/${queued.id}`);
+    expect(queued).toMatchObject({ status: 'running', parts: { total: 4, done: 0 } });
+    const done = await waitFor(async () => {
+      const job = await (await api.call('GET', `/v1/scoring-jobs/${queued.id}`)).json();
+      return job.status === 'running' ? undefined : job;
+    }, 60_000);
+    expect(done).toMatchObject({ status: 'succeeded', parts: { total: 4, done: 4 } });
+    const file = await (await api.call('GET', `/v1/scoring-jobs/${queued.id}/file`)).text();
+    const [header, ...lines] = file.trimEnd().split('\n');
+    expect(header).toBe('user\trank\tsong\tscore');
+    expect(lines).toHaveLength(done.result.lines);
+    expect(Buffer.byteLength(file)).toBe(done.result.bytes);
+    // Each training listener exactly once, with ranks 1..5, in the model's user order.
+    const model = api.deps.server.current!.model;
+    const users = model.users.toArray();
+    const byUser = new Map<string, string[][]>();
+    for (const line of lines) {
+      const fields = line.split('\t');
+      byUser.set(fields[0], [...(byUser.get(fields[0]) ?? []), fields]);
+    }
+    expect([...byUser.keys()]).toEqual(users);
+    expect(done.result.users).toBe(users.length);
+    const first = byUser.get(users[0])!;
+    expect(first.map((f) => f[1])).toEqual(['1', '2', '3', '4', '5']);
+    expect(first.map((f) => f[2])).toEqual(model.recommend(users[0], 5).map((r) => r.item));
+    // Both workers scored ranges; the parts are gone once joined.
+    const scorers = workers.filter((w) =>
+      w.records.some((r) => r.scoring === queued.id && r.part !== undefined),
+    );
+    expect(scorers.length).toBeGreaterThanOrEqual(1);
+    expect(existsSync(join(dir, 'scores', queued.id, 'parts'))).toBe(false);
+    await problem404(api.call('GET', '/v1/scoring-jobs/0f8fad5b-d9cb-469f-a165-70867728950e'));
+    expect((await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 99 }, WRITER)).status).toBe(
+      404,
+    );
+  }, 90_000);
 
   it('a worker SIGKILLed mid-job: the other one takes the job over; one version, written once', async () => {
     const job = await submit({ model: 'svd', params: { epochs: 8_000, factors: 8 } });

@@ -5,13 +5,17 @@ import type { Repository, TrainingJob } from '../storage/repository.ts';
 import { cancelRequested, watchCancel } from './cancel.ts';
 import { registeredBy, runTraining } from './execute.ts';
 import {
+  partResults,
   QUEUE_NAME,
   type QueuedJob,
   redactRedisUrl,
   redisConnection,
+  type ScoreGatherPayload,
+  type ScoreRangePayload,
   type TrainPayload,
   withTimeout,
 } from './queue.ts';
+import { gatherParts, releaseScoringModel, scoreRange } from './scoring.ts';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -38,6 +42,7 @@ const MAX_STALLED = 2;
 /** Progress reaches the queue's events at most this often while batches and epochs run. */
 const PROGRESS_EVENT_MS = 250;
 const ACTIVE = new Set(['queued', 'running']);
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
 export interface QueueWorker {
   readonly id: string;
@@ -156,10 +161,34 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return outcome.status ?? 'failed';
   }
 
-  const worker = new Worker<QueuedJob, string>(
+  /** One user range of a scoring job into its part file; a stop hands the range back. */
+  async function scoreOne(job: Job<ScoreRangePayload>, token: string | undefined) {
+    const { range } = job.data;
+    const started = performance.now();
+    try {
+      const part = await scoreRange(options.dataDir, range, stopping.signal);
+      log({ scoring: range.id, part: range.part, users: part.users, seconds: seconds(started), worker: id });
+      return part;
+    } catch (error) {
+      if (!stopping.signal.aborted) throw error;
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
+  }
+
+  async function gather(job: Job<ScoreGatherPayload>) {
+    const { spec } = job.data;
+    const result = await gatherParts(options.dataDir, spec, partResults(await job.getChildrenValues()));
+    log({ scoring: spec.id, status: 'succeeded', ...result, worker: id });
+    return result;
+  }
+
+  const worker = new Worker<QueuedJob, unknown>(
     QUEUE_NAME,
     async (job, token) => {
       if (job.name === 'train') return train(job as Job<TrainPayload>, token);
+      if (job.name === 'score-range') return scoreOne(job as Job<ScoreRangePayload>, token);
+      if (job.name === 'score-gather') return gather(job as Job<ScoreGatherPayload>);
       throw new Error(`unknown job kind '${job.name}' (a newer API than this worker?)`);
     },
     {
@@ -198,6 +227,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     async close() {
       stopping.abort();
       await worker.close();
+      releaseScoringModel();
     },
   };
 }

@@ -1,5 +1,12 @@
-import { type ConnectionOptions, type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { type ConnectionOptions, FlowProducer, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { JobRequest } from './execute.ts';
+import {
+  type PartResult,
+  type ScoringRange,
+  type ScoringResult,
+  type ScoringSpec,
+  userRanges,
+} from './scoring.ts';
 
 /**
  * Jobs on Redis, through BullMQ: the API adds them to one queue and `autorec worker`
@@ -11,7 +18,36 @@ import type { JobRequest } from './execute.ts';
 export const QUEUE_NAME = 'autorec-jobs';
 
 /** What a queued job carries; the BullMQ job's name is its `kind`. */
-export type QueuedJob = TrainPayload;
+export type QueuedJob = TrainPayload | ScoreRangePayload | ScoreGatherPayload;
+
+/** One user range of a batch scoring job: a child of the job's gather step. */
+export interface ScoreRangePayload {
+  kind: 'score-range';
+  range: ScoringRange;
+}
+
+/** A batch scoring job's last step, run once every range is scored: joins the parts. */
+export interface ScoreGatherPayload {
+  kind: 'score-gather';
+  spec: ScoringSpec;
+  users: number;
+  createdAt: string;
+}
+
+/** A batch scoring job as `GET /v1/scoring-jobs/{id}` shows it (read from the queue). */
+export interface ScoringStatus {
+  id: string;
+  model: string;
+  version: number;
+  k: number;
+  users: number;
+  status: 'running' | 'succeeded' | 'failed';
+  parts: { total: number; done: number };
+  createdAt: string;
+  finishedAt?: string;
+  result?: ScoringResult;
+  error?: string;
+}
 
 export interface TrainPayload {
   kind: 'train';
@@ -62,6 +98,7 @@ export class JobQueue {
   private constructor(
     readonly queue: Queue<QueuedJob>,
     private readonly events: QueueEvents,
+    private readonly flows: FlowProducer,
   ) {}
 
   /** Connects to Redis (fails when it does not answer within `timeoutMs`). */
@@ -69,17 +106,19 @@ export class JobQueue {
     const connection = redisConnection(url);
     const queue = new Queue<QueuedJob>(QUEUE_NAME, { connection });
     const events = new QueueEvents(QUEUE_NAME, { connection });
-    // Errors of a connection that reconnects are logged by the caller's hooks, not thrown.
+    const flows = new FlowProducer({ connection });
+    // A connection that breaks reconnects by itself; its errors are not the caller's to handle.
     queue.on('error', () => {});
     events.on('error', () => {});
+    flows.on('error', () => {});
     try {
       await withTimeout(
-        Promise.all([queue.waitUntilReady(), events.waitUntilReady()]),
+        Promise.all([queue.waitUntilReady(), events.waitUntilReady(), flows.waitUntilReady()]),
         timeoutMs,
         `Redis at ${redactRedisUrl(url)} did not answer within ${timeoutMs / 1000} s`,
       );
     } catch (error) {
-      await Promise.allSettled([queue.close(), events.close()]);
+      await Promise.allSettled([queue.close(), events.close(), flows.close()]);
       throw error;
     }
     events.on('progress', ({ jobId, data }) => {
@@ -87,7 +126,7 @@ export class JobQueue {
     });
     events.on('completed', ({ jobId }) => hooks.onEnded(jobId));
     events.on('failed', ({ jobId, failedReason }) => hooks.onEnded(jobId, failedReason));
-    return new JobQueue(queue, events);
+    return new JobQueue(queue, events, flows);
   }
 
   async addTraining(id: string, request: JobRequest): Promise<void> {
@@ -112,9 +151,76 @@ export class JobQueue {
     }
   }
 
-  async close(): Promise<void> {
-    await Promise.allSettled([this.events.close(), this.queue.close()]);
+  /**
+   * Queues a batch scoring job as a BullMQ flow: one `score-range` child per user range and the
+   * `score-gather` parent, which runs once every child has completed (a child that fails fails
+   * the parent). The parent's id is the scoring job's id.
+   */
+  async addScoring(spec: ScoringSpec, users: number, parts: number): Promise<ScoringStatus> {
+    const createdAt = new Date().toISOString();
+    const ranges = userRanges(users, parts);
+    const gather: ScoreGatherPayload = { kind: 'score-gather', spec, users, createdAt };
+    await this.flows.add({
+      name: 'score-gather',
+      queueName: QUEUE_NAME,
+      data: gather,
+      opts: { ...JOB_OPTIONS, jobId: spec.id },
+      children: ranges.map((r, part) => {
+        const payload: ScoreRangePayload = { kind: 'score-range', range: { ...spec, part, ...r } };
+        return {
+          name: 'score-range',
+          queueName: QUEUE_NAME,
+          data: payload,
+          opts: { ...JOB_OPTIONS, jobId: `${spec.id}.${part}`, failParentOnFailure: true },
+        };
+      }),
+    });
+    return {
+      ...describe(spec, users, createdAt),
+      status: 'running',
+      parts: { total: ranges.length, done: 0 },
+    };
   }
+
+  /** A scoring job's state, parts done and result; undefined when the queue does not know it (or no longer). */
+  async scoringStatus(id: string): Promise<ScoringStatus | undefined> {
+    const job = await this.queue.getJob(id);
+    if (job?.name !== 'score-gather') return undefined;
+    const { spec, users, createdAt } = job.data as ScoreGatherPayload;
+    const state = await job.getState();
+    const counts = await job.getDependenciesCount();
+    const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+    const done = state === 'completed' ? total : (counts.processed ?? 0);
+    const base = { ...describe(spec, users, createdAt), parts: { total, done } };
+    if (state === 'completed')
+      return {
+        ...base,
+        status: 'succeeded',
+        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+        result: job.returnvalue as unknown as ScoringResult,
+      };
+    if (state === 'failed')
+      return {
+        ...base,
+        status: 'failed',
+        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+        error: job.failedReason,
+      };
+    return { ...base, status: 'running' };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close()]);
+  }
+}
+
+function describe(spec: ScoringSpec, users: number, createdAt: string) {
+  return { id: spec.id, model: spec.model, version: spec.version, k: spec.k, users, createdAt };
+}
+
+/** The part results of a gather step's children (BullMQ keeps each child's return value). */
+export function partResults(values: Record<string, unknown>): PartResult[] {
+  return Object.values(values) as PartResult[];
 }
 
 /** For logs: the URL without its password. */

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ApiApp, AppDeps } from '../context.ts';
+import { conflict, notFound } from '../problem.ts';
+import { scoringFile } from '../training/scoring.ts';
+import { errors, json, security } from './shared.ts';
+
+/** Default users per range: a range is a few seconds of one worker's time on msd-sized models. */
+const USERS_PER_PART = 10_000;
+
+const ScoringBody = z
+  .object({
+    model: z.string().min(1).openapi({ example: 'ials' }),
+    version: z.number().int().min(1).openapi({ example: 3 }),
+    k: z.number().int().min(1).max(1000).default(10),
+    parts: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .openapi({
+        description: `user ranges, one queued job each (default: one per ${USERS_PER_PART.toLocaleString('en')} users)`,
+      }),
+  })
+  .strict()
+  .openapi('ScoringJobRequest');
+
+const ScoringJob = z
+  .object({
+    id: z.string(),
+    model: z.string(),
+    version: z.number(),
+    k: z.number(),
+    users: z.number(),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    parts: z.object({ total: z.number(), done: z.number() }),
+    createdAt: z.string(),
+    finishedAt: z.string().optional(),
+    result: z
+      .object({
+        file: z.string(),
+        users: z.number(),
+        lines: z.number(),
+        bytes: z.number(),
+        parts: z.number(),
+      })
+      .optional()
+      .openapi({ description: '`file` is relative to the data folder; GET …/file downloads it' }),
+    error: z.string().optional(),
+  })
+  .openapi('ScoringJob');
+
+const ScoringId = z.string().uuid().openapi({ example: '0f8fad5b-d9cb-469f-a165-70867728950e' });
+
+/**
+ * Batch scoring (`/v1/scoring-jobs`): the top-k of every training listener of a version, cut
+ * into user ranges that `autorec worker`s score (training/scoring.ts); needs the Redis queue.
+ */
+export function registerScoring(app: ApiApp, deps: AppDeps): void {
+  const { repo } = deps;
+  const queue = () => {
+    if (!deps.queue)
+      throw conflict(
+        'batch scoring runs on `autorec worker` processes: start the API with --redis URL (AUTOREC_REDIS_URL) and at least one worker',
+      );
+    return deps.queue;
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/scoring-jobs',
+      tags: ['training'],
+      summary: "Score every training listener of a version (a file of each one's top-k), on the workers",
+      description:
+        'Answers 202 at once. The users are cut into `parts` ranges, one queued job each, which the workers score in any order, each into its own part file; a last step joins them into one TSV file (user, rank, song, score), each listener once. Needs the API started with --redis (409 otherwise).',
+      security,
+      request: { body: { content: { 'application/json': { schema: ScoringBody } }, required: true } },
+      responses: { 202: json(ScoringJob, 'queued'), ...errors(404, 409) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const q = queue();
+      const version = await repo.version(body.model, body.version);
+      if (!version) throw notFound('version', `${body.model}/${body.version}`);
+      if (version.status !== 'ready')
+        throw conflict(`${body.model} v${body.version} is ${version.status}: ${version.reason ?? ''}`);
+      const users = Number(version.data.users);
+      if (!Number.isInteger(users) || users < 1)
+        throw conflict(`${body.model} v${body.version} does not record how many listeners it was trained on`);
+      const parts = body.parts ?? Math.ceil(users / USERS_PER_PART);
+      const job = await q.addScoring(
+        { id: randomUUID(), model: version.model, version: version.version, path: version.path, k: body.k },
+        users,
+        parts,
+      );
+      c.header('Location', `/v1/scoring-jobs/${job.id}`);
+      return c.json(job, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/scoring-jobs/{id}',
+      tags: ['training'],
+      summary: 'A scoring job: status, parts done, the file it wrote',
+      description: 'Read from the queue, which keeps finished jobs a day.',
+      security,
+      request: { params: z.object({ id: ScoringId }) },
+      responses: { 200: json(ScoringJob, 'the job'), ...errors(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const job = await queue().scoringStatus(id);
+      if (!job) throw notFound('scoring job', id);
+      return c.json(job, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/scoring-jobs/{id}/file',
+      tags: ['training'],
+      summary: "A finished scoring job's file (TSV: user, rank, song, score)",
+      security,
+      request: { params: z.object({ id: ScoringId }) },
+      responses: {
+        200: {
+          description: 'text/tab-separated-values',
+          content: { 'text/tab-separated-values': { schema: z.string() } },
+        },
+        ...errors(404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const job = await queue().scoringStatus(id);
+      if (!job) throw notFound('scoring job', id);
+      if (job.status !== 'succeeded') throw conflict(`scoring job ${id} is ${job.status}`);
+      const stream = createReadStream(join(deps.dataDir, scoringFile({ id, k: job.k })));
+      return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+        'Content-Type': 'text/tab-separated-values; charset=utf-8',
+        'Content-Length': String(job.result!.bytes),
+      });
+    },
+  );
+}
