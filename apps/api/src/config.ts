@@ -29,7 +29,7 @@ env AUTOREC_API_KEY sets an admin key; with no key at all the first start writes
 
 export const WORKER_USAGE = `usage: autorec worker --redis URL [options]
 
-Takes jobs (training) from the Redis queue of \`autorec serve --redis URL\` and runs them; start any
+Takes jobs (training, batch scoring) from the Redis queue of \`autorec serve --redis URL\` and runs them; start any
 number, on any machine that sees the API's database and model folder.
   --redis URL          the queue's Redis (redis://host:port; env AUTOREC_REDIS_URL)
   --db URL             the API's PostgreSQL database (env AUTOREC_DATABASE_URL); without it, the SQLite

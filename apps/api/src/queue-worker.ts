@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setupCompute } from '@autorec/core';
 import { ConfigError, readWorkerConfig } from './config.ts';
 import { databaseLocation, describeDatabase, openRepository } from './storage/open.ts';
 import type { Repository } from './storage/repository.ts';
@@ -45,7 +46,10 @@ export async function runWorker(
   const log = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);
   let repo: Repository | undefined;
   let worker: Awaited<ReturnType<typeof startQueueWorker>>;
+  let backend: Awaited<ReturnType<typeof setupCompute>>['backend'];
   try {
+    // The compute context of this thread, where batch scoring runs (training threads set up their own).
+    ({ backend } = await setupCompute());
     // The API made the folder (and, on SQLite, the database in it): a worker never starts an empty one.
     const mark = database.engine === 'sqlite' ? database.path : join(dataDir, 'models');
     if (!existsSync(mark))
@@ -69,7 +73,7 @@ export async function runWorker(
     return 1;
   }
   say(
-    `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${dataDir}`,
+    `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${dataDir}; compute backend ${backend.name}`,
   );
   process.stdout.write(`${JSON.stringify({ worker: worker.id, ready: true })}\n`);
 

@@ -2,73 +2,18 @@
 // redis-server for this file (free loopback port, own folder, stopped by its pid), an API on
 // SQLite in a temporary folder, and real worker processes (worker-main.ts, what `autorec worker`
 // runs) — two of them, one SIGKILLed mid-job.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../src/storage/repository.ts';
 import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
+import { startWorker, type WorkerProcess } from './worker-process.ts';
 
 const skip = redisSkip();
-const WORKER_MAIN = fileURLToPath(new URL('../src/worker-main.ts', import.meta.url));
 /** A lapsed lock is noticed within about two of these: short, so a killed worker's job moves on soon. */
 const LOCK_MS = 1_500;
-
-interface WorkerProcess {
-  child: ChildProcess;
-  /** JSON lines it printed on stdout. */
-  records: Record<string, unknown>[];
-  stderr: () => string;
-  ready: Promise<string>;
-  exited: Promise<number | null>;
-}
-
-function startWorker(dataDir: string, redisUrl: string): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@autorec/source',
-      '--import',
-      'tsx',
-      WORKER_MAIN,
-      '--redis',
-      redisUrl,
-      '--data-dir',
-      dataDir,
-      '--lock-ms',
-      String(LOCK_MS),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const records: Record<string, unknown>[] = [];
-  let stderr = '';
-  let buffer = '';
-  let onRecord: (r: Record<string, unknown>) => void = () => {};
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      const record = JSON.parse(line) as Record<string, unknown>;
-      records.push(record);
-      onRecord(record);
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<string>((resolve, reject) => {
-    onRecord = (r) => {
-      if (r.ready === true) resolve(r.worker as string);
-    };
-    void exited.then((code) => reject(new Error(`the worker exited with ${code}: ${stderr}`)));
-  });
-  return { child, records, stderr: () => stderr, ready, exited };
-}
 
 async function problem404(response: Promise<Response>): Promise<void> {
   expect((await response).status).toBe(404);
@@ -93,7 +38,10 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
       dir,
     );
     await waitFor(() => existsSync(join(dir, 'autorec.db')) || undefined, 30_000);
-    workers.push(startWorker(dir, redis.url), startWorker(dir, redis.url));
+    workers.push(
+      startWorker(dir, redis.url, ['--lock-ms', String(LOCK_MS)]),
+      startWorker(dir, redis.url, ['--lock-ms', String(LOCK_MS)]),
+    );
     await Promise.all(workers.map((w) => w.ready));
     api = await starting;
   }, 120_000);
@@ -228,7 +176,7 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     expect(versions.map((v) => v.version)).toEqual([reserved]);
     expect(done.result?.version).toBe(reserved);
     // A replacement worker for the killed one, for the next test.
-    workers[first] = startWorker(dir, redis.url);
+    workers[first] = startWorker(dir, redis.url, ['--lock-ms', String(LOCK_MS)]);
     await workers[first].ready;
   }, 120_000);
 

@@ -15,7 +15,7 @@ export function registerWorker(program: Command, ctx: CommandContext): void {
   program
     .command('worker')
     .description(
-      'run queued jobs (training) from the Redis queue of `autorec serve --redis URL`; `autorec worker --help` lists its flags',
+      'run queued jobs (training, batch scoring) from the Redis queue of `autorec serve --redis URL`; `autorec worker --help` lists its flags',
     )
     .argument('[flags...]', 'the worker’s flags, e.g. --redis redis://127.0.0.1:6379 --data-dir data')
     .helpOption(false)
