@@ -104,6 +104,25 @@ export interface StartConfig extends ServiceConfig {
 
 export class ConfigError extends Error {}
 
+/**
+ * The config `read` makes of `argv` and `env`, or — for `--help` and bad flags — the exit code
+ * after printing the usage (stdout, 0) or the error (stderr, 2). `runServer` and `runWorker` start so.
+ */
+export function configOrExitCode<T>(
+  read: (argv: string[], env: NodeJS.ProcessEnv) => T,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): T | number {
+  try {
+    return read([...argv], env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const help = error.message.startsWith('usage:');
+    (help ? process.stdout : process.stderr).write(`${error.message}\n`);
+    return help ? 0 : 2;
+  }
+}
+
 const int = (name: string, value: string | undefined, fallback: number, min: number, max: number): number => {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);

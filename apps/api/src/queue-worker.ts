@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setupCompute } from '@autorec/core';
-import { ConfigError, readWorkerConfig } from './config.ts';
+import { configOrExitCode, readWorkerConfig } from './config.ts';
 import { databaseLocation, describeDatabase, openRepository } from './storage/open.ts';
 import type { Repository } from './storage/repository.ts';
 import { startQueueWorker } from './training/processors.ts';
@@ -30,17 +30,8 @@ export async function runWorker(
   env: NodeJS.ProcessEnv,
   options: { stop?: AbortSignal } = {},
 ): Promise<number> {
-  let config: ReturnType<typeof readWorkerConfig>;
-  try {
-    config = readWorkerConfig([...argv], env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const help = error.message.startsWith('usage:');
-      (help ? process.stdout : process.stderr).write(`${error.message}\n`);
-      return help ? 0 : 2;
-    }
-    throw error;
-  }
+  const config = configOrExitCode(readWorkerConfig, argv, env);
+  if (typeof config === 'number') return config;
   const dataDir = resolve(config.dataDir);
   const database = databaseLocation(config.databaseUrl, dataDir);
   const log = (record: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(record)}\n`);

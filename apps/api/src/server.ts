@@ -1,6 +1,6 @@
 import { setupCompute } from '@autorec/core';
 import { serve } from '@hono/node-server';
-import { ConfigError, readConfig } from './config.ts';
+import { configOrExitCode, readConfig } from './config.ts';
 import { openService } from './service.ts';
 import { describeDatabase } from './storage/open.ts';
 
@@ -24,17 +24,8 @@ export async function runServer(
   env: NodeJS.ProcessEnv,
   options: { stop?: AbortSignal } = {},
 ): Promise<number> {
-  let config: ReturnType<typeof readConfig>;
-  try {
-    config = readConfig([...argv], env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const help = error.message.startsWith('usage:');
-      (help ? process.stdout : process.stderr).write(`${error.message}\n`);
-      return help ? 0 : 2;
-    }
-    throw error;
-  }
+  const config = configOrExitCode(readConfig, argv, env);
+  if (typeof config === 'number') return config;
   let backend: Awaited<ReturnType<typeof setupCompute>>['backend'];
   let service: Awaited<ReturnType<typeof openService>>;
   try {

@@ -200,8 +200,10 @@ export async function openService(config: ServiceConfig): Promise<Service> {
         promoteTo: 'production',
       });
       say(
-        `training ${config.model} on the events (job ${job.id}); recommendations answer 503 until it serves`,
+        `training ${config.model} on the events (job ${job.id}${queue ? ', on a worker' : ''}); recommendations answer 503 until it serves`,
       );
+      // A worker's version reaches this replica through the label (notification or poll).
+      if (queue) return { ready: servedOnceTrained(job.id) };
       const trained = new Promise<void>((done, fail) => {
         const unsubscribe = jobs.subscribe(job.id, (event) => {
           if (event.type !== 'end') return;

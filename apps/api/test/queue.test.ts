@@ -5,6 +5,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadModel } from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../src/storage/repository.ts';
 import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
@@ -130,7 +132,7 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     expect(lines).toHaveLength(done.result.lines);
     expect(Buffer.byteLength(file)).toBe(done.result.bytes);
     // Each training listener exactly once, with ranks 1..5, in the model's user order.
-    const model = api.deps.server.current!.model;
+    const model = await loadModel(directoryStore(join(dir, 'models/ials/v1')));
     const users = model.users.toArray();
     const byUser = new Map<string, string[][]>();
     for (const line of lines) {
@@ -142,6 +144,7 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     const first = byUser.get(users[0])!;
     expect(first.map((f) => f[1])).toEqual(['1', '2', '3', '4', '5']);
     expect(first.map((f) => f[2])).toEqual(model.recommend(users[0], 5).map((r) => r.item));
+    model.dispose();
     // Both workers scored ranges; the parts are gone once joined.
     const scorers = workers.filter((w) =>
       w.records.some((r) => r.scoring === queued.id && r.part !== undefined),

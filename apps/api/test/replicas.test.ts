@@ -39,7 +39,7 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
     // Both start at once on the empty database.
     [a, b] = await Promise.all([start(0), start(1)]);
     replicas.push(a, b);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const r of replicas) await r.dispose();
