@@ -62,6 +62,7 @@ describe('s3Store', () => {
     await model.save(store('svd/v2'));
     const index = JSON.parse(await (await object('svd/v2/files.json')).text());
     expect(index.format).toBe('autorec-model');
+    expect(JSON.parse(await store('svd/v2').readText('files.json'))).toEqual(index);
     const folder = join(dir, 'copy');
     await mkdir(folder);
     for (const name of [...Object.keys(index.files), 'files.json'])

@@ -49,7 +49,8 @@ export interface S3Store extends ModelStore {
  * the index: a save first removes any earlier `files.json` under the prefix, uploads each file
  * as it is written, and uploads `files.json` last, in `commit()`. A reader goes through the
  * index: a prefix without one (an unfinished save) is refused, and a file whose size or SHA-256
- * differs from it is a `ModelFormatError` naming the object. One save at a time per prefix.
+ * differs from it is a `ModelFormatError` naming the object (`read('files.json')` returns the
+ * index as stored). One save at a time per prefix.
  *
  * @example
  * import { s3Store } from '@autorec/core/s3';
@@ -118,6 +119,12 @@ export function s3Store(options: S3StoreOptions): S3Store {
 
   const read = async (name: string): Promise<Uint8Array> => {
     checkName(name, where);
+    if (name === INDEX) {
+      // The index itself, as stored (e.g. for an HTTP API that lists a version's files).
+      const response = await request('GET', INDEX);
+      if (!response.ok) throw await failure(response, 'GET', INDEX);
+      return new Uint8Array(await response.arrayBuffer());
+    }
     index ??= readIndex();
     const files = await index.catch((error) => {
       index = undefined; // a later read may find a save that has finished since
