@@ -13,6 +13,9 @@ export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [op
   --data-dir DIR       database and models (env AUTOREC_DATA_DIR; default data)
   --db URL             keep the data in PostgreSQL (postgres://user:password@host:port/database) instead of
                        SQLite in the data folder, e.g. for several replicas (env AUTOREC_DATABASE_URL)
+  --models URL         keep model versions under s3://bucket/prefix on S3 or an S3-compatible store instead of
+                       DIR/models (env AUTOREC_MODELS; AUTOREC_S3_ENDPOINT=http://host:port for MinIO and the
+                       like, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION)
   --redis URL          queue training jobs on Redis (redis://host:port) for \`autorec worker\` processes to run,
                        instead of running them in this process (env AUTOREC_REDIS_URL)
   --preset NAME        first start: import a synthetic preset (${SYNTHETIC_PRESET_NAMES.join(', ')}; default default)
@@ -36,6 +39,8 @@ number, on any machine that sees the API's database and model folder.
                        database in --data-dir (a worker on the API's machine)
   --data-dir DIR       the model store: the API's data folder, or one mounted at the same contents
                        (env AUTOREC_DATA_DIR; default data)
+  --models URL         the API's model store when it is on S3 (s3://bucket/prefix; env AUTOREC_MODELS and the
+                       S3 variables of \`autorec serve --help\`)
   --lock-ms N          a job's lock without renewal before another worker takes it over (env
                        AUTOREC_WORKER_LOCK_MS; default 30000)
 Prints {"worker":ID,"ready":true} when it takes jobs. The first Ctrl-C (or SIGTERM) stops it
@@ -45,6 +50,8 @@ export interface WorkerConfig {
   redisUrl: string;
   databaseUrl?: string;
   dataDir: string;
+  /** `s3://bucket/prefix` of the model versions; absent: `dataDir/models`. */
+  modelsUrl?: string;
   lockMs: number;
 }
 
@@ -58,6 +65,7 @@ export function readWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): Worker
         redis: { type: 'string' },
         db: { type: 'string' },
         'data-dir': { type: 'string' },
+        models: { type: 'string' },
         'lock-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,8 +85,17 @@ export function readWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): Worker
     redisUrl,
     databaseUrl: databaseOption(str('db') ?? (env.AUTOREC_DATABASE_URL || undefined)),
     dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
+    modelsUrl: modelsOption(str('models') ?? (env.AUTOREC_MODELS || undefined)),
     lockMs: int('--lock-ms', str('lock-ms') ?? env.AUTOREC_WORKER_LOCK_MS, 30_000, 1_000, 3_600_000),
   };
+}
+
+function modelsOption(url: string | undefined): string | undefined {
+  if (url !== undefined && !/^s3:\/\//.test(url))
+    throw new ConfigError(
+      `--models takes an s3://bucket/prefix URL (without it the models stay in --data-dir), got '${url.slice(0, 40)}'`,
+    );
+  return url;
 }
 
 function redisOption(url: string | undefined): string | undefined {
@@ -142,6 +159,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         db: { type: 'string' },
+        models: { type: 'string' },
         redis: { type: 'string' },
         preset: { type: 'string' },
         'preset-users': { type: 'string' },
@@ -189,6 +207,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
     dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
     databaseUrl,
     redisUrl,
+    modelsUrl: modelsOption(str('models') ?? (env.AUTOREC_MODELS || undefined)),
     source,
     model: model as ModelName,
     adminKey: env.AUTOREC_API_KEY || undefined,

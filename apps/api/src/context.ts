@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiKey, KeyRing, Scope } from './auth.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { ModelServer } from './serving.ts';
+import type { ModelFiles } from './storage/model-files.ts';
 import type { Repository } from './storage/repository.ts';
 import type { JobRunner } from './training/jobs.ts';
 import type { JobQueue } from './training/queue.ts';
@@ -20,6 +21,8 @@ export interface AppDeps {
   options: AppOptions;
   /** Folder of the database and the model versions. */
   dataDir: string;
+  /** Where model versions are kept (the data folder's models/, or S3). */
+  models: ModelFiles;
   log: (record: Record<string, unknown>) => void;
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setupCompute } from '@autorec/core';
 import { configOrExitCode, readWorkerConfig } from './config.ts';
+import { describeModelFiles, type ModelFiles, modelFilesFromConfig } from './storage/model-files.ts';
 import { databaseLocation, describeDatabase, openRepository } from './storage/open.ts';
 import type { Repository } from './storage/repository.ts';
 import { startQueueWorker } from './training/processors.ts';
@@ -38,7 +39,9 @@ export async function runWorker(
   let repo: Repository | undefined;
   let worker: Awaited<ReturnType<typeof startQueueWorker>>;
   let backend: Awaited<ReturnType<typeof setupCompute>>['backend'];
+  let models: ModelFiles;
   try {
+    models = modelFilesFromConfig(config.modelsUrl, dataDir, env);
     // The compute context of this thread, where batch scoring runs (training threads set up their own).
     ({ backend } = await setupCompute());
     // The API made the folder (and, on SQLite, the database in it): a worker never starts an empty one.
@@ -53,6 +56,7 @@ export async function runWorker(
       redisUrl: config.redisUrl,
       repo,
       dataDir,
+      models,
       database,
       lockMs: config.lockMs,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
@@ -64,7 +68,7 @@ export async function runWorker(
     return 1;
   }
   say(
-    `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${dataDir}; compute backend ${backend.name}`,
+    `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${describeModelFiles(models)}; compute backend ${backend.name}`,
   );
   process.stdout.write(`${JSON.stringify({ worker: worker.id, ready: true })}\n`);
 

@@ -2,6 +2,7 @@ import { setupCompute } from '@autorec/core';
 import { serve } from '@hono/node-server';
 import { configOrExitCode, readConfig } from './config.ts';
 import { openService } from './service.ts';
+import { describeModelFiles } from './storage/model-files.ts';
 import { describeDatabase } from './storage/open.ts';
 
 const say = (line: string) => process.stderr.write(`autorec-api: ${line}\n`);
@@ -38,7 +39,9 @@ export async function runServer(
     say(`cannot start: ${(error as Error).message}`);
     return 1;
   }
-  say(`data folder ${service.deps.dataDir} (models/); database ${describeDatabase(service.database)}`);
+  say(
+    `data folder ${service.deps.dataDir}; models in ${describeModelFiles(service.deps.models)}; database ${describeDatabase(service.database)}`,
+  );
   say(
     `compute backend ${backend.name} (${backend.reason}); keys ${service.deps.keys.size}` +
       `${config.anonymousRead ? ', anonymous reads allowed' : ''}; CORS ${config.corsOrigins.join(', ') || 'off'}` +

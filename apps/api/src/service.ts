@@ -8,6 +8,7 @@ import type { ApiApp, AppDeps, AppOptions } from './context.ts';
 import { ApiMetrics } from './metrics.ts';
 import { Replica, type ReplicaTiming } from './replica.ts';
 import { ModelServer, VersionUnusableError } from './serving.ts';
+import { modelFilesFromConfig } from './storage/model-files.ts';
 import { type DatabaseLocation, databaseLocation, openRepository } from './storage/open.ts';
 import type { ModelVersion, Repository } from './storage/repository.ts';
 import { JobRunner } from './training/jobs.ts';
@@ -21,6 +22,8 @@ export interface ServiceConfig extends AppOptions {
   databaseUrl?: string;
   /** A `redis://` URL: training jobs go to its queue for `autorec worker`s instead of running here. */
   redisUrl?: string;
+  /** `s3://bucket/prefix` of the model versions (see `storage/model-files.ts`); absent: `dataDir/models`. */
+  modelsUrl?: string;
   /** Plays imported on first start. */
   source: ImportSource;
   /** Model trained on first start. */
@@ -72,7 +75,8 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   const log = config.log ?? ((record) => process.stdout.write(`${JSON.stringify(record)}\n`));
   const say = config.say ?? (() => {});
   const metrics = new ApiMetrics(config.processMetrics ?? true);
-  const server = new ModelServer(repo, dataDir);
+  const models = modelFilesFromConfig(config.modelsUrl, dataDir, process.env);
+  const server = new ModelServer(repo, models);
 
   const keyList: { name: string; key: string; scopes: Scope[] }[] = [];
   let adminKeyPath: string | undefined;
@@ -139,7 +143,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     });
   const jobs = new JobRunner({
     repo,
-    dataDir,
+    models,
     database,
     owner: replicaId,
     queue,
@@ -162,7 +166,19 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     },
   });
 
-  const deps: AppDeps = { repo, server, jobs, queue, keys, metrics, promote, options: config, dataDir, log };
+  const deps: AppDeps = {
+    repo,
+    server,
+    jobs,
+    queue,
+    keys,
+    metrics,
+    promote,
+    options: config,
+    dataDir,
+    models,
+    log,
+  };
   const app = createApp(deps);
 
   let closed = false;

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   createModel,
   loadModel,
@@ -7,8 +6,8 @@ import {
   type RecommendOptions,
   type ScoredItem,
 } from '@autorec/core';
-import { directoryStore } from '@autorec/core/node';
 import { notFound, unavailable, unprocessable } from './problem.ts';
+import { type ModelFiles, versionStore } from './storage/model-files.ts';
 import type { ModelVersion, Repository, SongPlays } from './storage/repository.ts';
 
 /** How a list was made, so a client can tell. */
@@ -55,7 +54,7 @@ export class ModelServer {
 
   constructor(
     private readonly repo: Repository,
-    private readonly dataDir: string,
+    private readonly models: ModelFiles,
     private readonly graceMs = 30_000,
   ) {}
 
@@ -79,10 +78,11 @@ export class ModelServer {
   async activate(version: ModelVersion): Promise<ServedModel> {
     let model: Recommender;
     try {
-      model = await loadModel(directoryStore(join(this.dataDir, version.path)));
+      model = await loadModel(versionStore(this.models, version.path));
     } catch (error) {
       // Reasons reach clients: paths inside the data folder only, never absolute ones.
-      const reason = `cannot load ${version.path}: ${(error as Error).message.replaceAll(`${this.dataDir}/`, '')}`;
+      const where = this.models.kind === 'folder' ? `${this.models.dataDir}/` : '';
+      const reason = `cannot load ${version.path}: ${where ? (error as Error).message.replaceAll(where, '') : (error as Error).message}`;
       await this.repo.markUnusable(version.model, version.version, reason);
       throw new VersionUnusableError(version, reason);
     }

@@ -404,7 +404,7 @@ function suite(engine: Engine): void {
     it('model routes answer 503 with Retry-After, readyz 503, the rest works', async () => {
       const { ModelServer } = await import('../src/serving.ts');
       const real = s.deps.server;
-      s.deps.server = new ModelServer(s.deps.repo, s.dir);
+      s.deps.server = new ModelServer(s.deps.repo, { kind: 'folder', dataDir: s.dir });
       try {
         const body = await problem(await s.call('GET', `/v1/users/${user}/recommendations`), 503);
         expect(body.detail).toContain('training');

@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join, normalize } from 'node:path';
+import { normalize } from 'node:path';
 import { describeParams, MODEL_NAMES } from '@autorec/core';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { badRequest, conflict, notFound } from '../problem.ts';
 import { Version } from '../schemas.ts';
 import { VersionUnusableError } from '../serving.ts';
+import { readVersionFile } from '../storage/model-files.ts';
 import type { ModelVersion } from '../storage/repository.ts';
 import { errors, json, security } from './shared.ts';
 
@@ -182,7 +182,7 @@ async function readArtifact(deps: AppDeps, v: ModelVersion, file: string): Promi
   if (file.includes('/') || file.includes('\\') || normalize(file) !== file || file.startsWith('.'))
     throw notFound('file', file);
   try {
-    return new Uint8Array(await readFile(join(deps.dataDir, v.path, file)));
+    return new Uint8Array(await readVersionFile(deps.models, v.path, file));
   } catch {
     throw notFound('file', file, `not in ${v.model} v${v.version}`);
   }

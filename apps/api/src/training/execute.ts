@@ -1,6 +1,7 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ModelName } from '@autorec/core';
+import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
 import type { FromWorker, WorkerJob } from './protocol.ts';
@@ -29,8 +30,8 @@ export interface TrainingRun {
 
 export interface TrainingRunOptions {
   repo: Repository;
-  /** The model store: the version is saved to `models/<model>/v<version>` under it. */
-  dataDir: string;
+  /** Where the version is saved (`models/<model>/v<version>` in the data folder, or on S3). */
+  models: ModelFiles;
   /** The training thread opens it read-only. */
   database: DatabaseLocation;
   seed: number;
@@ -65,7 +66,8 @@ export function runTraining(id: string, request: JobRequest, options: TrainingRu
       params: request.params,
       data: request.data,
       database: options.database,
-      outDir: resolve(options.dataDir, path),
+      models: options.models,
+      path,
       maxSeq: lastSeq,
       split: { method: 'per-user', test: 0.1, validation: 0.05 },
       seed: options.seed,

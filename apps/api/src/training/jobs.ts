@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
 import { cancelRequested, requestCancel, watchCancel } from './cancel.ts';
@@ -15,7 +16,8 @@ export type JobEvent =
 
 export interface JobRunnerOptions {
   repo: Repository;
-  dataDir: string;
+  /** Where versions are saved. */
+  models: ModelFiles;
   /** The training thread opens it read-only. */
   database: DatabaseLocation;
   /** Called with each new version; promotes it when the job asked for a label. */
@@ -235,7 +237,7 @@ export class JobRunner {
     const started = performance.now();
     const run = runTraining(id, request, {
       repo,
-      dataDir: this.options.dataDir,
+      models: this.options.models,
       database: this.options.database,
       seed: this.options.seed ?? 1,
       version: await repo.reserveVersion(request.model),

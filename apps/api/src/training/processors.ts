@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job, Worker } from 'bullmq';
+import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { Repository, TrainingJob } from '../storage/repository.ts';
 import { cancelRequested, watchCancel } from './cancel.ts';
@@ -20,8 +21,10 @@ import { gatherParts, releaseScoringModel, scoreRange } from './scoring.ts';
 export interface QueueWorkerOptions {
   redisUrl: string;
   repo: Repository;
-  /** The shared model store (the API replicas' data folder, or a folder they all mount). */
+  /** The shared data folder (the API replicas' one, or one they all mount): batch scoring files. */
   dataDir: string;
+  /** Where model versions are kept: the data folder's models/, or S3. */
+  models: ModelFiles;
   database: DatabaseLocation;
   seed?: number;
   /**
@@ -117,7 +120,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     let lastEvent = 0;
     const run = runTraining(jobId, request, {
       repo,
-      dataDir: options.dataDir,
+      models: options.models,
       database: options.database,
       seed: options.seed ?? 1,
       version,
@@ -166,7 +169,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const { range } = job.data;
     const started = performance.now();
     try {
-      const part = await scoreRange(options.dataDir, range, stopping.signal);
+      const part = await scoreRange(options.dataDir, options.models, range, stopping.signal);
       log({ scoring: range.id, part: range.part, users: part.users, seconds: seconds(started), worker: id });
       return part;
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { ModelName } from '@autorec/core';
 import type { SplitOptions } from '@autorec/data';
+import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 
 /** What the training thread is given. */
@@ -10,8 +11,9 @@ export interface WorkerJob {
   /** `events` (the store's events up to `maxSeq`) or a synthetic preset's name. */
   data: string;
   database: DatabaseLocation;
-  /** Absolute folder the model is saved to. */
-  outDir: string;
+  /** Where the version is saved, and its `models/<model>/v<N>`. */
+  models: ModelFiles;
+  path: string;
   maxSeq: number;
   split: SplitOptions;
   seed: number;

@@ -8,7 +8,7 @@ import {
   type Recommender,
   recommendExcludingKnown,
 } from '@autorec/core';
-import { directoryStore } from '@autorec/core/node';
+import { type ModelFiles, versionStore } from '../storage/model-files.ts';
 
 /**
  * Batch scoring: the top-k songs of every training listener of a model version (what
@@ -83,12 +83,12 @@ function tsvField(value: string): string {
 /** A loaded model version, kept between the range jobs of one worker (the last one only). */
 let cached: { key: string; model: Recommender; known: CsrMatrix | undefined } | undefined;
 
-async function loadVersion(dataDir: string, spec: ScoringSpec) {
-  const key = `${dataDir}\0${spec.path}`;
+async function loadVersion(models: ModelFiles, spec: ScoringSpec) {
+  const key = `${JSON.stringify(models)}\0${spec.path}`;
   if (cached?.key !== key) {
     cached?.model.dispose();
     cached = undefined;
-    const store = directoryStore(join(dataDir, spec.path));
+    const store = versionStore(models, spec.path);
     const model = await loadModel(store);
     cached = { key, model, known: await loadKnownPlays(store) };
   }
@@ -109,6 +109,7 @@ export function releaseScoringModel(): void {
  */
 export async function scoreRange(
   dataDir: string,
+  models: ModelFiles,
   range: ScoringRange,
   signal?: AbortSignal,
 ): Promise<PartResult> {
@@ -120,7 +121,7 @@ export async function scoreRange(
   } catch {
     // not written yet
   }
-  const { model, known } = await loadVersion(dataDir, range);
+  const { model, known } = await loadVersion(models, range);
   const ids = model.users.toArray().slice(range.from, range.to);
   if (ids.length !== users)
     throw new Error(`users ${range.from}–${range.to} are beyond the model's ${model.users.size} users`);

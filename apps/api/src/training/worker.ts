@@ -11,8 +11,8 @@ import {
   setupCompute,
   summarizeEvaluation,
 } from '@autorec/core';
-import { directoryStore } from '@autorec/core/node';
 import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
+import { versionStore } from '../storage/model-files.ts';
 import { openRepository } from '../storage/open.ts';
 import type { FromWorker, ToWorker, WorkerJob } from './protocol.ts';
 import { datasetFromEvents } from './sources.ts';
@@ -106,7 +106,7 @@ async function run(): Promise<void> {
       eventWatermark: job.maxSeq,
       evaluatedUsers: evaluation.ranking?.users,
     };
-    await model.save(directoryStore(job.outDir), { data, metrics }, fit);
+    await model.save(versionStore(job.models, job.path), { data, metrics }, fit);
     send({
       type: 'done',
       hyperParameters: model.hyperParameters,

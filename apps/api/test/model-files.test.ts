@@ -1,0 +1,92 @@
+// Model versions on S3 (`--models s3://bucket/prefix`): an s3rver emulator on loopback (it
+// speaks the S3 REST API and checks the access key) stands in for MinIO or AWS.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, readConfig, readWorkerConfig } from '../src/config.ts';
+import { modelFilesFromConfig } from '../src/storage/model-files.ts';
+import { startTestService } from './helpers.ts';
+
+const S3_ENV = {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AUTOREC_S3_ENDPOINT: '',
+};
+
+describe('model versions on S3', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autorec-api-s3-'));
+  const saved = { ...process.env };
+  let server: S3rver;
+
+  beforeAll(async () => {
+    server = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory: join(dir, 'objects'),
+      configureBuckets: [{ name: 'models', configs: [] }],
+    });
+    const { port } = await server.run();
+    // The training thread reads the credentials from the environment it inherits.
+    Object.assign(process.env, S3_ENV, { AUTOREC_S3_ENDPOINT: `http://127.0.0.1:${port}` });
+  });
+
+  afterAll(async () => {
+    for (const key of Object.keys(S3_ENV)) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('saves the first version to the bucket, serves it, and a restart loads it from there', async () => {
+    const folder = join(dir, 'data');
+    const objects = join(dir, 'objects', 'models');
+    const first = await startTestService({ modelsUrl: 's3://models/prod' }, folder);
+    try {
+      expect(first.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });
+      expect(readdirSync(join(folder, 'models'))).toEqual([]); // nothing in the folder
+      // s3rver keeps each object as <key>._S3rver_object on its disk
+      expect(readdirSync(join(objects, 'prod', 'ials', 'v1'))).toContain('files.json._S3rver_object');
+      const index = await (await first.call('GET', '/v1/models/ials/versions/1/artifact')).json();
+      expect(index.format).toBe('autorec-model');
+      expect(Object.keys(index.files)).toContain('manifest.json');
+      const manifest = await first.call('GET', '/v1/models/ials/versions/1/artifact/manifest.json');
+      expect(manifest.status).toBe(200);
+      const users = first.deps.server.current!.model.users.toArray();
+      expect((await first.call('GET', `/v1/users/${users[0]}/recommendations?k=5`)).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+    const again = await startTestService({ modelsUrl: 's3://models/prod' }, folder);
+    try {
+      expect(again.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });
+      expect(await again.deps.repo.jobs(10)).toHaveLength(1); // loaded, not trained again
+    } finally {
+      await again.dispose();
+    }
+  });
+
+  it('refuses a bad --models URL, and S3 without credentials, naming what is missing', () => {
+    expect(() => readConfig(['--models', 'https://bucket/x'], {})).toThrow(ConfigError);
+    expect(() => readConfig(['--models', 'https://bucket/x'], {})).toThrow(
+      /--models takes an s3:\/\/bucket\/prefix/,
+    );
+    expect(readWorkerConfig(['--redis', 'redis://h:1', '--models', 's3://m/p'], {}).modelsUrl).toBe(
+      's3://m/p',
+    );
+    expect(() => modelFilesFromConfig('s3://models/x', dir, {})).toThrow(
+      /need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    );
+    expect(() => modelFilesFromConfig('s3://Bad_Bucket/x', dir, S3_ENV)).toThrow(
+      /not an s3:\/\/bucket\/prefix URL/,
+    );
+    expect(() =>
+      modelFilesFromConfig('s3://models/x', dir, { ...S3_ENV, AUTOREC_S3_ENDPOINT: 'minio:9000' }),
+    ).toThrow(/AUTOREC_S3_ENDPOINT must be an http\(s\):\/\/host\[:port\] URL/);
+    expect(modelFilesFromConfig(undefined, dir, {})).toEqual({ kind: 'folder', dataDir: dir });
+  });
+});
