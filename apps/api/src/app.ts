@@ -16,12 +16,13 @@ import { registerModels } from './routes/models.ts';
 import { registerOps } from './routes/ops.ts';
 import { registerRecommend } from './routes/recommend.ts';
 import { registerScoring } from './routes/scoring.ts';
+import { registerSearch } from './routes/search.ts';
 import { registerTraining } from './routes/training.ts';
 
 /** Which scope each route needs, by method and path prefix (first match wins). */
 function neededScope(method: string, path: string): Scope {
   if (path.startsWith('/v1/models') && (method !== 'GET' || path.includes('/artifact'))) return 'admin';
-  if (/^\/v1\/(training-jobs|scoring-jobs|events)/.test(path)) return 'write';
+  if (/^\/v1\/(training-jobs|scoring-jobs|search-jobs|events)/.test(path)) return 'write';
   if (method === 'GET' || method === 'HEAD') return 'read';
   // Reads with a body (recommend, batch, rank) are reads; metadata and erasure are writes.
   if (/^\/v1\/(recommendations|rank)/.test(path)) return 'read';
@@ -197,6 +198,7 @@ export function createApp(deps: AppDeps): ApiApp {
   registerEvents(app, deps);
   registerTraining(app, deps);
   registerScoring(app, deps);
+  registerSearch(app, deps);
   registerModels(app, deps);
   registerOps(app, deps);
 

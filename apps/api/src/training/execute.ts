@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ModelName } from '@autorec/core';
+import type { ModelName, SearchTaskResult } from '@autorec/core';
+import type { SplitOptions } from '@autorec/data';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
-import type { FromWorker, WorkerJob } from './protocol.ts';
+import type { FromWorker, SearchWorkerJob, WorkerJob } from './protocol.ts';
 
 export interface JobRequest {
   model: ModelName;
@@ -12,6 +13,12 @@ export interface JobRequest {
   data: string;
   promoteTo?: string;
 }
+
+/**
+ * How a training job splits its data: a per-user 10% test and 5% validation. A search task splits
+ * the same way and searches on the training part only.
+ */
+export const TRAINING_SPLIT: SplitOptions = { method: 'per-user', test: 0.1, validation: 0.05 };
 
 /** The training thread resolves workspace packages to their TypeScript sources, as the app does. */
 const WORKER_EXEC_ARGV = ['--conditions=@autorec/source'];
@@ -54,9 +61,8 @@ export interface TrainingRunOptions {
  */
 export function runTraining(id: string, request: JobRequest, options: TrainingRunOptions): TrainingRun {
   const { repo, version } = options;
-  let worker: Worker | undefined;
+  let thread: Thread | undefined;
   let cancelled = false;
-  let terminated = false;
   const outcome = (async (): Promise<Partial<TrainingJob>> => {
     const path = join('models', request.model, `v${version}`);
     const { lastSeq } = await repo.eventStats();
@@ -69,49 +75,23 @@ export function runTraining(id: string, request: JobRequest, options: TrainingRu
       models: options.models,
       path,
       maxSeq: lastSeq,
-      split: { method: 'per-user', test: 0.1, validation: 0.05 },
+      split: TRAINING_SPLIT,
       seed: options.seed,
     };
     await repo.updateJob(id, { status: 'running', startedAt: new Date().toISOString() });
     if (cancelled) return { status: 'cancelled', error: 'cancelled before it started' };
-    worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: spec,
-      execArgv: WORKER_EXEC_ARGV,
-    });
-    const thread = worker;
     let lastWrite = 0;
-    const message = await new Promise<FromWorker>((done) => {
-      let settled = false;
-      const settle = (m: FromWorker) => {
-        if (settled) return;
-        settled = true;
-        done(m);
-      };
-      thread.on('message', (m: FromWorker) => {
-        if (m.type !== 'progress') return settle(m);
-        options.onProgress(m.progress);
-        const now = performance.now();
-        // Every epoch too, unless epochs come faster than ten a second (a small data set).
-        const epochly = m.progress.phase !== 'batch' && now - lastWrite > EPOCH_WRITE_MS;
-        if (epochly || now - lastWrite > PROGRESS_WRITE_MS) {
-          lastWrite = now;
-          void repo.updateJob(id, { progress: m.progress }).catch(() => {});
-        }
-      });
-      thread.on('error', (error) => settle({ type: 'failed', message: error.message }));
-      thread.on('exit', (code) =>
-        settle(
-          cancelled
-            ? { type: 'cancelled', epochs: 0 }
-            : {
-                type: 'failed',
-                message: terminated
-                  ? 'the process stopped while the job ran'
-                  : `the training thread stopped (exit code ${code})`,
-              },
-        ),
-      );
+    thread = startThread(spec, (progress) => {
+      options.onProgress(progress);
+      const now = performance.now();
+      // Every epoch too, unless epochs come faster than ten a second (a small data set).
+      const epochly = progress.phase !== 'batch' && now - lastWrite > EPOCH_WRITE_MS;
+      if (epochly || now - lastWrite > PROGRESS_WRITE_MS) {
+        lastWrite = now;
+        void repo.updateJob(id, { progress }).catch(() => {});
+      }
     });
+    const message = await thread.message;
     if (message.type === 'cancelled')
       return {
         status: 'cancelled',
@@ -144,13 +124,85 @@ export function runTraining(id: string, request: JobRequest, options: TrainingRu
     outcome,
     cancel() {
       cancelled = true;
-      worker?.postMessage({ type: 'cancel' });
+      thread?.cancel();
+    },
+    async terminate() {
+      await thread?.terminate();
+    },
+  };
+}
+
+/** A job's thread: its last message, and how to stop it. */
+interface Thread {
+  /** `done`, `searched`, `cancelled` or `failed` (a thread that dies says so). */
+  readonly message: Promise<FromWorker>;
+  /** Stops the fit at its next batch (the thread then says `cancelled`). */
+  cancel(): void;
+  /** Ends the thread at once. */
+  terminate(): Promise<void>;
+}
+
+/** Starts the training thread on `spec`; progress messages go to `onProgress`. */
+function startThread(
+  spec: WorkerJob | SearchWorkerJob,
+  onProgress: (p: Record<string, unknown>) => void,
+): Thread {
+  let cancelled = false;
+  let terminated = false;
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+    workerData: spec,
+    execArgv: WORKER_EXEC_ARGV,
+  });
+  const message = new Promise<FromWorker>((done) => {
+    let settled = false;
+    const settle = (m: FromWorker) => {
+      if (settled) return;
+      settled = true;
+      done(m);
+    };
+    worker.on('message', (m: FromWorker) => (m.type === 'progress' ? onProgress(m.progress) : settle(m)));
+    worker.on('error', (error) => settle({ type: 'failed', message: error.message }));
+    worker.on('exit', (code) =>
+      settle(
+        cancelled
+          ? { type: 'cancelled', epochs: 0 }
+          : {
+              type: 'failed',
+              message: terminated
+                ? 'the process stopped while the job ran'
+                : `the training thread stopped (exit code ${code})`,
+            },
+      ),
+    );
+  });
+  return {
+    message,
+    cancel() {
+      cancelled = true;
+      worker.postMessage({ type: 'cancel' });
     },
     async terminate() {
       terminated = true;
-      await worker?.terminate();
+      await worker.terminate();
     },
   };
+}
+
+/**
+ * Runs one task of a hyper-parameter search (`runSearchTask` in core) in a training thread, on
+ * the same data and split as a training job, so the queue worker's main thread keeps renewing
+ * its lock. Resolves with the task's result; a cancelled or failed task rejects.
+ */
+export function runSearchThread(
+  spec: SearchWorkerJob,
+  onProgress: (p: Record<string, unknown>) => void,
+): { result: Promise<SearchTaskResult>; cancel(): void } {
+  const thread = startThread(spec, onProgress);
+  const result = thread.message.then((m) => {
+    if (m.type === 'searched') return m.result;
+    throw new Error(m.type === 'failed' ? m.message : `the search task was ${m.type}`);
+  });
+  return { result, cancel: () => thread.cancel() };
 }
 
 /**

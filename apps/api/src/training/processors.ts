@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { gatherSearch } from '@autorec/core';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { Repository, TrainingJob } from '../storage/repository.ts';
 import { cancelRequested, watchCancel } from './cancel.ts';
-import { registeredBy, runTraining } from './execute.ts';
+import { registeredBy, runSearchThread, runTraining, TRAINING_SPLIT } from './execute.ts';
 import {
   partResults,
   QUEUE_NAME,
@@ -13,6 +14,9 @@ import {
   redisConnection,
   type ScoreGatherPayload,
   type ScoreRangePayload,
+  type SearchGatherPayload,
+  type SearchTaskPayload,
+  searchResults,
   type TrainPayload,
   withTimeout,
 } from './queue.ts';
@@ -186,12 +190,73 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return result;
   }
 
+  /** One (candidate, fold) of a search, in a training thread; a stop hands the task back. */
+  async function searchOne(job: Job<SearchTaskPayload>, token: string | undefined) {
+    const { spec, task } = job.data;
+    const started = performance.now();
+    let lastEvent = 0;
+    const run = runSearchThread(
+      {
+        jobId: spec.id,
+        model: spec.model,
+        params: spec.params,
+        data: spec.data,
+        database: options.database,
+        maxSeq: spec.maxSeq,
+        split: TRAINING_SPLIT,
+        seed: options.seed ?? 1,
+        search: { plan: spec.plan, task },
+      },
+      (progress) => {
+        const now = performance.now();
+        if (now - lastEvent < PROGRESS_EVENT_MS) return;
+        lastEvent = now;
+        void job.updateProgress({ candidate: task.candidate, fold: task.fold, ...progress }).catch(() => {});
+      },
+    );
+    const onStop = () => run.cancel();
+    stopping.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      const result = await run.result;
+      log({
+        search: spec.id,
+        candidate: task.candidate,
+        fold: task.fold,
+        score: result.trial.score,
+        seconds: seconds(started),
+        worker: id,
+      });
+      return result;
+    } catch (error) {
+      if (!stopping.signal.aborted) throw error;
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    } finally {
+      stopping.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  async function gatherSearchJob(job: Job<SearchGatherPayload>) {
+    const { spec } = job.data;
+    const summary = gatherSearch(spec.plan, searchResults(await job.getChildrenValues()));
+    log({
+      search: spec.id,
+      status: 'succeeded',
+      best: summary.best.params,
+      score: summary.best.score.mean,
+      worker: id,
+    });
+    return summary;
+  }
+
   const worker = new Worker<QueuedJob, unknown>(
     QUEUE_NAME,
     async (job, token) => {
       if (job.name === 'train') return train(job as Job<TrainPayload>, token);
       if (job.name === 'score-range') return scoreOne(job as Job<ScoreRangePayload>, token);
       if (job.name === 'score-gather') return gather(job as Job<ScoreGatherPayload>);
+      if (job.name === 'search-task') return searchOne(job as Job<SearchTaskPayload>, token);
+      if (job.name === 'search-gather') return gatherSearchJob(job as Job<SearchGatherPayload>);
       throw new Error(`unknown job kind '${job.name}' (a newer API than this worker?)`);
     },
     {

@@ -1,4 +1,4 @@
-import type { ModelName } from '@autorec/core';
+import type { ModelName, SearchPlan, SearchTask, SearchTaskResult } from '@autorec/core';
 import type { SplitOptions } from '@autorec/data';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
@@ -19,6 +19,15 @@ export interface WorkerJob {
   seed: number;
 }
 
+/**
+ * A search task for the thread instead of a training: the same data and split, then one
+ * candidate trained on one fold of the training part and scored on the fold's held-out part
+ * (`runSearchTask`); nothing is saved.
+ */
+export interface SearchWorkerJob extends Omit<WorkerJob, 'models' | 'path'> {
+  search: { plan: SearchPlan; task: SearchTask };
+}
+
 export type ToWorker = { type: 'cancel' };
 
 export type FromWorker =
@@ -30,5 +39,6 @@ export type FromWorker =
       metrics: Record<string, number>;
       fit: { epochs: unknown[]; bestEpoch: number; seconds: number; backend: string };
     }
+  | { type: 'searched'; result: SearchTaskResult }
   | { type: 'cancelled'; epochs: number }
   | { type: 'failed'; message: string };

@@ -1,3 +1,4 @@
+import type { ModelName, SearchPlan, SearchSummary, SearchTask, SearchTaskResult } from '@autorec/core';
 import { type ConnectionOptions, FlowProducer, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { JobRequest } from './execute.ts';
 import {
@@ -18,7 +19,58 @@ import {
 export const QUEUE_NAME = 'autorec-jobs';
 
 /** What a queued job carries; the BullMQ job's name is its `kind`. */
-export type QueuedJob = TrainPayload | ScoreRangePayload | ScoreGatherPayload;
+export type QueuedJob =
+  | TrainPayload
+  | ScoreRangePayload
+  | ScoreGatherPayload
+  | SearchTaskPayload
+  | SearchGatherPayload;
+
+/**
+ * A hyper-parameter search: every (candidate, fold) of `plan` trained and scored on the training
+ * part of one data snapshot (events up to `maxSeq`, split as training jobs split it), gathered
+ * into mean ± sd per candidate (core's `searchTasks`/`runSearchTask`/`gatherSearch`).
+ */
+export interface SearchSpec {
+  id: string;
+  model: ModelName;
+  /** Parameters every candidate shares (a candidate's own values win). */
+  params: Record<string, unknown>;
+  /** `events` or a synthetic preset's name, as for training jobs. */
+  data: string;
+  /** The events' watermark when the search was created: every task reads the same snapshot. */
+  maxSeq: number;
+  plan: SearchPlan;
+  createdAt: string;
+}
+
+/** One (candidate, fold) of a search: a child of the search's gather step. */
+export interface SearchTaskPayload {
+  kind: 'search-task';
+  spec: SearchSpec;
+  task: SearchTask;
+}
+
+/** A search's last step, run once every task is done: ranks the candidates. */
+export interface SearchGatherPayload {
+  kind: 'search-gather';
+  spec: SearchSpec;
+}
+
+/** A search as `GET /v1/search-jobs/{id}` shows it (read from the queue). */
+export interface SearchStatus {
+  id: string;
+  model: string;
+  metric: string;
+  folds: number;
+  candidates: number;
+  status: 'running' | 'succeeded' | 'failed';
+  tasks: { total: number; done: number };
+  createdAt: string;
+  finishedAt?: string;
+  result?: SearchSummary;
+  error?: string;
+}
 
 /** One user range of a batch scoring job: a child of the job's gather step. */
 export interface ScoreRangePayload {
@@ -182,36 +234,103 @@ export class JobQueue {
     };
   }
 
+  /**
+   * Queues a search as a BullMQ flow: one `search-task` child per (candidate, fold) — any worker
+   * takes any of them — and the `search-gather` parent, run once all are done (a task that fails
+   * fails the search). The parent's id is the search's id.
+   */
+  async addSearch(spec: SearchSpec, tasks: readonly SearchTask[]): Promise<SearchStatus> {
+    const gather: SearchGatherPayload = { kind: 'search-gather', spec };
+    await this.flows.add({
+      name: 'search-gather',
+      queueName: QUEUE_NAME,
+      data: gather,
+      opts: { ...JOB_OPTIONS, jobId: spec.id },
+      children: tasks.map((task) => {
+        const payload: SearchTaskPayload = { kind: 'search-task', spec, task };
+        return {
+          name: 'search-task',
+          queueName: QUEUE_NAME,
+          data: payload,
+          opts: {
+            ...JOB_OPTIONS,
+            jobId: `${spec.id}.${task.candidate}.${task.fold}`,
+            failParentOnFailure: true,
+          },
+        };
+      }),
+    });
+    return { ...describeSearch(spec), status: 'running', tasks: { total: tasks.length, done: 0 } };
+  }
+
+  /** A search's state, tasks done and ranking; undefined when the queue does not know it (or no longer). */
+  async searchStatus(id: string): Promise<SearchStatus | undefined> {
+    const job = await this.queue.getJob(id);
+    if (job?.name !== 'search-gather') return undefined;
+    const { spec } = job.data as SearchGatherPayload;
+    const { state, total, done, finishedAt } = await flowProgress(job);
+    const base = { ...describeSearch(spec), tasks: { total, done } };
+    if (state === 'completed')
+      return {
+        ...base,
+        status: 'succeeded',
+        finishedAt,
+        result: job.returnvalue as unknown as SearchSummary,
+      };
+    if (state === 'failed') return { ...base, status: 'failed', finishedAt, error: job.failedReason };
+    return { ...base, status: 'running' };
+  }
+
   /** A scoring job's state, parts done and result; undefined when the queue does not know it (or no longer). */
   async scoringStatus(id: string): Promise<ScoringStatus | undefined> {
     const job = await this.queue.getJob(id);
     if (job?.name !== 'score-gather') return undefined;
     const { spec, users, createdAt } = job.data as ScoreGatherPayload;
-    const state = await job.getState();
-    const counts = await job.getDependenciesCount();
-    const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-    const done = state === 'completed' ? total : (counts.processed ?? 0);
+    const { state, total, done, finishedAt } = await flowProgress(job);
     const base = { ...describe(spec, users, createdAt), parts: { total, done } };
     if (state === 'completed')
       return {
         ...base,
         status: 'succeeded',
-        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+        finishedAt,
         result: job.returnvalue as unknown as ScoringResult,
       };
-    if (state === 'failed')
-      return {
-        ...base,
-        status: 'failed',
-        finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
-        error: job.failedReason,
-      };
+    if (state === 'failed') return { ...base, status: 'failed', finishedAt, error: job.failedReason };
     return { ...base, status: 'running' };
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([this.events.close(), this.queue.close(), this.flows.close()]);
   }
+}
+
+/** A flow parent's state and how many of its children are done. */
+async function flowProgress(job: NonNullable<Awaited<ReturnType<Queue['getJob']>>>) {
+  const state = await job.getState();
+  const counts = await job.getDependenciesCount();
+  const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  return {
+    state,
+    total,
+    done: state === 'completed' ? total : (counts.processed ?? 0),
+    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+  };
+}
+
+function describeSearch(spec: SearchSpec) {
+  return {
+    id: spec.id,
+    model: spec.model,
+    metric: spec.plan.metric,
+    folds: spec.plan.folds,
+    candidates: spec.plan.candidates.length,
+    createdAt: spec.createdAt,
+  };
+}
+
+/** The task results of a search's gather step (BullMQ keeps each child's return value). */
+export function searchResults(values: Record<string, unknown>): SearchTaskResult[] {
+  return Object.values(values) as SearchTaskResult[];
 }
 
 function describe(spec: ScoringSpec, users: number, createdAt: string) {

@@ -1,5 +1,6 @@
 // The training job's thread: reads the training data, fits the model, evaluates it on a
-// holdout of that data and saves it to the version's folder. Everything about models is
+// holdout of that data and saves it to the version's folder — or, for a search task, trains one
+// candidate on one fold of the training part and reports its score. Everything about models is
 // @autorec/core's and everything about data @autorec/data's; this file only wires them to
 // the parent thread's messages (progress out, cancel in).
 import { getPriority, setPriority } from 'node:os';
@@ -8,16 +9,17 @@ import {
   createModel,
   evaluateSplit,
   type ModelParams,
+  runSearchTask,
   setupCompute,
   summarizeEvaluation,
 } from '@autorec/core';
 import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
 import { versionStore } from '../storage/model-files.ts';
 import { openRepository } from '../storage/open.ts';
-import type { FromWorker, ToWorker, WorkerJob } from './protocol.ts';
+import type { FromWorker, SearchWorkerJob, ToWorker, WorkerJob } from './protocol.ts';
 import { datasetFromEvents } from './sources.ts';
 
-const job = workerData as WorkerJob;
+const job = workerData as WorkerJob | SearchWorkerJob;
 /**
  * How much nicer than the server this thread runs (Linux only). There the nice value belongs to
  * the thread (NPTL), and threads the training starts (the kernel pool's workers) inherit it, so on
@@ -57,6 +59,7 @@ async function run(): Promise<void> {
     throw new Error('there are no events to train on; send some with POST /v1/events');
   const prepared = prepareDataset(dataset, { split: job.split, seed: job.seed });
   await setupCompute(); // this thread's compute context (a worker has its own tfjs)
+  if ('search' in job) return search(job, prepared.trainSet);
   const model = createModel(job.model, job.params as ModelParams);
   let lastSent = 0;
   try {
@@ -116,6 +119,33 @@ async function run(): Promise<void> {
     });
   } finally {
     model.dispose();
+  }
+}
+
+/** A search task on the training part of the split (its validation and test plays never seen). */
+async function search(spec: SearchWorkerJob, train: Parameters<typeof runSearchTask>[2]): Promise<void> {
+  const { plan, task } = spec.search;
+  let lastSent = 0;
+  try {
+    const result = await runSearchTask(
+      task,
+      plan,
+      train,
+      (candidate) => createModel(spec.model, { ...spec.params, ...candidate } as ModelParams),
+      {
+        signal: abort.signal,
+        onProgress: (event) => {
+          const now = performance.now();
+          if (!event.training || (event.training.phase === 'batch' && now - lastSent < 250)) return;
+          lastSent = now;
+          send({ type: 'progress', progress: { ...event.training } });
+        },
+      },
+    );
+    send({ type: 'searched', result });
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+    send({ type: 'cancelled', epochs: 0 });
   }
 }
 
