@@ -170,7 +170,10 @@ interface WasmSide {
   conf: ArenaBlock;
   /** One byte per row (see `ialsExact`). */
   done: ArenaBlock;
-  /** Rows with entries: the only ones whose factors can be nonzero (what the Gram sums). */
+  /**
+   * Rows with entries, what the Gram sums: the others are zero once first solved (before that,
+   * in the first user step, their random start values are left out; the typed-array twin sums them).
+   */
   live: ArenaBlock;
   factors: ArenaBlock;
 }
@@ -230,9 +233,12 @@ class WasmSweeps implements Sweeps {
     // Scratch: 4 rows for CG, maxE² + 2·maxE float64s for the exact solve.
     const scratchFloats = Math.max(4 * stride, 2 * (maxE * maxE + 2 * maxE));
     const scratch = Array.from({ length: threads }, () => arena.reserve(scratchFloats));
-    if (arena.bytes > MAX_WASM_BYTES) return undefined;
-    if (typeof WebAssembly === 'undefined') return undefined;
-    arena.commit('ials', threads > 1);
+    if (arena.bytes > MAX_WASM_BYTES || typeof WebAssembly === 'undefined') return undefined;
+    try {
+      arena.commit('ials', threads > 1);
+    } catch {
+      return undefined; // no WebAssembly memory that large here: the typed arrays may still fit
+    }
     const kernels = await startIalsKernels(arena, threads);
     if (!kernels) return undefined;
     const fill = (side: WasmSide, m: CsrMatrix, start: Float32Array) => {
@@ -305,7 +311,7 @@ class WasmSweeps implements Sweeps {
     const csr = [at(side.indptr), at(side.indices), at(side.conf), at(side.factors), at(other.factors)];
     let loss = 0;
     if (side.plan.maxExact > 0) {
-      const inverse = invertSymmetricPositive(g, k);
+      const inverse = invertSymmetricPositive(g, k); // factors g in place: it is in the arena already
       const inv = arena.f32(this.inverse);
       for (let a = 0; a < k; a++) inv.set(inverse.subarray(a * k, (a + 1) * k), a * stride);
       this.each('multiplyRows', even(other.rows, threads), (r0, r1) => [
