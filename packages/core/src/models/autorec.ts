@@ -22,6 +22,7 @@ import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, type TrainData, trainNetwork } from './autorec-train.ts';
+import { DeepAutoRec, hiddenLayers, wantsDeep } from './deep-autorec.ts';
 import { DenseProduct } from './dense-product.ts';
 import { cosineToRow, rowNorms } from './item-cosine.ts';
 import { type ParamSpec, type ParamsOf, type ParamValue, readParams } from './shared.ts';
@@ -57,6 +58,27 @@ const AUTOREC_INPUTS: readonly AutoRecInput[] = ['ratings', 'residuals'];
 
 const AUTOREC_PARAMS = {
   hiddenUnits: { kind: 'int', default: 100, min: 1, description: 'Hidden units (the code size).' },
+  layers: {
+    kind: 'sizes',
+    default: '',
+    description:
+      "Hidden layer sizes from the input to the code, e.g. '512,512,1024' (DeepRec); the decoder mirrors them. " +
+      "Empty: one layer of hiddenUnits (the paper's). More than one trains the deep network (tfjs, adam, 'ratings' objective).",
+  },
+  codeDropout: {
+    kind: 'number',
+    default: 0,
+    min: 0,
+    below: 1,
+    description: 'Dropout rate on the code layer while training (DeepRec: 0.8); trains the deep network.',
+  },
+  refeed: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    description:
+      'Dense re-feeding (DeepRec): after each batch update on x, this many updates with input and target f(x); trains the deep network.',
+  },
   encoderActivation: {
     kind: 'enum',
     default: 'sigmoid',
@@ -415,6 +437,8 @@ export class AutoRecModel extends Recommender {
   private backend?: BackendInfo;
   /** True while `fit` trains on the centred sigmoid code (see `codeActivation`). */
   private trainingCentred = false;
+  /** The deep network (DeepRec's options), which every method delegates to when the options ask for it. */
+  private deep?: DeepAutoRec;
 
   constructor(
     readonly variant: AutoRecVariant,
@@ -423,7 +447,27 @@ export class AutoRecModel extends Recommender {
     super();
     this.orientation = variant === 'user' ? USER_ROWS : ITEM_ROWS;
     this.name = this.orientation.name;
-    this.params = readParams(this.name, options, AUTOREC_PARAMS);
+    this.params = this.readOptions(options);
+  }
+
+  /** The options checked; one `layers` entry is `hiddenUnits` (the paper's network). */
+  private readOptions(options: object): Params {
+    const p = readParams(this.name, options, AUTOREC_PARAMS);
+    const layers = hiddenLayers(this.name, p, AUTOREC_PARAMS.hiddenUnits.default);
+    wantsDeep(this.name, p, layers);
+    return { ...p, hiddenUnits: layers[layers.length - 1] };
+  }
+
+  /** A deep model for these options, or undefined for the paper's one-layer network. */
+  private deepFor(p: Params): DeepAutoRec | undefined {
+    this.deep?.dispose();
+    this.deep = undefined;
+    const layers = hiddenLayers(this.name, p, p.hiddenUnits);
+    if (!wantsDeep(this.name, p, layers)) return undefined;
+    const host = { name: this.name, variant: this.variant, model: this, clip: (x: number) => this.clip(x) };
+    this.net = undefined;
+    this.deep = new DeepAutoRec(host, p, layers);
+    return this.deep;
   }
 
   describe(): HyperParameterInfo[] {
@@ -505,6 +549,8 @@ export class AutoRecModel extends Recommender {
     this.backend = await this.computeBackend();
     this.releaseScoring();
     const p = this.params;
+    const deep = this.deepFor(p);
+    if (deep) return deep.fit(data, options, (rows) => resolveBatchSize(p.batchSize, rows));
     const biases = fitBiases(data.ratings);
     this.biases = biases;
     const o = this.orient(data, biases);
@@ -692,6 +738,7 @@ export class AutoRecModel extends Recommender {
   predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length)
       throw new RangeError(`${this.name}: ${users.length} users but ${items.length} items`);
+    if (this.deep) return this.deep.predictIndices(users, items);
     const { net, b, o } = this.ready();
     const out = new Float32Array(users.length);
     const warm: number[] = [];
@@ -720,6 +767,7 @@ export class AutoRecModel extends Recommender {
   // ---- ranking ----
 
   scoreUsers(users: Uint32Array): Float32Array {
+    if (this.deep) return this.deep.scoreUsers(users);
     const { b } = this.ready();
     const nItems = b.item.length;
     const leftBias = new Float32Array(users.length);
@@ -787,6 +835,7 @@ export class AutoRecModel extends Recommender {
   }
 
   scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
+    if (this.deep) return this.deep.scoreFoldIn(items, ratings);
     const { net, b, output } = this.ready();
     // Songs without training ratings have untrained weights: leave them out of the input.
     const keep: number[] = [];
@@ -852,6 +901,7 @@ export class AutoRecModel extends Recommender {
   }
 
   itemSimilarities(item: number): Float32Array {
+    if (this.deep) return this.deep.itemSimilarities(item);
     const { net, b } = this.ready();
     const nItems = b.item.length;
     const hidden = net.hidden;
@@ -864,6 +914,7 @@ export class AutoRecModel extends Recommender {
   // ---- persistence ----
 
   protected async saveState(store: ModelStore): Promise<void> {
+    if (this.deep) return this.deep.save(store);
     const { net, b } = this.ready();
     const { width, hidden } = net.layout;
     const s = net.stride;
@@ -893,9 +944,11 @@ export class AutoRecModel extends Recommender {
     const saved = { ...manifest.hyperParameters };
     // Saved before the `input` option existed: such models read residuals whenever they learned them.
     if (saved.input === undefined) saved.input = saved.residual === true ? 'residuals' : 'ratings';
-    this.params = readParams(this.name, saved, AUTOREC_PARAMS);
+    this.params = this.readOptions(saved);
     this.backend = await this.computeBackend();
     this.releaseScoring();
+    const deep = this.deepFor(this.params);
+    if (deep) return deep.load(store, data);
     const width = this.orientation.pick(data.users.size, data.items.size)[1];
     const hidden = this.params.hiddenUnits;
     const expect = (name: string, shape: number[]): Float32Array => {
@@ -954,6 +1007,8 @@ export class AutoRecModel extends Recommender {
   override dispose(): void {
     this.releaseScoring();
     this.net = undefined;
+    this.deep?.dispose();
+    this.deep = undefined;
   }
 }
 

@@ -15,7 +15,8 @@ export type ParamValue = number | string | boolean;
 
 /** How one option is checked: its kind, default and allowed range. */
 export interface ParamSpec {
-  kind: 'int' | 'number' | 'boolean' | 'enum';
+  /** `sizes`: positive integers written "512,512,1024" (a lone number is one size); '' for none. */
+  kind: 'int' | 'number' | 'boolean' | 'enum' | 'sizes';
   default: ParamValue;
   description: string;
   /** Inclusive lower bound (int/number). */
@@ -34,7 +35,9 @@ export type ParamValueOf<P extends ParamSpec> = P['kind'] extends 'boolean'
     ? P['values'] extends readonly (infer V)[]
       ? V
       : string
-    : number;
+    : P['kind'] extends 'sizes'
+      ? string
+      : number;
 
 /**
  * The options a parameter table describes, every one set — the table is the type's one home.
@@ -88,6 +91,14 @@ function checkParam(model: ModelName, key: string, v: unknown, s: ParamSpec): Pa
       if (typeof v !== 'string' || !s.values?.includes(v))
         throw bad(`must be one of ${s.values?.join(', ')}`);
       return v;
+    case 'sizes': {
+      const text = typeof v === 'number' ? String(v) : v;
+      if (typeof text !== 'string') throw bad('must be sizes such as "512,512,1024"');
+      const parts = text.trim() === '' ? [] : text.split(',').map((t) => t.trim());
+      if (parts.some((t) => !/^[1-9][0-9]*$/.test(t)))
+        throw bad('must be positive integers separated by commas, such as "512,512,1024"');
+      return parts.join(',');
+    }
     default: {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('must be a finite number');
       if (s.kind === 'int' && !Number.isInteger(v)) throw bad('must be an integer');

@@ -1,0 +1,135 @@
+import { type CsrMatrix, entryCoordinates, nnz } from '@autorec/data';
+import { plantedRatings } from '@autorec/test-utils';
+import { runRecommenderContract } from '@autorec/test-utils/contract';
+import { describe, expect, it } from 'vitest';
+import { OptionError } from '../errors.ts';
+import { memoryStore } from '../stores/memory.ts';
+import { type AutoRecModel, IAutoRecModel, UAutoRecModel } from './autorec.ts';
+import { fitBiases } from './autorec-biases.ts';
+import { readWeights } from './autorec-persist.ts';
+import { loadModel } from './registry.ts';
+
+const deep = {
+  layers: '16,8',
+  epochs: 6,
+  batchSize: 16,
+  lambda: 1,
+  seed: 3,
+  encoderActivation: 'selu',
+} as const;
+runRecommenderContract(
+  'u-autorec (deep: 16,8, SELU, code dropout, re-feeding)',
+  () => new UAutoRecModel({ ...deep, codeDropout: 0.5, refeed: 1 }),
+);
+runRecommenderContract(
+  'i-autorec (deep: 16,8, SELU, input dropout)',
+  () => new IAutoRecModel({ ...deep, inputDropout: 0.3 }),
+);
+
+function testRmse(model: AutoRecModel, test: CsrMatrix): number {
+  const { rows: users, cols: items } = entryCoordinates(test);
+  const pred = model.predictIndices(users, items);
+  let sse = 0;
+  for (let q = 0; q < pred.length; q++) sse += (pred[q] - test.values[q]) ** 2;
+  return Math.sqrt(sse / pred.length);
+}
+
+describe('deep AutoRec (DeepRec options)', () => {
+  const { train, test, noiseFloor } = plantedRatings({ seed: 5 });
+  const b = fitBiases(train.ratings);
+  let meanSse = 0;
+  for (const v of test.values) meanSse += (v - b.mean) ** 2;
+  const meanRmse = Math.sqrt(meanSse / nnz(test));
+
+  for (const Model of [UAutoRecModel, IAutoRecModel])
+    it(`${Model.name} with three hidden layers recovers planted low-rank ratings`, async () => {
+      const model = new Model({
+        layers: '32,16,32',
+        encoderActivation: 'selu',
+        epochs: 60,
+        lambda: 10,
+        learningRate: 0.002,
+        input: 'residuals',
+        seed: 1,
+      });
+      const fit = await model.fit(train);
+      const rmse = testRmse(model, test);
+      expect(rmse).toBeLessThan(0.6 * meanRmse);
+      expect(rmse).toBeLessThan(noiseFloor + 0.25);
+      expect(fit.epochs.at(-1)!.loss).toBeLessThan(fit.epochs[0].loss);
+      expect(fit.backend).toMatch(/\+tfjs$/);
+      model.dispose();
+    });
+
+  it('re-feeding changes training, and makes the output closer to a fixed point of the network', async () => {
+    const options = { layers: '24,12', epochs: 15, lambda: 1, learningRate: 0.003, seed: 2, batchSize: 32 };
+    const plain = new UAutoRecModel(options);
+    const refed = new UAutoRecModel({ ...options, refeed: 1 });
+    await plain.fit(train);
+    await refed.fit(train);
+    const users = Uint32Array.from({ length: 40 }, (_, u) => u);
+    const a = plain.scoreUsers(users);
+    const c = refed.scoreUsers(users);
+    let diff = 0;
+    for (let q = 0; q < a.length; q++) diff = Math.max(diff, Math.abs(a[q] - c[q]));
+    expect(diff).toBeGreaterThan(0.01);
+    // f(f(x)) vs f(x): feed each user's full predicted vector back in as a new listener.
+    const drift = (model: AutoRecModel): number => {
+      const nItems = train.items.size;
+      const all = Uint32Array.from({ length: nItems }, (_, i) => i);
+      const scores = model.scoreUsers(users);
+      let sse = 0;
+      for (let j = 0; j < users.length; j++) {
+        const fx = scores.subarray(j * nItems, (j + 1) * nItems);
+        const ffx = model.scoreFoldIn(all, Float32Array.from(fx));
+        for (let i = 0; i < nItems; i++) sse += (ffx[i] - fx[i]) ** 2;
+      }
+      return Math.sqrt(sse / (users.length * nItems));
+    };
+    expect(drift(refed)).toBeLessThan(drift(plain));
+    plain.dispose();
+    refed.dispose();
+  });
+
+  it('one entry in layers is the paper network with that many hidden units, bit for bit', async () => {
+    const options = { epochs: 3, batchSize: 32, lambda: 1, seed: 4 };
+    const a = new IAutoRecModel({ ...options, hiddenUnits: 20 });
+    const c = new IAutoRecModel({ ...options, layers: '20' });
+    expect(c.hyperParameters.hiddenUnits).toBe(20);
+    await a.fit(train);
+    await c.fit(train);
+    expect(Array.from(c.scoreUsers(Uint32Array.of(0, 1, 2)))).toEqual(
+      Array.from(a.scoreUsers(Uint32Array.of(0, 1, 2))),
+    );
+    const store = memoryStore();
+    await c.save(store);
+    expect((await readWeights(store, 'i-autorec')).weights.has('encoder/kernel')).toBe(true);
+    a.dispose();
+    c.dispose();
+  });
+
+  it('saves every layer and loads them back to the same scores', async () => {
+    // λ 0: the loss is the squared error alone (no L2 term added to it).
+    const model = new UAutoRecModel({ layers: '12,6,12', epochs: 3, seed: 5, codeDropout: 0.5, lambda: 0 });
+    await model.fit(train);
+    const store = memoryStore();
+    await model.save(store);
+    const { weights } = await readWeights(store, 'u-autorec');
+    expect(weights.get('deep/kernel/0')!.shape).toEqual([train.items.size, 12]);
+    expect(weights.get('deep/kernel/5')!.shape).toEqual([12, train.items.size]);
+    const loaded = (await loadModel(store)) as AutoRecModel;
+    expect(loaded.hyperParameters.layers).toBe('12,6,12');
+    const users = Uint32Array.of(0, 5, 9);
+    expect(Array.from(loaded.scoreUsers(users))).toEqual(Array.from(model.scoreUsers(users)));
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('refuses what the deep network does not do, naming the option', () => {
+    expect(() => new UAutoRecModel({ layers: '8,4', objective: 'implicit' })).toThrow(OptionError);
+    expect(() => new UAutoRecModel({ refeed: 1, optimizer: 'rprop' })).toThrow(/adam only/);
+    expect(() => new UAutoRecModel({ layers: '8,4', hiddenUnits: 7 })).toThrow(/disagree/);
+    expect(() => new UAutoRecModel({ layers: '8,0' })).toThrow(/positive integers/);
+    expect(new UAutoRecModel({ layers: ' 512, 512,1024' }).hyperParameters.layers).toBe('512,512,1024');
+  });
+});
