@@ -362,10 +362,17 @@ interface Oriented {
  * least squares for the new listener's decoder row: Σ_played (1 − v·h_i − c)² + Σ_unplayed a_i
  * (v·h_i + c)² + λ/2·‖v‖², a_i = w₀·negatives·n_i/(U − n_i) the song's expected weight, one
  * (hidden + 1)² solve against a Gram matrix computed once. Defaults (32 negatives at w₀ 1/16)
- * chosen on validation NDCG@10 on Last.fm 2K (docs/benchmarks.md). Of DeepRec's options (Kuchaiev
- * & Ginsburg 2017) the network supports SELU (`encoderActivation: 'selu'`) and high input
- * dropout (`inputDropout` up to < 1); more hidden layers and dense output re-feeding do not fit
- * the one-hidden-layer sparse layout.
+ * chosen on validation NDCG@10 on Last.fm 2K (docs/benchmarks.md).
+ *
+ * Deep AutoRec (DeepRec, Kuchaiev & Ginsburg 2017): `layers` (e.g. '512,512,1024', the decoder
+ * mirroring them), SELU, `codeDropout` and dense re-feeding (`refeed`: after the update on x,
+ * an update with input and target f(x)) train the deep network of `deep-autorec.ts` instead,
+ * which does everything this class does (its comment has the maths); one `layers` entry is
+ * this network. DeepRec's Netflix recipe (512,512,1024, SELU, code dropout 0.8, one re-feed,
+ * no weight decay) measured worse than these defaults on both data sets (test RMSE ML-100K
+ * I-AutoRec 1.024 vs 0.890, U 0.984 vs 0.909; Last.fm U-AutoRec 0.903 vs 0.868, NDCG@10 below
+ * popularity) and re-feeding moved validation RMSE by 0.0001 (docs/benchmarks.md): the options
+ * are there for larger data, not defaults.
  *
  * Defaults, from a search on validation splits (`tools/bench/autorec.ts tune`, validation RMSE,
  * mean of two seeds; never the test split) over λ, hidden units, learning rate, batch size,
