@@ -6,9 +6,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './postgres-server.ts';
 
 export interface RedisServer {
   url: string;
@@ -37,17 +38,6 @@ export function redisSkip(): string | undefined {
   if (process.env.AUTOREC_REQUIRE_REDIS === '1') throw new Error(`AUTOREC_REQUIRE_REDIS=1 but ${reason}`);
   process.stderr.write(`skipping the Redis tests: ${reason}\n`);
   return reason;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 /**

@@ -211,22 +211,14 @@ export class JobQueue {
   async addScoring(spec: ScoringSpec, users: number, parts: number): Promise<ScoringStatus> {
     const createdAt = new Date().toISOString();
     const ranges = userRanges(users, parts);
-    const gather: ScoreGatherPayload = { kind: 'score-gather', spec, users, createdAt };
-    await this.flows.add({
-      name: 'score-gather',
-      queueName: QUEUE_NAME,
-      data: gather,
-      opts: { ...JOB_OPTIONS, jobId: spec.id },
-      children: ranges.map((r, part) => {
-        const payload: ScoreRangePayload = { kind: 'score-range', range: { ...spec, part, ...r } };
-        return {
-          name: 'score-range',
-          queueName: QUEUE_NAME,
-          data: payload,
-          opts: { ...JOB_OPTIONS, jobId: `${spec.id}.${part}`, failParentOnFailure: true },
-        };
-      }),
-    });
+    await this.addFlow(
+      spec.id,
+      { kind: 'score-gather', spec, users, createdAt },
+      ranges.map((r, part) => ({
+        id: `${spec.id}.${part}`,
+        data: { kind: 'score-range', range: { ...spec, part, ...r } },
+      })),
+    );
     return {
       ...describe(spec, users, createdAt),
       status: 'running',
@@ -240,27 +232,39 @@ export class JobQueue {
    * fails the search). The parent's id is the search's id.
    */
   async addSearch(spec: SearchSpec, tasks: readonly SearchTask[]): Promise<SearchStatus> {
-    const gather: SearchGatherPayload = { kind: 'search-gather', spec };
-    await this.flows.add({
-      name: 'search-gather',
-      queueName: QUEUE_NAME,
-      data: gather,
-      opts: { ...JOB_OPTIONS, jobId: spec.id },
-      children: tasks.map((task) => {
-        const payload: SearchTaskPayload = { kind: 'search-task', spec, task };
-        return {
-          name: 'search-task',
-          queueName: QUEUE_NAME,
-          data: payload,
-          opts: {
-            ...JOB_OPTIONS,
-            jobId: `${spec.id}.${task.candidate}.${task.fold}`,
-            failParentOnFailure: true,
-          },
-        };
-      }),
-    });
+    await this.addFlow(
+      spec.id,
+      { kind: 'search-gather', spec },
+      tasks.map((task) => ({
+        id: `${spec.id}.${task.candidate}.${task.fold}`,
+        data: { kind: 'search-task', spec, task },
+      })),
+    );
     return { ...describeSearch(spec), status: 'running', tasks: { total: tasks.length, done: 0 } };
+  }
+
+  /**
+   * A flow: the children (any worker takes any of them) and a parent BullMQ runs once all have
+   * completed; a child that fails fails the parent. Job names are the payloads' kinds; ids are
+   * given, so adding the same flow twice adds it once.
+   */
+  private async addFlow(
+    id: string,
+    parent: ScoreGatherPayload | SearchGatherPayload,
+    children: { id: string; data: ScoreRangePayload | SearchTaskPayload }[],
+  ): Promise<void> {
+    await this.flows.add({
+      name: parent.kind,
+      queueName: QUEUE_NAME,
+      data: parent,
+      opts: { ...JOB_OPTIONS, jobId: id },
+      children: children.map((c) => ({
+        name: c.data.kind,
+        queueName: QUEUE_NAME,
+        data: c.data,
+        opts: { ...JOB_OPTIONS, jobId: c.id, failParentOnFailure: true },
+      })),
+    });
   }
 
   /** A search's state, tasks done and ranking; undefined when the queue does not know it (or no longer). */
