@@ -80,6 +80,29 @@ export async function writeWeights(
   await store.write(WEIGHTS_FILE, littleEndianBytes(bin));
 }
 
+/**
+ * Weight `name` of a file read by {@link readWeights}, checked to have `shape`: a clear
+ * ModelFormatError when it is missing or shaped for another data set or configuration.
+ *
+ * @example
+ * const bias = weightOf(weights, 'encoder/bias', [500]);
+ */
+export function weightOf(
+  weights: Map<string, { shape: number[]; data: Float32Array }>,
+  name: string,
+  shape: number[],
+): Float32Array {
+  const w = weights.get(name);
+  if (!w) throw new ModelFormatError(`${MODEL_FILE}: weight '${name}' is missing`, { file: MODEL_FILE });
+  if (w.shape.length !== shape.length || w.shape.some((d, k) => d !== shape[k]))
+    throw new ModelFormatError(
+      `${MODEL_FILE}: weight '${name}' has shape [${w.shape}] but this model needs [${shape}] ` +
+        '(the weights belong to another dataset or configuration)',
+      { file: MODEL_FILE },
+    );
+  return w.data;
+}
+
 export async function readWeights(
   store: ModelStore,
   model: ModelName,

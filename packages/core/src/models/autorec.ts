@@ -3,7 +3,7 @@ import { type BackendInfo, type BackendName, initBackend } from '../engine/backe
 import { computeContext } from '../engine/compute.ts';
 import { availableCores } from '../engine/function-pool.ts';
 import { startKernelPool } from '../engine/kernel-pool.ts';
-import { ModelFormatError, OptionError } from '../errors.ts';
+import { OptionError } from '../errors.ts';
 import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
 import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
@@ -18,7 +18,7 @@ import {
 import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
 import { decodePairs, encodeAll, encodeOne, encodeRows } from './autorec-inference.ts';
 import { AutoRecNetwork } from './autorec-network.ts';
-import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
+import { readWeights, type WeightSpec, weightOf, writeWeights } from './autorec-persist.ts';
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, type TrainData, trainNetwork } from './autorec-train.ts';
@@ -958,17 +958,7 @@ export class AutoRecModel extends Recommender {
     if (deep) return deep.load(store, data);
     const width = this.orientation.pick(data.users.size, data.items.size)[1];
     const hidden = this.params.hiddenUnits;
-    const expect = (name: string, shape: number[]): Float32Array => {
-      const w = weights.get(name);
-      if (!w) throw new ModelFormatError(`model.json: weight '${name}' is missing`, { file: 'model.json' });
-      if (w.shape.length !== shape.length || w.shape.some((d, k) => d !== shape[k]))
-        throw new ModelFormatError(
-          `model.json: weight '${name}' has shape [${w.shape}] but this model needs [${shape}] ` +
-            '(the weights belong to another dataset or configuration)',
-          { file: 'model.json' },
-        );
-      return w.data;
-    };
+    const expect = (name: string, shape: number[]) => weightOf(weights, name, shape);
     const mean = expect('baseline/mean', [1])[0];
     const userBias = expect('baseline/user', [data.users.size]);
     const itemBias = expect('baseline/item', [data.items.size]);

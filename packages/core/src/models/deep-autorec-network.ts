@@ -121,7 +121,8 @@ export class DeepAutoRecNetwork {
 
   /**
    * One optimiser update on observed entries: Σ over mask of (x' − target)² plus the batch's L2
-   * share. Returns the squared error (a scalar tensor) and x' (kept: the re-feed's input).
+   * share. Returns the squared error (a scalar tensor), the L2 term's value, and x' (kept: the
+   * re-feed's input).
    */
   observedStep(
     optimizer: tf.Optimizer,
@@ -130,25 +131,7 @@ export class DeepAutoRecNetwork {
     mask: tf.Tensor2D,
     step: DeepStep,
   ): { sse: tf.Scalar; reg: number; output: tf.Tensor2D } {
-    let out: tf.Tensor2D | undefined;
-    let sse: tf.Scalar | undefined;
-    let reg = 0;
-    optimizer.minimize(
-      () => {
-        const y = this.output(
-          this.penultimate(input, { rate: step.codeDropout, seed: step.seed }),
-          step.output,
-        );
-        out = tf.keep(y);
-        sse = tf.keep(y.sub(target).square().mul(mask).sum() as tf.Scalar);
-        const l2 = this.l2(step);
-        reg = l2.reg;
-        return l2.term ? sse.add(l2.term) : sse.clone(); // minimize disposes the cost it returns
-      },
-      false,
-      this.variables,
-    );
-    return { sse: sse!, reg, output: out! };
+    return this.update(optimizer, input, target, mask, 1, step);
   }
 
   /**
@@ -161,25 +144,39 @@ export class DeepAutoRecNetwork {
     target: tf.Tensor2D,
     weight: number,
     step: DeepStep,
-  ): { sse: tf.Scalar; output: tf.Tensor2D } {
+  ): { sse: tf.Scalar; reg: number; output: tf.Tensor2D } {
+    return this.update(optimizer, input, target, undefined, weight, step);
+  }
+
+  /** weight·Σ (mask ⊙ (x' − target))² + the L2 share, minimised by one optimiser step. */
+  private update(
+    optimizer: tf.Optimizer,
+    input: SparseRows | tf.Tensor2D,
+    target: tf.Tensor2D,
+    mask: tf.Tensor2D | undefined,
+    weight: number,
+    step: DeepStep,
+  ): { sse: tf.Scalar; reg: number; output: tf.Tensor2D } {
     let out: tf.Tensor2D | undefined;
     let sse: tf.Scalar | undefined;
+    let reg = 0;
     optimizer.minimize(
       () => {
-        const y = this.output(
-          this.penultimate(input, { rate: step.codeDropout, seed: step.seed }),
-          step.output,
-        );
+        const dropout = { rate: step.codeDropout, seed: step.seed };
+        const y = this.output(this.penultimate(input, dropout), step.output);
         out = tf.keep(y);
-        sse = tf.keep(y.sub(target).square().sum() as tf.Scalar);
-        const { term } = this.l2(step);
-        const loss = sse.mul(weight) as tf.Scalar;
-        return term ? loss.add(term) : loss;
+        const squares = y.sub(target).square();
+        sse = tf.keep((mask ? squares.mul(mask) : squares).sum() as tf.Scalar);
+        const l2 = this.l2(step);
+        reg = l2.reg;
+        // A fresh tensor: minimize disposes the cost it is handed.
+        const loss = weight === 1 ? sse.clone() : (sse.mul(weight) as tf.Scalar);
+        return l2.term ? loss.add(l2.term) : loss;
       },
       false,
       this.variables,
     );
-    return { sse: sse!, output: out! };
+    return { sse: sse!, reg, output: out! };
   }
 
   /** The batch's share of λ/2·Σ‖W‖² over every kernel (biases carry none), and its value. */

@@ -1,6 +1,6 @@
 import { type CsrMatrix, Rng, type TrainSet, transpose } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
-import { ModelFormatError, OptionError, TrainingDivergedError } from '../errors.ts';
+import { OptionError, TrainingDivergedError } from '../errors.ts';
 import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
 import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
@@ -9,7 +9,7 @@ import type { FitOptions, FitResult, ModelStore } from '../types.ts';
 import type { AutoRecParams } from './autorec.ts';
 import { DecoderOutput } from './autorec-activation.ts';
 import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
-import { readWeights, type WeightSpec, writeWeights } from './autorec-persist.ts';
+import { readWeights, type WeightSpec, weightOf, writeWeights } from './autorec-persist.ts';
 import { ridgeWithIntercept } from './autorec-ridge.ts';
 import { DeepAutoRecNetwork, kernelShapes, type SparseRows } from './deep-autorec-network.ts';
 import { DenseProduct } from './dense-product.ts';
@@ -520,17 +520,7 @@ export class DeepAutoRec {
 
   async load(store: ModelStore, data: TrainSet): Promise<void> {
     const { weights } = await readWeights(store, this.host.name);
-    const expect = (name: string, shape: number[]): Float32Array => {
-      const w = weights.get(name);
-      if (!w) throw new ModelFormatError(`model.json: weight '${name}' is missing`, { file: 'model.json' });
-      if (w.shape.length !== shape.length || w.shape.some((d, k) => d !== shape[k]))
-        throw new ModelFormatError(
-          `model.json: weight '${name}' has shape [${w.shape}] but this model needs [${shape}] ` +
-            '(the weights belong to another dataset or configuration)',
-          { file: 'model.json' },
-        );
-      return w.data;
-    };
+    const expect = (name: string, shape: number[]) => weightOf(weights, name, shape);
     const counts = fitBiases(data.ratings, { epochs: 0 });
     const mean = expect('baseline/mean', [1])[0];
     const user = expect('baseline/user', [data.users.size]);
