@@ -2,7 +2,7 @@
  * Runs benchmarks one after another (never in parallel: the machine has 2 cores) and writes
  * their JSON results with a description of the machine to docs/bench-results/<name>.json.
  *
- *   npm run bench -- [ingest|cache|svd|autorec|engines|kernels|browser|web|ranking|foldin|msd-ranking|scoring|api|default-model ...]   (default: all, in that order)
+ *   npm run bench -- [ingest|cache|svd|autorec|engines|kernels|browser|web|ranking|foldin|msd-ranking|scoring|api|replicas|batch-scoring|default-model ...]   (default: all, in that order)
  *
  * Each benchmark is its own script printing JSON lines on stdout and progress on stderr; see the
  * header comment of each for what it measures. docs/benchmarks.md summarises the figures.
@@ -29,6 +29,8 @@ const ALL = [
   'msd-ranking',
   'scoring',
   'api',
+  'replicas',
+  'batch-scoring',
   'default-model',
 ];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
