@@ -7,6 +7,7 @@ import { createModel, recommendExcludingKnown } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { prepareDataset, syntheticDataset } from '@autorec/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelFiles } from '../src/storage/model-files.ts';
 import {
   gatherParts,
   type PartResult,
@@ -43,6 +44,7 @@ describe('userRanges', () => {
 describe('scoring ranges into part files and gathering them', () => {
   const dir = mkdtempSync(join(tmpdir(), 'autorec-scoring-'));
   const spec: ScoringSpec = { id: 'job-1', model: 'svd', version: 1, path: 'models/svd/v1', k: 4 };
+  const files: ModelFiles = { kind: 'folder', dataDir: dir };
   let users: string[];
   let expected: string;
 
@@ -71,7 +73,8 @@ describe('scoring ranges into part files and gathering them', () => {
   it('three ranges scored in any order join into the one-piece file, each listener once', async () => {
     const ranges = userRanges(users.length, 3);
     const parts: PartResult[] = [];
-    for (const part of [2, 0, 1]) parts.push(await scoreRange(dir, { ...spec, part, ...ranges[part] }));
+    for (const part of [2, 0, 1])
+      parts.push(await scoreRange(dir, files, { ...spec, part, ...ranges[part] }));
     expect(parts.reduce((n, p) => n + p.users, 0)).toBe(users.length);
     const result = await gatherParts(dir, spec, parts);
     const text = readFileSync(join(dir, scoringFile(spec)), 'utf8');
@@ -93,16 +96,16 @@ describe('scoring ranges into part files and gathering them', () => {
   it('a range retried after its part was written is not scored again; a missing part stops the gather', async () => {
     const other = { ...spec, id: 'job-2' };
     const [first, second] = userRanges(users.length, 2);
-    const done = await scoreRange(dir, { ...other, part: 0, ...first });
+    const done = await scoreRange(dir, files, { ...other, part: 0, ...first });
     const file = join(dir, 'scores', other.id, 'parts', 'part-00000.tsv');
     const mtime = statSync(file).mtimeMs;
-    expect(await scoreRange(dir, { ...other, part: 0, ...first })).toEqual(done);
+    expect(await scoreRange(dir, files, { ...other, part: 0, ...first })).toEqual(done);
     expect(statSync(file).mtimeMs).toBe(mtime);
     await expect(gatherParts(dir, other, [done, { part: 2, users: 1, lines: 4 }])).rejects.toThrow(
       'part 1 of 2 is missing',
     );
     await expect(
-      scoreRange(dir, { ...other, part: 1, from: second.from, to: users.length + 5 }),
+      scoreRange(dir, files, { ...other, part: 1, from: second.from, to: users.length + 5 }),
     ).rejects.toThrow(/beyond the model's/);
   });
 });
