@@ -181,12 +181,16 @@ export class MultNet {
       }
       dh2.set(gemm(transpose(delta, I, B), w.w4, B, I, H));
     } else {
+      // Locals, not property loads, in the per-play loops (V8 does not hoist them past typed-array stores).
+      const { w4, b4 } = w;
+      const gw4 = g.w4;
+      const gb4 = g.b4;
       const S = negatives.item.length;
       const G = new Float32Array(S * H);
       for (let s = 0; s < S; s++)
-        G.set(w.w4.subarray(negatives.item[s] * H, (negatives.item[s] + 1) * H), s * H);
+        G.set(w4.subarray(negatives.item[s] * H, (negatives.item[s] + 1) * H), s * H);
       const negT = gemm(G, transpose(h2, B, H), S, H, B);
-      for (let s = 0; s < S; s++) for (let b = 0; b < B; b++) negT[s * B + b] += w.b4[negatives.item[s]];
+      for (let s = 0; s < S; s++) for (let b = 0; b < B; b++) negT[s * B + b] += b4[negatives.item[s]];
       const pos = new Float32Array(targets.item.length);
       const slot = new Int32Array(I).fill(-1);
       for (let s = 0; s < S; s++) slot[negatives.item[s]] = s;
@@ -194,17 +198,17 @@ export class MultNet {
       for (let b = 0; b < B; b++)
         for (let p = targets.start[b]; p < targets.start[b + 1]; p++) {
           const i = targets.item[p];
-          pos[p] = dot(h2, b * H, w.w4, i * H, H) + w.b4[i];
+          pos[p] = dot(h2, b * H, w4, i * H, H) + b4[i];
           if (slot[i] >= 0) hits.push(slot[i] * B + b);
         }
       loss = sampledSoftmaxLoss(pos, negT, negatives, Int32Array.from(hits), targets);
       const dG = gemm(negT, h2, S, B, H);
       for (let s = 0; s < S; s++) {
         const i = negatives.item[s];
-        addInto(g.w4.subarray(i * H, (i + 1) * H), dG.subarray(s * H, (s + 1) * H));
+        addInto(gw4.subarray(i * H, (i + 1) * H), dG.subarray(s * H, (s + 1) * H));
         let sum = 0;
         for (let b = 0; b < B; b++) sum += negT[s * B + b];
-        g.b4[i] += sum;
+        gb4[i] += sum;
       }
       dh2.set(gemm(transpose(negT, S, B), G, B, S, H));
       for (let b = 0; b < B; b++)
@@ -214,10 +218,10 @@ export class MultNet {
           const ho = b * H;
           const wo = i * H;
           for (let k = 0; k < H; k++) {
-            dh2[ho + k] += d * w.w4[wo + k];
-            g.w4[wo + k] += d * h2[ho + k];
+            dh2[ho + k] += d * w4[wo + k];
+            gw4[wo + k] += d * h2[ho + k];
           }
-          g.b4[i] += d;
+          gb4[i] += d;
         }
       rows4 = distinct(negatives.item, targets.item, I);
     }
@@ -250,11 +254,12 @@ export class MultNet {
     const dh1 = gemm(dcode, transpose(w.w2, H, C), B, C, H);
     for (let j = 0; j < dh1.length; j++) dh1[j] *= 1 - h1[j] * h1[j];
     addColumnSums(g.b1, dh1, B, H);
+    const gw1 = g.w1;
     for (let p = 0; p < batch.item.length; p++) {
       const v = batch.value[p];
       const go = batch.item[p] * H;
       const d = batch.segment[p] * H;
-      for (let k = 0; k < H; k++) g.w1[go + k] += v * dh1[d + k];
+      for (let k = 0; k < H; k++) gw1[go + k] += v * dh1[d + k];
     }
     const rows1 = distinct(batch.item, new Int32Array(0), I);
     const lambda = options.weightDecay;
