@@ -21,8 +21,9 @@ export { type SparseBatch, sparseBatch } from './mult-vae-dense.ts';
 
 /**
  * Shared parts of Mult-VAE and Mult-DAE (Liang, Krishnan, Hoffman & Jebara, "Variational
- * Autoencoders for Collaborative Filtering", WWW 2018): the network, its losses and its training.
- * The model classes (`mult-vae.ts`, `mult-dae.ts`) hold the parameter tables and the maths in
+ * Autoencoders for Collaborative Filtering", WWW 2018): options, reference losses and the
+ * recommender with its training loop. The network and its gradient are in `mult-vae-net.ts`, the
+ * dense products and batch losses in `mult-vae-dense.ts`. The model classes (`mult-vae.ts`, `mult-dae.ts`) hold the parameter tables and the maths in
  * their class comments.
  */
 
