@@ -3,7 +3,8 @@
  * Runs inside a module Web Worker in Chromium (bundled by `browser.test.ts` with esbuild): the
  * browser half of the core's browser tests. It reports what it found to the page, which hands
  * it to the Node side for the assertions:
- * - the backend `initBackend()` picks by itself in a worker (expected: webgl → wasm → cpu);
+ * - the backend `setupCompute()` picks by itself in a worker (expected: webgl → wasm → cpu); the
+ *   worker is the app here, so it sets the compute context before each run (models never do);
  * - on each of webgl, wasm and cpu: I-AutoRec trained with the tfjs engine and with the sparse
  *   kernels on the same planted data, their predictions, and their epoch times;
  * - when asked (tools/bench/browser.ts), epoch times of both engines on WebGL and wasm on an
@@ -16,7 +17,8 @@
 import { entryCoordinates } from '@autorec/data';
 import { plantedRatings } from '@autorec/test-utils';
 import type { BackendName } from '../src/engine/backend.ts';
-import { backendInfo, initBackend } from '../src/engine/backend.ts';
+import { backendInfo } from '../src/engine/backend.ts';
+import { setupCompute } from '../src/engine/compute.ts';
 import { IAutoRecModel } from '../src/models/autorec.ts';
 import { loadModel } from '../src/models/registry.ts';
 import { fetchStore } from '../src/stores/fetch.ts';
@@ -59,13 +61,13 @@ export interface WorkerResult {
 }
 
 async function run(request: WorkerRequest): Promise<WorkerResult> {
-  const auto = await initBackend({ wasmPaths: request.wasmPaths });
+  const auto = (await setupCompute({ wasmPaths: request.wasmPaths })).backend;
   const { train, test } = plantedRatings({ users: 150, items: 100, ratings: 4000, seed: 3 });
   const { rows: users, cols: items } = entryCoordinates(test);
   const runs: EngineRun[] = [];
   for (const backend of ['webgl', 'wasm', 'cpu'] as BackendName[])
     for (const engine of ['tfjs', 'kernels'] as const) {
-      await initBackend({ backend, wasmPaths: request.wasmPaths });
+      await setupCompute({ backend, wasmPaths: request.wasmPaths });
       const model = new IAutoRecModel({
         hiddenUnits: 16,
         epochs: 3,
@@ -84,7 +86,7 @@ async function run(request: WorkerRequest): Promise<WorkerResult> {
       model.dispose();
     }
   const threads: WorkerResult['threads'] = [];
-  await initBackend({ backend: 'wasm', wasmPaths: request.wasmPaths });
+  await setupCompute({ backend: 'wasm', wasmPaths: request.wasmPaths });
   for (const n of [1, 2]) {
     const model = new IAutoRecModel({ hiddenUnits: 16, epochs: 3, batchSize: 32, seed: 5, threads: n });
     const fit = await model.fit(train);
@@ -101,13 +103,13 @@ async function run(request: WorkerRequest): Promise<WorkerResult> {
       : undefined;
   for (const backend of big ? (['webgl', 'wasm'] as BackendName[]) : [])
     for (const engine of ['tfjs', 'kernels'] as const) {
-      await initBackend({ backend, wasmPaths: request.wasmPaths });
+      await setupCompute({ backend, wasmPaths: request.wasmPaths });
       const model = new IAutoRecModel({ epochs: request.timingEpochs, backend, engine });
       const fit = await model.fit(big!.train);
       timing.push({ fitBackend: fit.backend ?? '?', epochSeconds: fit.epochs.map((e) => e.seconds) });
       model.dispose();
     }
-  await initBackend({ backend: auto.name, wasmPaths: request.wasmPaths });
+  await setupCompute({ backend: auto.name, wasmPaths: request.wasmPaths });
   const loaded: WorkerResult['loaded'] = [];
   for (const s of request.saved) {
     const model = await loadModel(fetchStore(s.url));

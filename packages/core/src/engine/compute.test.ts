@@ -25,7 +25,21 @@ describe('the compute context', () => {
     expect(denseMinProduct()).toBe(Number.POSITIVE_INFINITY);
     expect(svd.scoreUsers(all)).toHaveLength(64 * 700);
     expect(ials.scoreUsers(all)).toHaveLength(64 * 700);
+    // AutoRec too: it trains on the sparse kernels and says no tfjs backend ran ('js').
+    const autorec = new UAutoRecModel({ hiddenUnits: 4, epochs: 1 });
+    expect((await autorec.fit(train)).backend).toMatch(/^js\+(wasm-simd|js)$/);
+    expect(autorec.backendInfo).toBeUndefined();
+    expect(autorec.scoreUsers(all)).toHaveLength(64 * 700);
+    // A per-model backend is refused, naming what to do, instead of being started here.
+    const named = new UAutoRecModel({ hiddenUnits: 4, epochs: 1, backend: 'wasm' });
+    const error = await named.fit(train).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionError);
+    expect(error).toMatchObject({ model: 'u-autorec', option: 'backend' });
+    expect((error as Error).message).toMatch(
+      /no tfjs backend was set up; call setupCompute\(\{ backend: 'wasm' \}\)/,
+    );
     expect(backendInfo()).toBeUndefined();
+    autorec.dispose();
   });
 
   it('is chosen once by the app, and models run on it without switching it', async () => {

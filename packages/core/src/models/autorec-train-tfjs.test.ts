@@ -2,11 +2,17 @@ import { entryCoordinates } from '@autorec/data';
 import { contractTrainSet, plantedRatings } from '@autorec/test-utils';
 import { runRecommenderContract } from '@autorec/test-utils/contract';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type BackendName, initBackend } from '../engine/backend.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackendName } from '../engine/backend.ts';
+import { setupCompute } from '../engine/compute.ts';
 import { type AutoRecOptions, IAutoRecModel, resolveEngine, UAutoRecModel } from './autorec.ts';
 
 const small = { hiddenUnits: 12, epochs: 8, batchSize: 16, lambda: 1, seed: 3 };
+
+// The test is the app here: it sets up the tfjs backend the tfjs engine runs on (wasm, and cpu below).
+beforeAll(async () => {
+  await setupCompute({ backend: 'wasm' });
+});
 
 runRecommenderContract('u-autorec (tfjs engine)', () => new UAutoRecModel({ ...small, engine: 'tfjs' }));
 runRecommenderContract(
@@ -23,10 +29,18 @@ runRecommenderContract(
 );
 
 // One contract, every backend Node has: the tfjs engine on tfjs's cpu backend too.
-runRecommenderContract(
-  'u-autorec (tfjs engine on the cpu backend)',
-  () => new UAutoRecModel({ ...small, engine: 'tfjs', backend: 'cpu' }),
-);
+describe('on the cpu backend', () => {
+  beforeAll(async () => {
+    await setupCompute({ backend: 'cpu' });
+  });
+  afterAll(async () => {
+    await setupCompute({ backend: 'wasm' });
+  });
+  runRecommenderContract(
+    'u-autorec (tfjs engine on the cpu backend)',
+    () => new UAutoRecModel({ ...small, engine: 'tfjs', backend: 'cpu' }),
+  );
+});
 
 /** Trains the same network with both engines and returns both models' predictions on `pairs`. */
 async function bothEngines(
@@ -34,6 +48,7 @@ async function bothEngines(
   options: AutoRecOptions,
   backend: BackendName,
 ): Promise<{ kernels: Float32Array; tfjs: Float32Array; epochsK: number[]; epochsT: number[] }> {
+  await setupCompute({ backend });
   const { train, test } = plantedRatings({ users: 120, items: 80, seed: 11 });
   const make = (engine: 'kernels' | 'tfjs') =>
     variant === 'user'
@@ -65,7 +80,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 describe('AutoRec on tfjs ops agrees with the sparse kernels', () => {
   afterAll(async () => {
-    await initBackend({ backend: 'wasm' });
+    await setupCompute({ backend: 'wasm' });
   });
 
   // Same initial weights, batches and dropout draws: the engines differ only in float rounding
@@ -103,7 +118,7 @@ describe('AutoRec on tfjs ops agrees with the sparse kernels', () => {
   });
 
   it('keeps the tfjs tensor count flat from batch to batch and frees everything after fit', async () => {
-    await initBackend({ backend: 'wasm' });
+    await setupCompute({ backend: 'wasm' });
     const data = contractTrainSet();
     const model = new UAutoRecModel({ ...small, batchSize: 2, epochs: 4, engine: 'tfjs' });
     const before = tf.memory().numTensors;

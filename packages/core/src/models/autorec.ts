@@ -1,5 +1,6 @@
 import { type CsrMatrix, Rng, type TrainSet, transpose } from '@autorec/data';
-import { type BackendInfo, type BackendName, initBackend } from '../engine/backend.ts';
+import { getBackend } from '@tensorflow/tfjs';
+import type { BackendInfo, BackendName } from '../engine/backend.ts';
 import { computeContext } from '../engine/compute.ts';
 import { availableCores } from '../engine/function-pool.ts';
 import { startKernelPool } from '../engine/kernel-pool.ts';
@@ -7,7 +8,7 @@ import { OptionError } from '../errors.ts';
 import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
 import { evaluateRanking } from '../evaluation/ranking.ts';
 import { validationRmse } from '../evaluation/rating.ts';
-import { type ModelManifest, Recommender } from '../recommender.ts';
+import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import {
   type CodeActivation,
@@ -23,8 +24,7 @@ import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ri
 import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, type TrainData, trainNetwork } from './autorec-train.ts';
 import { DeepAutoRec, hiddenLayers, wantsDeep } from './deep-autorec.ts';
-import { DenseProduct } from './dense-product.ts';
-import { cosineToRow, rowNorms } from './item-cosine.ts';
+import { EmbeddingModel, type ItemEmbeddings, type UserEmbeddings } from './embedding-model.ts';
 import { type ParamSpec, type ParamsOf, type ParamValue, readParams } from './shared.ts';
 
 /**
@@ -176,7 +176,8 @@ const AUTOREC_PARAMS = {
     kind: 'enum',
     default: 'auto',
     values: ['auto', 'node', 'wasm', 'cpu', 'webgl'] as const,
-    description: 'tfjs backend for dense scoring (auto: tfjs-node, else wasm, else cpu).',
+    description:
+      "The tfjs backend the app set up (setupCompute) for dense scoring and the tfjs engine; 'auto' takes it, a name must match it.",
   },
   kernels: {
     kind: 'enum',
@@ -219,9 +220,10 @@ interface OrientedView {
 
 /**
  * Everything that differs between U- and I-AutoRec, in one place: which side of the rating
- * matrix the network's rows are, where a song's vector for dense scoring and similarity lives
- * (U: its decoder row; I: its code h_i), a training user's left vector (U: the code of their
- * row; I: their decoder row), and the output bias of cell (user, song).
+ * matrix the network's rows are and the embeddings {@link EmbeddingModel} scores with — a song's
+ * vector (U: its decoder row, with its decoder bias as b_i; I: its code h_i) and a training
+ * user's (U: the code of their row; I: their decoder row, with its decoder bias as c_u) — so
+ * ⟨x_u, y_i⟩ + c_u + b_i is the decoder's pre-activation at cell (user, song) either way.
  */
 interface Orientation {
   readonly name: 'u-autorec' | 'i-autorec';
@@ -233,12 +235,10 @@ interface Orientation {
   pick<T>(userSide: T, itemSide: T): [T, T];
   /** The network's training rows from the users × songs ratings. */
   rows(ratings: CsrMatrix): CsrMatrix;
-  /** Song vectors (rows of `stride` floats, `hidden` used). */
-  itemVectors(view: OrientedView): { rows: Float32Array; stride: number };
-  /** Training users' left vectors (users.length × hidden); their output biases into `bias`. */
-  userVectors(view: OrientedView, users: Uint32Array, bias: Float32Array): Float32Array;
-  /** The decoder bias of song `item` for a left vector whose own bias is `leftBias`. */
-  outputBias(net: AutoRecNetwork, item: number, leftBias: number): number;
+  /** Song vectors (and decoder biases, when they belong to the songs). */
+  itemEmbeddings(view: OrientedView): ItemEmbeddings;
+  /** Training users' vectors (users.length × hidden), and their decoder biases when those are theirs. */
+  userEmbeddings(view: OrientedView, users: Uint32Array): UserEmbeddings;
 }
 
 const USER_ROWS: Orientation = {
@@ -247,10 +247,11 @@ const USER_ROWS: Orientation = {
   foldIn: 'encoder',
   pick: (userSide, itemSide) => [userSide, itemSide],
   rows: (ratings) => ratings,
-  itemVectors: ({ net }) => ({ rows: net.v, stride: net.stride }),
+  itemEmbeddings: ({ net }) => ({ vectors: net.v, dim: net.hidden, stride: net.stride, bias: net.bv }),
   // Encode the users' training rows in batches that fit the network buffers.
-  userVectors: ({ net, o, activation }, users) => encodeRows(net, o.m, o.inputs, users, activation),
-  outputBias: (net, item) => net.bv[item],
+  userEmbeddings: ({ net, o, activation }, users) => ({
+    vectors: encodeRows(net, o.m, o.inputs, users, activation),
+  }),
 };
 
 const ITEM_ROWS: Orientation = {
@@ -259,18 +260,18 @@ const ITEM_ROWS: Orientation = {
   foldIn: 'decoder-row',
   pick: (userSide, itemSide) => [itemSide, userSide],
   rows: (ratings) => transpose(ratings),
-  itemVectors: (view) => ({ rows: view.codes(), stride: view.net.hidden }),
-  userVectors: ({ net }, users, bias) => {
+  itemEmbeddings: (view) => ({ vectors: view.codes(), dim: view.net.hidden, stride: view.net.hidden }),
+  userEmbeddings: ({ net }, users) => {
     const hidden = net.hidden;
-    const left = new Float32Array(users.length * hidden);
+    const vectors = new Float32Array(users.length * hidden);
+    const offsets = new Float32Array(users.length);
     for (let j = 0; j < users.length; j++) {
       const u = users[j];
-      left.set(net.v.subarray(u * net.stride, u * net.stride + hidden), j * hidden);
-      bias[j] = net.bv[u];
+      vectors.set(net.v.subarray(u * net.stride, u * net.stride + hidden), j * hidden);
+      offsets[j] = net.bv[u];
     }
-    return left;
+    return { vectors, offsets };
   },
-  outputBias: (_net, _item, leftBias) => leftBias,
 };
 
 /**
@@ -308,7 +309,10 @@ interface Oriented {
  * tfjs ops on the active tfjs backend (`autorec-train-tfjs.ts`), or the sparse WebAssembly SIMD
  * kernels (`engine/kernels.ts`); they agree to float rounding (see {@link resolveEngine} for
  * which runs by default). Ranking (`scoreUsers`) decodes densely for the requested users only,
- * on the tfjs backend.
+ * through the shared embedding layer ({@link EmbeddingModel}): the decoder's pre-activation at
+ * (user, song) is a dot product of a user's vector and a song's plus a bias (see `Orientation`),
+ * so the base scores it — one tfjs matMul on the app's backend, or its loops — and the model
+ * applies the output map and the baseline.
  *
  * Fallbacks: a user or song unknown to training, or with no training ratings, gets the
  * baseline μ + b_u + b_i fitted on the training ratings (never an untrained network output).
@@ -322,7 +326,8 @@ interface Oriented {
  *   regression solved in closed form. Scores are then g(v·h_i + c) for every song.
  *
  * Similar songs: cosine between decoder rows (U-AutoRec: each song's output weights) or
- * between song codes h_i (I-AutoRec); 0 for songs without training ratings.
+ * between song codes h_i (I-AutoRec) — the embedding layer's `itemSimilarities`; 0 for songs
+ * without training ratings.
  *
  * Predictions are clipped to the rating scale; ranking scores are not (clipping would only
  * create ties among the best songs).
@@ -424,7 +429,7 @@ interface Oriented {
  * model.recommend('user-1', 10);
  * model.recommendForPlays([{ item: 'SOAKIMP12A8C130995', count: 12 }], 10);
  */
-export class AutoRecModel extends Recommender {
+export class AutoRecModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = AUTOREC_PARAMS;
   readonly name: 'u-autorec' | 'i-autorec';
@@ -434,11 +439,8 @@ export class AutoRecModel extends Recommender {
   private biases?: Biases;
   private oriented?: Oriented;
   private output?: DecoderOutput;
-  /** Dense scoring against Vᵀ (U) or song codesᵀ (I), hidden × items. */
-  private dense?: DenseProduct;
   /** I-AutoRec: song codes, items × hidden. */
   private itemCodes?: Float32Array;
-  private itemNorms?: Float32Array;
   /** I-AutoRec, implicit objective: the fold-in's Gram matrix and unplayed weights. */
   private foldInGram?: { gram: Float64Array; weights: Float64Array };
   private backend?: BackendInfo;
@@ -486,22 +488,22 @@ export class AutoRecModel extends Recommender {
   }
 
   /**
-   * The tfjs backend to run on: the app's compute context (`setupCompute`) when there is one —
-   * the `backend` option must then be 'auto' or name that same backend, since a model never
-   * switches the app's backend — else (no context: a script that set none up) the backend the
-   * option names, started here as before contexts existed.
+   * The tfjs backend the app set up (`setupCompute`), or undefined when it set up none: a model
+   * never starts or switches the backend itself. The `backend` option (kept so saved models
+   * load) must be 'auto' or name that same backend.
    */
-  private async computeBackend(): Promise<BackendInfo> {
+  private computeBackend(): BackendInfo | undefined {
     const context = computeContext();
     const wanted = this.params.backend;
-    if (!context) return initBackend({ backend: wanted });
-    if (wanted !== 'auto' && wanted !== context.backend.name)
-      throw new OptionError(
-        `${this.name}: option 'backend' asks for '${wanted}' but the app runs tfjs on '${context.backend.name}'; ` +
-          "choose the backend where the app starts (AUTOREC_BACKEND, the web app's menu) and leave this option 'auto'",
-        { model: this.name, option: 'backend' },
-      );
-    return context.backend;
+    if (wanted === 'auto' || wanted === context?.backend.name) return context?.backend;
+    throw new OptionError(
+      context
+        ? `${this.name}: option 'backend' asks for '${wanted}' but the app runs tfjs on '${context.backend.name}'; ` +
+            "choose the backend where the app starts (AUTOREC_BACKEND, the web app's menu) and leave this option 'auto'"
+        : `${this.name}: option 'backend' asks for '${wanted}' but no tfjs backend was set up; ` +
+            `call setupCompute({ backend: '${wanted}' }) where the app starts and leave this option 'auto'`,
+      { model: this.name, option: 'backend' },
+    );
   }
 
   /** The `implicit` objective: targets 1 (played) and 0 (sampled unplayed), a ranking model. */
@@ -553,7 +555,7 @@ export class AutoRecModel extends Recommender {
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const start = performance.now();
-    this.backend = await this.computeBackend();
+    this.backend = this.computeBackend();
     this.releaseScoring();
     const p = this.params;
     const deep = this.deepFor(p);
@@ -575,7 +577,7 @@ export class AutoRecModel extends Recommender {
         `${this.name}: objective 'implicit' trains on the sparse kernels only; use engine 'auto' or 'kernels'`,
         { model: this.name, option: 'engine' },
       );
-    const engine = this.implicit ? 'kernels' : resolveEngine(p.engine, this.backend.name);
+    const engine = this.implicit ? 'kernels' : resolveEngine(p.engine, this.backend?.name);
     const threads =
       engine === 'tfjs' ? 1 : await resolveThreads(p.threads, o.m.indptr[o.m.rows] * p.hiddenUnits);
     const net = new AutoRecNetwork(
@@ -667,6 +669,9 @@ export class AutoRecModel extends Recommender {
       if (this.trainingCentred) this.uncentre(net);
       this.trainingCentred = false;
     });
+    // The tfjs backend the dense work ran on: the app's; tfjs's own default under the tfjs engine
+    // without one; none ('js': the sparse kernels and the scoring loops) otherwise.
+    const ranOn = this.backend?.name ?? (engine === 'tfjs' ? getBackend() : 'js');
     // Drop gradients and optimiser state: keep only what prediction needs.
     this.net = this.inferenceNetwork(net);
     this.releaseScoring();
@@ -676,9 +681,7 @@ export class AutoRecModel extends Recommender {
       seconds: (performance.now() - start) / 1000,
       aborted: outcome.aborted,
       ...(outcome.diverged ? { diverged: outcome.diverged } : {}),
-      backend:
-        `${this.backend.name}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}` +
-        (pool ? `×${pool.threads}` : ''),
+      backend: `${ranOn}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}${pool ? `×${pool.threads}` : ''}`,
     };
   }
 
@@ -773,57 +776,47 @@ export class AutoRecModel extends Recommender {
 
   // ---- ranking ----
 
-  scoreUsers(users: Uint32Array): Float32Array {
+  protected itemEmbeddings(): ItemEmbeddings {
+    return this.orientation.itemEmbeddings(this.view());
+  }
+
+  protected userEmbeddings(users: Uint32Array): UserEmbeddings {
+    return this.orientation.userEmbeddings(this.view(), users);
+  }
+
+  /** Songs without training ratings have no learned representation: similarity 0 (no evidence). */
+  protected override similaritySkip(item: number): boolean {
+    return this.ready().b.itemCount[item] === 0;
+  }
+
+  /** Decoder pre-activations of every song from the embedding layer, turned into scores. */
+  override scoreUsers(users: Uint32Array): Float32Array {
     if (this.deep) return this.deep.scoreUsers(users);
     const { b } = this.ready();
     const nItems = b.item.length;
-    const leftBias = new Float32Array(users.length);
-    const left = this.orientation.userVectors(this.view(), users, leftBias);
-    const scores = this.denseScores(left, users.length);
+    const scores = super.scoreUsers(users);
     for (let j = 0; j < users.length; j++) {
       const u = users[j];
-      this.finishScores(
-        scores.subarray(j * nItems, (j + 1) * nItems),
-        leftBias[j],
-        b.user[u],
-        b.userCount[u] > 0,
-      );
+      this.finishScores(scores.subarray(j * nItems, (j + 1) * nItems), b.user[u], b.userCount[u] > 0);
     }
     return scores;
   }
 
   /**
-   * Turns decoder pre-activations (without the per-row bias `rowBias`) into ranking scores in
-   * rating space, in place. Scores are not clipped, so the order among high scores survives.
+   * Turns decoder pre-activations (bias included) into ranking scores in rating space, in place.
+   * Scores are not clipped, so the order among high scores survives.
    */
-  private finishScores(z: Float32Array, rowBias: number, userBias: number, userWarm: boolean): void {
-    const { b, output, net } = this.ready();
-    const side = this.orientation;
+  private finishScores(z: Float32Array, userBias: number, userWarm: boolean): void {
+    const { b, output } = this.ready();
     for (let i = 0; i < z.length; i++) {
       const base = b.mean + userBias + b.item[i];
       if (!userWarm || b.itemCount[i] === 0) {
         z[i] = base;
         continue;
       }
-      const pre = z[i] + side.outputBias(net, i, rowBias);
-      const y = output.value(pre);
+      const y = output.value(z[i]);
       z[i] = this.residual ? y + base : y;
     }
-  }
-
-  /** left (n × hidden) × right (hidden × items) on the tfjs backend (`DenseProduct`). */
-  private denseScores(left: Float32Array, n: number): Float32Array {
-    const { net } = this.ready();
-    const hidden = net.hidden;
-    const nItems = this.biases!.item.length;
-    this.dense ??= new DenseProduct(hidden, nItems, () => {
-      const { rows, stride } = this.orientation.itemVectors(this.view());
-      const t = new Float32Array(hidden * nItems);
-      for (let i = 0; i < nItems; i++)
-        for (let j = 0; j < hidden; j++) t[j * nItems + i] = rows[i * stride + j];
-      return t;
-    });
-    return this.dense.multiply(left, n);
   }
 
   /** What the orientation reads of the fitted model. */
@@ -853,7 +846,7 @@ export class AutoRecModel extends Recommender {
     const hidden = net.hidden;
     if (its.length === 0) {
       const scores = new Float32Array(b.item.length);
-      this.finishScores(scores, 0, userBias, false);
+      this.finishScores(scores, userBias, false);
       return scores;
     }
     if (this.orientation.foldIn === 'encoder') {
@@ -861,8 +854,8 @@ export class AutoRecModel extends Recommender {
       for (let j = 0; j < its.length; j++)
         values[j] =
           this.params.input === 'residuals' ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
-      const scores = this.denseScores(encodeOne(net, its, values, this.codeActivation), 1);
-      this.finishScores(scores, 0, userBias, true);
+      const scores = this.scoreVector(encodeOne(net, its, values, this.codeActivation));
+      this.finishScores(scores, userBias, true);
       return scores;
     }
     const codes = this.codes();
@@ -872,8 +865,8 @@ export class AutoRecModel extends Recommender {
       const { gram, weights } = this.implicitFoldIn();
       const target = output.inverse(1);
       const { w, c } = implicitRidgeRow(gram, codes, hidden, its, weights, target, this.params.lambda / 2);
-      const scores = this.denseScores(Float32Array.from(w), 1);
-      this.finishScores(scores, c, userBias, true);
+      const scores = this.scoreVector(w, c);
+      this.finishScores(scores, userBias, true);
       return scores;
     }
     const x = new Float32Array(its.length * hidden);
@@ -884,8 +877,8 @@ export class AutoRecModel extends Recommender {
       t[j] = output.inverse(target);
     }
     const { w, c } = ridgeWithIntercept(x, t, its.length, hidden, this.params.lambda / 2);
-    const scores = this.denseScores(Float32Array.from(w), 1);
-    this.finishScores(scores, c, userBias, true);
+    const scores = this.scoreVector(w, c);
+    this.finishScores(scores, userBias, true);
     return scores;
   }
 
@@ -907,15 +900,9 @@ export class AutoRecModel extends Recommender {
     return this.foldInGram;
   }
 
-  itemSimilarities(item: number): Float32Array {
+  override itemSimilarities(item: number): Float32Array {
     if (this.deep) return this.deep.itemSimilarities(item);
-    const { net, b } = this.ready();
-    const nItems = b.item.length;
-    const hidden = net.hidden;
-    const { rows, stride } = this.orientation.itemVectors(this.view());
-    this.itemNorms ??= rowNorms(rows, nItems, hidden, stride, new Float32Array(nItems));
-    // Songs without training ratings have no learned representation: similarity 0 (no evidence).
-    return cosineToRow(rows, this.itemNorms, item, nItems, hidden, stride, (i) => b.itemCount[i] === 0);
+    return super.itemSimilarities(item);
   }
 
   // ---- persistence ----
@@ -952,7 +939,7 @@ export class AutoRecModel extends Recommender {
     // Saved before the `input` option existed: such models read residuals whenever they learned them.
     if (saved.input === undefined) saved.input = saved.residual === true ? 'residuals' : 'ratings';
     this.params = this.readOptions(saved);
-    this.backend = await this.computeBackend();
+    this.backend = this.computeBackend();
     this.releaseScoring();
     const deep = this.deepFor(this.params);
     if (deep) return deep.load(store, data);
@@ -993,11 +980,10 @@ export class AutoRecModel extends Recommender {
     return net;
   }
 
+  /** Forgets everything derived from the weights (the base's scoring caches, codes, fold-in Gram). */
   private releaseScoring(): void {
-    this.dense?.dispose();
-    this.dense = undefined;
+    this.embeddingsChanged();
     this.itemCodes = undefined;
-    this.itemNorms = undefined;
     this.foldInGram = undefined;
   }
 
@@ -1021,7 +1007,7 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
 }
 
 /**
- * The training engine for `engine: 'auto'`. On the wasm backend the sparse kernels measured
+ * The training engine for `engine: 'auto'` (the kernels when the app set up no tfjs backend). On the wasm backend the sparse kernels measured
  * 4–6× faster than tfjs ops on Last.fm 2K (500 units: 0.11 s against 0.64 s per U-AutoRec
  * epoch) and 6× on the msd shape on one thread (52 s against ≈296 s; 34 s on two); tfjs on
  * cpu is 35–45× slower than on wasm; in headless Chromium, tfjs on WebGL (SwiftShader, no GPU)
@@ -1030,7 +1016,7 @@ export function resolveBatchSize(batchSize: number, rows: number): number {
  * TensorFlow kernels are the point of installing it, so tfjs ops train there — a choice not
  * measured here, where tfjs-node cannot be installed; `engine: 'kernels'` overrides it.
  */
-export function resolveEngine(engine: AutoRecEngine, backend: BackendName): TrainingEngine {
+export function resolveEngine(engine: AutoRecEngine, backend: BackendName | undefined): TrainingEngine {
   if (engine !== 'auto') return engine;
   return backend === 'node' ? 'tfjs' : 'kernels';
 }
