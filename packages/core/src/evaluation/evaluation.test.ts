@@ -361,6 +361,7 @@ describe('compareModels', () => {
         'global-mean',
         { name: 'svd', params: { factors: 8, epochs: 40, learningRate: 0.01 } },
         'baseline',
+        { name: 'u-autorec', params: { hiddenUnits: 4, epochs: 2 } },
         'popularity',
       ],
       seed: 5,
@@ -375,7 +376,9 @@ describe('compareModels', () => {
     expect(by.baseline.rating.rmse).toBeLessThan(by['global-mean'].rating.rmse);
     expect(by.svd.curve).toHaveLength(40);
     expect(by.svd.epochs).toBe(40);
+    // Each model's own FitResult.backend: SVD's loops, AutoRec's kernels without a tfjs backend.
     expect(by.svd.backend).toBe('js');
+    expect(by['u-autorec'].backend).toMatch(/^js\+(wasm-simd|js)$/);
     expect(by.svd.significance).toBeUndefined();
     expect(by['global-mean'].significance?.against).toBe('svd');
     expect(by['global-mean'].significance?.userMse.tTest.pValue).toBeLessThan(1e-6);

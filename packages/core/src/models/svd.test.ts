@@ -1,10 +1,11 @@
 import { csrFromTriplets, IdIndex, nnz, Rng, type TrainSet } from '@autorec/data';
 import { plantedRatings } from '@autorec/test-utils';
 import { runRecommenderContract } from '@autorec/test-utils/contract';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupCompute } from '../engine/compute.ts';
 import { evaluateRatings } from '../evaluation/rating.ts';
-import type { TrainingProgress } from '../types.ts';
+import type { FitResult, TrainingProgress } from '../types.ts';
 import { GlobalMeanModel } from './baselines.ts';
 import { fastBackendActive } from './dense-product.ts';
 import { SvdModel } from './svd.ts';
@@ -128,13 +129,20 @@ describe('SvdModel', () => {
   it('reports epochs with loss and validation RMSE, and honours an abort mid-training', async () => {
     const { train, test } = plantedRatings({ users: 100, items: 80, seed: 5 });
     const events: TrainingProgress[] = [];
-    const fit = await new SvdModel({ factors: 5, epochs: 6, seed: 1 }).fit(train, {
-      validation: test,
-      onProgress: (e) => events.push(e),
+    let fit: FitResult | undefined;
+    // `backend: 'js'` says what ran: the typed-array loops, not one tfjs kernel (profiled).
+    const profile = await tf.profile(async () => {
+      fit = await new SvdModel({ factors: 5, epochs: 6, seed: 1 }).fit(train, {
+        validation: test,
+        onProgress: (e) => events.push(e),
+      });
+      return [];
     });
+    if (!fit) throw new Error('fit did not finish');
+    expect(profile.kernels.map((k) => k.name)).toEqual([]);
+    expect(fit.backend).toBe('js');
     expect(fit.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(fit.bestEpoch).toBe(6);
-    expect(fit.backend).toBe('js');
     expect(fit.aborted).toBe(false);
     for (const e of fit.epochs) {
       expect(e.loss).toBeGreaterThan(0);
