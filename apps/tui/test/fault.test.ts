@@ -178,7 +178,9 @@ describe(`fault test: writing commands stopped at random moments (seed ${SEED})`
             // already gone: it finished first
           }
           const run = await done;
-          if (target !== child.pid && worker) await waitFor(() => !alive(worker), 'the worker to exit');
+          // The worker's own clean-up ends when it exits, which can be after its launcher's exit
+          // (a SIGKILLed launcher: the worker notices and removes its partial files on its way out).
+          if (worker) await waitFor(() => !alive(worker), 'the worker to exit');
           log.push(
             `${c.name}: ${signal} ${moment} ${target === worker ? 'worker' : 'launcher'} → ${run.code ?? run.signal}`,
           );
