@@ -263,7 +263,8 @@ function adamMath(w: tf.Tensor, m1: tf.Tensor, m2: tf.Tensor, g: tf.Tensor, lr: 
   return [w.sub(n1.mul(lr).div(n2.sqrt().add(ADAM.eps))), n1, n2];
 }
 
-function activate(z: tf.Tensor, activation: CodeActivation): tf.Tensor {
+/** The code activation f on a tensor (the tfjs engine and the deep network share it). */
+export function activate(z: tf.Tensor, activation: CodeActivation): tf.Tensor {
   switch (activation) {
     case 'sigmoid':
       return tf.sigmoid(z);

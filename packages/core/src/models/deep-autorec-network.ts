@@ -1,6 +1,7 @@
 import type { Rng } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderOutput, EncoderActivation } from './autorec-activation.ts';
+import { activate } from './autorec-train-tfjs.ts';
 
 /** Rows of a sparse batch: entry p is (row segment[p], column col[p], value[p]). */
 export interface SparseRows {
@@ -226,18 +227,7 @@ export class DeepAutoRecNetwork {
   }
 
   private activate(z: tf.Tensor): tf.Tensor {
-    switch (this.layout.activation) {
-      case 'sigmoid':
-        return tf.sigmoid(z);
-      case 'tanh':
-        return tf.tanh(z);
-      case 'selu':
-        return tf.selu(z);
-      case 'relu':
-        return tf.relu(z);
-      case 'identity':
-        return z;
-    }
+    return activate(z, this.layout.activation);
   }
 }
 
