@@ -1,8 +1,9 @@
 /**
  * Regenerates the committed WebAssembly modules from their AssemblyScript sources:
  * packages/core/src/engine/kernels-wasm.ts from packages/core/assembly/kernels.ts (AutoRec's
- * sparse kernels) and packages/core/src/engine/ials-wasm.ts from packages/core/assembly/ials.ts
- * (implicit ALS's row kernels).
+ * sparse kernels), packages/core/src/engine/ials-wasm.ts from packages/core/assembly/ials.ts
+ * (implicit ALS's row kernels) and packages/core/src/engine/mult-wasm.ts from
+ * packages/core/assembly/mult.ts (Mult-VAE's).
  *
  *   npm run build:kernels            # write the generated modules
  *   npm run build:kernels -- --check # exit 1 when a committed module is out of date

@@ -1,10 +1,10 @@
 /**
- * Compiles each AssemblyScript kernel source — assembly/kernels.ts (AutoRec's sparse kernels)
- * and assembly/ials.ts (implicit ALS's row kernels) — into the two WebAssembly modules the
- * engine instantiates — one importing an ordinary memory, one importing a shared memory for
- * worker threads — and renders the generated TypeScript module that commits their bytes
- * (src/engine/kernels-wasm.ts, src/engine/ials-wasm.ts). Used by `npm run build:kernels`
- * (tools/build-kernels.ts) and by the tests that fail when the committed bytes no longer match
+ * Compiles each AssemblyScript kernel source — assembly/kernels.ts (AutoRec's sparse kernels),
+ * assembly/ials.ts (implicit ALS's row kernels) and assembly/mult.ts (Mult-VAE's) — into the
+ * two WebAssembly modules the engine instantiates — one importing an ordinary memory, one
+ * importing a shared memory for worker threads — and renders the generated TypeScript module
+ * that commits their bytes (src/engine/kernels-wasm.ts, ials-wasm.ts, mult-wasm.ts). Used by
+ * `npm run build:kernels` (tools/build-kernels.ts) and by the tests that fail when the committed bytes no longer match
  * the source. Two modules rather than one: the sparse one stays under the 4 KB a page's main
  * thread may compile synchronously.
  *
@@ -37,7 +37,13 @@ export const IALS_KERNELS: KernelModuleSpec = {
   generated: join(here, '../src/engine/ials-wasm.ts'),
   prefix: 'IALS_WASM',
 };
-export const KERNEL_MODULES: readonly KernelModuleSpec[] = [SPARSE_KERNELS, IALS_KERNELS];
+/** Mult-VAE / Mult-DAE's products, per-play loops and Adam. */
+export const MULT_KERNELS: KernelModuleSpec = {
+  source: join(here, 'mult.ts'),
+  generated: join(here, '../src/engine/mult-wasm.ts'),
+  prefix: 'MULT_WASM',
+};
+export const KERNEL_MODULES: readonly KernelModuleSpec[] = [SPARSE_KERNELS, IALS_KERNELS, MULT_KERNELS];
 
 export const KERNEL_SOURCE = SPARSE_KERNELS.source;
 export const GENERATED_MODULE = SPARSE_KERNELS.generated;

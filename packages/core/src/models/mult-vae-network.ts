@@ -1,6 +1,8 @@
 import { type CsrMatrix, decodeBundle, encodeBundle, Rng, type TrainSet } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
-import { ModelFormatError } from '../errors.ts';
+import { availableCores } from '../engine/function-pool.ts';
+import { multModule } from '../engine/mult-kernels.ts';
+import { ModelFormatError, OptionError } from '../errors.ts';
 import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type {
@@ -14,6 +16,7 @@ import type {
 import { BiasBaseline } from './bias-baseline.ts';
 import { fastBackendActive } from './dense-product.ts';
 import { NegativeSampler, sparseBatch, type TargetRows, transpose } from './mult-vae-dense.ts';
+import { MultKernelTrainer } from './mult-vae-kernels.ts';
 import { MultAdam, MultNet, type MultWeights, WEIGHT_NAMES } from './mult-vae-net.ts';
 import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
 
@@ -55,6 +58,20 @@ export const MULT_COMMON_SPEC = {
     min: 0,
     description: 'Sampled softmax: negatives drawn ∝ (listeners + 1)^power (0 = uniform)',
   },
+  kernels: {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'wasm-simd', 'js'] as const,
+    description:
+      'Training step: WebAssembly SIMD kernels on worker threads (float32; hidden a multiple of 8), or the typed-array network with its products on the tfjs backend (js); auto: the kernels where they can run',
+  },
+  threads: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    description:
+      'Threads of the WebAssembly kernels (worker threads on shared memory); 0 = auto: the cores (up to 8) for large data, else 1',
+  },
 } satisfies Record<string, ParamSpec>;
 
 export interface MultOptions {
@@ -68,6 +85,9 @@ export interface MultOptions {
   /** Negatives per batch of the sampled softmax; 0 = exact softmax. */
   sampledSoftmax: number;
   samplePower: number;
+  kernels: 'auto' | 'wasm-simd' | 'js';
+  /** Kernel threads; 0 = auto. */
+  threads: number;
   /** L2 weight λ on the weight matrices (loss + λ Σ W²). */
   weightDecay: number;
   /** β cap of the KL annealing (Mult-VAE only; 0 and `variational` false for Mult-DAE). */
@@ -77,6 +97,8 @@ export interface MultOptions {
 }
 
 const STATE_FILE = 'mult-ae.bin';
+/** Multiply-adds an epoch of the output layer above which `threads: 0` uses more than one thread. */
+const THREADS_AUTO_MIN_WORK = 1e9;
 /** Listeners scored per forward pass when ranking: bounds memory to batch × items floats. */
 const SCORE_BATCH = 256;
 
@@ -159,45 +181,91 @@ export abstract class MultAutoencoder extends Recommender {
     this.fallback = BiasBaseline.fit(m);
     const network = new MultNet(m.cols, o.hidden, o.latent, this.variational, o.seed);
     this.network = network;
-    const adam = new MultAdam(network, o.learningRate);
     const rng = new Rng(o.seed + 1);
     const sampler =
       o.sampledSoftmax > 0 ? new NegativeSampler(m.cols, columnCounts(m), o.samplePower) : undefined;
     const next = () => rng.next();
     const users = Array.from({ length: m.rows }, (_, u) => u).filter((u) => m.indptr[u + 1] > m.indptr[u]);
     const batches = Math.max(1, Math.ceil(users.length / o.batchSize));
+    const trainer = await this.kernelTrainer(network, m, users.length);
+    const adam = trainer ? undefined : new MultAdam(network, o.learningRate);
     const loop = new TrainingLoop(this.name, o.epochs, batches, options);
-    const engine = fastBackendActive() ? tf.getBackend() : 'js';
+    const engine = trainer
+      ? `${trainer.engine.kind}×${trainer.engine.threads}`
+      : fastBackendActive()
+        ? tf.getBackend()
+        : 'js';
     let step = 0;
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      loop.beginEpoch();
-      shuffle(users, rng);
-      let sum = 0;
-      for (let b = 0; b < batches; b++) {
-        const chunk = users.slice(b * o.batchSize, (b + 1) * o.batchSize);
-        if (chunk.length === 0) continue;
-        const input = sparseBatch(m, chunk, 1 - o.dropout, rng);
-        const beta = this.variational ? annealBeta(step, o.annealCap, o.annealSteps) : 0;
-        let noise: Float32Array | undefined;
-        if (this.variational) {
-          noise = new Float32Array(chunk.length * o.latent);
-          for (let j = 0; j < noise.length; j++) noise[j] = rng.normal();
+    try {
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        loop.beginEpoch();
+        shuffle(users, rng);
+        let sum = 0;
+        for (let b = 0; b < batches; b++) {
+          const chunk = users.slice(b * o.batchSize, (b + 1) * o.batchSize);
+          if (chunk.length === 0) continue;
+          const input = sparseBatch(m, chunk, 1 - o.dropout, rng);
+          const beta = this.variational ? annealBeta(step, o.annealCap, o.annealSteps) : 0;
+          let noise: Float32Array | undefined;
+          if (this.variational) {
+            noise = new Float32Array(chunk.length * o.latent);
+            for (let j = 0; j < noise.length; j++) noise[j] = rng.normal();
+          }
+          const negatives = sampler?.draw(o.sampledSoftmax, next);
+          const stepOptions = { beta, weightDecay: o.weightDecay, noise, negatives };
+          const targets = targetRows(m, chunk);
+          const last = trainer
+            ? trainer.step(input, targets, stepOptions)
+            : (adam as MultAdam).step(input, targets, stepOptions);
+          step++;
+          sum += last * chunk.length;
+          if (!(await loop.batch(epoch, b + 1, () => last))) return loop.finish(engine);
         }
-        const negatives = sampler?.draw(o.sampledSoftmax, next);
-        const last = adam.step(input, targetRows(m, chunk), {
-          beta,
-          weightDecay: o.weightDecay,
-          noise,
-          negatives,
-        });
-        step++;
-        sum += last * chunk.length;
-        if (!(await loop.batch(epoch, b + 1, () => last))) return loop.finish(engine);
+        // Loss per listener: multinomial NLL (sampled or exact) + β·KL (+ λ‖W‖²), averaged over the epoch's batches.
+        loop.endEpoch(epoch, { loss: sum / users.length });
       }
-      // Loss per listener: multinomial NLL (sampled or exact) + β·KL (+ λ‖W‖²), averaged over the epoch's batches.
-      loop.endEpoch(epoch, { loss: sum / users.length });
+    } finally {
+      trainer?.finish();
     }
     return loop.finish(engine);
+  }
+
+  /**
+   * The WebAssembly kernel trainer when `kernels` allows it and it can run here (else undefined:
+   * the typed-array network trains); `kernels: 'wasm-simd'` where it cannot run is an error.
+   */
+  private async kernelTrainer(
+    network: MultNet,
+    m: CsrMatrix,
+    users: number,
+  ): Promise<MultKernelTrainer | undefined> {
+    const o = this.options;
+    if (o.kernels === 'js') return undefined;
+    const simd = (await multModule(false)) !== null;
+    if (!simd || o.hidden % 8 !== 0) {
+      if (o.kernels === 'auto') return undefined;
+      throw new OptionError(
+        !simd
+          ? `${this.name}: kernels 'wasm-simd' requested but this runtime has no WebAssembly SIMD; use 'auto' or 'js'`
+          : `${this.name}: kernels 'wasm-simd' need hidden a multiple of 8, got ${o.hidden}; use 'auto' or 'js'`,
+        { model: this.name, option: 'kernels' },
+      );
+    }
+    const work = users * 3 * o.hidden * (o.sampledSoftmax > 0 ? o.sampledSoftmax : m.cols);
+    const threads =
+      o.threads > 0 ? o.threads : work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
+    return MultKernelTrainer.create(
+      network,
+      {
+        batchSize: o.batchSize,
+        maxPlays: largestBatchPlays(m, o.batchSize),
+        negatives: o.sampledSoftmax,
+        threads,
+        kernels: 'wasm-simd',
+        learningRate: o.learningRate,
+      },
+      this.name,
+    );
   }
 
   /** Drops the network; the model must be fitted or loaded again to be used. */
@@ -328,6 +396,16 @@ function targetRows(m: CsrMatrix, users: ArrayLike<number>): TargetRows {
   for (let b = 0; b < users.length; b++)
     item.set(m.indices.subarray(m.indptr[users[b]], m.indptr[users[b] + 1]), start[b]);
   return { rows: users.length, start, item };
+}
+
+/** Plays of the `batch` listeners with the most plays: no batch of that many has more. */
+function largestBatchPlays(m: CsrMatrix, batch: number): number {
+  const lengths = new Uint32Array(m.rows);
+  for (let u = 0; u < m.rows; u++) lengths[u] = m.indptr[u + 1] - m.indptr[u];
+  lengths.sort();
+  let total = 0;
+  for (let j = 0; j < Math.min(batch, m.rows); j++) total += lengths[m.rows - 1 - j];
+  return total;
 }
 
 /** Listeners per item. */

@@ -165,6 +165,33 @@ describe('MultVaeModel / MultDaeModel', () => {
     expect(() => new MultDaeModel({ annealCap: 0.2 })).toThrow(OptionError);
   });
 
+  it('trains on the WebAssembly kernels by default, as the typed-array network does, on any threads', async () => {
+    const data = groups(120, 2);
+    const options = { ...small, epochs: 4, batchSize: 32, annealSteps: 10, sampledSoftmax: 8 };
+    const kernels = new MultVaeModel(options);
+    const fit = await kernels.fit(data);
+    expect(fit.backend).toMatch(/^(wasm-simd×1|js|wasm|cpu)$/);
+    const network = new MultVaeModel({ ...options, kernels: 'js' });
+    await network.fit(data);
+    // Float32 kernels against float64 sums in the network: the same training, rounding apart.
+    const a = kernels.scoreUsers(Uint32Array.of(0, 99));
+    const b = network.scoreUsers(Uint32Array.of(0, 99));
+    for (let j = 0; j < a.length; j++) expect(a[j]).toBeCloseTo(b[j], 2);
+    if (!fit.backend.startsWith('wasm-simd')) return;
+    const threads = new MultVaeModel({ ...options, kernels: 'wasm-simd', threads: 2 });
+    expect((await threads.fit(data)).backend).toBe('wasm-simd×2');
+    expect(threads.scoreUsers(Uint32Array.of(0, 99))).toEqual(a);
+  });
+
+  it('refuses the kernels for a hidden size they cannot step', async () => {
+    const model = new MultDaeModel({ ...small, hidden: 12, kernels: 'wasm-simd' });
+    await expect(model.fit(groups(20, 1))).rejects.toThrow(/multiple of 8, got 12/);
+    // 'auto' trains it on the typed-array network instead.
+    expect((await new MultDaeModel({ ...small, hidden: 12, epochs: 1 }).fit(groups(20, 1))).backend).not.toMatch(
+      /wasm-simd/,
+    );
+  });
+
   it('stops at an abort between batches with the weights it has', async () => {
     const controller = new AbortController();
     const model = new MultVaeModel({ ...small, epochs: 50, batchSize: 10 });

@@ -1,0 +1,252 @@
+import { type KernelCall, type KernelPool, startModulePool } from './kernel-pool.ts';
+import type { Arena, KernelKind, KernelPreference } from './kernels.ts';
+import { MULT_WASM_PLAIN, MULT_WASM_SHARED } from './mult-wasm.ts';
+
+/**
+ * Mult-VAE / Mult-DAE's training kernels (`models/mult-vae-kernels.ts` runs a training step on
+ * them): the batch's dense products, the per-play loops of the sparse input layer and of the
+ * sampled softmax, and Adam over listed rows — float32, in WebAssembly SIMD (written in
+ * AssemblyScript in packages/core/assembly/mult.ts, committed compiled in mult-wasm.ts, `npm
+ * run build:kernels`), with the typed-array twins below as their executable specification. The
+ * twins repeat each float32 operation in the kernels' order (`Math.fround` after every multiply
+ * and add, the SIMD lanes' partial sums where a kernel keeps them), so the two agree bit for bit.
+ *
+ * Each kernel covers a range of output rows and writes nothing outside it, so a call split
+ * between threads by ranges gives the same bits as one call:
+ *
+ * | export        | arguments                                        | computes                                              |
+ * |---------------|--------------------------------------------------|-------------------------------------------------------|
+ * | `gemm`        | a, ars, acs, b, c, m0, m1, k, n                  | C[i] = Σ_p A(i,p)·B[p] for i in m0..m1−1; A(i,p) at a + i·ars + p·acs |
+ * | `gatherRows`  | r0, r1, indptr, idx, val, src, dst, rowBytes, acc | dst[r] (+)= Σ_p val[p]·src[idx[p]] (zeroed unless acc) |
+ * | `dotRows`     | r0, r1, indptr, idx, a, b, bias, out, rowBytes   | out[p] = a[r]·b[idx[p]] + bias[idx[p]]                |
+ * | `scatterRows` | lo, hi, nRows, indptr, idx, val, src, dst, rowBytes | dst[idx[p]] += val[p]·src[r] where lo ≤ idx[p] < hi |
+ * | `gatherList`  | s0, s1, list, src, dst, rowBytes                 | dst[s] = src[list[s]]                                 |
+ * | `addListRows` | s0, s1, list, src, dst, rowBytes                 | dst[list[s]] += src[s]                                |
+ * | `adamRange`   | p, g, m, v, e0, e1, coef, lr, β1, 1−β1, β2, 1−β2, ε | Adam with L2 on floats e0..e1−1 (below)            |
+ * | `adamRows`    | t0, t1, list, width, p, g, m, v, coef, lr, …     | the same on rows list[t] of `width` floats            |
+ *
+ * Rows r of a batch are CSR (entries p in indptr[r]..indptr[r+1]); B is k × n and C m × n
+ * row-major; A is row-major (ars = 4k, acs = 4) or stored transposed (ars = 4, acs = 4m).
+ * Adam: g ← g + coef·p; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g·g; p ← p − lr·m/(√v + ε);
+ * g ← 0; returns Σ p² before the step (float64, element order) when coef ≠ 0, else 0.
+ *
+ * Pointers are byte offsets into an {@link Arena}'s memory; `rowBytes` of the per-play kernels a
+ * positive multiple of 32 (rows of a multiple of 8 floats).
+ *
+ * @example
+ * const k = await startMultKernels(arena, 2, 'auto'); // worker threads on a shared arena
+ * k.run([{ name: 'gemm', args: [...] }, { name: 'gemm', args: [...] }]);
+ * k.close();
+ */
+export const MULT_KERNEL_NAMES = [
+  'gemm',
+  'gatherRows',
+  'dotRows',
+  'scatterRows',
+  'gatherList',
+  'addListRows',
+  'adamRange',
+  'adamRows',
+] as const;
+export type MultKernel = (typeof MULT_KERNEL_NAMES)[number];
+
+/** Runs calls on this thread (calls[0]) and on worker threads (calls[t]) at once; see `KernelPool`. */
+export interface MultKernels {
+  readonly kind: KernelKind;
+  readonly threads: number;
+  run(calls: (KernelCall<MultKernel> | undefined)[]): number[];
+  close(): void;
+}
+
+const modules = new Map<boolean, Promise<WebAssembly.Module | null>>();
+
+/** The compiled module (for a shared memory with `shared`), or null where WebAssembly SIMD is missing. */
+export function multModule(shared: boolean): Promise<WebAssembly.Module | null> {
+  let module = modules.get(shared);
+  if (!module) {
+    module = compile(shared ? MULT_WASM_SHARED : MULT_WASM_PLAIN);
+    modules.set(shared, module);
+  }
+  return module;
+}
+
+async function compile(base64: string): Promise<WebAssembly.Module | null> {
+  if (typeof WebAssembly === 'undefined') return null;
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let j = 0; j < binary.length; j++) bytes[j] = binary.charCodeAt(j);
+  if (!WebAssembly.validate(bytes)) return null;
+  return WebAssembly.compile(bytes);
+}
+
+/**
+ * The kernels over `arena`'s memory: WebAssembly SIMD when available (`'auto'`) or required
+ * (`'wasm-simd'`, an error where it cannot run), else the typed-array twins (`'js'`, one
+ * thread). With WebAssembly, on `threads` threads when the arena is shared and this thread may
+ * block, else on this thread alone.
+ */
+export async function startMultKernels(
+  arena: Arena,
+  threads: number,
+  preference: KernelPreference = 'auto',
+): Promise<MultKernels> {
+  const memory = arena.wasmMemory;
+  const module = preference === 'js' || !memory ? null : await multModule(arena.isShared);
+  if (!module || !memory) {
+    if (preference === 'wasm-simd')
+      throw new Error("Mult-VAE kernels 'wasm-simd' requested but this runtime has no WebAssembly SIMD");
+    return jsMultKernels(arena);
+  }
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<
+    MultKernel,
+    (...args: number[]) => number | undefined
+  >;
+  const local = (name: MultKernel, args: number[]) => exports[name](...args) ?? 0;
+  const pool: KernelPool<MultKernel> | undefined = arena.isShared
+    ? await startModulePool(memory, module, MULT_KERNEL_NAMES, threads, local)
+    : undefined;
+  if (pool)
+    return { kind: 'wasm-simd', threads: pool.threads, run: (c) => pool.run(c), close: () => pool.close() };
+  return { kind: 'wasm-simd', ...oneThread(local) };
+}
+
+function oneThread(local: (name: MultKernel, args: number[]) => number) {
+  return {
+    threads: 1,
+    run(calls: (KernelCall<MultKernel> | undefined)[]): number[] {
+      if (calls.length > 1) throw new RangeError(`Mult-VAE kernels: ${calls.length} calls for 1 thread`);
+      return calls.map((c) => (c ? local(c.name, c.args) : 0));
+    },
+    close() {},
+  };
+}
+
+/** The typed-array twins over `arena`'s memory, on this thread. */
+export function jsMultKernels(arena: Arena): MultKernels {
+  const { f, i } = arena.views();
+  return {
+    kind: 'js',
+    ...oneThread((name, args) => (MULT_TWINS[name] as (...a: unknown[]) => number)(f, i, ...args)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The typed-array twins: the same float32 operations in the same order (index = byte offset / 4).
+
+const fr = Math.fround;
+
+/** dst row (n floats at float index d) += a · src row, one rounding per multiply and add. */
+function axpy(f: Float32Array, d: number, s: number, a: number, n: number): void {
+  for (let j = 0; j < n; j++) f[d + j] = fr(f[d + j] + fr(a * f[s + j]));
+}
+
+/** The kernels' dot product: two f32x4 accumulators over blocks of 8, then their lanes summed. */
+function dotRow(f: Float32Array, x: number, y: number, n: number): number {
+  const acc = [0, 0, 0, 0, 0, 0, 0, 0];
+  for (let j = 0; j < n; j += 8)
+    for (let l = 0; l < 8; l++) acc[l] = fr(acc[l] + fr(f[x + j + l] * f[y + j + l]));
+  const lanes = [0, 1, 2, 3].map((l) => fr(acc[l] + acc[l + 4]));
+  return fr(fr(fr(lanes[0] + lanes[1]) + lanes[2]) + lanes[3]);
+}
+
+function adamSpan(
+  f: Float32Array,
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  from: number,
+  to: number,
+  coefIn: number,
+  lrIn: number,
+  b1In: number,
+  b1cIn: number,
+  b2In: number,
+  b2cIn: number,
+  epsIn: number,
+): number {
+  const [coef, lr, b1, b1c, b2, b2c, eps] = [coefIn, lrIn, b1In, b1cIn, b2In, b2cIn, epsIn].map(fr);
+  let sum = 0;
+  for (let j = from; j < to; j++) {
+    const pv = f[p + j];
+    let gv = f[g + j];
+    if (coef !== 0) {
+      sum += pv * pv;
+      gv = fr(gv + fr(coef * pv));
+    }
+    const mv = fr(fr(b1 * f[m + j]) + fr(b1c * gv));
+    const vv = fr(fr(b2 * f[v + j]) + fr(fr(b2c * gv) * gv));
+    f[m + j] = mv;
+    f[v + j] = vv;
+    f[p + j] = fr(pv - fr(fr(lr * mv) / fr(fr(Math.sqrt(vv)) + eps)));
+    f[g + j] = 0;
+  }
+  return sum;
+}
+
+/** The twins, by export name: (float view, int view, the export's arguments). */
+export const MULT_TWINS: Record<MultKernel, (f: Float32Array, i: Int32Array, ...args: number[]) => number> = {
+  gemm(f, _i, a, ars, acs, b, c, m0, m1, k, n) {
+    for (let r = m0; r < m1; r++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s = fr(s + fr(f[(a + r * ars + p * acs) >> 2] * f[(b >> 2) + p * n + j]));
+        f[(c >> 2) + r * n + j] = s;
+      }
+    return 0;
+  },
+  gatherRows(f, i, r0, r1, indptr, idx, val, src, dst, rowBytes, accumulate) {
+    const n = rowBytes >> 2;
+    for (let r = r0; r < r1; r++) {
+      const d = (dst >> 2) + r * n;
+      if (!accumulate) f.fill(0, d, d + n);
+      for (let p = i[(indptr >> 2) + r]; p < i[(indptr >> 2) + r + 1]; p++)
+        axpy(f, d, (src >> 2) + i[(idx >> 2) + p] * n, f[(val >> 2) + p], n);
+    }
+    return 0;
+  },
+  dotRows(f, i, r0, r1, indptr, idx, a, b, bias, out, rowBytes) {
+    const n = rowBytes >> 2;
+    for (let r = r0; r < r1; r++)
+      for (let p = i[(indptr >> 2) + r]; p < i[(indptr >> 2) + r + 1]; p++) {
+        const c = i[(idx >> 2) + p];
+        f[(out >> 2) + p] = fr(dotRow(f, (a >> 2) + r * n, (b >> 2) + c * n, n) + f[(bias >> 2) + c]);
+      }
+    return 0;
+  },
+  scatterRows(f, i, lo, hi, nRows, indptr, idx, val, src, dst, rowBytes) {
+    const n = rowBytes >> 2;
+    for (let r = 0; r < nRows; r++)
+      for (let p = i[(indptr >> 2) + r]; p < i[(indptr >> 2) + r + 1]; p++) {
+        const c = i[(idx >> 2) + p];
+        if (c >= lo && c < hi) axpy(f, (dst >> 2) + c * n, (src >> 2) + r * n, f[(val >> 2) + p], n);
+      }
+    return 0;
+  },
+  gatherList(f, i, s0, s1, list, src, dst, rowBytes) {
+    const n = rowBytes >> 2;
+    for (let s = s0; s < s1; s++) {
+      const from = (src >> 2) + i[(list >> 2) + s] * n;
+      f.copyWithin((dst >> 2) + s * n, from, from + n);
+    }
+    return 0;
+  },
+  addListRows(f, i, s0, s1, list, src, dst, rowBytes) {
+    const n = rowBytes >> 2;
+    for (let s = s0; s < s1; s++) axpy(f, (dst >> 2) + i[(list >> 2) + s] * n, (src >> 2) + s * n, 1, n);
+    return 0;
+  },
+  adamRange(f, _i, p, g, m, v, e0, e1, ...hyper) {
+    const [coef, lr, b1, b1c, b2, b2c, eps] = hyper;
+    return adamSpan(f, p >> 2, g >> 2, m >> 2, v >> 2, e0, e1, coef, lr, b1, b1c, b2, b2c, eps);
+  },
+  adamRows(f, i, t0, t1, list, width, p, g, m, v, ...hyper) {
+    const [coef, lr, b1, b1c, b2, b2c, eps] = hyper;
+    let sum = 0;
+    for (let t = t0; t < t1; t++) {
+      const from = i[(list >> 2) + t] * width;
+      sum += adamSpan(f, p >> 2, g >> 2, m >> 2, v >> 2, from, from + width, coef, lr, b1, b1c, b2, b2c, eps);
+    }
+    return sum;
+  },
+};
