@@ -187,9 +187,9 @@ describe('MultVaeModel / MultDaeModel', () => {
     const model = new MultDaeModel({ ...small, hidden: 12, kernels: 'wasm-simd' });
     await expect(model.fit(groups(20, 1))).rejects.toThrow(/multiple of 8, got 12/);
     // 'auto' trains it on the typed-array network instead.
-    expect((await new MultDaeModel({ ...small, hidden: 12, epochs: 1 }).fit(groups(20, 1))).backend).not.toMatch(
-      /wasm-simd/,
-    );
+    expect(
+      (await new MultDaeModel({ ...small, hidden: 12, epochs: 1 }).fit(groups(20, 1))).backend,
+    ).not.toMatch(/wasm-simd/);
   });
 
   it('stops at an abort between batches with the weights it has', async () => {
