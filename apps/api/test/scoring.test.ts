@@ -5,14 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModel, recommendExcludingKnown } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
-import { prepareDataset, syntheticDataset } from '@autorec/data';
+import { prepareDataset, syntheticDataset, TOP_LISTS_HEADER } from '@autorec/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelFiles } from '../src/storage/model-files.ts';
 import {
   gatherParts,
   type PartResult,
   releaseScoringModel,
-  SCORES_HEADER,
   type ScoringSpec,
   scoreRange,
   scoringFile,
@@ -78,7 +77,7 @@ describe('scoring ranges into part files and gathering them', () => {
     expect(parts.reduce((n, p) => n + p.users, 0)).toBe(users.length);
     const result = await gatherParts(dir, spec, parts);
     const text = readFileSync(join(dir, scoringFile(spec)), 'utf8');
-    expect(text).toBe(SCORES_HEADER + expected);
+    expect(text).toBe(TOP_LISTS_HEADER + expected);
     expect(result).toEqual({
       file: scoringFile(spec),
       users: users.length,

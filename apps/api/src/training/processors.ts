@@ -3,9 +3,10 @@ import { gatherSearch } from '@autorec/core';
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
-import type { Repository, TrainingJob } from '../storage/repository.ts';
+import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
 import { cancelRequested, watchCancel } from './cancel.ts';
 import { registeredBy, runSearchThread, runTraining, TRAINING_SPLIT } from './execute.ts';
+import { promoteRegistered } from './promote.ts';
 import {
   partResults,
   QUEUE_NAME,
@@ -83,9 +84,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const finishRow = (jobId: string, patch: Partial<TrainingJob>) =>
     repo.updateJob(jobId, { ...patch, finishedAt: new Date().toISOString() });
-  const promote = async (model: string, version: number, label: string | undefined) => {
-    if (label) await repo.setLabel(label, model, version);
-  };
+  const promote = (version: ModelVersion, label: string | undefined) =>
+    promoteRegistered(repo, options.models, version, label);
 
   async function train(job: Job<TrainPayload>, token: string | undefined): Promise<string> {
     const { jobId, request } = job.data;
@@ -114,12 +114,16 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     });
     const prior = await registeredBy(repo, jobId, request.model, version);
     if (prior) {
-      await promote(prior.model, prior.version, request.promoteTo);
-      await finishRow(jobId, {
-        status: 'succeeded',
-        result: { model: prior.model, version: prior.version, metrics: prior.metrics },
-      });
-      return 'succeeded';
+      // Registered by a worker that died before it promoted: promote (or fail) as that run would have.
+      const outcome: Partial<TrainingJob> = await promote(prior, request.promoteTo).then(
+        () => ({
+          status: 'succeeded',
+          result: { model: prior.model, version: prior.version, metrics: prior.metrics },
+        }),
+        (error: Error) => ({ status: 'failed', error: error.message }),
+      );
+      await finishRow(jobId, outcome);
+      return outcome.status as string;
     }
     let lastEvent = 0;
     const run = runTraining(jobId, request, {
@@ -135,7 +139,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
         lastEvent = now;
         void job.updateProgress(progress).catch(() => {});
       },
-      onVersion: (v, label) => promote(v.model, v.version, label),
+      onVersion: promote,
     });
     const unwatch = watchCancel(repo, jobId, () => run.cancel());
     let handBack = false;

@@ -8,6 +8,7 @@ import {
   type Recommender,
   recommendExcludingKnown,
 } from '@autorec/core';
+import { TOP_LISTS_HEADER, topListLines } from '@autorec/data';
 import { type ModelFiles, versionStore } from '../storage/model-files.ts';
 
 /**
@@ -50,7 +51,6 @@ export interface ScoringResult {
   parts: number;
 }
 
-export const SCORES_HEADER = 'user\trank\tsong\tscore\n';
 /** Users scored per core call (one dense product each); the event loop runs between batches. */
 const BATCH = 256;
 
@@ -73,11 +73,6 @@ export function userRanges(users: number, parts: number): { from: number; to: nu
     from: Math.floor((i * users) / n),
     to: Math.floor(((i + 1) * users) / n),
   }));
-}
-
-/** `\`, tab, newline and CR escaped, as `autorec recommend --all-users` writes ids. */
-function tsvField(value: string): string {
-  return value.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 }
 
 /** A loaded model version, kept between the range jobs of one worker (the last one only). */
@@ -134,13 +129,8 @@ export async function scoreRange(
       signal?.throwIfAborted();
       const batch = ids.slice(from, from + BATCH);
       const lists = recommendExcludingKnown(model, batch, range.k, known, { batchSize: BATCH });
-      let text = '';
-      for (const [j, list] of lists.entries())
-        for (const [rank, r] of list.entries()) {
-          text += `${tsvField(batch[j])}\t${rank + 1}\t${tsvField(r.item)}\t${r.score.toFixed(4)}\n`;
-          lines++;
-        }
-      await file.write(text);
+      for (const list of lists) lines += list.length;
+      await file.write(topListLines(batch, lists));
       await yieldToLoop();
     }
     await file.sync();
@@ -180,7 +170,7 @@ export async function gatherParts(
   const temporary = `${target}.${process.pid}.tmp`;
   const out = await open(temporary, 'w');
   try {
-    await out.write(SCORES_HEADER);
+    await out.write(TOP_LISTS_HEADER);
     for (const p of ordered) {
       const input = await open(join(dataDir, partFile(spec.id, p.part)), 'r');
       try {

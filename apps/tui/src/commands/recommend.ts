@@ -8,13 +8,14 @@ import {
   ItemNames,
   type PlayCount,
   resolvePlayNames,
+  TOP_LISTS_HEADER,
+  topListLines,
 } from '@autorec/data';
 import type { Command } from 'commander';
 import { UsageError, UserError } from '../errors.ts';
 import { writeAtomically, writesToStdout } from '../files.ts';
 import { type DisplayItem, formatScore, openModel, scoreMeaning, songLabel, withInfo } from '../models.ts';
 import { integerArg } from '../options.ts';
-import { tsvField } from '../printable.ts';
 import { textTable } from '../report/table.ts';
 import { readPlaysFile } from '../sources.ts';
 import { action, addJsonOption, type CommandContext, count } from './shared.ts';
@@ -171,8 +172,8 @@ export function registerSimilar(program: Command, ctx: CommandContext): void {
 }
 
 /**
- * `user<TAB>rank<TAB>song<TAB>score` lines after a header, a batch of users at a time. Ids are
- * `tsvField`-escaped, so an id holding a tab or a newline cannot add columns or rows.
+ * `user<TAB>rank<TAB>song<TAB>score` lines after a header, a batch of users at a time (the
+ * format's one writer, `topListLines` in @autorec/data, escapes ids so none adds a column or row).
  */
 function* allUsersLines(
   model: Recommender,
@@ -181,16 +182,12 @@ function* allUsersLines(
   known: CsrMatrix | undefined,
   progress: (done: number) => void,
 ): Generator<string> {
-  yield 'user\trank\tsong\tscore\n';
+  yield TOP_LISTS_HEADER;
   for (let from = 0; from < users.length; from += ALL_USERS_BATCH) {
     const batch = users.slice(from, from + ALL_USERS_BATCH);
     const lists = recommendExcludingKnown(model, batch, k, known, { batchSize: ALL_USERS_BATCH });
-    let text = '';
-    for (const [j, list] of lists.entries())
-      for (const [rank, r] of list.entries())
-        text += `${tsvField(batch[j])}\t${rank + 1}\t${tsvField(r.item)}\t${r.score.toFixed(4)}\n`;
     progress(from + batch.length);
-    yield text;
+    yield topListLines(batch, lists);
   }
 }
 

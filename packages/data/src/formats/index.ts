@@ -31,3 +31,4 @@ export { type CommonReadOptions, type LineParser, type ReadMode, runLineParser }
 export { InteractionSink } from './sink.ts';
 export { readValue, type TableLayout, TableParser, type ValueKind } from './table.ts';
 export { tasteProfileFormat } from './taste-profile.ts';
+export { escapeControls, TOP_LISTS_HEADER, topListLines, tsvField } from './top-lists.ts';
