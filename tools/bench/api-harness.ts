@@ -3,11 +3,12 @@
  * with the bench key, and one bounded autocannon run reported as one JSON line (stdout) and one
  * human line (stderr). Used by `api.ts` (one server) and `replicas.ts` (replicas behind HAProxy).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { startJsonProcess, stopProcess } from '../../apps/api/test/json-process.ts';
 import { sharedDataDir } from './data-dir.ts';
 
 export const BENCH_KEY = 'bench-admin-key-0123456789abcdef';
@@ -30,45 +31,20 @@ export function sourceArgs(data: string): string[] {
  * Starts `apps/api/src/main.ts` on a free port with `args` (data folder, database, import, …);
  * resolves with its port once it serves a model (`{"ready":true}` on stdout).
  */
-export function startServer(args: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@autorec/source',
-      '--import',
-      'tsx',
-      join(root, 'apps/api/src/main.ts'),
-      '--port',
-      '0',
-      '--rate-limit',
-      '0',
-      ...args,
-    ],
-    { cwd: root, env: { ...process.env, AUTOREC_API_KEY: BENCH_KEY }, stdio: ['ignore', 'pipe', 'inherit'] },
+export async function startServer(args: readonly string[]): Promise<{ child: ChildProcess; port: number }> {
+  const server = startJsonProcess(
+    'the server',
+    join(root, 'apps/api/src/main.ts'),
+    ['--port', '0', '--rate-limit', '0', ...args],
+    { cwd: root, env: { ...process.env, AUTOREC_API_KEY: BENCH_KEY }, stderr: 'inherit' },
   );
-  return new Promise((done, fail) => {
-    let port = 0;
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('{"listening"')) port = JSON.parse(line).listening;
-        if (line === '{"ready":true}') done({ child, port });
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`server exited with ${code}`)));
-  });
+  const { listening } = await server.next((r) => typeof r.listening === 'number');
+  await server.next((r) => r.ready === true);
+  return { child: server.child, port: Number(listening) };
 }
 
 /** Stops a server started by `startServer` (SIGTERM: a graceful stop) and waits for it. */
-export async function stopServer(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+export const stopServer = (child: ChildProcess | undefined) => stopProcess(child && { child });
 
 /** A JSON call with the bench key; throws with the status and body on a non-2xx answer. */
 export async function api(base: string, path: string, init: RequestInit = {}) {

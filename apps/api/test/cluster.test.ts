@@ -6,7 +6,6 @@
 // its version number kept) and its version is served by both surviving replicas; the scoring
 // file has every listener exactly once; and the clients saw no 5xx beyond the requests in flight
 // when the replica died (counted). Everything the test started is stopped by its process id.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineMissing, postgresServer } from './engines.ts';
 import { findHaproxy, type Haproxy, startHaproxy } from './haproxy.ts';
 import { waitFor } from './helpers.ts';
+import { type JsonProcess, killProcess, startJsonProcess, stopProcess } from './json-process.ts';
 import { createDatabase } from './postgres-server.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 
@@ -34,81 +34,9 @@ function haproxySkip(): string | undefined {
 }
 const skip = engineMissing('postgres') ? 'no PostgreSQL' : (redisSkip() ?? haproxySkip());
 
-/** A child process that prints JSON lines on stdout (the API and the worker both do). */
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  records: Record<string, unknown>[];
-  output: () => string;
-  /** Resolves with the first record `match` accepts; rejects if the process exits first. */
-  next(match: (r: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
-
-function start(name: string, script: string, args: string[]): Proc {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@autorec/source', '--import', 'tsx', script, ...args],
-    {
-      env: { ...process.env, AUTOREC_API_KEY: KEY },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const records: Record<string, unknown>[] = [];
-  const waiting: {
-    match: (r: Record<string, unknown>) => boolean;
-    done: (r: Record<string, unknown>) => void;
-  }[] = [];
-  let log = '';
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      records.push(record);
-      for (const w of [...waiting]) if (w.match(record)) w.done(record);
-    }
-  });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    name,
-    child,
-    records,
-    output: () => log,
-    next: (match) =>
-      new Promise((resolve, reject) => {
-        const seen = records.find(match);
-        if (seen) return resolve(seen);
-        const entry = { match, done: resolve };
-        waiting.push(entry);
-        void exited.then((code) => reject(new Error(`${name} exited with ${code} first:\n${log}`)));
-      }),
-  };
-}
-
-async function stop(p: Proc | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function kill(p: Proc): Promise<void> {
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGKILL');
-  await exited;
-}
+type Proc = JsonProcess;
+const start = (name: string, script: string, args: string[]): Proc =>
+  startJsonProcess(name, script, args, { env: { ...process.env, AUTOREC_API_KEY: KEY } });
 
 const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 async function call(base: string, path: string, init: RequestInit = {}) {
@@ -176,7 +104,7 @@ describe.skipIf(skip)(
 
     afterAll(async () => {
       await lb?.stop();
-      await Promise.all([...replicas, ...workers].map(stop));
+      await Promise.all([...replicas, ...workers].map((p) => stopProcess(p)));
       await redis?.stop();
       await database?.drop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
@@ -257,7 +185,7 @@ describe.skipIf(skip)(
       }, 60_000);
       expect(atKill.status, 'the training job must still run when its worker is killed').toBe('running');
       const inFlightAtKill = inFlight;
-      await Promise.all([kill(running.w), kill(replicas[2])]);
+      await Promise.all([killProcess(running.w), killProcess(replicas[2])]);
       const victimWorker = running.w;
       const survivor = workers.find((w) => w !== victimWorker)!;
       await new Promise((r) => setTimeout(r, 3_000)); // the load goes on against the survivors

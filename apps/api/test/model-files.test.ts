@@ -3,34 +3,27 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import S3rver from 's3rver';
+import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@autorec/test-utils/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, readConfig, readWorkerConfig } from '../src/config.ts';
 import { modelFilesFromConfig } from '../src/storage/model-files.ts';
 import { startTestService } from './helpers.ts';
 
 const S3_ENV = {
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_ACCESS_KEY_ID: S3_EMULATOR_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3_EMULATOR_CREDENTIALS.secretAccessKey,
   AUTOREC_S3_ENDPOINT: '',
 };
 
 describe('model versions on S3', () => {
   const dir = mkdtempSync(join(tmpdir(), 'autorec-api-s3-'));
   const saved = { ...process.env };
-  let server: S3rver;
+  let server: S3Emulator;
 
   beforeAll(async () => {
-    server = new S3rver({
-      port: 0,
-      address: '127.0.0.1',
-      silent: true,
-      directory: join(dir, 'objects'),
-      configureBuckets: [{ name: 'models', configs: [] }],
-    });
-    const { port } = await server.run();
+    server = await startS3Emulator(dir, ['models']);
     // The training thread reads the credentials from the environment it inherits.
-    Object.assign(process.env, S3_ENV, { AUTOREC_S3_ENDPOINT: `http://127.0.0.1:${port}` });
+    Object.assign(process.env, S3_ENV, { AUTOREC_S3_ENDPOINT: server.endpoint });
   });
 
   afterAll(async () => {
@@ -44,7 +37,7 @@ describe('model versions on S3', () => {
 
   it('saves the first version to the bucket, serves it, and a restart loads it from there', async () => {
     const folder = join(dir, 'data');
-    const objects = join(dir, 'objects', 'models');
+    const objects = join(server.directory, 'models');
     const first = await startTestService({ modelsUrl: 's3://models/prod' }, folder);
     try {
       expect(first.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });

@@ -9,6 +9,7 @@ import { loadModel } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../src/storage/repository.ts';
+import { cancelRequested } from '../src/training/cancel.ts';
 import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
@@ -104,6 +105,8 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     for (const job of [a, b]) {
       const done = await waitFor(async () => finished(await api.deps.repo.job(job.id)), 20_000);
       expect(done.status).toBe('cancelled');
+      // The worker forgets the cancel request once the job has ended.
+      await waitFor(async () => !(await cancelRequested(api.deps.repo, job.id)) || undefined);
     }
     expect((await api.call('DELETE', `/v1/training-jobs/${a.id}`)).status).toBe(409);
     // Cancelled jobs register nothing.

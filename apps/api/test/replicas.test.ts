@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Replica } from '../src/replica.ts';
 import type { ModelVersion } from '../src/storage/repository.ts';
 import { openSqliteRepository } from '../src/storage/sqlite.ts';
+import { cancelRequested } from '../src/training/cancel.ts';
 import { engineMissing, engineTitle, postgresServer } from './engines.ts';
 import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
 import { createDatabase } from './postgres-server.ts';
@@ -154,6 +155,8 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
     }, 20_000);
     expect(done.status).toBe('cancelled');
     expect(done.error).toMatch(/cancelled/);
+    // The runner forgets the cancel request once the job has ended (no flags left behind).
+    await waitFor(async () => !(await cancelRequested(b.deps.repo, id)) || undefined);
     // A finished job is a conflict, on either replica.
     expect((await b.call('DELETE', `/v1/training-jobs/${id}`)).status).toBe(409);
   });

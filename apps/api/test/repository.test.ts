@@ -309,11 +309,15 @@ for (const engine of ENGINES) {
       expect(order.map((step) => step.slice(2))).toEqual(['in', 'out', 'in', 'out']);
     });
 
-    it('settings and ping; a read-only connection cannot write', async () => {
+    it('settings (set, replace, delete) and ping; a read-only connection cannot write', async () => {
       expect(await repo.getSetting('format')).toBeUndefined();
       await repo.setSetting('format', 'lastfm-hetrec');
       await repo.setSetting('format', 'movielens');
       expect(await repo.getSetting('format')).toBe('movielens');
+      await repo.setSetting('cancel-requested:j1', 'now');
+      await repo.deleteSetting('cancel-requested:j1');
+      expect(await repo.getSetting('cancel-requested:j1')).toBeUndefined();
+      await repo.deleteSetting('no-such-setting');
       expect(await repo.ping()).toBe(true);
       const reader = await reopen({ readonly: true });
       expect(await reader.getSetting('format')).toBe('movielens');

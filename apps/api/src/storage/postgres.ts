@@ -602,6 +602,10 @@ class PostgresRepository implements Repository {
     );
   }
 
+  async deleteSetting(key: string): Promise<void> {
+    await this.pool.query('DELETE FROM settings WHERE key = $1', [key]);
+  }
+
   async ping(): Promise<boolean> {
     try {
       await this.pool.query(

@@ -156,6 +156,8 @@ export interface Repository {
 
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Removes a setting (nothing when there is none). */
+  deleteSetting(key: string): Promise<void>;
   /** Writes and reads back a row: true when the database is writable. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -473,6 +473,10 @@ class SqliteRepository implements Repository {
       .run(key, value);
   }
 
+  async deleteSetting(key: string): Promise<void> {
+    this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
+  }
+
   async ping(): Promise<boolean> {
     try {
       this.db

@@ -15,6 +15,14 @@ export async function requestCancel(repo: Repository, id: string): Promise<void>
   await repo.setSetting(key(id), new Date().toISOString());
 }
 
+/**
+ * Forgets job `id`'s cancel request once the job has ended (its runner calls this after writing
+ * the final row), so the flags do not pile up in the settings table.
+ */
+export async function clearCancel(repo: Repository, id: string): Promise<void> {
+  await repo.deleteSetting(key(id));
+}
+
 export async function cancelRequested(repo: Repository, id: string): Promise<boolean> {
   return (await repo.getSetting(key(id))) !== undefined;
 }

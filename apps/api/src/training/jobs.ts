@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
-import { cancelRequested, requestCancel, watchCancel } from './cancel.ts';
+import { cancelRequested, clearCancel, requestCancel, watchCancel } from './cancel.ts';
 import { type JobRequest, runTraining, type TrainingRun } from './execute.ts';
 import type { JobQueue } from './queue.ts';
 
@@ -256,6 +256,7 @@ export class JobRunner {
   private async finish(id: string, patch: Partial<TrainingJob>, seconds: number): Promise<void> {
     this.local.delete(id);
     await this.options.repo.updateJob(id, { ...patch, finishedAt: new Date().toISOString() });
+    await clearCancel(this.options.repo, id);
     const job = await this.options.repo.job(id);
     if (job) {
       this.options.onFinished?.(job, seconds);

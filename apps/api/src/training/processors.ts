@@ -4,7 +4,7 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
-import { cancelRequested, watchCancel } from './cancel.ts';
+import { cancelRequested, clearCancel, watchCancel } from './cancel.ts';
 import { registeredBy, runSearchThread, runTraining, TRAINING_SPLIT } from './execute.ts';
 import { promoteRegistered } from './promote.ts';
 import {
@@ -82,8 +82,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const lockMs = options.lockMs ?? 30_000;
   const stopping = new AbortController();
 
-  const finishRow = (jobId: string, patch: Partial<TrainingJob>) =>
-    repo.updateJob(jobId, { ...patch, finishedAt: new Date().toISOString() });
+  const finishRow = async (jobId: string, patch: Partial<TrainingJob>) => {
+    await repo.updateJob(jobId, { ...patch, finishedAt: new Date().toISOString() });
+    await clearCancel(repo, jobId);
+  };
   const promote = (version: ModelVersion, label: string | undefined) =>
     promoteRegistered(repo, options.models, version, label);
 

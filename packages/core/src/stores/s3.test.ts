@@ -5,8 +5,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contractTrainSet } from '@autorec/test-utils';
+import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@autorec/test-utils/s3';
 import { AwsClient } from 'aws4fetch';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFormatError } from '../errors.ts';
 import { loadModel } from '../models/registry.ts';
@@ -14,9 +14,9 @@ import { SvdModel } from '../models/svd.ts';
 import { directoryStore } from '../node/store.ts';
 import { parseS3Url, s3Store } from './s3.ts';
 
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = S3_EMULATOR_CREDENTIALS;
 const dir = mkdtempSync(join(tmpdir(), 'autorec-s3-'));
-let server: S3rver;
+let server: S3Emulator;
 let endpoint: string;
 const raw = new AwsClient({ ...credentials, service: 's3', region: 'us-east-1' });
 const object = (key: string, init?: RequestInit) => raw.fetch(`${endpoint}/models/${key}`, init);
@@ -31,15 +31,8 @@ async function trained(seed: number) {
 }
 
 beforeAll(async () => {
-  server = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    silent: true,
-    directory: join(dir, 'objects'),
-    configureBuckets: [{ name: 'models', configs: [] }],
-  });
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  server = await startS3Emulator(dir, ['models']);
+  endpoint = server.endpoint;
 });
 
 afterAll(async () => {
