@@ -68,6 +68,22 @@ describe('autorec tune', () => {
     );
   });
 
+  it('splits a grid on semicolons when a value holds commas (deep AutoRec layer lists)', async () => {
+    const { run, json } = await runJson<TuneDoc>([
+      'tune',
+      '--preset',
+      'tiny',
+      '--model',
+      'u-autorec',
+      '--epochs',
+      '2',
+      '--grid',
+      'layers=8,4;6',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(json.trials.map((t) => String(t.params.layers)).sort()).toEqual(['6', '8,4']);
+  });
+
   it('refuses a search without a grid, a bad value, and an option both fixed and searched', async () => {
     const none = await runCli(['tune', ...TINY]);
     expect(none.code).toBe(2);

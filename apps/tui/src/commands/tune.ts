@@ -71,7 +71,7 @@ export function registerTune(program: Command, ctx: CommandContext): void {
     .option('--model <name>', `model to tune (default ${DEFAULT_RECOMMENDER}): ${MODEL_NAMES_HELP}`, modelArg)
     .option(
       '--grid <key=v1,v2,…>',
-      'values to try for one option (repeatable; every combination is a candidate), e.g. --grid factors=32,64,128',
+      'values to try for one option (repeatable; every combination is a candidate), e.g. --grid factors=32,64,128; separate values with ; when one holds commas: --grid "layers=64,32;128"',
       collectGrid,
     )
     .option(
@@ -204,10 +204,9 @@ function drawCandidates(
     const key = g.slice(0, eq);
     if (key in values) throw new UsageError(`--grid ${key} is given twice; list every value in one --grid`);
     if (key in fixed) throw new UsageError(`${key} is both fixed (flag or --param) and searched (--grid)`);
-    values[key] = g
-      .slice(eq + 1)
-      .split(',')
-      .map((v) => parseParamValue(v.trim()));
+    // Values are split on commas — or on semicolons when a value itself holds commas (layers=64,32;128).
+    const list = g.slice(eq + 1);
+    values[key] = list.split(list.includes(';') ? ';' : ',').map((v) => parseParamValue(v.trim()));
   }
   let all = paramGrid(values);
   // Every candidate checked up front: a bad value fails before hours of training, naming itself.
