@@ -7,6 +7,53 @@ import type { AutoRecNetwork } from './autorec-network.ts';
 // in the network's prediction buffers (input CSR, target cells, H), cut to fit them by `batchEnd`.
 
 /**
+ * What the model reads of a trained AutoRec network, the paper's one hidden layer or DeepRec's
+ * stack alike: the output layer as one row per output column — x'_c = g(⟨a, v_c⟩ + b'_c), with a
+ * the activations of the layer it reads (the code for one layer, the first hidden layer l₁ for
+ * the deep stack) — and those activations for any input row. Scoring, fold-in, similar items
+ * and predictions are written once against it (`AutoRecModel` with `EmbeddingModel`).
+ */
+export interface TrainedNetwork {
+  /** Width of a: what the output layer reads (hidden units; l₁ for the deep stack). */
+  readonly dim: number;
+  /** Output column c's weights at v[c·stride … c·stride + dim) and its bias bv[c]. */
+  readonly v: Float32Array;
+  readonly stride: number;
+  readonly bv: Float32Array;
+  /** a of rows `rows` of `input` (values aligned with input.values): rows.length × dim, packed. */
+  encodeRows(input: CsrMatrix, values: Float32Array, rows: ArrayLike<number>): Float32Array;
+  /** a of one input row given as column indices and values (a new listener): dim floats. */
+  encodeOne(indices: ArrayLike<number>, values: ArrayLike<number>): Float32Array;
+  /**
+   * Decoder pre-activations ⟨a_row, v_col⟩ + b'_col at (row, col) pairs of training rows (float32
+   * from the one-layer kernels; the deep stack's loop keeps its float64 sums).
+   */
+  decodePairs(
+    input: CsrMatrix,
+    values: Float32Array,
+    pairRow: Int32Array,
+    pairCol: Int32Array,
+  ): Float32Array | Float64Array;
+}
+
+/**
+ * The one-hidden-layer network as a {@link TrainedNetwork}: views of its arena and its kernels.
+ * `activation` is read at each call (training reads the centred code, see `codeCentring`).
+ */
+export function oneLayer(net: AutoRecNetwork, activation: () => CodeActivation): TrainedNetwork {
+  return {
+    dim: net.hidden,
+    v: net.v,
+    stride: net.stride,
+    bv: net.bv,
+    encodeRows: (input, values, rows) => encodeRows(net, input, values, rows, activation()),
+    encodeOne: (indices, values) => encodeOne(net, indices, values, activation()),
+    decodePairs: (input, values, pairRow, pairCol) =>
+      decodePairs(net, input, values, activation(), pairRow, pairCol),
+  };
+}
+
+/**
  * Decoder pre-activations z at arbitrary (row, col) pairs, each row encoded from its
  * training input `input`/`values`. Pairs are grouped by row and run in batches that fit the
  * buffers; a row with more pairs than fit is split. Returns z in pair order.

@@ -6,7 +6,7 @@ import type { AutoRecParams } from './autorec.ts';
 import type { CodeActivation, DecoderOutput } from './autorec-activation.ts';
 import { loadBatch } from './autorec-batch.ts';
 import { BatchPass } from './autorec-batch-pass.ts';
-import type { AutoRecNetwork, NetworkWeights } from './autorec-network.ts';
+import type { AutoRecNetwork } from './autorec-network.ts';
 import { ADAM, adamRate, type BatchStepper, RPROP, type TrainingEngine } from './autorec-stepper.ts';
 import { tfjsStepper } from './autorec-train-tfjs.ts';
 import { TrainingLoop } from './shared.ts';
@@ -78,8 +78,9 @@ export interface TrainOutcome {
  * `TrainingDivergedError` is thrown. An abort at a batch boundary restores those best weights when
  * there are some, else keeps the current ones, so the model stays usable.
  *
- * `engine` picks who does the arithmetic (see `autorec-stepper.ts`): this loop, the batches,
- * the shuffling and the dropout draws are the same for both, so both train the same network.
+ * `engine` picks who does the arithmetic (see `autorec-stepper.ts`): the loop ({@link runEpochs}),
+ * the batches, the shuffling and the dropout draws are the same for both, so both train the same
+ * network.
  */
 export async function trainNetwork(
   model: ModelName,
@@ -92,18 +93,56 @@ export async function trainNetwork(
 ): Promise<TrainOutcome> {
   if (!net.train) throw new Error(`${model}: network was built without optimiser state`);
   const rng = new Rng(config.seed);
-  const shuffleRng = rng.fork();
+  const shuffle = rng.fork();
   const dropRng = rng.fork();
-  const rows = nonEmptyRows(data.m);
-  const batchSize = Math.min(config.batchSize, net.layout.batchRows);
-  const nBatches = Math.max(1, Math.ceil(rows.length / batchSize));
-  const loop = new TrainingLoop(model, config.epochs, nBatches, options);
   const stepper =
     engine === 'tfjs'
       ? tfjsStepper(net, data, config, dropRng)
       : kernelStepper(new BatchPass(net, pool), data, config, dropRng);
+  return runEpochs(
+    model,
+    { rows: nonEmptyRows(data.m), batchSize: Math.min(config.batchSize, net.layout.batchRows), shuffle },
+    stepper,
+    net,
+    data,
+    config,
+    options,
+  );
+}
 
-  let best: NetworkWeights | undefined;
+/** How an epoch walks the rows: the non-empty rows, shuffled in place each epoch, in batches. */
+export interface EpochPlan {
+  rows: Uint32Array;
+  batchSize: number;
+  shuffle: Rng;
+}
+
+/** What early stopping copies out and puts back: the weights of the best epoch so far. */
+export interface Weights<W> {
+  snapshot(previous?: W): W;
+  restore(weights: W): void;
+}
+
+/**
+ * AutoRec's epoch loop — shuffling, batches, progress and abort ({@link TrainingLoop}),
+ * validation, early stopping on the best epoch within `patience`, divergence — for any network
+ * and engine: `stepper` does a batch's arithmetic, `weights` keeps the best epoch. The one-layer
+ * network ({@link trainNetwork}) and the deep one (`deep-autorec.ts`) both train through it.
+ * The stepper is disposed at the end.
+ */
+export async function runEpochs<W>(
+  model: ModelName,
+  plan: EpochPlan,
+  stepper: BatchStepper,
+  weights: Weights<W>,
+  data: Pick<TrainData, 'validate' | 'stopOn'>,
+  config: Pick<TrainConfig, 'epochs' | 'patience'>,
+  options: FitOptions,
+): Promise<TrainOutcome> {
+  const { rows, batchSize, shuffle } = plan;
+  const nBatches = Math.max(1, Math.ceil(rows.length / batchSize));
+  const loop = new TrainingLoop(model, config.epochs, nBatches, options);
+  let best: W | undefined;
   let bestEpoch = 0;
   let bestScore = Number.POSITIVE_INFINITY;
   let diverged: string | undefined;
@@ -114,7 +153,7 @@ export async function trainNetwork(
   try {
     for (let epoch = 1; epoch <= config.epochs && !loop.aborted; epoch++) {
       loop.beginEpoch();
-      shuffleRng.shuffle(rows);
+      shuffle.shuffle(rows);
       stepper.beginEpoch();
       let completed = true;
       for (let b = 0; b < nBatches; b++) {
@@ -156,14 +195,14 @@ export async function trainNetwork(
       if (score < bestScore) {
         bestScore = score;
         bestEpoch = epoch;
-        best = net.snapshot(best);
+        best = weights.snapshot(best);
       } else if (epoch - bestEpoch >= config.patience) break;
     }
     stepper.sync();
   } finally {
     stepper.dispose();
   }
-  if (best) net.restore(best);
+  if (best) weights.restore(best);
   const result = loop.finish();
   return {
     records: result.epochs,
@@ -338,7 +377,7 @@ function rpropUpdate(w: Float32Array, g: Float32Array, stepSize: Float32Array, p
 }
 
 /** Indices of rows with at least one entry (empty rows carry no loss). */
-function nonEmptyRows(m: CsrMatrix): Uint32Array {
+export function nonEmptyRows(m: CsrMatrix): Uint32Array {
   let n = 0;
   for (let r = 0; r < m.rows; r++) if (m.indptr[r + 1] > m.indptr[r]) n++;
   const out = new Uint32Array(n);

@@ -17,13 +17,22 @@ import {
   ENCODER_ACTIVATIONS,
 } from './autorec-activation.ts';
 import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
-import { decodePairs, encodeAll, encodeOne, encodeRows } from './autorec-inference.ts';
+import { oneLayer, type TrainedNetwork } from './autorec-inference.ts';
 import { AutoRecNetwork } from './autorec-network.ts';
 import { readWeights, type WeightSpec, weightOf, writeWeights } from './autorec-persist.ts';
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
 import { batchCapacity, type TrainData, trainNetwork } from './autorec-train.ts';
-import { DeepAutoRec, hiddenLayers, wantsDeep } from './deep-autorec.ts';
+import {
+  deepLayout,
+  deepNetworkView,
+  deepWeights,
+  hiddenLayers,
+  loadDeepNetwork,
+  trainDeep,
+  wantsDeep,
+} from './deep-autorec.ts';
+import { DeepAutoRecNetwork } from './deep-autorec-network.ts';
 import { EmbeddingModel, type ItemEmbeddings, type UserEmbeddings } from './embedding-model.ts';
 import { type ParamSpec, type ParamsOf, type ParamValue, readParams } from './shared.ts';
 
@@ -211,9 +220,9 @@ export type AutoRecVariant = 'user' | 'item';
 
 /** What an orientation reads of a fitted model. */
 interface OrientedView {
-  net: AutoRecNetwork;
+  /** The trained network, one hidden layer or DeepRec's stack (its output layer and the activations it reads). */
+  net: TrainedNetwork;
   o: Oriented;
-  activation: CodeActivation;
   /** I-AutoRec's song codes (items × hidden), computed on first use. */
   codes: () => Float32Array;
 }
@@ -247,11 +256,8 @@ const USER_ROWS: Orientation = {
   foldIn: 'encoder',
   pick: (userSide, itemSide) => [userSide, itemSide],
   rows: (ratings) => ratings,
-  itemEmbeddings: ({ net }) => ({ vectors: net.v, dim: net.hidden, stride: net.stride, bias: net.bv }),
-  // Encode the users' training rows in batches that fit the network buffers.
-  userEmbeddings: ({ net, o, activation }, users) => ({
-    vectors: encodeRows(net, o.m, o.inputs, users, activation),
-  }),
+  itemEmbeddings: ({ net }) => ({ vectors: net.v, dim: net.dim, stride: net.stride, bias: net.bv }),
+  userEmbeddings: ({ net, o }, users) => ({ vectors: net.encodeRows(o.m, o.inputs, users) }),
 };
 
 const ITEM_ROWS: Orientation = {
@@ -260,9 +266,9 @@ const ITEM_ROWS: Orientation = {
   foldIn: 'decoder-row',
   pick: (userSide, itemSide) => [itemSide, userSide],
   rows: (ratings) => transpose(ratings),
-  itemEmbeddings: (view) => ({ vectors: view.codes(), dim: view.net.hidden, stride: view.net.hidden }),
+  itemEmbeddings: (view) => ({ vectors: view.codes(), dim: view.net.dim, stride: view.net.dim }),
   userEmbeddings: ({ net }, users) => {
-    const hidden = net.hidden;
+    const hidden = net.dim;
     const vectors = new Float32Array(users.length * hidden);
     const offsets = new Float32Array(users.length);
     for (let j = 0; j < users.length; j++) {
@@ -371,9 +377,10 @@ interface Oriented {
  *
  * Deep AutoRec (DeepRec, Kuchaiev & Ginsburg 2017): `layers` (e.g. '512,512,1024', the decoder
  * mirroring them), SELU, `codeDropout` and dense re-feeding (`refeed`: after the update on x,
- * an update with input and target f(x)) train the deep network of `deep-autorec.ts` instead,
- * which does everything this class does (its comment has the maths); one `layers` entry is
- * this network. DeepRec's Netflix recipe (512,512,1024, SELU, code dropout 0.8, one re-feed,
+ * an update with input and target f(x)) train the deep stack of `deep-autorec.ts` instead (its
+ * batch step, with its maths, on the same epoch loop); everything else — the baseline, fallbacks,
+ * validation, scoring, fold-in, similar songs — is this class's for both, since the deep output
+ * layer is read as this one's decoder (`TrainedNetwork`); one `layers` entry is this network. DeepRec's Netflix recipe (512,512,1024, SELU, code dropout 0.8, one re-feed,
  * no weight decay) measured worse than these defaults on both data sets (test RMSE ML-100K
  * I-AutoRec 1.024 vs 0.890, U 0.984 vs 0.909; Last.fm U-AutoRec 0.903 vs 0.868, NDCG@10 below
  * popularity) and re-feeding moved validation RMSE by 0.0001 (docs/benchmarks.md): the options
@@ -435,7 +442,11 @@ export class AutoRecModel extends EmbeddingModel {
   readonly name: 'u-autorec' | 'i-autorec';
   private readonly orientation: Orientation;
   private params: Params;
+  /** The one-hidden-layer network, or (DeepRec's options) the deep stack: one of the two once fitted. */
   private net?: AutoRecNetwork;
+  private deepNet?: DeepAutoRecNetwork;
+  /** What scoring reads of whichever network it is (built on first use, dropped with the scoring caches). */
+  private trained?: TrainedNetwork;
   private biases?: Biases;
   private oriented?: Oriented;
   private output?: DecoderOutput;
@@ -446,8 +457,6 @@ export class AutoRecModel extends EmbeddingModel {
   private backend?: BackendInfo;
   /** True while `fit` trains on the centred sigmoid code (see `codeActivation`). */
   private trainingCentred = false;
-  /** The deep network (DeepRec's options), which every method delegates to when the options ask for it. */
-  private deep?: DeepAutoRec;
 
   constructor(
     readonly variant: AutoRecVariant,
@@ -467,16 +476,18 @@ export class AutoRecModel extends EmbeddingModel {
     return { ...p, hiddenUnits: layers[layers.length - 1] };
   }
 
-  /** A deep model for these options, or undefined for the paper's one-layer network. */
-  private deepFor(p: Params): DeepAutoRec | undefined {
-    this.deep?.dispose();
-    this.deep = undefined;
+  /** The hidden layers when these options ask for the deep network, or undefined for the paper's one layer. */
+  private deepLayers(p: Params): readonly number[] | undefined {
     const layers = hiddenLayers(this.name, p, p.hiddenUnits);
-    if (!wantsDeep(this.name, p, layers)) return undefined;
-    const host = { name: this.name, variant: this.variant, model: this, clip: (x: number) => this.clip(x) };
+    return wantsDeep(this.name, p, layers) ? layers : undefined;
+  }
+
+  /** Forgets the trained networks (before fit and load), freeing the deep one's tensors. */
+  private dropNetworks(): void {
+    this.releaseScoring();
     this.net = undefined;
-    this.deep = new DeepAutoRec(host, p, layers);
-    return this.deep;
+    this.deepNet?.dispose();
+    this.deepNet = undefined;
   }
 
   describe(): HyperParameterInfo[] {
@@ -556,15 +567,20 @@ export class AutoRecModel extends EmbeddingModel {
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const start = performance.now();
     this.backend = this.computeBackend();
-    this.releaseScoring();
+    this.dropNetworks();
     const p = this.params;
-    const deep = this.deepFor(p);
-    if (deep) return deep.fit(data, options, (rows) => resolveBatchSize(p.batchSize, rows));
     const biases = fitBiases(data.ratings);
     this.biases = biases;
     const o = this.orient(data, biases);
     const output = this.decoderOutput(data);
     this.output = output;
+    // The decoder starts from the baseline: b' = g⁻¹(μ + b_col) for raw targets, 0 for residuals.
+    const decoderBias = new Float32Array(o.m.cols);
+    if (!this.residual && !this.implicit)
+      for (let c = 0; c < o.m.cols; c++) decoderBias[c] = output.inverse(biases.mean + o.colBias[c]);
+    const validate = this.validation(options);
+    const layers = this.deepLayers(p);
+    if (layers) return this.fitDeep(layers, o, output, decoderBias, validate, options, start);
     const batchRows = Math.max(1, Math.min(resolveBatchSize(p.batchSize, o.m.rows), o.m.rows));
     // Sampled negatives join each batch's targets: round(negatives × n) per row of n entries.
     const observed = batchCapacity(o.m, batchRows);
@@ -593,39 +609,8 @@ export class AutoRecModel extends EmbeddingModel {
       p.kernels,
       this.name,
     );
-    const decoderBias = new Float32Array(o.m.cols);
-    if (!this.residual && !this.implicit)
-      for (let c = 0; c < o.m.cols; c++) decoderBias[c] = output.inverse(biases.mean + o.colBias[c]);
     net.initialise(new Rng(p.seed), decoderBias);
     this.net = net;
-    const { validation: v, validationFoldIn: foldIn } = options;
-    const rankable = v !== undefined && v.indptr[v.rows] > 0;
-    // NDCG@10 of the validation users (a seeded sample), as new listeners for held-out users.
-    const validationNdcg = async (validation: CsrMatrix) => {
-      this.releaseScoring(); // scoring caches hold the previous epoch's weights
-      const ranking = foldIn
-        ? await evaluateHeldOutUsers(
-            this,
-            { foldIn, test: validation },
-            { k: 10, maxUsers: VALIDATION_USERS },
-          )
-        : await evaluateRanking(this, validation, { k: 10, maxUsers: VALIDATION_USERS });
-      return ranking.atK[0].ndcg;
-    };
-    const alsoNdcg = async (validation: CsrMatrix) =>
-      options.validationRanking && rankable ? { ndcg: await validationNdcg(validation) } : {};
-    let validate: TrainData['validate'];
-    if (this.implicit && v && rankable)
-      // A ranking model: early stopping on validation NDCG@10.
-      validate = async () => ({ ndcg: await validationNdcg(v) });
-    else if (v && !foldIn)
-      validate = async () => ({ rmse: validationRmse(this, v) ?? Number.NaN, ...(await alsoNdcg(v)) });
-    else if (v && foldIn && rankable)
-      validate = async () => {
-        this.releaseScoring(); // scoring caches hold the previous epoch's weights
-        const rmse = evaluateFoldInRatings(this, { foldIn, test: v }).all.rmse ?? Number.NaN;
-        return { rmse, ...(await alsoNdcg(v)) };
-      };
     // Worker threads share the batches' kernel work (undefined: one thread, or none possible here).
     const pool = await startKernelPool(net.arena, net.kernels, threads);
     this.trainingCentred = this.centred;
@@ -685,6 +670,104 @@ export class AutoRecModel extends EmbeddingModel {
     };
   }
 
+  /**
+   * DeepRec's stack (`layers`, `codeDropout`, `refeed`) on tfjs ops: its own batch step, the
+   * same epoch loop, validation and model around it (see `deep-autorec.ts`).
+   */
+  private async fitDeep(
+    layers: readonly number[],
+    o: Oriented,
+    output: DecoderOutput,
+    decoderBias: Float32Array,
+    validate: TrainData['validate'],
+    options: FitOptions,
+    start: number,
+  ): Promise<FitResult> {
+    const p = this.params;
+    const rng = new Rng(p.seed);
+    const net = new DeepAutoRecNetwork(deepLayout(o.m.cols, layers, p), rng.fork(), decoderBias);
+    this.deepNet = net;
+    const outcome = await trainDeep(
+      this.name,
+      net,
+      {
+        m: o.m,
+        values: o.values,
+        inputs: o.inputs,
+        validate,
+        stopOn: 'rmse',
+        mean: this.biases!.mean,
+        rowBias: o.rowBias,
+        colBias: o.colBias,
+      },
+      {
+        output,
+        lambda: p.lambda,
+        learningRate: p.learningRate,
+        epochs: p.epochs,
+        patience: p.patience,
+        inputDropout: p.inputDropout,
+        batchSize: resolveBatchSize(p.batchSize, o.m.rows),
+        codeDropout: p.codeDropout,
+        refeed: p.refeed,
+        refeedShift: (this.residual ? 1 : 0) - (p.input === 'residuals' ? 1 : 0),
+      },
+      rng,
+      options,
+    );
+    this.releaseScoring();
+    return {
+      epochs: outcome.records,
+      bestEpoch: outcome.bestEpoch,
+      seconds: (performance.now() - start) / 1000,
+      aborted: outcome.aborted,
+      ...(outcome.diverged ? { diverged: outcome.diverged } : {}),
+      backend: `${getBackend()}+tfjs`,
+    };
+  }
+
+  /**
+   * The validation figures each epoch reports and early stopping follows, through the evaluation
+   * module: RMSE on the validation ratings (of held-out users after fold-in, with
+   * `validationFoldIn`) and NDCG@10 when asked — NDCG@10 alone for the `implicit` objective.
+   * The scoring caches are dropped first: they hold the previous epoch's weights.
+   */
+  private validation(options: FitOptions): TrainData['validate'] {
+    const { validation: v, validationFoldIn: foldIn } = options;
+    const rankable = v !== undefined && v.indptr[v.rows] > 0;
+    // NDCG@10 of the validation users (a seeded sample), as new listeners for held-out users.
+    const validationNdcg = async (validation: CsrMatrix) => {
+      const ranking = foldIn
+        ? await evaluateHeldOutUsers(
+            this,
+            { foldIn, test: validation },
+            { k: 10, maxUsers: VALIDATION_USERS },
+          )
+        : await evaluateRanking(this, validation, { k: 10, maxUsers: VALIDATION_USERS });
+      return ranking.atK[0].ndcg;
+    };
+    const alsoNdcg = async (validation: CsrMatrix) =>
+      options.validationRanking && rankable ? { ndcg: await validationNdcg(validation) } : {};
+    let validate: TrainData['validate'];
+    if (this.implicit && v && rankable)
+      // A ranking model: early stopping on validation NDCG@10.
+      validate = async () => ({ ndcg: await validationNdcg(v) });
+    else if (v && !foldIn)
+      validate = async () => ({ rmse: validationRmse(this, v) ?? Number.NaN, ...(await alsoNdcg(v)) });
+    else if (v && foldIn && rankable)
+      validate = async () => {
+        const rmse = evaluateFoldInRatings(this, { foldIn, test: v }).all.rmse ?? Number.NaN;
+        return { rmse, ...(await alsoNdcg(v)) };
+      };
+    return (
+      validate &&
+      (() => {
+        this.releaseScoring();
+        return validate();
+      })
+    );
+  }
+
   // ---- orientation and fallbacks ----
 
   private orient(data: TrainSet, b: Biases): Oriented {
@@ -724,10 +807,13 @@ export class AutoRecModel extends EmbeddingModel {
       : new DecoderOutput(this.params.decoderActivation, min, max);
   }
 
-  private ready(): { net: AutoRecNetwork; b: Biases; o: Oriented; output: DecoderOutput } {
-    if (!this.net || !this.biases || !this.oriented || !this.output)
+  private ready(): { net: TrainedNetwork; b: Biases; o: Oriented; output: DecoderOutput } {
+    if (!(this.net || this.deepNet) || !this.biases || !this.oriented || !this.output)
       throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
-    return { net: this.net, b: this.biases, o: this.oriented, output: this.output };
+    this.trained ??= this.deepNet
+      ? deepNetworkView(this.deepNet)
+      : oneLayer(this.net!, () => this.codeActivation);
+    return { net: this.trained, b: this.biases, o: this.oriented, output: this.output };
   }
 
   /** Baseline rating for indices that may be -1 (unknown). */
@@ -748,7 +834,6 @@ export class AutoRecModel extends EmbeddingModel {
   predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length)
       throw new RangeError(`${this.name}: ${users.length} users but ${items.length} items`);
-    if (this.deep) return this.deep.predictIndices(users, items);
     const { net, b, o } = this.ready();
     const out = new Float32Array(users.length);
     const warm: number[] = [];
@@ -769,7 +854,7 @@ export class AutoRecModel extends EmbeddingModel {
     }
     const pairRow = Int32Array.from(warm, (k) => this.orientation.pick(users[k], items[k])[0]);
     const pairCol = Int32Array.from(warm, (k) => this.orientation.pick(users[k], items[k])[1]);
-    const z = decodePairs(net, o.m, o.inputs, this.codeActivation, pairRow, pairCol);
+    const z = net.decodePairs(o.m, o.inputs, pairRow, pairCol);
     for (let j = 0; j < warm.length; j++) out[warm[j]] = this.clip(this.fromZ(z[j], pairRow[j], pairCol[j]));
     return out;
   }
@@ -791,7 +876,6 @@ export class AutoRecModel extends EmbeddingModel {
 
   /** Decoder pre-activations of every song from the embedding layer, turned into scores. */
   override scoreUsers(users: Uint32Array): Float32Array {
-    if (this.deep) return this.deep.scoreUsers(users);
     const { b } = this.ready();
     const nItems = b.item.length;
     const scores = super.scoreUsers(users);
@@ -822,20 +906,23 @@ export class AutoRecModel extends EmbeddingModel {
   /** What the orientation reads of the fitted model. */
   private view(): OrientedView {
     const { net, o } = this.ready();
-    return { net, o, activation: this.codeActivation, codes: () => this.codes() };
+    return { net, o, codes: () => this.codes() };
   }
 
   /** I-AutoRec: every song's code h_i from its training vector over users (items × hidden). */
   private codes(): Float32Array {
     if (!this.itemCodes) {
       const { net, o } = this.ready();
-      this.itemCodes = encodeAll(net, o.m, o.inputs, this.codeActivation);
+      this.itemCodes = net.encodeRows(
+        o.m,
+        o.inputs,
+        Uint32Array.from({ length: o.m.rows }, (_, r) => r),
+      );
     }
     return this.itemCodes;
   }
 
   scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
-    if (this.deep) return this.deep.scoreFoldIn(items, ratings);
     const { net, b, output } = this.ready();
     // Songs without training ratings have untrained weights: leave them out of the input.
     const keep: number[] = [];
@@ -843,7 +930,7 @@ export class AutoRecModel extends EmbeddingModel {
     const its = Uint32Array.from(keep, (j) => items[j]);
     const rs = Float32Array.from(keep, (j) => ratings[j]);
     const userBias = foldInUserBias(b, its, rs);
-    const hidden = net.hidden;
+    const hidden = net.dim;
     if (its.length === 0) {
       const scores = new Float32Array(b.item.length);
       this.finishScores(scores, userBias, false);
@@ -854,7 +941,7 @@ export class AutoRecModel extends EmbeddingModel {
       for (let j = 0; j < its.length; j++)
         values[j] =
           this.params.input === 'residuals' ? residualOf(rs[j], b.mean, userBias, b.item[its[j]]) : rs[j];
-      const scores = this.scoreVector(encodeOne(net, its, values, this.codeActivation));
+      const scores = this.scoreVector(net.encodeOne(its, values));
       this.finishScores(scores, userBias, true);
       return scores;
     }
@@ -895,35 +982,17 @@ export class AutoRecModel extends EmbeddingModel {
         n === 0 || n >= users ? 0 : (this.params.negativeWeight * this.params.negatives * n) / (users - n),
       );
       const codes = this.codes();
-      this.foldInGram = { gram: weightedGram(codes, b.item.length, net.hidden, weights), weights };
+      this.foldInGram = { gram: weightedGram(codes, b.item.length, net.dim, weights), weights };
     }
     return this.foldInGram;
-  }
-
-  override itemSimilarities(item: number): Float32Array {
-    if (this.deep) return this.deep.itemSimilarities(item);
-    return super.itemSimilarities(item);
   }
 
   // ---- persistence ----
 
   protected async saveState(store: ModelStore): Promise<void> {
-    if (this.deep) return this.deep.save(store);
-    const { net, b } = this.ready();
-    const { width, hidden } = net.layout;
-    const s = net.stride;
-    const encoder = new Float32Array(width * hidden);
-    const decoder = new Float32Array(hidden * width);
-    for (let c = 0; c < width; c++)
-      for (let j = 0; j < hidden; j++) {
-        encoder[c * hidden + j] = net.e[c * s + j];
-        decoder[j * width + c] = net.v[c * s + j];
-      }
+    const { b } = this.ready();
     const weights: WeightSpec[] = [
-      { name: 'encoder/kernel', shape: [width, hidden], data: encoder },
-      { name: 'encoder/bias', shape: [hidden], data: net.be.slice(0, hidden) },
-      { name: 'decoder/kernel', shape: [hidden, width], data: decoder },
-      { name: 'decoder/bias', shape: [width], data: net.bv.slice() },
+      ...(this.deepNet ? deepWeights(this.deepNet) : oneLayerWeights(this.net!)),
       { name: 'baseline/mean', shape: [1], data: Float32Array.of(b.mean) },
       { name: 'baseline/user', shape: [b.user.length], data: b.user },
       { name: 'baseline/item', shape: [b.item.length], data: b.item },
@@ -940,11 +1009,7 @@ export class AutoRecModel extends EmbeddingModel {
     if (saved.input === undefined) saved.input = saved.residual === true ? 'residuals' : 'ratings';
     this.params = this.readOptions(saved);
     this.backend = this.computeBackend();
-    this.releaseScoring();
-    const deep = this.deepFor(this.params);
-    if (deep) return deep.load(store, data);
-    const width = this.orientation.pick(data.users.size, data.items.size)[1];
-    const hidden = this.params.hiddenUnits;
+    this.dropNetworks();
     const expect = (name: string, shape: number[]) => weightOf(weights, name, shape);
     const mean = expect('baseline/mean', [1])[0];
     const userBias = expect('baseline/user', [data.users.size]);
@@ -953,6 +1018,13 @@ export class AutoRecModel extends EmbeddingModel {
     this.biases = { ...counts, mean, user: userBias, item: itemBias };
     const o = this.orient(data, this.biases);
     this.output = this.decoderOutput(data);
+    const width = o.m.cols;
+    const layers = this.deepLayers(this.params);
+    if (layers) {
+      this.deepNet = loadDeepNetwork(weights, deepLayout(width, layers, this.params));
+      return;
+    }
+    const hidden = this.params.hiddenUnits;
     const batchRows = Math.max(1, Math.min(resolveBatchSize(this.params.batchSize, o.m.rows), o.m.rows));
     const net = new AutoRecNetwork(
       { width, hidden, batchRows, nnzCapacity: Math.max(batchCapacity(o.m, batchRows), 1024) },
@@ -980,19 +1052,36 @@ export class AutoRecModel extends EmbeddingModel {
     return net;
   }
 
-  /** Forgets everything derived from the weights (the base's scoring caches, codes, fold-in Gram). */
+  /** Forgets everything derived from the weights (the base's scoring caches, the network's view, codes, fold-in Gram). */
   private releaseScoring(): void {
     this.embeddingsChanged();
+    this.trained = undefined;
     this.itemCodes = undefined;
     this.foldInGram = undefined;
   }
 
   override dispose(): void {
-    this.releaseScoring();
-    this.net = undefined;
-    this.deep?.dispose();
-    this.deep = undefined;
+    this.dropNetworks();
   }
+}
+
+/** The one-layer network's weights as saved: encoder and decoder kernels ([in, out]) and biases. */
+function oneLayerWeights(net: AutoRecNetwork): WeightSpec[] {
+  const { width, hidden } = net.layout;
+  const s = net.stride;
+  const encoder = new Float32Array(width * hidden);
+  const decoder = new Float32Array(hidden * width);
+  for (let c = 0; c < width; c++)
+    for (let j = 0; j < hidden; j++) {
+      encoder[c * hidden + j] = net.e[c * s + j];
+      decoder[j * width + c] = net.v[c * s + j];
+    }
+  return [
+    { name: 'encoder/kernel', shape: [width, hidden], data: encoder },
+    { name: 'encoder/bias', shape: [hidden], data: net.be.slice(0, hidden) },
+    { name: 'decoder/kernel', shape: [hidden, width], data: decoder },
+    { name: 'decoder/bias', shape: [width], data: net.bv.slice() },
+  ];
 }
 
 /**

@@ -4,9 +4,10 @@ import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
 import { memoryStore } from '../stores/memory.ts';
-import { type AutoRecModel, IAutoRecModel, UAutoRecModel } from './autorec.ts';
+import { AutoRecModel, type AutoRecVariant, IAutoRecModel, UAutoRecModel } from './autorec.ts';
 import { fitBiases } from './autorec-biases.ts';
 import { readWeights } from './autorec-persist.ts';
+import type { ItemEmbeddings, UserEmbeddings } from './embedding-model.ts';
 import { loadModel } from './registry.ts';
 
 const deep = {
@@ -132,4 +133,122 @@ describe('deep AutoRec (DeepRec options)', () => {
     expect(() => new UAutoRecModel({ layers: '8,0' })).toThrow(/positive integers/);
     expect(new UAutoRecModel({ layers: ' 512, 512,1024' }).hyperParameters.layers).toBe('512,512,1024');
   });
+});
+
+/**
+ * A deep AutoRec whose embedding-layer hooks the test can read and replace: what the shared base
+ * (EmbeddingModel) scores with. Were the deep model to keep its own scoring or similar items, a
+ * replaced embedding would change nothing.
+ */
+class Probe extends AutoRecModel {
+  /** Replaces the vectors the base reads: 'zero' every vector and bias, or item `to` := item `from`. */
+  edit?: 'zero' | { from: number; to: number };
+
+  constructor(variant: AutoRecVariant) {
+    super(variant, { layers: '16,8', encoderActivation: 'selu', epochs: 2, lambda: 1, seed: 7 });
+  }
+
+  itemVectors(): ItemEmbeddings {
+    return this.itemEmbeddings();
+  }
+
+  usersOf(users: Uint32Array): UserEmbeddings {
+    return this.userEmbeddings(users);
+  }
+
+  setEdit(edit: Probe['edit']): void {
+    this.edit = edit;
+    this.embeddingsChanged();
+  }
+
+  protected override itemEmbeddings(): ItemEmbeddings {
+    const e = super.itemEmbeddings();
+    const edit = this.edit;
+    if (!edit) return e;
+    if (edit === 'zero') return { ...e, vectors: new Float32Array(e.vectors.length), bias: undefined };
+    const vectors = e.vectors.slice();
+    vectors.copyWithin(edit.to * e.stride, edit.from * e.stride, edit.from * e.stride + e.dim);
+    return { ...e, vectors };
+  }
+
+  protected override userEmbeddings(users: Uint32Array): UserEmbeddings {
+    const e = super.userEmbeddings(users);
+    return this.edit === 'zero' ? { vectors: new Float32Array(e.vectors.length) } : e;
+  }
+}
+
+describe('deep AutoRec on the shared embedding layer', () => {
+  const { train } = plantedRatings({ seed: 5 });
+  const b = fitBiases(train.ratings);
+  const nItems = train.items.size;
+
+  it("U-AutoRec's song vectors are the output layer's columns and its bias, its users the first layer's activations", async () => {
+    const model = new Probe('user');
+    await model.fit(train);
+    const store = memoryStore();
+    await model.save(store);
+    const { weights } = await readWeights(store, 'u-autorec');
+    // Kernels: encoder 0, 1, decoder 2, 3 — the last is l₁ × songs.
+    const kernel = weights.get('deep/kernel/3')!;
+    expect(kernel.shape).toEqual([16, nItems]);
+    const items = model.itemVectors();
+    expect(items.dim).toBe(16);
+    for (const i of [0, 7, nItems - 1])
+      for (let f = 0; f < 16; f++)
+        expect(items.vectors[i * items.stride + f]).toBe(kernel.data[f * nItems + i]);
+    expect(Array.from(items.bias!)).toEqual(Array.from(weights.get('deep/bias/3')!.data));
+    expect(model.usersOf(Uint32Array.of(0, 1)).vectors.length).toBe(2 * 16);
+    model.dispose();
+  });
+
+  it("I-AutoRec's users are the output layer's columns with its bias as their term", async () => {
+    const model = new Probe('item');
+    await model.fit(train);
+    const store = memoryStore();
+    await model.save(store);
+    const { weights } = await readWeights(store, 'i-autorec');
+    const nUsers = train.users.size;
+    const kernel = weights.get('deep/kernel/3')!.data;
+    const bias = weights.get('deep/bias/3')!.data;
+    const users = Uint32Array.of(0, 4, nUsers - 1);
+    const { vectors, offsets } = model.usersOf(users);
+    users.forEach((u, j) => {
+      for (let f = 0; f < 16; f++) expect(vectors[j * 16 + f]).toBe(kernel[f * nUsers + u]);
+      expect(offsets![j]).toBe(bias[u]);
+    });
+    expect(model.itemVectors().vectors.length).toBe(nItems * 16);
+    model.dispose();
+  });
+
+  for (const variant of ['user', 'item'] as const)
+    it(`${variant === 'user' ? 'U' : 'I'}-AutoRec's similar songs and scores come from the base's item vectors`, async () => {
+      const model = new Probe(variant);
+      await model.fit(train);
+      const { vectors, dim, stride } = model.itemVectors();
+      const cosine = (i: number, j: number) => {
+        let dot = 0;
+        let ni = 0;
+        let nj = 0;
+        for (let f = 0; f < dim; f++) {
+          dot += vectors[i * stride + f] * vectors[j * stride + f];
+          ni += vectors[i * stride + f] ** 2;
+          nj += vectors[j * stride + f] ** 2;
+        }
+        return dot / Math.sqrt(ni * nj);
+      };
+      const sims = model.itemSimilarities(3);
+      for (const j of [0, 1, 10, 20]) expect(sims[j]).toBeCloseTo(cosine(3, j), 5);
+      // Song 10's vector replaced by song 3's: the base's cosine says they are the same song.
+      model.setEdit({ from: 3, to: 10 });
+      expect(model.itemSimilarities(3)[10]).toBeCloseTo(1, 5);
+      expect(sims[10]).toBeLessThan(0.99);
+      // Every vector and bias zero: the pre-activation ⟨x_u, y_i⟩ + c_u + b_i is 0, so a warm
+      // user's score of a warm song is the residual decoder's g(0) = 0 over the baseline.
+      model.setEdit('zero');
+      const scores = model.scoreUsers(Uint32Array.of(2));
+      for (let i = 0; i < nItems; i++) expect(scores[i]).toBeCloseTo(b.mean + b.user[2] + b.item[i], 4);
+      model.setEdit(undefined);
+      expect(model.itemSimilarities(3)).toEqual(sims);
+      model.dispose();
+    });
 });

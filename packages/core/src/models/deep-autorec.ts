@@ -1,20 +1,24 @@
-import { type CsrMatrix, Rng, type TrainSet, transpose } from '@autorec/data';
+import type { CsrMatrix, Rng } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
-import { OptionError, TrainingDivergedError } from '../errors.ts';
-import { evaluateFoldInRatings, evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
-import { evaluateRanking } from '../evaluation/ranking.ts';
-import { validationRmse } from '../evaluation/rating.ts';
-import type { Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, ModelStore } from '../types.ts';
+import { OptionError } from '../errors.ts';
+import type { FitOptions, ModelName } from '../types.ts';
 import type { AutoRecParams } from './autorec.ts';
-import { DecoderOutput } from './autorec-activation.ts';
-import { type Biases, fitBiases, foldInUserBias, residualOf } from './autorec-biases.ts';
-import { readWeights, type WeightSpec, weightOf, writeWeights } from './autorec-persist.ts';
-import { ridgeWithIntercept } from './autorec-ridge.ts';
-import { DeepAutoRecNetwork, kernelShapes, type SparseRows } from './deep-autorec-network.ts';
-import { DenseProduct } from './dense-product.ts';
-import { cosineToRow, rowNorms } from './item-cosine.ts';
-import { TrainingLoop } from './shared.ts';
+import type { TrainedNetwork } from './autorec-inference.ts';
+import { type WeightSpec, weightOf } from './autorec-persist.ts';
+import type { BatchStepper } from './autorec-stepper.ts';
+import {
+  nonEmptyRows,
+  runEpochs,
+  type TrainConfig,
+  type TrainData,
+  type TrainOutcome,
+} from './autorec-train.ts';
+import {
+  DeepAutoRecNetwork,
+  type DeepLayout,
+  kernelShapes,
+  type SparseRows,
+} from './deep-autorec-network.ts';
 
 type Params = AutoRecParams;
 type Name = 'u-autorec' | 'i-autorec';
@@ -59,498 +63,227 @@ export function wantsDeep(name: Name, p: Params, layers: readonly number[]): boo
   return true;
 }
 
-/** What the deep model reads of its owner, the U-/I-AutoRec model that delegates to it. */
-export interface DeepHost {
-  readonly name: Name;
-  readonly variant: 'user' | 'item';
-  /** The owner, for the evaluation functions that early stopping calls. */
-  readonly model: Recommender;
-  clip(x: number): number;
-}
-
-/** Training data in the network's orientation (rows: users for U-AutoRec, songs for I-AutoRec). */
-interface Oriented {
-  m: CsrMatrix;
-  /** Targets aligned with m.values: ratings, or residuals with `residual`. */
-  values: Float32Array;
-  /** Encoder inputs aligned with m.values: ratings, or residuals with input 'residuals'. */
-  inputs: Float32Array;
+/** Training data in the network's orientation, with the baseline the re-feed's input adds back. */
+export interface DeepTrainData extends Omit<TrainData, 'colCount'> {
+  mean: number;
+  /** Baseline biases of the rows (users for U-AutoRec, songs for I-AutoRec) and of the columns. */
   rowBias: Float32Array;
   colBias: Float32Array;
 }
 
-/** Users (a seeded sample) of validation NDCG@10 when the fit asks for it. */
-const VALIDATION_USERS = 1000;
-/** Rows per forward pass when scoring. */
+/** The training options the deep network reads (the model's one parameter table, resolved). */
+export type DeepTrainConfig = Pick<
+  TrainConfig,
+  'output' | 'lambda' | 'learningRate' | 'epochs' | 'patience' | 'inputDropout' | 'batchSize'
+> &
+  Pick<AutoRecParams, 'codeDropout' | 'refeed'> & {
+    /**
+     * How the re-feed's input f(x) = x' moves into the encoder's space: x' + shift·(μ + b_row +
+     * b_col) — 1 when the decoder learns residuals and the encoder reads ratings, −1 the other way
+     * round, 0 when both read the same.
+     */
+    refeedShift: number;
+  };
+
+/** Rows per forward pass when computing activations for scoring. */
 const SCORE_ROWS = 256;
 
 /**
- * U-/I-AutoRec with DeepRec's options (Kuchaiev & Ginsburg 2017), the implementation
- * `AutoRecModel` delegates to when `layers` has more than one entry or `refeed`/`codeDropout`
- * are set. The network is {@link DeepAutoRecNetwork}; this class does what AutoRec does around
- * it — the bias baseline and residual targets, fallbacks for cold users and songs, early
- * stopping, scoring, fold-in, similar songs, save and load — with the same meaning as the
- * one-layer model (see `AutoRecModel` for the maths shared with it).
+ * Trains DeepRec's network (Kuchaiev & Ginsburg 2017) — U-/I-AutoRec with `layers`,
+ * `codeDropout` or `refeed` — through AutoRec's one epoch loop ({@link runEpochs}: shuffling,
+ * progress, abort, validation, early stopping on the best epoch, divergence); what is its own is
+ * the batch's arithmetic, a tfjs optimiser stepping every layer ({@link DeepAutoRecNetwork}).
+ * The model around it (bias baseline, residual targets, fallbacks, scoring, fold-in, similar
+ * songs) is `AutoRecModel`'s, the same for one layer and many (see {@link deepNetworkView}).
  *
  * Objective per batch of rows B (n training rows in all), Adam on the batch's sum:
  *   Σ_{(r,c) observed, r∈B} (x'_rc − y_rc)² + (|B|/n)·λ/2·Σ_layers ‖W‖²
  * with code dropout inside x'. Dense re-feeding (`refeed` times per batch): with x' the output
- * just computed (a constant), one more update on input f(x) = x' (moved to the encoder's space:
- * + μ + b_row + b_col when targets are residuals and inputs ratings) and target x' on every
- * cell, each cell weighted (observed cells / all cells of the batch) — DeepRec's per-entry mean
- * on both updates — so x' becomes a fixed point of the network, the paper's argument for it.
+ * just computed (a constant), one more update on input f(x) = x' (moved to the encoder's space,
+ * see `refeedShift`) and target x' on every cell, each cell weighted (observed cells / all cells
+ * of the batch) — DeepRec's per-entry mean on both updates — so x' becomes a fixed point of the
+ * network, the paper's argument for it. The re-feed is why this stepper is not the one-layer
+ * network's: it needs the dense output x' of whole rows, which the sparse kernels never form.
  *
- * Scoring reads the output layer as a product, like the one-layer model: x'(row, c) =
- * g(a_row · W_out[:, c] + b_c) with a_row the penultimate activations (l₁ of them). U-AutoRec
- * scores a user from a of their row against every song's column of W_out; I-AutoRec scores
- * song i for user u from a_i (the song's penultimate activations) against column u. So fold-in
- * is as for one layer: U — the listener's row through the network; I — the listener's output
- * column and bias as the ridge regression Σ_i (r_i − w·a_i − c)² + λ/2·‖w‖² over their songs.
- * Similar songs: cosine between songs' W_out columns (U) or between their a_i (I).
+ * `rng` is what is left of the model's seed after the network's initialisation took its fork:
+ * the shuffle and the dropout draws fork from it, in that order.
  */
-export class DeepAutoRec {
-  private net?: DeepAutoRecNetwork;
-  private biases?: Biases;
-  private oriented?: Oriented;
-  private output?: DecoderOutput;
-  private dense?: DenseProduct;
-  /** I-AutoRec: penultimate activations of every song (items × l₁). */
-  private itemAct?: Float32Array;
-  private outLayer?: { kernel: Float32Array; bias: Float32Array };
-  private itemNorms?: Float32Array;
+export async function trainDeep(
+  model: ModelName,
+  net: DeepAutoRecNetwork,
+  data: DeepTrainData,
+  config: DeepTrainConfig,
+  rng: Rng,
+  options: FitOptions,
+): Promise<TrainOutcome> {
+  const shuffle = rng.fork();
+  const dropRng = rng.fork();
+  const rows = nonEmptyRows(data.m);
+  const batchSize = Math.max(1, Math.min(config.batchSize, rows.length));
+  return runEpochs(
+    model,
+    { rows, batchSize, shuffle },
+    deepStepper(net, data, config, dropRng, rows.length),
+    net,
+    data,
+    config,
+    options,
+  );
+}
 
-  constructor(
-    private readonly host: DeepHost,
-    private readonly params: Params,
-    private readonly layers: readonly number[],
-  ) {}
-
-  private get residual(): boolean {
-    return this.params.residual;
-  }
-
-  async fit(data: TrainSet, options: FitOptions, batchRows: (rows: number) => number): Promise<FitResult> {
-    const start = performance.now();
-    const p = this.params;
-    this.release();
-    this.net?.dispose();
-    const biases = fitBiases(data.ratings);
-    this.biases = biases;
-    const o = this.orient(data, biases);
-    const output = this.decoderOutput(data);
-    this.output = output;
-    const width = o.m.cols;
-    const rng = new Rng(p.seed);
-    const outputBias = new Float32Array(width);
-    if (!this.residual)
-      for (let c = 0; c < width; c++) outputBias[c] = output.inverse(biases.mean + o.colBias[c]);
-    const net = new DeepAutoRecNetwork(
-      { width, layers: this.layers, activation: p.encoderActivation },
-      rng.fork(),
-      outputBias,
-    );
-    this.net = net;
-    const shuffleRng = rng.fork();
-    const dropRng = rng.fork();
-    const rows: number[] = [];
-    for (let r = 0; r < o.m.rows; r++) if (o.m.indptr[r + 1] > o.m.indptr[r]) rows.push(r);
-    const batchSize = Math.max(1, Math.min(batchRows(o.m.rows), rows.length));
-    const nBatches = Math.max(1, Math.ceil(rows.length / batchSize));
-    const loop = new TrainingLoop(this.host.name, p.epochs, nBatches, options);
-    const validate = this.validation(options);
-    const optimizer = tf.train.adam(p.learningRate);
-    // The re-feed's input is x' moved to the encoder's space: x' + shift·(μ + b_row + b_col).
-    const shift = (this.residual ? 1 : 0) - (p.input === 'residuals' ? 1 : 0);
-    const colBase = tf.tensor2d(
-      Float32Array.from(o.colBias, (b) => b + biases.mean),
-      [1, width],
-    );
-    let best: ReturnType<DeepAutoRecNetwork['snapshot']> | undefined;
-    let bestEpoch = 0;
-    let bestRmse = Number.POSITIVE_INFINITY;
-    let diverged: string | undefined;
-    try {
-      for (let epoch = 1; epoch <= p.epochs && !loop.aborted; epoch++) {
-        loop.beginEpoch();
-        shuffleRng.shuffle(rows);
-        let sse = 0;
-        let reg = 0;
-        let count = 0;
-        let completed = true;
-        for (let b = 0; b < nBatches; b++) {
-          const chunk = rows.slice(b * batchSize, (b + 1) * batchSize);
-          const step = {
-            output,
-            lambda: p.lambda,
-            share: chunk.length / rows.length,
-            codeDropout: p.codeDropout,
-          };
-          const input = sparseRows(o.m, o.inputs, chunk, p.inputDropout, dropRng);
-          const { target, mask, observed } = denseTargets(o.m, o.values, chunk);
-          const first = net.observedStep(optimizer, input, target, mask, {
-            ...step,
-            seed: dropRng.nextUint32(),
-          });
-          target.dispose();
-          mask.dispose();
-          sse += first.sse.dataSync()[0];
-          first.sse.dispose();
-          reg += first.reg;
-          count += observed;
-          let previous = first.output;
-          for (let t = 0; t < p.refeed; t++) {
-            const refeedInput = tf.tidy(() => {
-              if (shift === 0) return previous.clone();
-              const rowBase = tf.tensor2d(
-                Float32Array.from(chunk, (r) => o.rowBias[r]),
-                [chunk.length, 1],
-              );
-              return previous.add(rowBase.add(colBase).mul(shift)) as tf.Tensor2D;
-            });
-            const next = net.refeedStep(optimizer, refeedInput, previous, observed / (chunk.length * width), {
-              ...step,
-              seed: dropRng.nextUint32(),
-            });
-            refeedInput.dispose();
-            previous.dispose();
-            next.sse.dispose();
-            previous = next.output;
-          }
-          previous.dispose();
-          const loss = () => (sse + reg) / Math.max(1, count);
-          if (!(await loop.batch(epoch, b + 1, loss))) {
-            completed = false;
-            break;
-          }
-        }
-        if (!completed) break;
-        this.release(); // scoring caches hold the previous epoch's weights
-        const checked = await validate?.();
-        try {
-          loop.endEpoch(epoch, {
-            loss: (sse + reg) / Math.max(1, count),
-            trainRmse: Math.sqrt(sse / Math.max(1, count)),
-            ...(checked?.rmse === undefined ? {} : { validationRmse: checked.rmse }),
-            ...(checked?.ndcg === undefined ? {} : { validationNdcg: checked.ndcg }),
-          });
-        } catch (error) {
-          // Early stopping holds the weights of a finite epoch: keep those rather than fail.
-          if (!(error instanceof TrainingDivergedError) || !best) throw error;
-          diverged = error.message;
-          break;
-        }
-        if (checked?.rmse === undefined) {
-          bestEpoch = epoch;
-          continue;
-        }
-        if (checked.rmse < bestRmse) {
-          bestRmse = checked.rmse;
-          bestEpoch = epoch;
-          best = net.snapshot();
-        } else if (epoch - bestEpoch >= p.patience) break;
-      }
-    } finally {
+/** One batch of the deep network: the update on x, then `refeed` updates on f(x). */
+function deepStepper(
+  net: DeepAutoRecNetwork,
+  data: DeepTrainData,
+  config: DeepTrainConfig,
+  dropRng: Rng,
+  totalRows: number,
+): BatchStepper {
+  const { m, values, inputs, rowBias } = data;
+  const width = m.cols;
+  const optimizer = tf.train.adam(config.learningRate);
+  const shift = config.refeedShift;
+  const colBase = tf.tensor2d(
+    Float32Array.from(data.colBias, (b) => b + data.mean),
+    [1, width],
+  );
+  let sse = 0;
+  let reg = 0;
+  let count = 0;
+  const batch = (rows: Uint32Array, from: number, to: number): void => {
+    const chunk = rows.subarray(from, to);
+    const step = {
+      output: config.output,
+      lambda: config.lambda,
+      share: chunk.length / totalRows,
+      codeDropout: config.codeDropout,
+    };
+    const input = sparseRows(m, inputs, chunk, config.inputDropout, dropRng);
+    const { target, mask, observed } = denseTargets(m, values, chunk);
+    const first = net.observedStep(optimizer, input, target, mask, { ...step, seed: dropRng.nextUint32() });
+    target.dispose();
+    mask.dispose();
+    sse += first.sse.dataSync()[0];
+    first.sse.dispose();
+    reg += first.reg;
+    count += observed;
+    let previous = first.output;
+    for (let t = 0; t < config.refeed; t++) {
+      const refeedInput = tf.tidy(() => {
+        if (shift === 0) return previous.clone();
+        const rowBase = tf.tensor2d(
+          Float32Array.from(chunk, (r) => rowBias[r]),
+          [chunk.length, 1],
+        );
+        return previous.add(rowBase.add(colBase).mul(shift)) as tf.Tensor2D;
+      });
+      const next = net.refeedStep(optimizer, refeedInput, previous, observed / (chunk.length * width), {
+        ...step,
+        seed: dropRng.nextUint32(),
+      });
+      refeedInput.dispose();
+      previous.dispose();
+      next.sse.dispose();
+      previous = next.output;
+    }
+    previous.dispose();
+  };
+  return {
+    batch,
+    totals: () => ({ sse, reg, count }),
+    beginEpoch: () => {
+      sse = 0;
+      reg = 0;
+      count = 0;
+    },
+    // Adam steps every batch; the weights live in the network's tfjs variables.
+    finishEpoch: () => {},
+    abandonEpoch: () => {},
+    sync: () => {},
+    dispose: () => {
       optimizer.dispose();
       colBase.dispose();
-    }
-    if (best) net.restore(best);
-    this.release();
-    const result = loop.finish();
-    return {
-      epochs: result.epochs,
-      bestEpoch,
-      seconds: (performance.now() - start) / 1000,
-      aborted: result.aborted,
-      ...(diverged ? { diverged } : {}),
-      backend: `${tf.getBackend()}+tfjs`,
-    };
-  }
+    },
+  };
+}
 
-  /** Validation RMSE (and NDCG@10 when asked) per epoch, as the one-layer model reports them. */
-  private validation(options: FitOptions): (() => Promise<{ rmse?: number; ndcg?: number }>) | undefined {
-    const { validation: v, validationFoldIn: foldIn } = options;
-    if (!v) return undefined;
-    const model = this.host.model;
-    const rankable = v.indptr[v.rows] > 0;
-    const ndcg = async (): Promise<{ ndcg?: number }> => {
-      if (!options.validationRanking || !rankable) return {};
-      const ranking = foldIn
-        ? await evaluateHeldOutUsers(model, { foldIn, test: v }, { k: 10, maxUsers: VALIDATION_USERS })
-        : await evaluateRanking(model, v, { k: 10, maxUsers: VALIDATION_USERS });
-      return { ndcg: ranking.atK[0].ndcg };
-    };
-    if (!foldIn) return async () => ({ rmse: validationRmse(model, v) ?? Number.NaN, ...(await ndcg()) });
-    if (!rankable) return undefined;
-    return async () => ({
-      rmse: evaluateFoldInRatings(model, { foldIn, test: v }).all.rmse ?? Number.NaN,
-      ...(await ndcg()),
-    });
-  }
-
-  private orient(data: TrainSet, b: Biases): Oriented {
-    const user = this.host.variant === 'user';
-    const m = user ? data.ratings : transpose(data.ratings);
-    const [rowBias, colBias] = user ? [b.user, b.item] : [b.item, b.user];
-    const residuals = new Float32Array(m.values.length);
-    for (let r = 0; r < m.rows; r++)
-      for (let q = m.indptr[r]; q < m.indptr[r + 1]; q++)
-        residuals[q] = residualOf(m.values[q], b.mean, rowBias[r], colBias[m.indices[q]]);
-    this.oriented = {
-      m,
-      values: this.residual ? residuals : m.values,
-      inputs: this.params.input === 'residuals' ? residuals : m.values,
-      rowBias,
-      colBias,
-    };
-    return this.oriented;
-  }
-
-  private decoderOutput(data: TrainSet): DecoderOutput {
-    const { min, max } = data.scale;
-    const span = max - min;
-    return this.residual
-      ? new DecoderOutput(this.params.decoderActivation, -span, span)
-      : new DecoderOutput(this.params.decoderActivation, min, max);
-  }
-
-  private ready(): { net: DeepAutoRecNetwork; b: Biases; o: Oriented; output: DecoderOutput } {
-    if (!this.net || !this.biases || !this.oriented || !this.output)
-      throw new Error(`${this.host.name}: the model is not trained; call fit() or load() first`);
-    return { net: this.net, b: this.biases, o: this.oriented, output: this.output };
-  }
-
-  private baseline(user: number, item: number): number {
-    const b = this.biases!;
-    return b.mean + (user >= 0 ? b.user[user] : 0) + (item >= 0 ? b.item[item] : 0);
-  }
-
-  /** Penultimate activations of training rows `rows` (rows.length × l₁), in batches. */
-  private activations(rows: ArrayLike<number>): Float32Array {
-    const { net, o } = this.ready();
-    const d = net.penultimateWidth;
+/**
+ * The deep network as a {@link TrainedNetwork}: the output layer read as a product, like the
+ * one-layer network's — x'(row, c) = g(⟨a_row, W_out[:, c]⟩ + b_c) with a_row the activations of
+ * the first hidden layer l₁ (the decoder's last). So `AutoRecModel` scores, folds in and finds
+ * similar songs exactly as for one layer: U-AutoRec's songs are the columns of W_out with b as
+ * their bias, its users their a; I-AutoRec's songs are their a_i, a user their column of W_out
+ * and its bias, and a new listener's column is the ridge regression over their songs' a_i.
+ * A copy of the weights as they are now: build it again after they change.
+ */
+export function deepNetworkView(net: DeepAutoRecNetwork): TrainedNetwork {
+  const { kernel, bias } = net.outputLayer();
+  const d = net.penultimateWidth;
+  const width = net.layout.width;
+  const v = new Float32Array(width * d);
+  for (let f = 0; f < d; f++) for (let c = 0; c < width; c++) v[c * d + f] = kernel[f * width + c];
+  const encodeRows = (input: CsrMatrix, values: Float32Array, rows: ArrayLike<number>): Float32Array => {
     const out = new Float32Array(rows.length * d);
     for (let s = 0; s < rows.length; s += SCORE_ROWS) {
       const chunk = Array.from({ length: Math.min(SCORE_ROWS, rows.length - s) }, (_, k) => rows[s + k]);
-      out.set(net.penultimateRows(sparseRows(o.m, o.inputs, chunk)), s * d);
+      out.set(net.penultimateRows(sparseRows(input, values, chunk)), s * d);
     }
     return out;
-  }
-
-  private layer(): { kernel: Float32Array; bias: Float32Array } {
-    this.outLayer ??= this.ready().net.outputLayer();
-    return this.outLayer;
-  }
-
-  /** I-AutoRec: every song's penultimate activations (items × l₁). */
-  private songActivations(): Float32Array {
-    this.itemAct ??= this.activations(Uint32Array.from({ length: this.ready().o.m.rows }, (_, r) => r));
-    return this.itemAct;
-  }
-
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    if (users.length !== items.length)
-      throw new RangeError(`${this.host.name}: ${users.length} users but ${items.length} items`);
-    const { b, o, output, net } = this.ready();
-    const out = new Float32Array(users.length);
-    const warm: number[] = [];
-    for (let k = 0; k < users.length; k++) {
-      const u = users[k];
-      const i = items[k];
-      if (
-        u >= 0 &&
-        i >= 0 &&
-        u < b.user.length &&
-        i < b.item.length &&
-        b.userCount[u] > 0 &&
-        b.itemCount[i] > 0
-      )
-        warm.push(k);
-      else out[k] = this.host.clip(this.baseline(u < b.user.length ? u : -1, i < b.item.length ? i : -1));
-    }
-    const user = this.host.variant === 'user';
-    const rowOf = (k: number) => (user ? users[k] : items[k]);
-    const colOf = (k: number) => (user ? items[k] : users[k]);
-    const distinct = Array.from(new Set(warm.map(rowOf)));
-    const slot = new Map(distinct.map((r, j) => [r, j]));
-    const d = net.penultimateWidth;
-    const act = this.activations(distinct);
-    const { kernel, bias } = this.layer();
-    const width = o.m.cols;
-    for (const k of warm) {
-      const row = rowOf(k);
-      const col = colOf(k);
-      const a = slot.get(row)! * d;
-      let z = bias[col];
-      for (let f = 0; f < d; f++) z += act[a + f] * kernel[f * width + col];
-      const y = output.value(z);
-      out[k] = this.host.clip(this.residual ? y + b.mean + o.rowBias[row] + o.colBias[col] : y);
-    }
-    return out;
-  }
-
-  scoreUsers(users: Uint32Array): Float32Array {
-    const { b } = this.ready();
-    const nItems = b.item.length;
-    const leftBias = new Float32Array(users.length);
-    const left = this.leftVectors(users, leftBias);
-    const scores = this.denseScores(left, users.length);
-    for (let j = 0; j < users.length; j++) {
-      const u = users[j];
-      this.finishScores(
-        scores.subarray(j * nItems, (j + 1) * nItems),
-        leftBias[j],
-        b.user[u],
-        b.userCount[u] > 0,
-      );
-    }
-    return scores;
-  }
-
-  /** Training users' left vectors (users × l₁); for I-AutoRec their output biases into `bias`. */
-  private leftVectors(users: Uint32Array, bias: Float32Array): Float32Array {
-    if (this.host.variant === 'user') return this.activations(users);
-    const { kernel, bias: b } = this.layer();
-    const d = this.ready().net.penultimateWidth;
-    const width = this.ready().o.m.cols;
-    const left = new Float32Array(users.length * d);
-    for (let j = 0; j < users.length; j++) {
-      const u = users[j];
-      for (let f = 0; f < d; f++) left[j * d + f] = kernel[f * width + u];
-      bias[j] = b[u];
-    }
-    return left;
-  }
-
-  /** Ranking scores in rating space from pre-activations without the row's own bias, in place. */
-  private finishScores(z: Float32Array, rowBias: number, userBias: number, userWarm: boolean): void {
-    const { b, output } = this.ready();
-    const user = this.host.variant === 'user';
-    const outBias = user ? this.layer().bias : undefined;
-    for (let i = 0; i < z.length; i++) {
-      const base = b.mean + userBias + b.item[i];
-      if (!userWarm || b.itemCount[i] === 0) {
-        z[i] = base;
-        continue;
+  };
+  return {
+    dim: d,
+    v,
+    stride: d,
+    bv: bias,
+    encodeRows,
+    encodeOne: (indices, values) =>
+      net.penultimateRows({
+        rows: 1,
+        segment: new Int32Array(indices.length),
+        col: Int32Array.from(indices),
+        value: Float32Array.from(values),
+      }),
+    decodePairs: (input, values, pairRow, pairCol) => {
+      const distinct = Array.from(new Set(pairRow));
+      const slot = new Map(distinct.map((r, j) => [r, j]));
+      const act = encodeRows(input, values, distinct);
+      const z = new Float64Array(pairRow.length);
+      for (let k = 0; k < pairRow.length; k++) {
+        const a = slot.get(pairRow[k])! * d;
+        const vo = pairCol[k] * d;
+        let sum = bias[pairCol[k]];
+        for (let f = 0; f < d; f++) sum += act[a + f] * v[vo + f];
+        z[k] = sum;
       }
-      const y = output.value(z[i] + (outBias ? outBias[i] : rowBias));
-      z[i] = this.residual ? y + base : y;
-    }
-  }
+      return z;
+    },
+  };
+}
 
-  /** left (n × l₁) × song vectors (l₁ × items) on the tfjs backend. */
-  private denseScores(left: Float32Array, n: number): Float32Array {
-    const { net, b } = this.ready();
-    const d = net.penultimateWidth;
-    const nItems = b.item.length;
-    this.dense ??= new DenseProduct(d, nItems, () => {
-      if (this.host.variant === 'user') return this.layer().kernel.slice();
-      const act = this.songActivations();
-      const t = new Float32Array(d * nItems);
-      for (let i = 0; i < nItems; i++) for (let f = 0; f < d; f++) t[f * nItems + i] = act[i * d + f];
-      return t;
-    });
-    return this.dense.multiply(left, n);
-  }
+/** The layout of a deep network over `width` columns. */
+export function deepLayout(width: number, layers: readonly number[], p: Params): DeepLayout {
+  return { width, layers, activation: p.encoderActivation };
+}
 
-  scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array {
-    const { net, b, output } = this.ready();
-    // Songs without training ratings have untrained weights: leave them out of the input.
-    const keep: number[] = [];
-    for (let j = 0; j < items.length; j++) if (b.itemCount[items[j]] > 0) keep.push(j);
-    const its = Uint32Array.from(keep, (j) => items[j]);
-    const rs = Float32Array.from(keep, (j) => ratings[j]);
-    const userBias = foldInUserBias(b, its, rs);
-    if (its.length === 0) {
-      const scores = new Float32Array(b.item.length);
-      this.finishScores(scores, 0, userBias, false);
-      return scores;
-    }
-    const residualOfJ = (j: number) => residualOf(rs[j], b.mean, userBias, b.item[its[j]]);
-    if (this.host.variant === 'user') {
-      const value = Float32Array.from(its, (_, j) =>
-        this.params.input === 'residuals' ? residualOfJ(j) : rs[j],
-      );
-      const row = { rows: 1, segment: new Int32Array(its.length), col: Int32Array.from(its), value };
-      const scores = this.denseScores(net.penultimateRows(row), 1);
-      this.finishScores(scores, 0, userBias, true);
-      return scores;
-    }
-    const d = net.penultimateWidth;
-    const act = this.songActivations();
-    const x = new Float32Array(its.length * d);
-    const t = new Float64Array(its.length);
-    for (let j = 0; j < its.length; j++) {
-      x.set(act.subarray(its[j] * d, (its[j] + 1) * d), j * d);
-      t[j] = output.inverse(this.residual ? residualOfJ(j) : rs[j]);
-    }
-    const { w, c } = ridgeWithIntercept(x, t, its.length, d, this.params.lambda / 2);
-    const scores = this.denseScores(Float32Array.from(w), 1);
-    this.finishScores(scores, c, userBias, true);
-    return scores;
-  }
+/** Every layer's kernel and bias, as saved (`deep/kernel/k`, `deep/bias/k`). */
+export function deepWeights(net: DeepAutoRecNetwork): WeightSpec[] {
+  const { kernels, biases } = net.snapshot();
+  const shapes = kernelShapes(net.layout);
+  return [
+    ...kernels.map((data, k) => ({ name: `deep/kernel/${k}`, shape: shapes[k], data })),
+    ...biases.map((data, k) => ({ name: `deep/bias/${k}`, shape: [shapes[k][1]], data })),
+  ];
+}
 
-  itemSimilarities(item: number): Float32Array {
-    const { net, b } = this.ready();
-    const nItems = b.item.length;
-    const d = net.penultimateWidth;
-    let rows: Float32Array;
-    if (this.host.variant === 'user') {
-      const { kernel } = this.layer();
-      rows = new Float32Array(nItems * d);
-      for (let f = 0; f < d; f++) for (let i = 0; i < nItems; i++) rows[i * d + f] = kernel[f * nItems + i];
-    } else rows = this.songActivations();
-    this.itemNorms ??= rowNorms(rows, nItems, d, d, new Float32Array(nItems));
-    // Songs without training ratings have no learned representation: similarity 0 (no evidence).
-    return cosineToRow(rows, this.itemNorms, item, nItems, d, d, (i) => b.itemCount[i] === 0);
-  }
-
-  async save(store: ModelStore): Promise<void> {
-    const { net, b } = this.ready();
-    const { kernels, biases } = net.snapshot();
-    const shapes = kernelShapes(net.layout);
-    const weights: WeightSpec[] = [
-      ...kernels.map((data, k) => ({ name: `deep/kernel/${k}`, shape: shapes[k], data })),
-      ...biases.map((data, k) => ({ name: `deep/bias/${k}`, shape: [shapes[k][1]], data })),
-      { name: 'baseline/mean', shape: [1], data: Float32Array.of(b.mean) },
-      { name: 'baseline/user', shape: [b.user.length], data: b.user },
-      { name: 'baseline/item', shape: [b.item.length], data: b.item },
-    ];
-    await writeWeights(store, { model: this.host.name }, weights);
-  }
-
-  async load(store: ModelStore, data: TrainSet): Promise<void> {
-    const { weights } = await readWeights(store, this.host.name);
-    const expect = (name: string, shape: number[]) => weightOf(weights, name, shape);
-    const counts = fitBiases(data.ratings, { epochs: 0 });
-    const mean = expect('baseline/mean', [1])[0];
-    const user = expect('baseline/user', [data.users.size]);
-    const item = expect('baseline/item', [data.items.size]);
-    this.biases = { ...counts, mean, user, item };
-    const o = this.orient(data, this.biases);
-    this.output = this.decoderOutput(data);
-    const layout = { width: o.m.cols, layers: this.layers, activation: this.params.encoderActivation };
-    const shapes = kernelShapes(layout);
-    const kernels = shapes.map((shape, k) => expect(`deep/kernel/${k}`, shape));
-    const biases = shapes.map((shape, k) => expect(`deep/bias/${k}`, [shape[1]]));
-    this.release();
-    this.net?.dispose();
-    this.net = new DeepAutoRecNetwork(layout, { kernels, biases });
-  }
-
-  /** Drops what scoring derived from the weights (they changed, or the model is disposed). */
-  private release(): void {
-    this.dense?.dispose();
-    this.dense = undefined;
-    this.itemAct = undefined;
-    this.outLayer = undefined;
-    this.itemNorms = undefined;
-  }
-
-  dispose(): void {
-    this.release();
-    this.net?.dispose();
-    this.net = undefined;
-  }
+/** A deep network from saved weights, each checked against the layout's shape. */
+export function loadDeepNetwork(
+  weights: Map<string, { shape: number[]; data: Float32Array }>,
+  layout: DeepLayout,
+): DeepAutoRecNetwork {
+  const shapes = kernelShapes(layout);
+  const kernels = shapes.map((shape, k) => weightOf(weights, `deep/kernel/${k}`, shape));
+  const biases = shapes.map((shape, k) => weightOf(weights, `deep/bias/${k}`, [shape[1]]));
+  return new DeepAutoRecNetwork(layout, { kernels, biases });
 }
 
 /** Rows `rows` of `m` with the encoder's `inputs`; with `dropout` each entry is dropped at that rate, kept ones scaled by 1/(1 − rate). */
