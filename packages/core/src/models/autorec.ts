@@ -22,7 +22,7 @@ import { AutoRecNetwork } from './autorec-network.ts';
 import { readWeights, type WeightSpec, weightOf, writeWeights } from './autorec-persist.ts';
 import { implicitRidgeRow, ridgeWithIntercept, weightedGram } from './autorec-ridge.ts';
 import type { TrainingEngine } from './autorec-stepper.ts';
-import { batchCapacity, type TrainData, trainNetwork } from './autorec-train.ts';
+import { batchCapacity, type TrainData, type TrainOutcome, trainNetwork } from './autorec-train.ts';
 import {
   deepLayout,
   deepNetworkView,
@@ -660,14 +660,8 @@ export class AutoRecModel extends EmbeddingModel {
     // Drop gradients and optimiser state: keep only what prediction needs.
     this.net = this.inferenceNetwork(net);
     this.releaseScoring();
-    return {
-      epochs: outcome.records,
-      bestEpoch: outcome.bestEpoch,
-      seconds: (performance.now() - start) / 1000,
-      aborted: outcome.aborted,
-      ...(outcome.diverged ? { diverged: outcome.diverged } : {}),
-      backend: `${ranOn}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}${pool ? `×${pool.threads}` : ''}`,
-    };
+    const ran = `${ranOn}+${engine === 'tfjs' ? 'tfjs' : this.net.kernels.kind}${pool ? `×${pool.threads}` : ''}`;
+    return fitResult(outcome, start, ran);
   }
 
   /**
@@ -716,14 +710,7 @@ export class AutoRecModel extends EmbeddingModel {
       options,
     );
     this.releaseScoring();
-    return {
-      epochs: outcome.records,
-      bestEpoch: outcome.bestEpoch,
-      seconds: (performance.now() - start) / 1000,
-      aborted: outcome.aborted,
-      ...(outcome.diverged ? { diverged: outcome.diverged } : {}),
-      backend: `${getBackend()}+tfjs`,
-    };
+    return fitResult(outcome, start, `${getBackend()}+tfjs`);
   }
 
   /**
@@ -1063,6 +1050,18 @@ export class AutoRecModel extends EmbeddingModel {
   override dispose(): void {
     this.dropNetworks();
   }
+}
+
+/** What `fit` reports of a training run that began at `start` (ms) on `backend`. */
+function fitResult(outcome: TrainOutcome, start: number, backend: string): FitResult {
+  return {
+    epochs: outcome.records,
+    bestEpoch: outcome.bestEpoch,
+    seconds: (performance.now() - start) / 1000,
+    aborted: outcome.aborted,
+    ...(outcome.diverged ? { diverged: outcome.diverged } : {}),
+    backend,
+  };
 }
 
 /** The one-layer network's weights as saved: encoder and decoder kernels ([in, out]) and biases. */
