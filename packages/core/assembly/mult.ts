@@ -25,19 +25,20 @@ import { at, axpyRow, dotRow, valueAt, zeroRow } from './rows';
 // C is m × n, row-major. Every C entry is Σ_p in order p = 0…k−1, one rounding per operation.
 
 /** Four rows of C from `pc`, their A rows from `pa`. */
-function gemmRows4(pa: usize, ars: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32): void {
+function gemmRows4(pa: usize, ars: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32, add: bool): void {
   const nb = (<usize>n) << 2;
   const n8 = (<usize>(n & ~7)) << 2;
   let j: usize = 0;
   for (; j < n8; j += 32) {
-    let c00 = f32x4.splat(0);
-    let c01 = f32x4.splat(0);
-    let c10 = f32x4.splat(0);
-    let c11 = f32x4.splat(0);
-    let c20 = f32x4.splat(0);
-    let c21 = f32x4.splat(0);
-    let c30 = f32x4.splat(0);
-    let c31 = f32x4.splat(0);
+    const o = pc + j;
+    let c00 = add ? v128.load(o) : f32x4.splat(0);
+    let c01 = add ? v128.load(o, 16) : f32x4.splat(0);
+    let c10 = add ? v128.load(o + nb) : f32x4.splat(0);
+    let c11 = add ? v128.load(o + nb, 16) : f32x4.splat(0);
+    let c20 = add ? v128.load(o + 2 * nb) : f32x4.splat(0);
+    let c21 = add ? v128.load(o + 2 * nb, 16) : f32x4.splat(0);
+    let c30 = add ? v128.load(o + 3 * nb) : f32x4.splat(0);
+    let c31 = add ? v128.load(o + 3 * nb, 16) : f32x4.splat(0);
     let pb = b + j;
     let p0 = pa;
     for (let p: u32 = 0; p < k; p++) {
@@ -58,7 +59,6 @@ function gemmRows4(pa: usize, ars: usize, acs: usize, b: usize, pc: usize, k: u3
       pb += nb;
       p0 += acs;
     }
-    const o = pc + j;
     v128.store(o, c00);
     v128.store(o, c01, 16);
     v128.store(o + nb, c10);
@@ -70,10 +70,10 @@ function gemmRows4(pa: usize, ars: usize, acs: usize, b: usize, pc: usize, k: u3
   }
   // Columns left over (n mod 8), one at a time.
   for (; j < nb; j += 4) {
-    let s0: f32 = 0;
-    let s1: f32 = 0;
-    let s2: f32 = 0;
-    let s3: f32 = 0;
+    let s0: f32 = add ? load<f32>(pc + j) : 0;
+    let s1: f32 = add ? load<f32>(pc + nb + j) : 0;
+    let s2: f32 = add ? load<f32>(pc + 2 * nb + j) : 0;
+    let s3: f32 = add ? load<f32>(pc + 3 * nb + j) : 0;
     let pb = b + j;
     let p0 = pa;
     for (let p: u32 = 0; p < k; p++) {
@@ -93,13 +93,13 @@ function gemmRows4(pa: usize, ars: usize, acs: usize, b: usize, pc: usize, k: u3
 }
 
 /** One row of C (the rows left over after blocks of four). */
-function gemmRow1(pa: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32): void {
+function gemmRow1(pa: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32, add: bool): void {
   const nb = (<usize>n) << 2;
   const n8 = (<usize>(n & ~7)) << 2;
   let j: usize = 0;
   for (; j < n8; j += 32) {
-    let c0 = f32x4.splat(0);
-    let c1 = f32x4.splat(0);
+    let c0 = add ? v128.load(pc + j) : f32x4.splat(0);
+    let c1 = add ? v128.load(pc + j, 16) : f32x4.splat(0);
     let pb = b + j;
     let p0 = pa;
     for (let p: u32 = 0; p < k; p++) {
@@ -113,7 +113,7 @@ function gemmRow1(pa: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32): v
     v128.store(pc + j, c1, 16);
   }
   for (; j < nb; j += 4) {
-    let s: f32 = 0;
+    let s: f32 = add ? load<f32>(pc + j) : 0;
     let pb = b + j;
     let p0 = pa;
     for (let p: u32 = 0; p < k; p++) {
@@ -124,6 +124,13 @@ function gemmRow1(pa: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32): v
     store<f32>(pc + j, s);
   }
 }
+
+/**
+ * Inner-dimension block: the rows of B one pass over C's rows reads (≤ 128 × n floats) stay in
+ * the core's L2 cache. C holds the partial sums between blocks, exactly as the accumulators
+ * would, so blocking changes no bit.
+ */
+const KC: u32 = 128;
 
 /** C[m0..m1) = A · B (see above); overwrites those rows of C. */
 export function gemm(
@@ -138,9 +145,17 @@ export function gemm(
   n: u32,
 ): void {
   const nb = (<usize>n) << 2;
-  let i = m0;
-  for (; i + 4 <= m1; i += 4) gemmRows4(a + <usize>i * ars, ars, acs, b, c + <usize>i * nb, k, n);
-  for (; i < m1; i++) gemmRow1(a + <usize>i * ars, acs, b, c + <usize>i * nb, k, n);
+  let k0: u32 = 0;
+  do {
+    const kk = min(KC, k - k0);
+    const pa = a + <usize>k0 * acs;
+    const pb = b + <usize>k0 * nb;
+    const add = k0 > 0;
+    let i = m0;
+    for (; i + 4 <= m1; i += 4) gemmRows4(pa + <usize>i * ars, ars, acs, pb, c + <usize>i * nb, kk, n, add);
+    for (; i < m1; i++) gemmRow1(pa + <usize>i * ars, acs, pb, c + <usize>i * nb, kk, n, add);
+    k0 += KC;
+  } while (k0 < k);
 }
 
 // ---------------------------------------------------------------------------------------
