@@ -1,4 +1,4 @@
-import { type CsrMatrix, decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
+import { type CsrMatrix, nnz, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkItemIndex } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
@@ -13,7 +13,9 @@ import {
   type ParamSpec,
   type ParamValue,
   readParams,
+  readState,
   TrainingLoop,
+  writeState,
 } from './shared.ts';
 
 /**
@@ -88,15 +90,18 @@ abstract class BiasModel extends Recommender {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    await store.write(
+    await writeState(
+      store,
       `${this.name}.bin`,
-      encodeBundle(`${this.name}-state`, 1, { bu: this.bu, bi: this.bi }, { mu: this.mu }),
+      `${this.name}-state`,
+      { bu: this.bu, bi: this.bi },
+      { mu: this.mu },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
     const file = `${this.name}.bin`;
-    const { arrays, meta } = decodeBundle(await store.read(file), `${this.name}-state`, 1, file);
+    const { arrays, meta } = await readState(store, file, `${this.name}-state`);
     this.baseline = BiasBaseline.restore(
       file,
       (meta as { mu?: unknown }).mu,

@@ -1,6 +1,5 @@
 import type { CsrMatrix } from '@autorec/data';
-import { ModelFormatError } from '../errors.ts';
-import { globalMean, itemMajor } from './shared.ts';
+import { corruptFile, globalMean, itemMajor } from './shared.ts';
 
 /**
  * The one bias baseline of the package, r̂_ui = μ + b_u + b_i (Koren 2010, §2.1; Surprise's
@@ -67,8 +66,7 @@ export class BiasBaseline {
     items: number,
     regUser = BIAS_BASELINE_DEFAULTS.regUser,
   ): BiasBaseline {
-    const corrupt = (what: string) =>
-      new ModelFormatError(`${file}: ${what}; the model directory is corrupt`, { file });
+    const corrupt = (what: string) => corruptFile(file, what);
     if (typeof mu !== 'number') throw corrupt('the rating baseline has no global mean');
     if (!(bu instanceof Float64Array) || bu.length !== users)
       throw corrupt(`user biases should be ${users} float64 values`);

@@ -1,10 +1,17 @@
-import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/data';
-import { ModelFormatError } from '../errors.ts';
+import { nnz, Rng, type TrainSet } from '@autorec/data';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
-import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
+import {
+  describeOptions,
+  type ParamSpec,
+  type ParamValue,
+  readParams,
+  readState,
+  TrainingLoop,
+  writeState,
+} from './shared.ts';
 
 const BPR_SPEC = {
   factors: {
@@ -262,36 +269,27 @@ export class BprModel extends EmbeddingModel {
 
   protected async saveState(store: ModelStore): Promise<void> {
     const fallback = this.ratingFallback;
-    await store.write(
+    await writeState(
+      store,
       STATE_FILE,
-      encodeBundle(
-        'bpr-state',
-        1,
-        { x: this.x, y: this.y, bu: fallback.bu, bi: fallback.bi, listeners: this.listeners },
-        { mu: fallback.mu, width: this.width },
-      ),
+      'bpr-state',
+      { x: this.x, y: this.y, bu: fallback.bu, bi: fallback.bi, listeners: this.listeners },
+      { mu: fallback.mu, width: this.width },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta } = decodeBundle(await store.read(STATE_FILE), 'bpr-state', 1, STATE_FILE);
-    const { mu, width } = meta as { mu: number; width: number };
+    const state = await readState(store, STATE_FILE, 'bpr-state');
+    const { mu, width } = state.meta as { mu: number; width: number };
     const w = this.width;
     const nUsers = this.users.size;
     const nItems = this.items.size;
-    const corrupt = (what: string) =>
-      new ModelFormatError(`${STATE_FILE}: ${what}; the model directory is corrupt`, { file: STATE_FILE });
-    if (width !== w) throw corrupt(`holds vectors of ${width} values but manifest.json says ${w}`);
-    const expect = (name: string, length: number) => {
-      const a = arrays[name];
-      if (!(a instanceof Float32Array) || a.length !== length)
-        throw corrupt(`array '${name}' should be a Float32Array of length ${length}`);
-      return a;
-    };
-    const x = expect('x', nUsers * w);
-    const y = expect('y', nItems * w);
-    const listeners = expect('listeners', nItems);
-    const fallback = BiasBaseline.restore(STATE_FILE, mu, arrays.bu, arrays.bi, nUsers, nItems);
+    if (width !== w) throw state.corrupt(`holds vectors of ${width} values but manifest.json says ${w}`);
+    const x = state.array('x', Float32Array, nUsers * w);
+    const y = state.array('y', Float32Array, nItems * w);
+    const listeners = state.array('listeners', Float32Array, nItems);
+    const { bu, bi } = state.arrays;
+    const fallback = BiasBaseline.restore(STATE_FILE, mu, bu, bi, nUsers, nItems);
     this.embeddingsChanged();
     Object.assign(this, { x, y, fallback, listeners, cumulative: undefined });
   }

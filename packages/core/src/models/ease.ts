@@ -1,10 +1,18 @@
-import { decodeBundle, encodeBundle, nnz, type TrainSet } from '@autorec/data';
-import { ModelFormatError, OptionError } from '../errors.ts';
+import { nnz, type TrainSet } from '@autorec/data';
+import { OptionError } from '../errors.ts';
 import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
 import { BiasBaseline } from './bias-baseline.ts';
-import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
+import {
+  describeOptions,
+  type ParamSpec,
+  type ParamValue,
+  readParams,
+  readState,
+  TrainingLoop,
+  writeState,
+} from './shared.ts';
 
 const EASE_SPEC = {
   lambda: {
@@ -270,21 +278,17 @@ export class EaseModel extends Recommender {
 
   protected async saveState(store: ModelStore): Promise<void> {
     const fallback = this.ratingFallback;
-    await store.write(
+    await writeState(
+      store,
       STATE_FILE,
-      encodeBundle(
-        'ease-state',
-        1,
-        { b: this.b, active: this.active, bu: fallback.bu, bi: fallback.bi },
-        { mu: fallback.mu },
-      ),
+      'ease-state',
+      { b: this.b, active: this.active, bu: fallback.bu, bi: fallback.bi },
+      { mu: fallback.mu },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta } = decodeBundle(await store.read(STATE_FILE), 'ease-state', 1, STATE_FILE);
-    const corrupt = (what: string) =>
-      new ModelFormatError(`${STATE_FILE}: ${what}; the model directory is corrupt`, { file: STATE_FILE });
+    const { arrays, meta, corrupt } = await readState(store, STATE_FILE, 'ease-state');
     const nItems = this.items.size;
     const { b, active } = arrays;
     if (!(active instanceof Uint32Array) || active.length > nItems)

@@ -1,15 +1,6 @@
-import {
-  type CsrMatrix,
-  decodeBundle,
-  encodeBundle,
-  nnz,
-  Rng,
-  type TrainSet,
-  transpose,
-} from '@autorec/data';
+import { type CsrMatrix, nnz, Rng, type TrainSet, transpose } from '@autorec/data';
 import { availableCores } from '../engine/function-pool.ts';
 import type { KernelPreference } from '../engine/kernels.ts';
-import { ModelFormatError } from '../errors.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
@@ -17,7 +8,15 @@ import { BiasBaseline } from './bias-baseline.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows } from './ials-solver.ts';
 import { startSweeps } from './ials-sweep.ts';
-import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
+import {
+  describeOptions,
+  type ParamSpec,
+  type ParamValue,
+  readParams,
+  readState,
+  TrainingLoop,
+  writeState,
+} from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
 export type IalsWeighting = (typeof WEIGHTINGS)[number];
@@ -376,42 +375,33 @@ export class IalsModel extends EmbeddingModel {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    await store.write(
+    await writeState(
+      store,
       STATE_FILE,
-      encodeBundle(
-        'ials-state',
-        1,
-        {
-          x: this.x,
-          y: this.y,
-          bu: this.ratingFallback.bu,
-          bi: this.ratingFallback.bi,
-          lengthNorm: this.stats.lengthNorm,
-        },
-        { mu: this.ratingFallback.mu, factors: this.k, items: this.stats.items },
-      ),
+      'ials-state',
+      {
+        x: this.x,
+        y: this.y,
+        bu: this.ratingFallback.bu,
+        bi: this.ratingFallback.bi,
+        lengthNorm: this.stats.lengthNorm,
+      },
+      { mu: this.ratingFallback.mu, factors: this.k, items: this.stats.items },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta } = decodeBundle(await store.read(STATE_FILE), 'ials-state', 1, STATE_FILE);
-    const { mu, factors, items } = meta as { mu: number; factors: number; items: number };
+    const state = await readState(store, STATE_FILE, 'ials-state');
+    const { arrays, corrupt } = state;
+    const { mu, factors, items } = state.meta as { mu: number; factors: number; items: number };
     const k = this.k;
     const nUsers = this.users.size;
     const nItems = this.items.size;
-    const corrupt = (what: string) =>
-      new ModelFormatError(`${STATE_FILE}: ${what}; the model directory is corrupt`, { file: STATE_FILE });
     if (factors !== k) throw corrupt(`holds ${factors} factors but manifest.json says ${k}`);
-    const expect = (name: string, type: typeof Float32Array | typeof Float64Array, length: number) => {
-      const a = arrays[name];
-      if (!(a instanceof type) || a.length !== length)
-        throw corrupt(`array '${name}' should be a ${type.name} of length ${length}`);
-      return a;
-    };
-    const x = expect('x', Float32Array, nUsers * k) as Float32Array;
-    const y = expect('y', Float32Array, nItems * k) as Float32Array;
+    const x = state.array('x', Float32Array, nUsers * k);
+    const y = state.array('y', Float32Array, nItems * k);
     const fallback = BiasBaseline.restore(STATE_FILE, mu, arrays.bu, arrays.bi, nUsers, nItems);
-    const lengthNorm = expect('lengthNorm', Float32Array, nItems) as Float32Array;
+    const lengthNorm = state.array('lengthNorm', Float32Array, nItems);
     if (items !== nItems) throw corrupt(`weights were fitted on ${items} items, the model has ${nItems}`);
     this.dropDerived();
     Object.assign(this, { x, y, fallback, stats: { items, lengthNorm } });

@@ -1,5 +1,5 @@
-import { type CsrMatrix, nnz, transpose } from '@autorec/data';
-import { OptionError, TrainingDivergedError } from '../errors.ts';
+import { type CsrMatrix, decodeBundle, encodeBundle, nnz, type StoredArray, transpose } from '@autorec/data';
+import { ModelFormatError, OptionError, TrainingDivergedError } from '../errors.ts';
 import { eventLoopTurns } from '../event-loop.ts';
 import type {
   EpochRecord,
@@ -7,6 +7,7 @@ import type {
   FitResult,
   HyperParameterInfo,
   ModelName,
+  ModelStore,
   TrainingProgress,
 } from '../types.ts';
 
@@ -122,6 +123,61 @@ export function describeOptions(
   values: Readonly<Record<string, ParamValue>>,
 ): HyperParameterInfo[] {
   return Object.entries(spec).map(([name, s]) => ({ name, value: values[name], description: s.description }));
+}
+
+/** The error for a saved model file that is not what its model wrote, naming the file. */
+export function corruptFile(file: string, what: string): ModelFormatError {
+  return new ModelFormatError(`${file}: ${what}; the model directory is corrupt`, { file });
+}
+
+type StateArrayType = Float32ArrayConstructor | Float64ArrayConstructor | Uint32ArrayConstructor;
+
+/** A model's saved state as `loadState` reads it: the bundle's arrays and meta, and its checks. */
+export interface SavedState {
+  arrays: Record<string, StoredArray>;
+  meta: unknown;
+  /** A ModelFormatError naming the file: `what` says what is wrong. */
+  corrupt(what: string): ModelFormatError;
+  /** Array `name`, which must be a `type` of `length` values (else the `corrupt` error). */
+  array<C extends StateArrayType>(name: string, type: C, length: number): InstanceType<C>;
+}
+
+/**
+ * Writes a model's state as one binary bundle (`encodeBundle`: typed arrays, JSON meta, checksum)
+ * — the file `saveState` of the typed-array models writes and {@link readState} reads back.
+ */
+export async function writeState(
+  store: ModelStore,
+  file: string,
+  kind: string,
+  arrays: Record<string, StoredArray>,
+  meta: unknown,
+): Promise<void> {
+  await store.write(file, encodeBundle(kind, 1, arrays, meta));
+}
+
+/**
+ * Reads a state bundle written by {@link writeState} (kind and checksum checked by
+ * `decodeBundle`), with the checks every `loadState` makes of what it holds.
+ *
+ * @example
+ * const state = await readState(store, 'svd.bin', 'svd-state');
+ * const pu = state.array('pu', Float32Array, users * k); // or a ModelFormatError naming svd.bin
+ */
+export async function readState(store: ModelStore, file: string, kind: string): Promise<SavedState> {
+  const { arrays, meta } = decodeBundle(await store.read(file), kind, 1, file);
+  const corrupt = (what: string) => corruptFile(file, what);
+  return {
+    arrays,
+    meta,
+    corrupt,
+    array: <C extends StateArrayType>(name: string, type: C, length: number): InstanceType<C> => {
+      const a = arrays[name];
+      if (!(a instanceof type) || a.length !== length)
+        throw corrupt(`array '${name}' should be a ${type.name} of length ${length}`);
+      return a as InstanceType<C>;
+    },
+  };
 }
 
 /** Number of training ratings per user (rows) and per item (columns): zero means unknown to the model. */

@@ -1,5 +1,4 @@
-import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/data';
-import { ModelFormatError } from '../errors.ts';
+import { nnz, Rng, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
 import type { ModelManifest } from '../recommender.ts';
@@ -19,7 +18,9 @@ import {
   type ParamSpec,
   type ParamValue,
   readParams,
+  readState,
   TrainingLoop,
+  writeState,
 } from './shared.ts';
 
 const SVD_SPEC = {
@@ -324,20 +325,18 @@ export class SvdModel extends EmbeddingModel {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    await store.write(
+    await writeState(
+      store,
       STATE_FILE,
-      encodeBundle(
-        'svd-state',
-        1,
-        { bu: this.bu, bi: this.bi, pu: this.pu, qi: this.qi },
-        { mu: this.mu, factors: this.options.factors, foldIn: this.foldIn },
-      ),
+      'svd-state',
+      { bu: this.bu, bi: this.bi, pu: this.pu, qi: this.qi },
+      { mu: this.mu, factors: this.options.factors, foldIn: this.foldIn },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta } = decodeBundle(await store.read(STATE_FILE), 'svd-state', 1, STATE_FILE);
-    const { mu, factors, foldIn } = meta as {
+    const state = await readState(store, STATE_FILE, 'svd-state');
+    const { mu, factors, foldIn } = state.meta as {
       mu: number;
       factors: number;
       foldIn: { lambdaBias: number | null; lambdaFactor: number | null };
@@ -345,34 +344,18 @@ export class SvdModel extends EmbeddingModel {
     const k = this.k;
     const nUsers = this.users.size;
     const nItems = this.items.size;
-    const expect = (
-      name: string,
-      a: unknown,
-      type: typeof Float32Array | typeof Float64Array,
-      length: number,
-    ) => {
-      if (!(a instanceof type) || (a as Float32Array).length !== length)
-        throw new ModelFormatError(
-          `${STATE_FILE}: array '${name}' should be a ${type.name} of length ${length}; the model directory is corrupt`,
-          { file: STATE_FILE },
-        );
-    };
-    if (factors !== k)
-      throw new ModelFormatError(
-        `${STATE_FILE}: holds ${factors} factors but manifest.json says ${k}; the model directory is corrupt`,
-        { file: STATE_FILE },
-      );
-    expect('bu', arrays.bu, Float64Array, nUsers);
-    expect('bi', arrays.bi, Float64Array, nItems);
-    expect('pu', arrays.pu, Float32Array, nUsers * k);
-    expect('qi', arrays.qi, Float32Array, nItems * k);
+    if (factors !== k) throw state.corrupt(`holds ${factors} factors but manifest.json says ${k}`);
+    const bu = state.array('bu', Float64Array, nUsers);
+    const bi = state.array('bi', Float64Array, nItems);
+    const pu = state.array('pu', Float32Array, nUsers * k);
+    const qi = state.array('qi', Float32Array, nItems * k);
     this.embeddingsChanged();
     Object.assign(this, {
       mu,
-      bu: arrays.bu,
-      bi: arrays.bi,
-      pu: arrays.pu,
-      qi: arrays.qi,
+      bu,
+      bi,
+      pu,
+      qi,
       foldIn: priorsFromJson(foldIn),
       counts: undefined,
     });

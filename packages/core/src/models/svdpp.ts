@@ -1,5 +1,4 @@
-import { decodeBundle, encodeBundle, nnz, Rng, type TrainSet } from '@autorec/data';
-import { ModelFormatError } from '../errors.ts';
+import { nnz, Rng, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
 import type { ModelManifest } from '../recommender.ts';
@@ -13,7 +12,9 @@ import {
   type ParamSpec,
   type ParamValue,
   readParams,
+  readState,
   TrainingLoop,
+  writeState,
 } from './shared.ts';
 
 const SVDPP_SPEC = {
@@ -332,20 +333,18 @@ export class SvdppModel extends EmbeddingModel {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    await store.write(
+    await writeState(
+      store,
       STATE_FILE,
-      encodeBundle(
-        'svdpp-state',
-        1,
-        { bu: this.bu, bi: this.bi, pu: this.pu, qi: this.qi, yj: this.yj },
-        { mu: this.mu, factors: this.k, foldIn: this.foldIn },
-      ),
+      'svdpp-state',
+      { bu: this.bu, bi: this.bi, pu: this.pu, qi: this.qi, yj: this.yj },
+      { mu: this.mu, factors: this.k, foldIn: this.foldIn },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta } = decodeBundle(await store.read(STATE_FILE), 'svdpp-state', 1, STATE_FILE);
-    const { mu, factors, foldIn } = meta as {
+    const state = await readState(store, STATE_FILE, 'svdpp-state');
+    const { mu, factors, foldIn } = state.meta as {
       mu: number;
       factors: number;
       foldIn: { lambdaBias: number | null; lambdaFactor: number | null };
@@ -353,15 +352,8 @@ export class SvdppModel extends EmbeddingModel {
     const k = this.k;
     const nUsers = this.users.size;
     const nItems = this.items.size;
-    const corrupt = (what: string) =>
-      new ModelFormatError(`${STATE_FILE}: ${what}; the model directory is corrupt`, { file: STATE_FILE });
-    if (factors !== k) throw corrupt(`holds ${factors} factors but manifest.json says ${k}`);
-    const expect = (name: string, length: number) => {
-      const a = arrays[name];
-      if (!(a instanceof Float64Array) || a.length !== length)
-        throw corrupt(`array '${name}' should be a Float64Array of length ${length}`);
-      return a;
-    };
+    if (factors !== k) throw state.corrupt(`holds ${factors} factors but manifest.json says ${k}`);
+    const expect = (name: string, length: number) => state.array(name, Float64Array, length);
     Object.assign(this, {
       mu,
       bu: expect('bu', nUsers),
