@@ -11,6 +11,7 @@ import {
   interactionCounts,
   itemMajor,
   type ParamSpec,
+  type ParamsOf,
   type ParamValue,
   readParams,
   readState,
@@ -217,15 +218,11 @@ const BASELINE_SPEC = {
   regularization: { kind: 'number', default: 0.02, min: 0, description: 'SGD L2 weight on the biases' },
 } satisfies Record<string, ParamSpec>;
 
-export interface BaselineOptions {
-  method?: 'als' | 'sgd';
-  /** 0 = the method's default (ALS 10, SGD 20). */
-  epochs?: number;
-  regUser?: number;
-  regItem?: number;
-  learningRate?: number;
-  regularization?: number;
-}
+/** The options of `baselines` a caller may set (the rest take their defaults). */
+export type BaselineOptions = Partial<BaselineParams>;
+
+/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+export type BaselineParams = ParamsOf<typeof BASELINE_SPEC>;
 
 /**
  * Surprise's `BaselineOnly`: r̂_ui = μ + b_u + b_i, clipped. Unknown user → μ + b_i, unknown
@@ -249,12 +246,12 @@ export class BaselineOnlyModel extends BiasModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = BASELINE_SPEC;
   readonly name = 'baseline' as const;
-  readonly options: Readonly<Required<BaselineOptions>>;
+  readonly options: Readonly<BaselineParams>;
   private scores = new Float32Array(0);
 
   constructor(options: BaselineOptions | Record<string, ParamValue> = {}) {
     super();
-    this.options = readParams('baseline', options, BASELINE_SPEC) as Required<BaselineOptions>;
+    this.options = readParams('baseline', options, BASELINE_SPEC);
   }
 
   describe(): HyperParameterInfo[] {

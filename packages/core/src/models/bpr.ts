@@ -6,6 +6,7 @@ import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } fr
 import {
   describeOptions,
   type ParamSpec,
+  type ParamsOf,
   type ParamValue,
   readParams,
   readState,
@@ -54,16 +55,11 @@ const BPR_SPEC = {
   seed: { kind: 'int', default: 42, min: 0, description: 'Seed of the initialisation and the sampling' },
 } satisfies Record<string, ParamSpec>;
 
-export interface BprOptions {
-  factors?: number;
-  iterations?: number;
-  learningRate?: number;
-  regularization?: number;
-  negatives?: 'popularity' | 'uniform';
-  verifyNegatives?: boolean;
-  foldInEpochs?: number;
-  seed?: number;
-}
+/** The options of `bpr` a caller may set (the rest take their defaults). */
+export type BprOptions = Partial<BprParams>;
+
+/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+export type BprParams = ParamsOf<typeof BPR_SPEC>;
 
 const STATE_FILE = 'bpr.bin';
 /** Redraws of a new listener's negative they played before taking it anyway (fold-in only). */
@@ -109,7 +105,7 @@ export class BprModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = BPR_SPEC;
   readonly name = 'bpr' as const;
-  readonly options: Readonly<Required<BprOptions>>;
+  readonly options: Readonly<BprParams>;
   /** Users × (k + 1): factors then the constant 1. */
   private x: Float32Array = new Float32Array(0);
   /** Items × (k + 1): factors then the bias b_i. */
@@ -122,7 +118,7 @@ export class BprModel extends EmbeddingModel {
 
   constructor(options: BprOptions | Record<string, ParamValue> = {}) {
     super();
-    this.options = readParams('bpr', options, BPR_SPEC) as Required<BprOptions>;
+    this.options = readParams('bpr', options, BPR_SPEC);
   }
 
   override get scoreKind(): ScoreKind {

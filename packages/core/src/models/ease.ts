@@ -7,6 +7,7 @@ import { BiasBaseline } from './bias-baseline.ts';
 import {
   describeOptions,
   type ParamSpec,
+  type ParamsOf,
   type ParamValue,
   readParams,
   readState,
@@ -42,12 +43,11 @@ const EASE_SPEC = {
   },
 } satisfies Record<string, ParamSpec>;
 
-export interface EaseOptions {
-  lambda?: number;
-  values?: 'binary' | 'ratings';
-  memoryBudget?: number;
-  maxItems?: number;
-}
+/** The options of `ease` a caller may set (the rest take their defaults). */
+export type EaseOptions = Partial<EaseParams>;
+
+/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+export type EaseParams = ParamsOf<typeof EASE_SPEC>;
 
 const STATE_FILE = 'ease.bin';
 /** Rows of a phase between two progress/abort checks. */
@@ -100,7 +100,7 @@ export class EaseModel extends Recommender {
   override get scoreKind(): ScoreKind {
     return 'preference';
   }
-  readonly options: Readonly<Required<EaseOptions>>;
+  readonly options: Readonly<EaseParams>;
   /** B over the active items, row-major (active × active). */
   private b: Float32Array = new Float32Array(0);
   /** Compact index of each item (−1: no training plays). */
@@ -111,7 +111,7 @@ export class EaseModel extends Recommender {
 
   constructor(options: EaseOptions | Record<string, ParamValue> = {}) {
     super();
-    this.options = readParams('ease', options, EASE_SPEC) as Required<EaseOptions>;
+    this.options = readParams('ease', options, EASE_SPEC);
   }
 
   describe(): HyperParameterInfo[] {

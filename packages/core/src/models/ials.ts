@@ -1,6 +1,5 @@
 import { type CsrMatrix, nnz, Rng, type TrainSet, transpose } from '@autorec/data';
 import { availableCores } from '../engine/function-pool.ts';
-import type { KernelPreference } from '../engine/kernels.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
 import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
@@ -11,6 +10,7 @@ import { startSweeps } from './ials-sweep.ts';
 import {
   describeOptions,
   type ParamSpec,
+  type ParamsOf,
   type ParamValue,
   readParams,
   readState,
@@ -79,22 +79,11 @@ const IALS_SPEC = {
   },
 } satisfies Record<string, ParamSpec>;
 
-export interface IalsOptions {
-  factors?: number;
-  iterations?: number;
-  regularization?: number;
-  alpha?: number;
-  weighting?: IalsWeighting;
-  /** BM25's K1. */
-  saturation?: number;
-  /** BM25's B. */
-  lengthNormalisation?: number;
-  epsilon?: number;
-  cgSteps?: number;
-  seed?: number;
-  threads?: number;
-  kernels?: KernelPreference;
-}
+/** The options of `ials` a caller may set (the rest take their defaults). */
+export type IalsOptions = Partial<IalsParams>;
+
+/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+export type IalsParams = ParamsOf<typeof IALS_SPEC>;
 
 const STATE_FILE = 'ials.bin';
 /** Work (entries × factors² per sweep) from which `threads: 0` starts workers. */
@@ -175,7 +164,7 @@ export class IalsModel extends EmbeddingModel {
   override get scoreKind(): ScoreKind {
     return 'preference';
   }
-  readonly options: Readonly<Required<IalsOptions>>;
+  readonly options: Readonly<IalsParams>;
   private x: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
   private stats: WeightStats = { items: 0, lengthNorm: new Float32Array(0) };
@@ -185,7 +174,7 @@ export class IalsModel extends EmbeddingModel {
 
   constructor(options: IalsOptions | Record<string, ParamValue> = {}) {
     super();
-    this.options = readParams('ials', options, IALS_SPEC) as Required<IalsOptions>;
+    this.options = readParams('ials', options, IALS_SPEC);
   }
 
   /** Factor count as a small integer (see `SvdModel.k` for why the `| 0`). */
@@ -409,7 +398,7 @@ export class IalsModel extends EmbeddingModel {
 }
 
 /** BM25 statistics of the training matrix (computed for every weighting; cheap). */
-function weightStats(m: CsrMatrix, options: Required<IalsOptions>): WeightStats {
+function weightStats(m: CsrMatrix, options: IalsParams): WeightStats {
   const plays = new Float64Array(m.cols);
   const n = nnz(m);
   let total = 0;

@@ -16,6 +16,7 @@ import {
   globalMean,
   interactionCounts,
   type ParamSpec,
+  type ParamsOf,
   type ParamValue,
   readParams,
   readState,
@@ -44,16 +45,11 @@ const SVD_SPEC = {
   seed: { kind: 'int', default: 42, min: 0, description: 'Seed of the factor initialisation' },
 } satisfies Record<string, ParamSpec>;
 
-export interface SvdOptions {
-  factors?: number;
-  epochs?: number;
-  learningRate?: number;
-  regularization?: number;
-  initMean?: number;
-  initStd?: number;
-  biased?: boolean;
-  seed?: number;
-}
+/** The options of `svd` a caller may set (the rest take their defaults). */
+export type SvdOptions = Partial<SvdParams>;
+
+/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+export type SvdParams = ParamsOf<typeof SVD_SPEC>;
 
 /** Ratings visited between two progress/abort checks. */
 const BATCH_RATINGS = 1 << 15;
@@ -112,7 +108,7 @@ export class SvdModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = SVD_SPEC;
   readonly name = 'svd' as const;
-  readonly options: Readonly<Required<SvdOptions>>;
+  readonly options: Readonly<SvdParams>;
   private mu = 0;
   private bu: Float64Array = new Float64Array(0);
   private bi: Float64Array = new Float64Array(0);

@@ -10,6 +10,7 @@ import {
   globalMean,
   interactionCounts,
   type ParamSpec,
+  type ParamsOf,
   type ParamValue,
   readParams,
   readState,
@@ -42,15 +43,11 @@ const SVDPP_SPEC = {
   seed: { kind: 'int', default: 42, min: 0, description: 'Seed of the factor initialisation' },
 } satisfies Record<string, ParamSpec>;
 
-export interface SvdppOptions {
-  factors?: number;
-  epochs?: number;
-  learningRate?: number;
-  regularization?: number;
-  initMean?: number;
-  initStd?: number;
-  seed?: number;
-}
+/** The options of `svdpp` a caller may set (the rest take their defaults). */
+export type SvdppOptions = Partial<SvdppParams>;
+
+/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+export type SvdppParams = ParamsOf<typeof SVDPP_SPEC>;
 
 const STATE_FILE = 'svdpp.bin';
 /** Ratings visited between two progress/abort checks. */
@@ -93,7 +90,7 @@ export class SvdppModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = SVDPP_SPEC;
   readonly name = 'svdpp' as const;
-  readonly options: Readonly<Required<SvdppOptions>>;
+  readonly options: Readonly<SvdppParams>;
   private mu = 0;
   private bu = new Float64Array(0);
   private bi = new Float64Array(0);
@@ -108,7 +105,7 @@ export class SvdppModel extends EmbeddingModel {
 
   constructor(options: SvdppOptions | Record<string, ParamValue> = {}) {
     super();
-    this.options = readParams('svdpp', options, SVDPP_SPEC) as Required<SvdppOptions>;
+    this.options = readParams('svdpp', options, SVDPP_SPEC);
   }
 
   /** Factor count as a small integer (see `SvdModel.k` for why the `| 0`). */
