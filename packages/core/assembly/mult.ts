@@ -23,116 +23,119 @@ import { at, axpyRow, dotRow, valueAt, zeroRow } from './rows';
 // C = A · B over rows m0..m1−1 of C. A's element (i, p) is at a + i·ars + p·acs (bytes), so A
 // may be row-major (ars = 4k, acs = 4) or stored transposed (ars = 4, acs = 4m); B is k × n and
 // C is m × n, row-major. Every C entry is Σ_p in order p = 0…k−1, one rounding per operation.
+//
+// Blocked as GotoBLAS: the inner dimension in blocks of KC and the columns in blocks of NC; each
+// KC × NC block of B is first copied into `pack` as 8-column panels (KC rows of 8 contiguous
+// floats), which stay in the core's L2 cache while every row block of C passes over them; a
+// 4 × 8 tile of C runs down one panel with its A rows in L1. C holds the partial sums between
+// inner-dimension blocks, exactly as the accumulators would, so the blocking changes no bit.
 
-/** Four rows of C from `pc`, their A rows from `pa`. */
-function gemmRows4(pa: usize, ars: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32, add: bool): void {
-  const nb = (<usize>n) << 2;
-  const n8 = (<usize>(n & ~7)) << 2;
-  let j: usize = 0;
-  for (; j < n8; j += 32) {
-    const o = pc + j;
-    let c00 = add ? v128.load(o) : f32x4.splat(0);
-    let c01 = add ? v128.load(o, 16) : f32x4.splat(0);
-    let c10 = add ? v128.load(o + nb) : f32x4.splat(0);
-    let c11 = add ? v128.load(o + nb, 16) : f32x4.splat(0);
-    let c20 = add ? v128.load(o + 2 * nb) : f32x4.splat(0);
-    let c21 = add ? v128.load(o + 2 * nb, 16) : f32x4.splat(0);
-    let c30 = add ? v128.load(o + 3 * nb) : f32x4.splat(0);
-    let c31 = add ? v128.load(o + 3 * nb, 16) : f32x4.splat(0);
-    let pb = b + j;
-    let p0 = pa;
-    for (let p: u32 = 0; p < k; p++) {
-      const b0 = v128.load(pb);
-      const b1 = v128.load(pb, 16);
-      const a0 = f32x4.splat(load<f32>(p0));
-      const a1 = f32x4.splat(load<f32>(p0 + ars));
-      const a2 = f32x4.splat(load<f32>(p0 + 2 * ars));
-      const a3 = f32x4.splat(load<f32>(p0 + 3 * ars));
-      c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-      c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-      c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-      c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-      c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-      c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-      c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-      c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-      pb += nb;
-      p0 += acs;
-    }
-    v128.store(o, c00);
-    v128.store(o, c01, 16);
-    v128.store(o + nb, c10);
-    v128.store(o + nb, c11, 16);
-    v128.store(o + 2 * nb, c20);
-    v128.store(o + 2 * nb, c21, 16);
-    v128.store(o + 3 * nb, c30);
-    v128.store(o + 3 * nb, c31, 16);
+/** Inner-dimension block: rows of B per packed block. */
+const KC: u32 = 128;
+/** Column block: columns of B per packed block (a multiple of 8); KC × NC floats = 128 KB. */
+const NC: u32 = 256;
+
+/** A 4 × 8 tile of C (at pc, rows nb bytes apart) over kk steps of a packed panel (32 bytes a step). */
+function tile4(
+  pa: usize,
+  ars: usize,
+  acs: usize,
+  panel: usize,
+  pc: usize,
+  nb: usize,
+  kk: u32,
+  add: bool,
+): void {
+  let c00 = add ? v128.load(pc) : f32x4.splat(0);
+  let c01 = add ? v128.load(pc, 16) : f32x4.splat(0);
+  let c10 = add ? v128.load(pc + nb) : f32x4.splat(0);
+  let c11 = add ? v128.load(pc + nb, 16) : f32x4.splat(0);
+  let c20 = add ? v128.load(pc + 2 * nb) : f32x4.splat(0);
+  let c21 = add ? v128.load(pc + 2 * nb, 16) : f32x4.splat(0);
+  let c30 = add ? v128.load(pc + 3 * nb) : f32x4.splat(0);
+  let c31 = add ? v128.load(pc + 3 * nb, 16) : f32x4.splat(0);
+  let q0 = pa;
+  let q1 = pa + ars;
+  let q2 = pa + 2 * ars;
+  let q3 = pa + 3 * ars;
+  let pb = panel;
+  for (let p: u32 = 0; p < kk; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(q0);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(q1);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(q2);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(q3);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pb += 32;
+    q0 += acs;
+    q1 += acs;
+    q2 += acs;
+    q3 += acs;
   }
-  // Columns left over (n mod 8), one at a time.
-  for (; j < nb; j += 4) {
-    let s0: f32 = add ? load<f32>(pc + j) : 0;
-    let s1: f32 = add ? load<f32>(pc + nb + j) : 0;
-    let s2: f32 = add ? load<f32>(pc + 2 * nb + j) : 0;
-    let s3: f32 = add ? load<f32>(pc + 3 * nb + j) : 0;
-    let pb = b + j;
-    let p0 = pa;
-    for (let p: u32 = 0; p < k; p++) {
-      const bv = load<f32>(pb);
-      s0 += load<f32>(p0) * bv;
-      s1 += load<f32>(p0 + ars) * bv;
-      s2 += load<f32>(p0 + 2 * ars) * bv;
-      s3 += load<f32>(p0 + 3 * ars) * bv;
-      pb += nb;
-      p0 += acs;
-    }
-    store<f32>(pc + j, s0);
-    store<f32>(pc + nb + j, s1);
-    store<f32>(pc + 2 * nb + j, s2);
-    store<f32>(pc + 3 * nb + j, s3);
-  }
+  v128.store(pc, c00);
+  v128.store(pc, c01, 16);
+  v128.store(pc + nb, c10);
+  v128.store(pc + nb, c11, 16);
+  v128.store(pc + 2 * nb, c20);
+  v128.store(pc + 2 * nb, c21, 16);
+  v128.store(pc + 3 * nb, c30);
+  v128.store(pc + 3 * nb, c31, 16);
 }
 
-/** One row of C (the rows left over after blocks of four). */
-function gemmRow1(pa: usize, acs: usize, b: usize, pc: usize, k: u32, n: u32, add: bool): void {
-  const nb = (<usize>n) << 2;
-  const n8 = (<usize>(n & ~7)) << 2;
-  let j: usize = 0;
-  for (; j < n8; j += 32) {
-    let c0 = add ? v128.load(pc + j) : f32x4.splat(0);
-    let c1 = add ? v128.load(pc + j, 16) : f32x4.splat(0);
-    let pb = b + j;
-    let p0 = pa;
-    for (let p: u32 = 0; p < k; p++) {
-      const a0 = f32x4.splat(load<f32>(p0));
-      c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
-      c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
-      pb += nb;
-      p0 += acs;
-    }
-    v128.store(pc + j, c0);
-    v128.store(pc + j, c1, 16);
+/** A 1 × 8 tile (the rows left over after blocks of four). */
+function tile1(pa: usize, acs: usize, panel: usize, pc: usize, kk: u32, add: bool): void {
+  let c0 = add ? v128.load(pc) : f32x4.splat(0);
+  let c1 = add ? v128.load(pc, 16) : f32x4.splat(0);
+  let q0 = pa;
+  let pb = panel;
+  for (let p: u32 = 0; p < kk; p++) {
+    const a0 = v128.load32_splat(q0);
+    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+    pb += 32;
+    q0 += acs;
   }
-  for (; j < nb; j += 4) {
-    let s: f32 = add ? load<f32>(pc + j) : 0;
-    let pb = b + j;
-    let p0 = pa;
-    for (let p: u32 = 0; p < k; p++) {
-      s += load<f32>(p0) * load<f32>(pb);
-      pb += nb;
-      p0 += acs;
+  v128.store(pc, c0);
+  v128.store(pc, c1, 16);
+}
+
+/** One column of C (at pc) for `rows` rows (1 or 4), from B unpacked (its column at pb, rows nb apart). */
+function column(
+  pa: usize,
+  ars: usize,
+  acs: usize,
+  pb: usize,
+  pc: usize,
+  nb: usize,
+  kk: u32,
+  add: bool,
+  rows: u32,
+): void {
+  for (let r: u32 = 0; r < rows; r++) {
+    let s: f32 = add ? load<f32>(pc + r * nb) : 0;
+    let q = pa + r * ars;
+    let b = pb;
+    for (let p: u32 = 0; p < kk; p++) {
+      s += load<f32>(q) * load<f32>(b);
+      q += acs;
+      b += nb;
     }
-    store<f32>(pc + j, s);
+    store<f32>(pc + r * nb, s);
   }
 }
 
 /**
- * Inner-dimension block: the rows of B one pass over C's rows reads (≤ 128 × n floats) stay in
- * the core's L2 cache. C holds the partial sums between blocks, exactly as the accumulators
- * would, so blocking changes no bit.
+ * C[m0..m1) = A · B (see above); overwrites those rows of C. `pack` is this call's own scratch
+ * of KC × NC floats (threads must not share one).
  */
-const KC: u32 = 128;
-
-/** C[m0..m1) = A · B (see above); overwrites those rows of C. */
 export function gemm(
   a: usize,
   ars: usize,
@@ -143,17 +146,57 @@ export function gemm(
   m1: u32,
   k: u32,
   n: u32,
+  pack: usize,
 ): void {
   const nb = (<usize>n) << 2;
   let k0: u32 = 0;
   do {
     const kk = min(KC, k - k0);
     const pa = a + <usize>k0 * acs;
-    const pb = b + <usize>k0 * nb;
+    const bRows = b + <usize>k0 * nb;
     const add = k0 > 0;
-    let i = m0;
-    for (; i + 4 <= m1; i += 4) gemmRows4(pa + <usize>i * ars, ars, acs, pb, c + <usize>i * nb, kk, n, add);
-    for (; i < m1; i++) gemmRow1(pa + <usize>i * ars, acs, pb, c + <usize>i * nb, kk, n, add);
+    for (let j0: u32 = 0; j0 < n; j0 += NC) {
+      const nn = min(NC, n - j0);
+      const panels = nn >> 3;
+      const panelBytes = (<usize>kk) << 5;
+      for (let q: u32 = 0; q < panels; q++) {
+        let src = bRows + ((<usize>(j0 + (q << 3))) << 2);
+        let dst = pack + <usize>q * panelBytes;
+        for (let p: u32 = 0; p < kk; p++) {
+          v128.store(dst, v128.load(src));
+          v128.store(dst, v128.load(src, 16), 16);
+          src += nb;
+          dst += 32;
+        }
+      }
+      const jTail = j0 + (panels << 3);
+      let i = m0;
+      for (; i + 4 <= m1; i += 4) {
+        const ai = pa + <usize>i * ars;
+        const ci = c + <usize>i * nb;
+        for (let q: u32 = 0; q < panels; q++)
+          tile4(
+            ai,
+            ars,
+            acs,
+            pack + <usize>q * panelBytes,
+            ci + ((<usize>(j0 + (q << 3))) << 2),
+            nb,
+            kk,
+            add,
+          );
+        for (let j = jTail; j < j0 + nn; j++)
+          column(ai, ars, acs, bRows + ((<usize>j) << 2), ci + ((<usize>j) << 2), nb, kk, add, 4);
+      }
+      for (; i < m1; i++) {
+        const ai = pa + <usize>i * ars;
+        const ci = c + <usize>i * nb;
+        for (let q: u32 = 0; q < panels; q++)
+          tile1(ai, acs, pack + <usize>q * panelBytes, ci + ((<usize>(j0 + (q << 3))) << 2), kk, add);
+        for (let j = jTail; j < j0 + nn; j++)
+          column(ai, ars, acs, bRows + ((<usize>j) << 2), ci + ((<usize>j) << 2), nb, kk, add, 1);
+      }
+    }
     k0 += KC;
   } while (k0 < k);
 }

@@ -16,7 +16,7 @@ import { MULT_WASM_PLAIN, MULT_WASM_SHARED } from './mult-wasm.ts';
  *
  * | export        | arguments                                        | computes                                              |
  * |---------------|--------------------------------------------------|-------------------------------------------------------|
- * | `gemm`        | a, ars, acs, b, c, m0, m1, k, n                  | C[i] = Σ_p A(i,p)·B[p] for i in m0..m1−1; A(i,p) at a + i·ars + p·acs |
+ * | `gemm`        | a, ars, acs, b, c, m0, m1, k, n, pack            | C[i] = Σ_p A(i,p)·B[p] for i in m0..m1−1; A(i,p) at a + i·ars + p·acs |
  * | `gatherRows`  | r0, r1, indptr, idx, val, src, dst, rowBytes, acc | dst[r] (+)= Σ_p val[p]·src[idx[p]] (zeroed unless acc) |
  * | `dotRows`     | r0, r1, indptr, idx, a, b, bias, out, rowBytes   | out[p] = a[r]·b[idx[p]] + bias[idx[p]]                |
  * | `scatterRows` | lo, hi, nRows, indptr, idx, val, src, dst, rowBytes | dst[idx[p]] += val[p]·src[r] where lo ≤ idx[p] < hi |
@@ -26,7 +26,9 @@ import { MULT_WASM_PLAIN, MULT_WASM_SHARED } from './mult-wasm.ts';
  * | `adamRows`    | t0, t1, list, width, p, g, m, v, coef, lr, …     | the same on rows list[t] of `width` floats            |
  *
  * Rows r of a batch are CSR (entries p in indptr[r]..indptr[r+1]); B is k × n and C m × n
- * row-major; A is row-major (ars = 4k, acs = 4) or stored transposed (ars = 4, acs = 4m).
+ * row-major; A is row-major (ars = 4k, acs = 4) or stored transposed (ars = 4, acs = 4m); `pack`
+ * is the call's own scratch of {@link GEMM_PACK_FLOATS} floats (blocks of B are copied there;
+ * threads must not share one).
  * Adam: g ← g + coef·p; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g·g; p ← p − lr·m/(√v + ε);
  * g ← 0; returns Σ p² before the step (float64, element order) when coef ≠ 0, else 0.
  *
@@ -49,6 +51,9 @@ export const MULT_KERNEL_NAMES = [
   'adamRows',
 ] as const;
 export type MultKernel = (typeof MULT_KERNEL_NAMES)[number];
+
+/** Floats of a `gemm` call's scratch: one 128 × 256 block of B (assembly/mult.ts, KC × NC). */
+export const GEMM_PACK_FLOATS = 128 * 256;
 
 /** Runs calls on this thread (calls[0]) and on worker threads (calls[t]) at once; see `KernelPool`. */
 export interface MultKernels {
@@ -186,7 +191,7 @@ function adamSpan(
 
 /** The twins, by export name: (float view, int view, the export's arguments). */
 export const MULT_TWINS: Record<MultKernel, (f: Float32Array, i: Int32Array, ...args: number[]) => number> = {
-  gemm(f, _i, a, ars, acs, b, c, m0, m1, k, n) {
+  gemm(f, _i, a, ars, acs, b, c, m0, m1, k, n, _pack) {
     for (let r = m0; r < m1; r++)
       for (let j = 0; j < n; j++) {
         let s = 0;

@@ -1,6 +1,11 @@
 import type { KernelCall } from '../engine/kernel-pool.ts';
 import { Arena, type ArenaBlock, type KernelKind, type KernelPreference } from '../engine/kernels.ts';
-import { type MultKernel, type MultKernels, startMultKernels } from '../engine/mult-kernels.ts';
+import {
+  GEMM_PACK_FLOATS,
+  type MultKernel,
+  type MultKernels,
+  startMultKernels,
+} from '../engine/mult-kernels.ts';
 import {
   exactSoftmaxLoss,
   type Negatives,
@@ -94,6 +99,7 @@ export class MultKernelTrainer {
       ['rows4', I],
     ] as const)
       reserve(name, length);
+    for (let t = 0; t < Math.max(1, layout.threads); t++) reserve(`pack${t}`, GEMM_PACK_FLOATS);
     if (S > 0) {
       reserve('neg', S);
       reserve('G', S * H);
@@ -134,14 +140,20 @@ export class MultKernelTrainer {
     return this.kernels.run(calls);
   }
 
-  /** One call per thread over [0, n), cut into near-equal ranges (multiples of 4 where possible). */
-  private split(n: number, call: (from: number, to: number) => KernelCall<MultKernel>): number[] {
+  /**
+   * One call per thread over [0, n), cut into near-equal ranges (multiples of 4 where possible);
+   * `call` gets the thread's index too.
+   */
+  private split(
+    n: number,
+    call: (from: number, to: number, thread: number) => KernelCall<MultKernel>,
+  ): number[] {
     const T = this.kernels.threads;
     const calls: KernelCall<MultKernel>[] = [];
     let from = 0;
     for (let t = 1; t <= T; t++) {
       const to = t === T ? n : Math.min(n, Math.ceil((n * t) / T / 4) * 4);
-      if (to > from) calls.push(call(from, to));
+      if (to > from) calls.push(call(from, to, calls.length));
       from = Math.max(from, to);
     }
     return this.run(calls);
@@ -195,7 +207,10 @@ export class MultKernelTrainer {
   private gemm(a: string, b: string, c: string, m: number, k: number, n: number, transposedA = false): void {
     const [ars, acs] = transposedA ? [4, 4 * m] : [4 * k, 4];
     const [pa, pb, pc] = [this.at(a), this.at(b), this.at(c)];
-    this.split(m, (m0, m1) => ({ name: 'gemm', args: [pa, ars, acs, pb, pc, m0, m1, k, n] }));
+    this.split(m, (m0, m1, t) => ({
+      name: 'gemm',
+      args: [pa, ars, acs, pb, pc, m0, m1, k, n, this.at(`pack${t}`)],
+    }));
   }
 
   /**
