@@ -1,8 +1,9 @@
-import { type CsrMatrix, entryCoordinates, nnz } from '@autorec/data';
+import { nnz } from '@autorec/data';
 import { plantedRatings } from '@autorec/test-utils';
 import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
+import { validationRmse } from '../evaluation/rating.ts';
 import { memoryStore } from '../stores/memory.ts';
 import { AutoRecModel, type AutoRecVariant, IAutoRecModel, UAutoRecModel } from './autorec.ts';
 import { fitBiases } from './autorec-biases.ts';
@@ -27,14 +28,6 @@ runRecommenderContract(
   () => new IAutoRecModel({ ...deep, inputDropout: 0.3 }),
 );
 
-function testRmse(model: AutoRecModel, test: CsrMatrix): number {
-  const { rows: users, cols: items } = entryCoordinates(test);
-  const pred = model.predictIndices(users, items);
-  let sse = 0;
-  for (let q = 0; q < pred.length; q++) sse += (pred[q] - test.values[q]) ** 2;
-  return Math.sqrt(sse / pred.length);
-}
-
 describe('deep AutoRec (DeepRec options)', () => {
   const { train, test, noiseFloor } = plantedRatings({ seed: 5 });
   const b = fitBiases(train.ratings);
@@ -54,7 +47,7 @@ describe('deep AutoRec (DeepRec options)', () => {
         seed: 1,
       });
       const fit = await model.fit(train);
-      const rmse = testRmse(model, test);
+      const rmse = validationRmse(model, test)!;
       expect(rmse).toBeLessThan(0.6 * meanRmse);
       expect(rmse).toBeLessThan(noiseFloor + 0.25);
       expect(fit.epochs.at(-1)!.loss).toBeLessThan(fit.epochs[0].loss);
