@@ -218,11 +218,9 @@ const BASELINE_SPEC = {
   regularization: { kind: 'number', default: 0.02, min: 0, description: 'SGD L2 weight on the biases' },
 } satisfies Record<string, ParamSpec>;
 
-/** The options of `baselines` a caller may set (the rest take their defaults). */
-export type BaselineOptions = Partial<BaselineParams>;
-
-/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+/** Options read from the parameter table, all set (BaselineParams) or as a caller gives them (BaselineOptions). */
 export type BaselineParams = ParamsOf<typeof BASELINE_SPEC>;
+export type BaselineOptions = Partial<BaselineParams>;
 
 /**
  * Surprise's `BaselineOnly`: r̂_ui = μ + b_u + b_i, clipped. Unknown user → μ + b_i, unknown

@@ -55,11 +55,9 @@ const BPR_SPEC = {
   seed: { kind: 'int', default: 42, min: 0, description: 'Seed of the initialisation and the sampling' },
 } satisfies Record<string, ParamSpec>;
 
-/** The options of `bpr` a caller may set (the rest take their defaults). */
-export type BprOptions = Partial<BprParams>;
-
-/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+/** Options read from the parameter table, all set (BprParams) or as a caller gives them (BprOptions). */
 export type BprParams = ParamsOf<typeof BPR_SPEC>;
+export type BprOptions = Partial<BprParams>;
 
 const STATE_FILE = 'bpr.bin';
 /** Redraws of a new listener's negative they played before taking it anyway (fold-in only). */

@@ -43,11 +43,9 @@ const EASE_SPEC = {
   },
 } satisfies Record<string, ParamSpec>;
 
-/** The options of `ease` a caller may set (the rest take their defaults). */
-export type EaseOptions = Partial<EaseParams>;
-
-/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+/** Options read from the parameter table, all set (EaseParams) or as a caller gives them (EaseOptions). */
 export type EaseParams = ParamsOf<typeof EASE_SPEC>;
+export type EaseOptions = Partial<EaseParams>;
 
 const STATE_FILE = 'ease.bin';
 /** Rows of a phase between two progress/abort checks. */

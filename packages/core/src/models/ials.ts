@@ -79,11 +79,9 @@ const IALS_SPEC = {
   },
 } satisfies Record<string, ParamSpec>;
 
-/** The options of `ials` a caller may set (the rest take their defaults). */
-export type IalsOptions = Partial<IalsParams>;
-
-/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+/** Options read from the parameter table, all set (IalsParams) or as a caller gives them (IalsOptions). */
 export type IalsParams = ParamsOf<typeof IALS_SPEC>;
+export type IalsOptions = Partial<IalsParams>;
 
 const STATE_FILE = 'ials.bin';
 /** Work (entries × factors² per sweep) from which `threads: 0` starts workers. */

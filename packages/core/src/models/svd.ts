@@ -45,11 +45,9 @@ const SVD_SPEC = {
   seed: { kind: 'int', default: 42, min: 0, description: 'Seed of the factor initialisation' },
 } satisfies Record<string, ParamSpec>;
 
-/** The options of `svd` a caller may set (the rest take their defaults). */
-export type SvdOptions = Partial<SvdParams>;
-
-/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+/** Options read from the parameter table, all set (SvdParams) or as a caller gives them (SvdOptions). */
 export type SvdParams = ParamsOf<typeof SVD_SPEC>;
+export type SvdOptions = Partial<SvdParams>;
 
 /** Ratings visited between two progress/abort checks. */
 const BATCH_RATINGS = 1 << 15;

@@ -43,11 +43,9 @@ const SVDPP_SPEC = {
   seed: { kind: 'int', default: 42, min: 0, description: 'Seed of the factor initialisation' },
 } satisfies Record<string, ParamSpec>;
 
-/** The options of `svdpp` a caller may set (the rest take their defaults). */
-export type SvdppOptions = Partial<SvdppParams>;
-
-/** Every option of the parameter table, set: the type is read from the table, its one declaration. */
+/** Options read from the parameter table, all set (SvdppParams) or as a caller gives them (SvdppOptions). */
 export type SvdppParams = ParamsOf<typeof SVDPP_SPEC>;
+export type SvdppOptions = Partial<SvdppParams>;
 
 const STATE_FILE = 'svdpp.bin';
 /** Ratings visited between two progress/abort checks. */
