@@ -240,6 +240,10 @@ describe('deep AutoRec on the shared embedding layer', () => {
       model.setEdit('zero');
       const scores = model.scoreUsers(Uint32Array.of(2));
       for (let i = 0; i < nItems; i++) expect(scores[i]).toBeCloseTo(b.mean + b.user[2] + b.item[i], 4);
+      // A new listener folds in through the base's scoreVector: with zero song vectors every
+      // song gets the same pre-activation (U: 0; I: the ridge's intercept), so score − b_i is flat.
+      const foldIn = model.scoreFoldIn(Uint32Array.of(0, 5, 9), Float32Array.of(4, 2, 5));
+      for (let i = 1; i < nItems; i++) expect(foldIn[i] - b.item[i]).toBeCloseTo(foldIn[0] - b.item[0], 4);
       model.setEdit(undefined);
       expect(model.itemSimilarities(3)).toEqual(sims);
       model.dispose();
