@@ -410,3 +410,168 @@ export function adamRows(
   }
   return sum;
 }
+
+// ---------------------------------------------------------------------------------------
+// Element-wise steps in float64, with this module's own exp and tanh (below; no lookup tables:
+// a table would be a data segment written into the arena at instantiation). The twins repeat
+// them operation for operation, so these kernels too agree bit for bit.
+
+const LN2_HI: f64 = 6.9314718036912381649e-1;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const INV_LN2: f64 = 1.4426950408889634074;
+
+/** 2^k for an integer k in −1075…1024, from its bits (two factors below the normal range). */
+function pow2(k: f64): f64 {
+  if (k < -1020)
+    return reinterpret<f64>((<u64>(<i64>k + 1023 + 60)) << 52) * reinterpret<f64>((<u64>(1023 - 60)) << 52);
+  return reinterpret<f64>((<u64>(<i64>k + 1023)) << 52);
+}
+
+/**
+ * e^x: x = k ln 2 + r, |r| ≤ ½ ln 2, e^r by its Taylor series to r¹³ (relative error < 1e-16);
+ * 0 below −745, ∞ above 709 (the kernels pass x ≤ 40).
+ */
+function expF64(x: f64): f64 {
+  if (x < -745) return 0;
+  if (x > 709) return Infinity;
+  const k = Math.floor(x * INV_LN2 + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  let p: f64 = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * r + 1.0;
+  p = p * r + 1.0;
+  return p * pow2(k);
+}
+
+/** tanh x: its odd series below 1/16, else 1 − 2 / (e^{2|x|} + 1) with the sign of x. */
+function tanhF64(x: f64): f64 {
+  const a = Math.abs(x);
+  if (a > 20) return x < 0 ? -1.0 : 1.0;
+  if (a < 0.0625) {
+    const x2 = x * x;
+    return (
+      x +
+      x *
+        x2 *
+        (-1.0 / 3.0 +
+          x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0 + x2 * (62.0 / 2835.0 + x2 * (-1382.0 / 155925.0)))))
+    );
+  }
+  const t = 1 - 2 / (expF64(2 * a) + 1);
+  return x < 0 ? -t : t;
+}
+
+/** x[r][j] = tanh(x[r][j] + bias[j]) for rows r0..r1−1 of `cols` floats (sum and tanh in f64). */
+export function tanhRows(r0: u32, r1: u32, x: usize, bias: usize, cols: u32): void {
+  for (let r = r0; r < r1; r++) {
+    const row = x + <usize>r * ((<usize>cols) << 2);
+    for (let j: u32 = 0; j < cols; j++) {
+      const o = row + ((<usize>j) << 2);
+      store<f32>(o, <f32>tanhF64(<f64>load<f32>(o) + <f64>valueAt(bias, j)));
+    }
+  }
+}
+
+/**
+ * The sampled softmax's gradient for listeners b0..b1−1 (see `sampledSoftmaxLoss` in
+ * mult-vae-dense.ts, whose passes this repeats per listener): negT is S × B candidate-major
+ * (played negatives already −∞), corr[s] the negatives' log corrections, pos[p] the listeners'
+ * own logits at their plays start[b]..start[b+1]. Overwrites negT's and pos's entries of those
+ * listeners with ∂loss/∂f; writes each listener's max logit m_b and Σ e^{f − m_b} to scratch
+ * (f64, at 0 and at b1 − b0; 3·(b1 − b0) f64 in all), so the caller adds n_b (m_b + log Σ);
+ * returns −Σ_b Σ_p f_bp over them.
+ */
+export function sampledSoftmaxCols(
+  b0: u32,
+  b1: u32,
+  S: u32,
+  B: u32,
+  negT: usize,
+  corr: usize,
+  start: usize,
+  pos: usize,
+  scratch: usize,
+): f64 {
+  const nb = b1 - b0;
+  const maxAt = scratch;
+  const sumAt = scratch + ((<usize>nb) << 3);
+  const scaleAt = sumAt + ((<usize>nb) << 3);
+  const rowBytes = (<usize>B) << 2;
+  for (let b: u32 = 0; b < nb; b++) {
+    store<f64>(maxAt + ((<usize>b) << 3), -Infinity);
+    store<f64>(sumAt + ((<usize>b) << 3), 0);
+  }
+  for (let s: u32 = 0; s < S; s++) {
+    const row = negT + <usize>s * rowBytes;
+    const c = <f64>valueAt(corr, s);
+    for (let b = b0; b < b1; b++) {
+      const g = <f64>load<f32>(row + ((<usize>b) << 2)) + c;
+      const m = maxAt + ((<usize>(b - b0)) << 3);
+      if (g > load<f64>(m)) store<f64>(m, g);
+    }
+  }
+  let loss: f64 = 0;
+  for (let b = b0; b < b1; b++) {
+    const m = maxAt + ((<usize>(b - b0)) << 3);
+    const pEnd = at(start, b + 1);
+    for (let p = at(start, b); p < pEnd; p++) {
+      const f = <f64>valueAt(pos, p);
+      if (f > load<f64>(m)) store<f64>(m, f);
+      loss -= f;
+    }
+  }
+  for (let s: u32 = 0; s < S; s++) {
+    const row = negT + <usize>s * rowBytes;
+    const c = <f64>valueAt(corr, s);
+    for (let b = b0; b < b1; b++) {
+      const o = row + ((<usize>b) << 2);
+      const k = (<usize>(b - b0)) << 3;
+      const e = expF64(<f64>load<f32>(o) + c - load<f64>(maxAt + k));
+      store<f32>(o, <f32>e);
+      store<f64>(sumAt + k, load<f64>(sumAt + k) + e);
+    }
+  }
+  for (let b = b0; b < b1; b++) {
+    const k = (<usize>(b - b0)) << 3;
+    const pEnd = at(start, b + 1);
+    for (let p = at(start, b); p < pEnd; p++) {
+      const o = pos + ((<usize>p) << 2);
+      const e = expF64(<f64>load<f32>(o) - load<f64>(maxAt + k));
+      store<f32>(o, <f32>e);
+      store<f64>(sumAt + k, load<f64>(sumAt + k) + e);
+    }
+  }
+  // Each listener's scale n_b / Σ / B.
+  for (let b = b0; b < b1; b++) {
+    const k = (<usize>(b - b0)) << 3;
+    const n = <f64>(at(start, b + 1) - at(start, b));
+    store<f64>(scaleAt + k, n > 0 ? n / load<f64>(sumAt + k) / <f64>B : 0);
+  }
+  for (let s: u32 = 0; s < S; s++) {
+    const row = negT + <usize>s * rowBytes;
+    for (let b = b0; b < b1; b++) {
+      const o = row + ((<usize>b) << 2);
+      store<f32>(o, <f32>(<f64>load<f32>(o) * load<f64>(scaleAt + ((<usize>(b - b0)) << 3))));
+    }
+  }
+  const inv = 1 / <f64>B;
+  for (let b = b0; b < b1; b++) {
+    const scale = load<f64>(scaleAt + ((<usize>(b - b0)) << 3));
+    const pEnd = at(start, b + 1);
+    for (let p = at(start, b); p < pEnd; p++) {
+      const o = pos + ((<usize>p) << 2);
+      store<f32>(o, <f32>(<f64>load<f32>(o) * scale - inv));
+    }
+  }
+  return loss;
+}

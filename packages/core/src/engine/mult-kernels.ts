@@ -24,6 +24,8 @@ import { MULT_WASM_PLAIN, MULT_WASM_SHARED } from './mult-wasm.ts';
  * | `addListRows` | s0, s1, list, src, dst, rowBytes                 | dst[list[s]] += src[s]                                |
  * | `adamRange`   | p, g, m, v, e0, e1, coef, lr, β1, 1−β1, β2, 1−β2, ε | Adam with L2 on floats e0..e1−1 (below)            |
  * | `adamRows`    | t0, t1, list, width, p, g, m, v, coef, lr, …     | the same on rows list[t] of `width` floats            |
+ * | `tanhRows`    | r0, r1, x, bias, cols                            | x[r][j] = tanh(x[r][j] + bias[j]) (float64 in between) |
+ * | `sampledSoftmaxCols` | b0, b1, S, B, negT, corr, start, pos, scratch | `sampledSoftmaxLoss`'s gradient for listeners b0..b1−1; their max logit and Σ e^{f − max} to scratch; returns −Σ f over their plays |
  *
  * Rows r of a batch are CSR (entries p in indptr[r]..indptr[r+1]); B is k × n and C m × n
  * row-major; A is row-major (ars = 4k, acs = 4) or stored transposed (ars = 4, acs = 4m); `pack`
@@ -31,6 +33,10 @@ import { MULT_WASM_PLAIN, MULT_WASM_SHARED } from './mult-wasm.ts';
  * threads must not share one).
  * Adam: g ← g + coef·p; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g·g; p ← p − lr·m/(√v + ε);
  * g ← 0; returns Σ p² before the step (float64, element order) when coef ≠ 0, else 0.
+ *
+ * The last two work in float64 with the module's own exp and tanh ({@link expF64},
+ * {@link tanhF64}: no lookup tables, which would be a data segment written over the arena when
+ * a thread instantiates the module), which the twins repeat, so they agree bit for bit too.
  *
  * Pointers are byte offsets into an {@link Arena}'s memory; `rowBytes` of the per-play kernels a
  * positive multiple of 32 (rows of a multiple of 8 floats).
@@ -49,6 +55,8 @@ export const MULT_KERNEL_NAMES = [
   'addListRows',
   'adamRange',
   'adamRows',
+  'tanhRows',
+  'sampledSoftmaxCols',
 ] as const;
 export type MultKernel = (typeof MULT_KERNEL_NAMES)[number];
 
@@ -189,6 +197,52 @@ function adamSpan(
   return sum;
 }
 
+const LN2_HI = 6.9314718036912381649e-1;
+const LN2_LO = 1.90821492927058770002e-10;
+const INV_LN2 = 1.4426950408889634074;
+const bits = new DataView(new ArrayBuffer(8));
+
+/** 2^k for an integer k in −1075…1024, from its bits (two factors below the normal range). */
+function pow2(k: number): number {
+  const make = (e: number) => {
+    bits.setUint32(0, e << 20);
+    bits.setUint32(4, 0);
+    return bits.getFloat64(0);
+  };
+  return k < -1020 ? make(k + 1023 + 60) * make(1023 - 60) : make(k + 1023);
+}
+
+/**
+ * e^x as the kernels compute it: x = k ln 2 + r, |r| ≤ ½ ln 2, e^r by its Taylor series to r¹³
+ * (relative error < 1e-16), times 2^k; 0 below −745, ∞ above 709 (the kernels pass x ≤ 40).
+ */
+export function expF64(x: number): number {
+  if (x < -745) return 0;
+  if (x > 709) return Number.POSITIVE_INFINITY;
+  const k = Math.floor(x * INV_LN2 + 0.5);
+  const r = x - k * LN2_HI - k * LN2_LO;
+  let p = 1 / 6227020800;
+  for (const c of [479001600, 39916800, 3628800, 362880, 40320, 5040, 720, 120, 24, 6]) p = p * r + 1 / c;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  return p * pow2(k);
+}
+
+/** tanh x as the kernels compute it: its odd series below 1/16, else 1 − 2 / (e^{2|x|} + 1). */
+export function tanhF64(x: number): number {
+  const a = Math.abs(x);
+  if (a > 20) return x < 0 ? -1 : 1;
+  if (a < 0.0625) {
+    const x2 = x * x;
+    return (
+      x + x * x2 * (-1 / 3 + x2 * (2 / 15 + x2 * (-17 / 315 + x2 * (62 / 2835 + x2 * (-1382 / 155925)))))
+    );
+  }
+  const t = 1 - 2 / (expF64(2 * a) + 1);
+  return x < 0 ? -t : t;
+}
+
 /** The twins, by export name: (float view, int view, the export's arguments). */
 export const MULT_TWINS: Record<MultKernel, (f: Float32Array, i: Int32Array, ...args: number[]) => number> = {
   gemm(f, _i, a, ars, acs, b, c, m0, m1, k, n, _pack) {
@@ -244,6 +298,53 @@ export const MULT_TWINS: Record<MultKernel, (f: Float32Array, i: Int32Array, ...
   adamRange(f, _i, p, g, m, v, e0, e1, ...hyper) {
     const [coef, lr, b1, b1c, b2, b2c, eps] = hyper;
     return adamSpan(f, p >> 2, g >> 2, m >> 2, v >> 2, e0, e1, coef, lr, b1, b1c, b2, b2c, eps);
+  },
+  tanhRows(f, _i, r0, r1, x, bias, cols) {
+    for (let r = r0; r < r1; r++)
+      for (let j = 0; j < cols; j++) {
+        const o = (x >> 2) + r * cols + j;
+        f[o] = tanhF64(f[o] + f[(bias >> 2) + j]);
+      }
+    return 0;
+  },
+  sampledSoftmaxCols(f, i, b0, b1, S, B, negT, corr, start, pos, scratch) {
+    const n = b1 - b0;
+    const d = new Float64Array(f.buffer, f.byteOffset + scratch, 3 * n);
+    const [max, sum, scale] = [d.subarray(0, n), d.subarray(n, 2 * n), d.subarray(2 * n)];
+    max.fill(Number.NEGATIVE_INFINITY);
+    sum.fill(0);
+    const [nt, c, st, ps] = [negT >> 2, corr >> 2, start >> 2, pos >> 2];
+    for (let s = 0; s < S; s++)
+      for (let b = b0; b < b1; b++) {
+        const g = f[nt + s * B + b] + f[c + s];
+        if (g > max[b - b0]) max[b - b0] = g;
+      }
+    let loss = 0;
+    for (let b = b0; b < b1; b++)
+      for (let p = i[st + b]; p < i[st + b + 1]; p++) {
+        if (f[ps + p] > max[b - b0]) max[b - b0] = f[ps + p];
+        loss -= f[ps + p];
+      }
+    for (let s = 0; s < S; s++)
+      for (let b = b0; b < b1; b++) {
+        const e = expF64(f[nt + s * B + b] + f[c + s] - max[b - b0]);
+        f[nt + s * B + b] = e;
+        sum[b - b0] += e;
+      }
+    for (let b = b0; b < b1; b++)
+      for (let p = i[st + b]; p < i[st + b + 1]; p++) {
+        const e = expF64(f[ps + p] - max[b - b0]);
+        f[ps + p] = e;
+        sum[b - b0] += e;
+      }
+    for (let b = b0; b < b1; b++) {
+      const plays = i[st + b + 1] - i[st + b];
+      scale[b - b0] = plays > 0 ? plays / sum[b - b0] / B : 0;
+    }
+    for (let s = 0; s < S; s++) for (let b = b0; b < b1; b++) f[nt + s * B + b] *= scale[b - b0];
+    for (let b = b0; b < b1; b++)
+      for (let p = i[st + b]; p < i[st + b + 1]; p++) f[ps + p] = f[ps + p] * scale[b - b0] - 1 / B;
+    return loss;
   },
   adamRows(f, i, t0, t1, list, width, p, g, m, v, ...hyper) {
     const [coef, lr, b1, b1c, b2, b2c, eps] = hyper;

@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest';
 import { compileKernels, MULT_KERNELS, renderGeneratedModule } from '../../assembly/compile.ts';
 import { Arena, type ArenaBlock } from '../engine/kernels.ts';
 import {
+  expF64,
   GEMM_PACK_FLOATS,
   jsMultKernels,
   type MultKernels,
   multModule,
   startMultKernels,
+  tanhF64,
 } from '../engine/mult-kernels.ts';
-import { NegativeSampler, type SparseBatch, type TargetRows } from './mult-vae-dense.ts';
+import { NegativeSampler, type SparseBatch, sampledSoftmaxLoss, type TargetRows } from './mult-vae-dense.ts';
 import { MultKernelTrainer } from './mult-vae-kernels.ts';
 import { type GradientOptions, MultAdam, MultNet, WEIGHT_NAMES } from './mult-vae-net.ts';
 
@@ -191,6 +193,66 @@ describe('Mult-VAE kernels', () => {
     60_000,
   );
 
+  it('compute tanh and the sampled softmax as the model does, to float rounding', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 1e6 }),
+        async (B, S, seed) => {
+          const rng = new Rng(seed);
+          const c = softmaxCase(B, S, rng);
+          const twin = await runSoftmax(c, async (a) => jsMultKernels(a), 1);
+          // The model's own loss (sampledSoftmaxLoss) and Math.tanh: the twins' exp and tanh differ by ulps.
+          const negT = c.negT.slice();
+          const pos = c.pos.slice();
+          const hits: number[] = [];
+          for (let j = 0; j < negT.length; j++) if (negT[j] === Number.NEGATIVE_INFINITY) hits.push(j);
+          const negatives = { item: new Int32Array(S), correction: c.corr };
+          const loss = sampledSoftmaxLoss(pos, negT, negatives, Int32Array.from(hits), c.targets);
+          expect(twin.loss / B).toBeCloseTo(loss, 9);
+          for (let j = 0; j < negT.length; j++) expect(twin.negT[j]).toBeCloseTo(negT[j], 7);
+          for (let j = 0; j < pos.length; j++) expect(twin.pos[j]).toBeCloseTo(pos[j], 7);
+          for (let j = 0; j < c.x.length; j++)
+            expect(twin.x[j]).toBeCloseTo(Math.tanh(c.x[j] + c.bias[j % 8]), 6);
+          if (!simd) return;
+          // The WebAssembly kernels are their bits, on one thread and on two.
+          for (const parts of [1, 2]) {
+            const wasm = await runSoftmax(c, (a) => startMultKernels(a, parts, 'wasm-simd'), parts);
+            expect(wasm.loss).toBeCloseTo(twin.loss, 9);
+            for (const key of ['negT', 'pos', 'x'] as const) expect(wasm[key]).toEqual(twin[key]);
+          }
+        },
+      ),
+      { numRuns: 40, seed: 5 },
+    );
+  });
+
+  it('compute e^x and tanh x to 1e-15, over the whole range', () => {
+    // Above 709 it gives ∞ (e^x is finite up to 709.78; the kernels pass x ≤ 40).
+    for (let x = -760; x <= 709; x += 0.37) {
+      const want = Math.exp(x);
+      const got = expF64(x);
+      if (want === 0 || !Number.isFinite(want)) expect(got).toBe(want);
+      else if (want < 2.3e-308) expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-323); // subnormal: an ulp
+      else expect(Math.abs(got - want) / want).toBeLessThan(1e-15);
+    }
+    expect(expF64(Number.NEGATIVE_INFINITY)).toBe(0);
+    for (let x = -25; x <= 25; x += 0.0137) expect(Math.abs(tanhF64(x) - Math.tanh(x))).toBeLessThan(1e-15);
+    expect(tanhF64(-0.001)).toBeCloseTo(Math.tanh(-0.001), 17);
+  });
+
+  it('leave memory untouched when a thread instantiates them (no data segment)', async () => {
+    if (!simd) return;
+    const arena = new Arena();
+    const block = arena.reserve(4096);
+    arena.commit('test', true);
+    arena.f32(block).fill(0.5);
+    const k = await startMultKernels(arena, 2, 'wasm-simd');
+    k.close();
+    expect(arena.f32(block).every((v) => v === 0.5)).toBe(true);
+  });
+
   it('are the committed bytes of the AssemblyScript source (else run npm run build:kernels)', async () => {
     const expected = renderGeneratedModule(await compileKernels(MULT_KERNELS), MULT_KERNELS);
     const committed = readFileSync(MULT_KERNELS.generated, 'utf8');
@@ -200,6 +262,77 @@ describe('Mult-VAE kernels', () => {
     ).toBe(true);
   }, 180_000);
 });
+
+interface SoftmaxCase {
+  targets: TargetRows;
+  negT: Float32Array;
+  corr: Float32Array;
+  pos: Float32Array;
+  x: Float32Array;
+  bias: Float32Array;
+}
+
+/** A sampled-softmax batch (some played negatives masked with −∞) and a block for tanh. */
+function softmaxCase(B: number, S: number, rng: Rng): SoftmaxCase {
+  const { targets } = randomBatch(B, 20, rng);
+  const negT = Float32Array.from({ length: S * B }, () => rng.normal() * 3);
+  for (let j = 0; j < negT.length; j += 5) negT[j] = Number.NEGATIVE_INFINITY;
+  return {
+    targets,
+    negT,
+    corr: Float32Array.from({ length: S }, () => rng.normal()),
+    pos: Float32Array.from({ length: targets.item.length }, () => rng.normal() * 3),
+    x: Float32Array.from({ length: B * 8 }, () => rng.normal() * 2),
+    bias: Float32Array.from({ length: 8 }, () => rng.normal()),
+  };
+}
+
+/** `sampledSoftmaxCols` (its loss completed from the scratch) and `tanhRows`, split into `parts`. */
+async function runSoftmax(c: SoftmaxCase, make: (a: Arena) => Promise<MultKernels>, parts: number) {
+  const B = c.targets.rows;
+  const S = c.corr.length;
+  const arena = new Arena();
+  const sizes = [S * B, S, B + 1, c.pos.length, B * 8, 8, GEMM_PACK_FLOATS, GEMM_PACK_FLOATS];
+  const [nt, corr, st, ps, xs, bs, s0, s1] = sizes.map((n) => arena.reserve(n));
+  arena.commit('test', parts > 1);
+  arena.f32(nt).set(c.negT);
+  arena.f32(corr).set(c.corr);
+  arena.i32(st).set(c.targets.start);
+  arena.f32(ps).set(c.pos);
+  arena.f32(xs).set(c.x);
+  arena.f32(bs).set(c.bias);
+  const k = await make(arena);
+  const cut = (n: number, t: number) => [Math.floor((n * t) / parts), Math.floor((n * (t + 1)) / parts)];
+  const scratch = [s0, s1];
+  const calls = (name: string, args: (t: number) => number[]) =>
+    Array.from({ length: parts }, (_, t) => ({ name, args: args(t) }) as never);
+  const results = k.run(
+    calls('sampledSoftmaxCols', (t) => [
+      ...cut(B, t),
+      S,
+      B,
+      nt.offset,
+      corr.offset,
+      st.offset,
+      ps.offset,
+      scratch[t].offset,
+    ]),
+  );
+  k.run(calls('tanhRows', (t) => [...cut(B, t), xs.offset, bs.offset, 8]));
+  k.close();
+  let loss = 0;
+  for (let t = 0; t < parts; t++) {
+    const [b0, b1] = cut(B, t);
+    const n = b1 - b0;
+    const d = new Float64Array(arena.f32(scratch[t]).buffer, scratch[t].offset, 2 * n);
+    loss += results[t];
+    for (let b = b0; b < b1; b++) {
+      const plays = c.targets.start[b + 1] - c.targets.start[b];
+      if (plays > 0) loss += plays * (d[b - b0] + Math.log(d[n + b - b0]));
+    }
+  }
+  return { loss, negT: arena.f32(nt).slice(), pos: arena.f32(ps).slice(), x: arena.f32(xs).slice() };
+}
 
 /** A small network and three Adam steps on random batches, by the typed-array network or the kernels. */
 async function train(
@@ -272,10 +405,10 @@ describe('Mult-VAE kernel trainer', () => {
         expect(worst, name).toBeLessThan(2e-4);
       }
       if (!simd) return;
-      // The WebAssembly kernels are the twins' bits, on one thread and on two.
+      // The WebAssembly kernels are the twins' bits, on one thread and on two (the loss's sums
+      // are per thread: float64 rounding apart).
       for (const threads of [1, 2]) {
         const wasm = await train(variational, sampled, { threads, kernels: 'wasm-simd' }, decay);
-        // The L2 term's Σ p² is summed per thread (float64 rounding apart); the weights are the same bits.
         for (let s = 0; s < got.losses.length; s++) expect(wasm.losses[s]).toBeCloseTo(got.losses[s], 9);
         for (const name of WEIGHT_NAMES) expect(wasm.w[name]).toEqual(got.w[name]);
       }

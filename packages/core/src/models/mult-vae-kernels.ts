@@ -28,6 +28,9 @@ export interface MultKernelLayout {
   learningRate: number;
 }
 
+/** Listeners a `sampledSoftmaxCols` call can take: its scratch (a gemm pack) holds 3 f64 each. */
+const SOFTMAX_MAX_LISTENERS = Math.floor(GEMM_PACK_FLOATS / 6);
+
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-8;
@@ -42,10 +45,12 @@ const EPSILON = 1e-8;
  *
  * Every product is a kernel `gemm` split by rows of its result; the per-play loops (encoder
  * gather, the listeners' own logits and their gradient) are split by listeners, their weight
- * gradients (W₁, W₄ rows of played items) by item ranges; Adam by rows. Each output row is
- * computed by one thread in a fixed order, so one thread and several give the same bits. Only
- * the element-wise steps (tanh, the softmax's exponentials, the KL term, bias sums) run in
- * JavaScript on this thread. Hidden sizes must be multiples of 8 (the per-play rows' SIMD width).
+ * gradients (W₁, W₄ rows of played items) by item ranges; tanh and the sampled softmax's loss by
+ * listeners; Adam by rows. Each output row is computed by one thread in a fixed order, so one
+ * thread and several give the same weights. Only the small element-wise steps (bias sums, the
+ * KL term, tanh's derivative, the log of each listener's normaliser) and the exact softmax's
+ * loss run in JavaScript on this thread.
+ * Hidden sizes must be multiples of 8 (the per-play rows' SIMD width).
  */
 export class MultKernelTrainer {
   private readonly blocks = new Map<string, ArenaBlock>();
@@ -102,6 +107,7 @@ export class MultKernelTrainer {
     for (let t = 0; t < Math.max(1, layout.threads); t++) reserve(`pack${t}`, GEMM_PACK_FLOATS);
     if (S > 0) {
       reserve('neg', S);
+      reserve('corr', S);
       reserve('G', S * H);
       reserve('negT', S * B);
       reserve('dG', S * H);
@@ -259,9 +265,9 @@ export class MultKernelTrainer {
       name: 'gatherRows',
       args: [r0, r1, pInPtr, pInItem, pInVal, pW1, pH1, rowBytes, 0],
     }));
+    const pB1 = this.at('w.b1');
+    this.split(B, (r0, r1) => ({ name: 'tanhRows', args: [r0, r1, pH1, pB1, H] }));
     const h1 = this.f32('h1', B * H);
-    for (let b = 0; b < B; b++)
-      for (let k = 0; k < H; k++) h1[b * H + k] = Math.tanh(h1[b * H + k] + w.b1[k]);
     this.gemm('h1', 'w.w2', 'code', B, H, C);
     const code = this.f32('code', B * C);
     addRowVector(code, w.b2);
@@ -274,9 +280,9 @@ export class MultKernelTrainer {
       }
     // Decoder hidden layer h₂ = tanh(z W₃ + b₃), and h₂ᵀ for the logits.
     this.gemm('z', 'w.w3', 'h2', B, L, H);
+    const [pH2, pB3] = [this.at('h2'), this.at('w.b3')];
+    this.split(B, (r0, r1) => ({ name: 'tanhRows', args: [r0, r1, pH2, pB3, H] }));
     const h2 = this.f32('h2', B * H);
-    addRowVector(h2, w.b3);
-    for (let j = 0; j < h2.length; j++) h2[j] = Math.tanh(h2[j]);
     transposeInto(h2, B, H, this.f32('h2T', H * B));
 
     const g = (name: WeightName) => this.f32(`g.${name}`);
@@ -389,7 +395,37 @@ export class MultKernelTrainer {
         if (slot[i] >= 0) hits.push(slot[i] * B + b);
       }
     const pos = this.f32('pos', targets.item.length);
-    const loss = sampledSoftmaxLoss(pos, negT, negatives, Int32Array.from(hits), targets);
+    let loss: number;
+    if (B > SOFTMAX_MAX_LISTENERS)
+      loss = sampledSoftmaxLoss(pos, negT, negatives, Int32Array.from(hits), targets);
+    else {
+      // The same loss by listener ranges on the threads (played negatives masked first).
+      for (const h of hits) negT[h] = Number.NEGATIVE_INFINITY;
+      const pCorr = this.at('corr');
+      this.f32('corr', S).set(negatives.correction);
+      const pNegT = this.at('negT');
+      const ranges: [number, number][] = [];
+      const parts = this.split(B, (b0, b1, t) => {
+        ranges.push([b0, b1]);
+        return {
+          name: 'sampledSoftmaxCols',
+          args: [b0, b1, S, B, pNegT, pCorr, pStart, pPos, this.at(`pack${t}`)],
+        };
+      });
+      // Each range's −Σ f, then n_b (m_b + log Σ_b) from its scratch (max, then sum, per listener).
+      loss = 0;
+      ranges.forEach(([b0, b1], t) => {
+        const n = b1 - b0;
+        const block = this.block(`pack${t}`);
+        const d = new Float64Array(this.arena.f32(block).buffer, block.offset, 2 * n);
+        loss += parts[t];
+        for (let b = b0; b < b1; b++) {
+          const plays = targets.start[b + 1] - targets.start[b];
+          if (plays > 0) loss += plays * (d[b - b0] + Math.log(d[n + b - b0]));
+        }
+      });
+      loss /= B;
+    }
     // W₄'s rows: the negatives' (∂negT h₂, added to their rows), then the listeners' plays.
     this.gemm('negT', 'h2', 'dG', S, B, H);
     const pDG = this.at('dG');
