@@ -416,9 +416,9 @@ export function adamRows(
 // a table would be a data segment written into the arena at instantiation). The twins repeat
 // them operation for operation, so these kernels too agree bit for bit.
 
-const LN2_HI: f64 = 6.9314718036912381649e-1;
-const LN2_LO: f64 = 1.90821492927058770002e-10;
-const INV_LN2: f64 = 1.4426950408889634074;
+const LN2_HI: f64 = 0.6931471803691238;
+const LN2_LO: f64 = 1.9082149292705877e-10;
+const INV_LN2: f64 = 1.4426950408889634;
 
 /** 2^k for an integer k in −1075…1024, from its bits (two factors below the normal range). */
 function pow2(k: f64): f64 {

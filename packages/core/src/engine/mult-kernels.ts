@@ -197,9 +197,9 @@ function adamSpan(
   return sum;
 }
 
-const LN2_HI = 6.9314718036912381649e-1;
-const LN2_LO = 1.90821492927058770002e-10;
-const INV_LN2 = 1.4426950408889634074;
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+const INV_LN2 = 1.4426950408889634;
 const bits = new DataView(new ArrayBuffer(8));
 
 /** 2^k for an integer k in −1075…1024, from its bits (two factors below the normal range). */

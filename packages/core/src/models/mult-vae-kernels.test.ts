@@ -234,7 +234,8 @@ describe('Mult-VAE kernels', () => {
       const want = Math.exp(x);
       const got = expF64(x);
       if (want === 0 || !Number.isFinite(want)) expect(got).toBe(want);
-      else if (want < 2.3e-308) expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-323); // subnormal: an ulp
+      else if (want < 2.3e-308)
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-323); // subnormal: an ulp
       else expect(Math.abs(got - want) / want).toBeLessThan(1e-15);
     }
     expect(expF64(Number.NEGATIVE_INFINITY)).toBe(0);
