@@ -6,12 +6,23 @@ import {
   type ItemInfo,
   type RatingScale,
   rowIndices,
+  type StoredArray,
   type TrainSet,
   type TransformSpec,
   transformPlays,
 } from '@autorec/data';
 import { ModelFormatError } from './errors.ts';
 import { checkPlays, topKLength } from './guards.ts';
+import { BiasBaseline } from './models/bias-baseline.ts';
+import {
+  describeOptions,
+  type ParamSpec,
+  type ParamValue,
+  readParams,
+  readState,
+  type SavedState,
+  writeState,
+} from './models/shared.ts';
 import { topKExcept } from './topk.ts';
 import type {
   FitOptions,
@@ -48,6 +59,13 @@ export interface ModelManifest {
  * `fitIndexed`, `predictIndices`, `scoreUsers`, `scoreFoldIn`, `itemSimilarities` and its
  * state (de)serialisation — as Surprise's AlgoBase does for `fit`/`estimate`.
  *
+ * The plumbing every model would otherwise repeat lives here once:
+ * - options: the constructor reads them from the class's parameter table (`static params`,
+ *   what the registry lists) with `readParams` — defaults filled, unknown or ill-typed ones an
+ *   `OptionError` naming the model — and `describe()` reports them from the same table. A model
+ *   passes its name and the caller's options to `super` and types `options` with `declare`.
+ * - the rating fallback of a model that only ranks (`ratingsFromBaseline`): see there.
+ *
  * @example
  * const model = new SvdModel({ factors: 50 });
  * await model.fit(trainSet, { validation, onProgress: (p) => console.log(p.epoch, p.loss) });
@@ -57,6 +75,23 @@ export interface ModelManifest {
  */
 export abstract class Recommender {
   abstract readonly name: ModelName;
+  /**
+   * The options, read from the class's parameter table by the constructor. A subclass gives them
+   * their type from the table: `declare readonly options: Readonly<SvdParams>`.
+   */
+  protected readonly options: object;
+  /**
+   * True for a model that only ranks — its scores are preferences, not ratings (iALS, BPR,
+   * EASE). Its rating predictions (`predict`, RMSE, fold-in ratings) then come from the package's
+   * one bias baseline μ + b_u + b_i ({@link BiasBaseline}, BaselineOnly's fit) on the same
+   * training data, so rating reports stay meaningful while ranking uses the model. The layer
+   * does all of it: fits the baseline before `fitIndexed`, answers `predictIndices` and
+   * `predictFoldIn` from it, and {@link writeState}/{@link readState} keep b_u and b_i among
+   * the state file's arrays and μ in its meta.
+   */
+  protected readonly ratingsFromBaseline: boolean = false;
+  #baseline?: BiasBaseline;
+
   /** What the scores of `recommend` and its kin are; models for implicit feedback say `preference`. */
   get scoreKind(): ScoreKind {
     return 'rating';
@@ -74,8 +109,24 @@ export abstract class Recommender {
     this.cold = undefined;
   }
 
-  /** The hyper-parameters with their meaning (for help screens, reports and saving). */
-  abstract describe(): HyperParameterInfo[];
+  /**
+   * `model` names the model in option errors; `options` are checked against the class's
+   * `static params` table. Without a name (models that still read their options themselves)
+   * nothing is read here.
+   */
+  constructor(model?: ModelName, options: object = {}) {
+    this.options = model ? readParams(model, options, this.paramTable) : {};
+  }
+
+  /** The class's parameter table (`static params`; none: no options). */
+  private get paramTable(): Readonly<Record<string, ParamSpec>> {
+    return (this.constructor as { params?: Readonly<Record<string, ParamSpec>> }).params ?? {};
+  }
+
+  /** The hyper-parameters with their meaning (for help screens, reports and saving), in the table's order. */
+  describe(): HyperParameterInfo[] {
+    return describeOptions(this.paramTable, this.options as Readonly<Record<string, ParamValue>>);
+  }
 
   /** Hyper-parameter values as a plain object. */
   get hyperParameters(): Record<string, number | string | boolean> {
@@ -139,6 +190,7 @@ export abstract class Recommender {
     if (foldIn && (foldIn.rows !== data.ratings.rows || foldIn.cols !== data.ratings.cols))
       throw new Error(`${this.name}: validationFoldIn matrix shape differs from the training matrix`);
     this.data = data;
+    this.#baseline = this.ratingsFromBaseline ? BiasBaseline.fit(data.ratings) : undefined;
     return this.fitIndexed(data, options);
   }
 
@@ -148,9 +200,27 @@ export abstract class Recommender {
 
   /**
    * Rating predictions for (user, item) index pairs, clipped to the scale. An index of -1
-   * means unknown in training (cold): the model must fall back sensibly (biases, mean).
+   * means unknown in training (cold): the model must fall back sensibly (biases, mean). A model
+   * that predicts ratings overrides this; for one that only ranks the bias baseline answers
+   * (`ratingsFromBaseline`).
    */
-  abstract predictIndices(users: Int32Array, items: Int32Array): Float32Array;
+  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+    return this.ratingBaseline.predict(users, items, (x) => this.clip(x), this.name);
+  }
+
+  /**
+   * The bias baseline a model that only ranks predicts ratings with (`ratingsFromBaseline`).
+   * Throws before `fit`/`load`, and for a model that neither predicts ratings nor asks for it.
+   */
+  protected get ratingBaseline(): BiasBaseline {
+    if (!this.ratingsFromBaseline)
+      throw new Error(
+        `${this.name}: no rating predictions: the model overrides neither predictIndices nor sets ratingsFromBaseline`,
+      );
+    if (!this.#baseline)
+      throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
+    return this.#baseline;
+  }
 
   /**
    * Ranking scores over all items for a batch of training users: a users.length × items
@@ -164,10 +234,12 @@ export abstract class Recommender {
   /**
    * Rating predictions (clipped) at `targets` for a listener not in training, from their plays
    * as item indices and ratings. The default reads `scoreFoldIn`, whose scores are predicted
-   * ratings for the models that predict ratings (SVD, AutoRec); models whose ranking scores are
-   * not ratings (popularity) override it.
+   * ratings for the models that predict ratings (SVD, AutoRec); a model that only ranks gets
+   * the bias baseline's (`ratingsFromBaseline`), and popularity overrides it.
    */
   predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
+    if (this.ratingsFromBaseline)
+      return this.ratingBaseline.predictFoldIn(items, ratings, targets, (x) => this.clip(x));
     const scores = this.scoreFoldIn(items, ratings);
     return Float32Array.from(targets, (i) => this.clip(scores[i]));
   }
@@ -180,6 +252,36 @@ export abstract class Recommender {
 
   /** Restores the model's own state; `data` is already set. */
   protected abstract loadState(store: ModelStore, manifest: ModelManifest): Promise<void>;
+
+  /**
+   * Writes the model's state file (`writeState` of shared.ts), with the rating fallback's part
+   * when the model has one: b_u and b_i after the model's arrays, μ first in the meta.
+   */
+  protected async writeState(
+    store: ModelStore,
+    file: string,
+    kind: string,
+    arrays: Record<string, StoredArray>,
+    meta: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (!this.ratingsFromBaseline) return writeState(store, file, kind, arrays, meta);
+    const { mu, bu, bi } = this.ratingBaseline;
+    await writeState(store, file, kind, { ...arrays, bu, bi }, { mu, ...meta });
+  }
+
+  /**
+   * Reads a state file written by {@link writeState} (`readState` of shared.ts) and, when the
+   * model has a rating fallback, restores it from there (lengths checked against the id maps).
+   */
+  protected async readState(store: ModelStore, file: string, kind: string): Promise<SavedState> {
+    const state = await readState(store, file, kind);
+    if (this.ratingsFromBaseline) {
+      const { arrays, meta } = state;
+      const mu = (meta as { mu?: unknown } | null)?.mu;
+      this.#baseline = BiasBaseline.restore(file, mu, arrays.bu, arrays.bi, this.users.size, this.items.size);
+    }
+    return state;
+  }
 
   /** Frees resources (tfjs tensors). Safe to call twice. */
   dispose(): void {}

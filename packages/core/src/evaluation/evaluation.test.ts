@@ -46,13 +46,13 @@ function trainSet(ratings: CsrMatrix): TrainSet {
 /** Scores item i as i (so the ranking is "highest index first") and predicts 3 + user index. */
 class IndexModel extends Recommender {
   readonly name = 'global-mean' as const;
-  describe(): HyperParameterInfo[] {
+  override describe(): HyperParameterInfo[] {
     return [];
   }
   protected async fitIndexed(): Promise<FitResult> {
     return { epochs: [], bestEpoch: 0, seconds: 0, aborted: false, backend: 'js' };
   }
-  predictIndices(users: Int32Array): Float32Array {
+  override predictIndices(users: Int32Array): Float32Array {
     return Float32Array.from(users, (u) => this.clip(u < 0 ? 3 : 3 + u));
   }
   scoreUsers(users: Uint32Array): Float32Array {

@@ -490,7 +490,7 @@ export class AutoRecModel extends EmbeddingModel {
     this.deepNet = undefined;
   }
 
-  describe(): HyperParameterInfo[] {
+  override describe(): HyperParameterInfo[] {
     return Object.entries(AUTOREC_PARAMS).map(([name, spec]) => ({
       name,
       value: this.params[name as keyof Params],
@@ -818,7 +818,7 @@ export class AutoRecModel extends EmbeddingModel {
 
   // ---- prediction ----
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+  override predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length)
       throw new RangeError(`${this.name}: ${users.length} users but ${items.length} items`);
     const { net, b, o } = this.ready();

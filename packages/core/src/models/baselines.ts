@@ -2,18 +2,16 @@ import { type CsrMatrix, nnz, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkItemIndex } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
+import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
 import { BIAS_BASELINE_DEFAULTS, BiasBaseline } from './bias-baseline.ts';
 import {
   coListeningCosine,
-  describeOptions,
   globalMean,
   interactionCounts,
   itemMajor,
   type ParamSpec,
   type ParamsOf,
   type ParamValue,
-  readParams,
   readState,
   TrainingLoop,
   writeState,
@@ -45,7 +43,7 @@ abstract class BiasModel extends Recommender {
     return { mu: this.mu, bu: this.bu, bi: this.bi };
   }
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+  override predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     return this.baseline.predict(users, items, (x) => this.clip(x), this.name);
   }
 
@@ -161,12 +159,7 @@ export class GlobalMeanModel extends BiasModel {
   private scores = new Float32Array(0);
 
   constructor(options: Record<string, ParamValue> = {}) {
-    super();
-    readParams('global-mean', options, {});
-  }
-
-  describe(): HyperParameterInfo[] {
-    return [];
+    super('global-mean', options);
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
@@ -244,16 +237,11 @@ export class BaselineOnlyModel extends BiasModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = BASELINE_SPEC;
   readonly name = 'baseline' as const;
-  readonly options: Readonly<BaselineParams>;
+  declare readonly options: Readonly<BaselineParams>;
   private scores = new Float32Array(0);
 
   constructor(options: BaselineOptions | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('baseline', options, BASELINE_SPEC);
-  }
-
-  describe(): HyperParameterInfo[] {
-    return describeOptions(BASELINE_SPEC, this.options);
+    super('baseline', options);
   }
 
   /** Epochs actually run: the option, or the method's default when it is 0. */
@@ -365,16 +353,11 @@ export class PopularityModel extends BiasModel {
   override get scoreKind(): ScoreKind {
     return 'listeners';
   }
-  readonly options: Readonly<{ regItem: number }>;
+  declare readonly options: Readonly<{ regItem: number }>;
   private listeners = new Float32Array(0);
 
   constructor(options: { regItem?: number } | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('popularity', options, POPULARITY_SPEC);
-  }
-
-  describe(): HyperParameterInfo[] {
-    return describeOptions(POPULARITY_SPEC, this.options);
+    super('popularity', options);
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {

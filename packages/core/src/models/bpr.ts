@@ -1,18 +1,8 @@
 import { nnz, Rng, type TrainSet } from '@autorec/data';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
-import { BiasBaseline } from './bias-baseline.ts';
+import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
-import {
-  describeOptions,
-  type ParamSpec,
-  type ParamsOf,
-  type ParamValue,
-  readParams,
-  readState,
-  TrainingLoop,
-  writeState,
-} from './shared.ts';
+import { type ParamSpec, type ParamsOf, type ParamValue, TrainingLoop } from './shared.ts';
 
 const BPR_SPEC = {
   factors: {
@@ -103,20 +93,19 @@ export class BprModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = BPR_SPEC;
   readonly name = 'bpr' as const;
-  readonly options: Readonly<BprParams>;
+  declare readonly options: Readonly<BprParams>;
+  protected override readonly ratingsFromBaseline = true;
   /** Users × (k + 1): factors then the constant 1. */
   private x: Float32Array = new Float32Array(0);
   /** Items × (k + 1): factors then the bias b_i. */
   private y: Float32Array = new Float32Array(0);
-  private fallback?: BiasBaseline;
   /** Listeners of each item in training, the weights of popularity-drawn negatives (fold-in too). */
   private listeners: Float32Array = new Float32Array(0);
   /** Cumulative listeners, built from `listeners` when a fold-in first needs it. */
   private cumulative?: Float64Array;
 
   constructor(options: BprOptions | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('bpr', options, BPR_SPEC);
+    super('bpr', options);
   }
 
   override get scoreKind(): ScoreKind {
@@ -128,17 +117,12 @@ export class BprModel extends EmbeddingModel {
     return (this.options.factors | 0) + 1;
   }
 
-  describe(): HyperParameterInfo[] {
-    return describeOptions(BPR_SPEC, this.options);
-  }
-
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
     const m = data.ratings;
     const w = this.width;
     const k = w - 1;
     const { iterations, learningRate: lr, regularization: reg, verifyNegatives } = this.options;
     const uniform = this.options.negatives === 'uniform';
-    this.fallback = BiasBaseline.fit(m);
     const listeners = new Float32Array(m.cols);
     for (const i of m.indices) listeners[i]++;
     this.listeners = listeners;
@@ -179,19 +163,6 @@ export class BprModel extends EmbeddingModel {
     }
     this.embeddingsChanged();
     return loop.finish('js');
-  }
-
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    return this.ratingFallback.predict(users, items, (v) => this.clip(v), this.name);
-  }
-
-  override predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
-    return this.ratingFallback.predictFoldIn(items, ratings, targets, (v) => this.clip(v));
-  }
-
-  private get ratingFallback(): BiasBaseline {
-    if (!this.fallback) throw new Error('bpr: the model is not trained; call fit() or load() first');
-    return this.fallback;
   }
 
   /** Item vectors with the bias in the last column; users carry a 1 there (see the class comment). */
@@ -262,19 +233,18 @@ export class BprModel extends EmbeddingModel {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    const fallback = this.ratingFallback;
-    await writeState(
+    await this.writeState(
       store,
       STATE_FILE,
       'bpr-state',
-      { x: this.x, y: this.y, bu: fallback.bu, bi: fallback.bi, listeners: this.listeners },
-      { mu: fallback.mu, width: this.width },
+      { x: this.x, y: this.y, listeners: this.listeners },
+      { width: this.width },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const state = await readState(store, STATE_FILE, 'bpr-state');
-    const { mu, width } = state.meta as { mu: number; width: number };
+    const state = await this.readState(store, STATE_FILE, 'bpr-state');
+    const { width } = state.meta as { width: number };
     const w = this.width;
     const nUsers = this.users.size;
     const nItems = this.items.size;
@@ -282,10 +252,8 @@ export class BprModel extends EmbeddingModel {
     const x = state.array('x', Float32Array, nUsers * w);
     const y = state.array('y', Float32Array, nItems * w);
     const listeners = state.array('listeners', Float32Array, nItems);
-    const { bu, bi } = state.arrays;
-    const fallback = BiasBaseline.restore(STATE_FILE, mu, bu, bi, nUsers, nItems);
     this.embeddingsChanged();
-    Object.assign(this, { x, y, fallback, listeners, cumulative: undefined });
+    Object.assign(this, { x, y, listeners, cumulative: undefined });
   }
 }
 

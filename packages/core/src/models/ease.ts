@@ -2,18 +2,8 @@ import { nnz, type TrainSet } from '@autorec/data';
 import { OptionError } from '../errors.ts';
 import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
-import { BiasBaseline } from './bias-baseline.ts';
-import {
-  describeOptions,
-  type ParamSpec,
-  type ParamsOf,
-  type ParamValue,
-  readParams,
-  readState,
-  TrainingLoop,
-  writeState,
-} from './shared.ts';
+import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
+import { type ParamSpec, type ParamsOf, type ParamValue, TrainingLoop } from './shared.ts';
 
 const EASE_SPEC = {
   lambda: {
@@ -98,22 +88,17 @@ export class EaseModel extends Recommender {
   override get scoreKind(): ScoreKind {
     return 'preference';
   }
-  readonly options: Readonly<EaseParams>;
+  declare readonly options: Readonly<EaseParams>;
+  protected override readonly ratingsFromBaseline = true;
   /** B over the active items, row-major (active × active). */
   private b: Float32Array = new Float32Array(0);
   /** Compact index of each item (−1: no training plays). */
   private compact: Int32Array = new Int32Array(0);
   /** Item index of each compact index. */
   private active: Uint32Array = new Uint32Array(0);
-  private fallback?: BiasBaseline;
 
   constructor(options: EaseOptions | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('ease', options, EASE_SPEC);
-  }
-
-  describe(): HyperParameterInfo[] {
-    return describeOptions(EASE_SPEC, this.options);
+    super('ease', options);
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
@@ -122,7 +107,6 @@ export class EaseModel extends Recommender {
     for (let p = 0; p < nnz(m); p++) listeners[m.indices[p]]++;
     const active = Uint32Array.from(Array.from(listeners.keys()).filter((i) => listeners[i] > 0));
     this.checkBudget(active.length, listeners);
-    this.fallback = BiasBaseline.fit(data.ratings);
     const n = active.length;
     const compact = new Int32Array(m.cols).fill(-1);
     active.forEach((i, c) => {
@@ -212,19 +196,6 @@ export class EaseModel extends Recommender {
     return count === 0 ? 0 : sse / count;
   }
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
-  }
-
-  private get ratingFallback(): BiasBaseline {
-    if (!this.fallback) throw new Error('ease: the model is not trained; call fit() or load() first');
-    return this.fallback;
-  }
-
-  override predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
-    return this.ratingFallback.predictFoldIn(items, ratings, targets, (x) => this.clip(x));
-  }
-
   scoreUsers(users: Uint32Array): Float32Array {
     const m = this.trainSet.ratings;
     const nItems = this.items.size;
@@ -275,18 +246,11 @@ export class EaseModel extends Recommender {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    const fallback = this.ratingFallback;
-    await writeState(
-      store,
-      STATE_FILE,
-      'ease-state',
-      { b: this.b, active: this.active, bu: fallback.bu, bi: fallback.bi },
-      { mu: fallback.mu },
-    );
+    await this.writeState(store, STATE_FILE, 'ease-state', { b: this.b, active: this.active });
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta, corrupt } = await readState(store, STATE_FILE, 'ease-state');
+    const { arrays, corrupt } = await this.readState(store, STATE_FILE, 'ease-state');
     const nItems = this.items.size;
     const { b, active } = arrays;
     if (!(active instanceof Uint32Array) || active.length > nItems)
@@ -299,15 +263,7 @@ export class EaseModel extends Recommender {
       if (i >= nItems) throw corrupt(`item index ${i} outside 0..${nItems - 1}`);
       compact[i] = c;
     }
-    const fallback = BiasBaseline.restore(
-      STATE_FILE,
-      (meta as { mu?: unknown }).mu,
-      arrays.bu,
-      arrays.bi,
-      this.users.size,
-      nItems,
-    );
-    Object.assign(this, { b, active, compact, fallback });
+    Object.assign(this, { b, active, compact });
   }
 }
 

@@ -2,21 +2,11 @@ import { type CsrMatrix, nnz, Rng, type TrainSet, transpose } from '@autorec/dat
 import { availableCores } from '../engine/function-pool.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore, ScoreKind } from '../types.ts';
-import { BiasBaseline } from './bias-baseline.ts';
+import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows } from './ials-solver.ts';
 import { startSweeps } from './ials-sweep.ts';
-import {
-  describeOptions,
-  type ParamSpec,
-  type ParamsOf,
-  type ParamValue,
-  readParams,
-  readState,
-  TrainingLoop,
-  writeState,
-} from './shared.ts';
+import { type ParamSpec, type ParamsOf, type ParamValue, TrainingLoop } from './shared.ts';
 
 const WEIGHTINGS = ['bm25', 'tfidf', 'log', 'none'] as const;
 export type IalsWeighting = (typeof WEIGHTINGS)[number];
@@ -162,26 +152,21 @@ export class IalsModel extends EmbeddingModel {
   override get scoreKind(): ScoreKind {
     return 'preference';
   }
-  readonly options: Readonly<IalsParams>;
+  declare readonly options: Readonly<IalsParams>;
+  protected override readonly ratingsFromBaseline = true;
   private x: Float32Array = new Float32Array(0);
   private y: Float32Array = new Float32Array(0);
   private stats: WeightStats = { items: 0, lengthNorm: new Float32Array(0) };
-  private fallback?: BiasBaseline;
   /** YᵀY + λI for fold-in, built on first use. */
   private gram?: Float64Array;
 
   constructor(options: IalsOptions | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('ials', options, IALS_SPEC);
+    super('ials', options);
   }
 
   /** Factor count as a small integer (see `SvdModel.k` for why the `| 0`). */
   private get k(): number {
     return this.options.factors | 0;
-  }
-
-  describe(): HyperParameterInfo[] {
-    return describeOptions(IALS_SPEC, this.options);
   }
 
   /** User and item factors (views of the model's arrays; do not modify). */
@@ -195,7 +180,6 @@ export class IalsModel extends EmbeddingModel {
     const { iterations, regularization: lambda, cgSteps } = this.options;
     // The clock (FitResult.seconds) starts here: weighting, transposing and threads count too.
     const loop = new TrainingLoop('ials', iterations, 2, options);
-    this.fallback = BiasBaseline.fit(data.ratings);
     this.stats = weightStats(m, this.options);
     const conf = this.confidences(m);
     const byUser: CsrMatrix = { ...m, values: conf };
@@ -283,15 +267,6 @@ export class IalsModel extends EmbeddingModel {
     return out;
   }
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
-  }
-
-  private get ratingFallback(): BiasBaseline {
-    if (!this.fallback) throw new Error('ials: the model is not trained; call fit() or load() first');
-    return this.fallback;
-  }
-
   /** Scores x_uᵀy_i (see `EmbeddingModel` for the scoring): item vectors y_i … */
   protected itemEmbeddings(): ItemEmbeddings {
     return { vectors: this.y, dim: this.k, stride: this.k };
@@ -351,47 +326,35 @@ export class IalsModel extends EmbeddingModel {
     return this.scoreVector(this.foldInUser(items, ratings));
   }
 
-  /** Ratings for a new listener come from the bias baseline (see the class comment). */
-  override predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
-    return this.ratingFallback.predictFoldIn(items, ratings, targets, (x) => this.clip(x));
-  }
-
   private dropDerived(): void {
     this.embeddingsChanged();
     this.gram = undefined;
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    await writeState(
+    await this.writeState(
       store,
       STATE_FILE,
       'ials-state',
-      {
-        x: this.x,
-        y: this.y,
-        bu: this.ratingFallback.bu,
-        bi: this.ratingFallback.bi,
-        lengthNorm: this.stats.lengthNorm,
-      },
-      { mu: this.ratingFallback.mu, factors: this.k, items: this.stats.items },
+      { x: this.x, y: this.y, lengthNorm: this.stats.lengthNorm },
+      { factors: this.k, items: this.stats.items },
     );
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const state = await readState(store, STATE_FILE, 'ials-state');
-    const { arrays, corrupt } = state;
-    const { mu, factors, items } = state.meta as { mu: number; factors: number; items: number };
+    const state = await this.readState(store, STATE_FILE, 'ials-state');
+    const { corrupt } = state;
+    const { factors, items } = state.meta as { factors: number; items: number };
     const k = this.k;
     const nUsers = this.users.size;
     const nItems = this.items.size;
     if (factors !== k) throw corrupt(`holds ${factors} factors but manifest.json says ${k}`);
     const x = state.array('x', Float32Array, nUsers * k);
     const y = state.array('y', Float32Array, nItems * k);
-    const fallback = BiasBaseline.restore(STATE_FILE, mu, arrays.bu, arrays.bi, nUsers, nItems);
     const lengthNorm = state.array('lengthNorm', Float32Array, nItems);
     if (items !== nItems) throw corrupt(`weights were fitted on ${items} items, the model has ${nItems}`);
     this.dropDerived();
-    Object.assign(this, { x, y, fallback, stats: { items, lengthNorm } });
+    Object.assign(this, { x, y, stats: { items, lengthNorm } });
   }
 }
 

@@ -152,7 +152,7 @@ export function annealBeta(step: number, cap: number, steps: number): number {
  */
 export abstract class MultAutoencoder extends Recommender {
   abstract override readonly name: ModelName;
-  protected readonly options: MultOptions;
+  protected override readonly options: MultOptions;
   private network?: MultNet;
   private fallback?: BiasBaseline;
 
@@ -171,7 +171,7 @@ export abstract class MultAutoencoder extends Recommender {
     return 'preference';
   }
 
-  describe(): HyperParameterInfo[] {
+  override describe(): HyperParameterInfo[] {
     return describeOptions(this.spec, this.options as unknown as Record<string, ParamValue>);
   }
 
@@ -283,7 +283,7 @@ export abstract class MultAutoencoder extends Recommender {
     return this.fallback;
   }
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+  override predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
   }
 

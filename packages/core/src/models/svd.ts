@@ -2,7 +2,7 @@ import { nnz, Rng, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import type { FitOptions, FitResult, ModelStore } from '../types.ts';
 import {
   dotAt,
   EmbeddingModel,
@@ -12,13 +12,11 @@ import {
 } from './embedding-model.ts';
 import { type FoldInPriors, foldInPriors, priorsFromJson, ridgeFoldIn } from './ridge-fold-in.ts';
 import {
-  describeOptions,
   globalMean,
   interactionCounts,
   type ParamSpec,
   type ParamsOf,
   type ParamValue,
-  readParams,
   readState,
   TrainingLoop,
   writeState,
@@ -106,7 +104,7 @@ export class SvdModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = SVD_SPEC;
   readonly name = 'svd' as const;
-  readonly options: Readonly<SvdParams>;
+  declare readonly options: Readonly<SvdParams>;
   private mu = 0;
   private bu: Float64Array = new Float64Array(0);
   private bi: Float64Array = new Float64Array(0);
@@ -116,8 +114,7 @@ export class SvdModel extends EmbeddingModel {
   private foldIn: FoldInPriors = { lambdaBias: 1, lambdaFactor: 1 };
 
   constructor(options: SvdOptions | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('svd', options, SVD_SPEC);
+    super('svd', options);
   }
 
   /**
@@ -127,10 +124,6 @@ export class SvdModel extends EmbeddingModel {
    */
   private get k(): number {
     return this.options.factors | 0;
-  }
-
-  describe(): HyperParameterInfo[] {
-    return describeOptions(SVD_SPEC, this.options);
   }
 
   /** Global mean μ, user and item biases and factors (views of the model's arrays; do not modify). */
@@ -242,7 +235,7 @@ export class SvdModel extends EmbeddingModel {
     return this.options.biased ? this.mu : 0;
   }
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+  override predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length)
       throw new RangeError(`svd: ${users.length} users but ${items.length} items to predict`);
     const nUsers = this.users.size;

@@ -2,17 +2,15 @@ import { nnz, Rng, type TrainSet } from '@autorec/data';
 import { validationRmse } from '../evaluation/rating.ts';
 import { checkModelSize } from '../guards.ts';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, HyperParameterInfo, ModelStore } from '../types.ts';
+import type { FitOptions, FitResult, ModelStore } from '../types.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { type FoldInPriors, foldInPriors, priorsFromJson, ridgeFoldIn } from './ridge-fold-in.ts';
 import {
-  describeOptions,
   globalMean,
   interactionCounts,
   type ParamSpec,
   type ParamsOf,
   type ParamValue,
-  readParams,
   readState,
   TrainingLoop,
   writeState,
@@ -88,7 +86,7 @@ export class SvdppModel extends EmbeddingModel {
   /** The hyper-parameters: kind, default, range and meaning (read by the registry). */
   static readonly params = SVDPP_SPEC;
   readonly name = 'svdpp' as const;
-  readonly options: Readonly<SvdppParams>;
+  declare readonly options: Readonly<SvdppParams>;
   private mu = 0;
   private bu = new Float64Array(0);
   private bi = new Float64Array(0);
@@ -102,17 +100,12 @@ export class SvdppModel extends EmbeddingModel {
   private foldIn: FoldInPriors = { lambdaBias: 1, lambdaFactor: 1 };
 
   constructor(options: SvdppOptions | Record<string, ParamValue> = {}) {
-    super();
-    this.options = readParams('svdpp', options, SVDPP_SPEC);
+    super('svdpp', options);
   }
 
   /** Factor count as a small integer (see `SvdModel.k` for why the `| 0`). */
   private get k(): number {
     return this.options.factors | 0;
-  }
-
-  describe(): HyperParameterInfo[] {
-    return describeOptions(SVDPP_SPEC, this.options);
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
@@ -263,7 +256,7 @@ export class SvdppModel extends EmbeddingModel {
     return this.mu + this.bu[u] + this.bi[i] + dot;
   }
 
-  predictIndices(users: Int32Array, items: Int32Array): Float32Array {
+  override predictIndices(users: Int32Array, items: Int32Array): Float32Array {
     if (users.length !== items.length)
       throw new RangeError(`svdpp: ${users.length} users but ${items.length} items to predict`);
     const nUsers = this.users.size;
