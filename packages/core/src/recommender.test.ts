@@ -6,7 +6,7 @@ import { PopularityModel } from './models/baselines.ts';
 import { BiasBaseline } from './models/bias-baseline.ts';
 import { BprModel } from './models/bpr.ts';
 import { IalsModel } from './models/ials.ts';
-import { loadModel } from './models/registry.ts';
+import { createModel, loadModel } from './models/registry.ts';
 import { interactionCounts, type ParamSpec, type ParamsOf, type ParamValue } from './models/shared.ts';
 import { Recommender } from './recommender.ts';
 import { type MemoryStore, memoryStore } from './stores/memory.ts';
@@ -171,6 +171,15 @@ describe('the model layer: what a model gets from Recommender', () => {
     await expect(new TinyRanker().restore(damaged, manifest)).rejects.toThrow(
       /^tiny\.bin: user biases should be 40 float64 values; the model directory is corrupt/,
     );
+  });
+
+  it('calls the scores of a model that only ranks preferences, of the others ratings', () => {
+    expect(new TinyRanker().scoreKind).toBe('preference');
+    expect(new NoRatings().scoreKind).toBe('rating');
+    for (const name of ['ials', 'bpr', 'ease'] as const)
+      expect(createModel(name).scoreKind).toBe('preference');
+    for (const name of ['svd', 'svdpp', 'baseline', 'u-autorec'] as const)
+      expect(createModel(name).scoreKind).toBe('rating');
   });
 
   it('refuses rating predictions to a model that neither makes them nor asks for the fallback', async () => {

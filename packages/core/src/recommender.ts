@@ -92,9 +92,13 @@ export abstract class Recommender {
   protected readonly ratingsFromBaseline: boolean = false;
   #baseline?: BiasBaseline;
 
-  /** What the scores of `recommend` and its kin are; models for implicit feedback say `preference`. */
+  /**
+   * What the scores of `recommend` and its kin are: predicted ratings, or preferences for a model
+   * that only ranks (`ratingsFromBaseline`: its ratings come from elsewhere because its scores
+   * are not ratings).
+   */
   get scoreKind(): ScoreKind {
-    return 'rating';
+    return this.ratingsFromBaseline ? 'preference' : 'rating';
   }
   private trainData?: TrainSet;
   private cold?: Uint8Array;

@@ -1,6 +1,6 @@
 import { nnz, Rng, type TrainSet } from '@autorec/data';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
+import type { FitOptions, FitResult, ModelStore } from '../types.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { type ParamSpec, type ParamsOf, type ParamValue, TrainingLoop } from './shared.ts';
 
@@ -106,10 +106,6 @@ export class BprModel extends EmbeddingModel {
 
   constructor(options: BprOptions | Record<string, ParamValue> = {}) {
     super('bpr', options);
-  }
-
-  override get scoreKind(): ScoreKind {
-    return 'preference';
   }
 
   /** Width of a stored vector: k factors and the bias column. */

@@ -2,7 +2,7 @@ import { nnz, type TrainSet } from '@autorec/data';
 import { OptionError } from '../errors.ts';
 import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
+import type { FitOptions, FitResult, ModelStore } from '../types.ts';
 import { type ParamSpec, type ParamsOf, type ParamValue, TrainingLoop } from './shared.ts';
 
 const EASE_SPEC = {
@@ -85,9 +85,6 @@ export class EaseModel extends Recommender {
   static readonly params = EASE_SPEC;
   readonly name = 'ease' as const;
 
-  override get scoreKind(): ScoreKind {
-    return 'preference';
-  }
   declare readonly options: Readonly<EaseParams>;
   protected override readonly ratingsFromBaseline = true;
   /** B over the active items, row-major (active × active). */

@@ -2,7 +2,7 @@ import { type CsrMatrix, nnz, Rng, type TrainSet, transpose } from '@autorec/dat
 import { availableCores } from '../engine/function-pool.ts';
 import { solveSymmetricPositive } from '../linalg.ts';
 import type { ModelManifest } from '../recommender.ts';
-import type { FitOptions, FitResult, ModelStore, ScoreKind } from '../types.ts';
+import type { FitOptions, FitResult, ModelStore } from '../types.ts';
 import { EmbeddingModel, type ItemEmbeddings, packRows, type UserEmbeddings } from './embedding-model.ts';
 import { gramRows } from './ials-solver.ts';
 import { startSweeps } from './ials-sweep.ts';
@@ -149,9 +149,6 @@ export class IalsModel extends EmbeddingModel {
   static readonly params = IALS_SPEC;
   readonly name = 'ials' as const;
 
-  override get scoreKind(): ScoreKind {
-    return 'preference';
-  }
   declare readonly options: Readonly<IalsParams>;
   protected override readonly ratingsFromBaseline = true;
   private x: Float32Array = new Float32Array(0);
