@@ -44,9 +44,11 @@ const ITEM_BLOCK = 256;
  *
  * @example
  * class MyMf extends EmbeddingModel {
+ *   static readonly params = MY_MF_PARAMS; // options and describe() come from Recommender
+ *   constructor(options = {}) { super('my-mf', options); }
  *   protected itemEmbeddings() { return { vectors: this.y, dim: this.k, stride: this.k }; }
  *   protected userEmbeddings(users: Uint32Array) { return { vectors: packRows(this.x, this.k, users) }; }
- *   // fitIndexed, predictIndices, scoreFoldIn (via scoreVector), saveState, loadState, describe
+ *   // fitIndexed, predictIndices (or ratingsFromBaseline), scoreFoldIn (via scoreVector), saveState, loadState
  * }
  */
 export abstract class EmbeddingModel extends Recommender {
