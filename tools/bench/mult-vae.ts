@@ -12,7 +12,9 @@
  * `--train-users N` trains on a seeded sample of N training users (one pass over them: N / 500
  * Adam steps) and extrapolates the epoch time to all training users from the steps after the
  * first (the setup — weights, BaselineOnly — apart) — said so in the output;
- * `--eval-users` ranks a seeded sample of the test users. Everything else is the paper's defaults.
+ * `--eval-users` ranks a seeded sample of the test users. Everything else is the paper's defaults;
+ * `--params sampledSoftmax=2048` (the bar's setting), `kernels=js` (the typed-array network),
+ * `threads=N` are the model's options.
  * Progress goes to stderr; one JSON line of results to stdout.
  */
 
@@ -114,6 +116,8 @@ console.log(
     model: values.model,
     params,
     backend: compute.backend.name,
+    // What trained: the kernels and their threads ('wasm-simd×2'), or the tfjs backend's name.
+    engine: fit.backend,
     trainUsers,
     usersTrained: used,
     extrapolated: used < trainUsers,
