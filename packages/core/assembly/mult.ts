@@ -418,7 +418,7 @@ export function adamRows(
 
 const LN2_HI: f64 = 0.6931471803691238;
 const LN2_LO: f64 = 1.9082149292705877e-10;
-const INV_LN2: f64 = 1.4426950408889634;
+const INV_LN2: f64 = Math.LOG2E;
 
 /** 2^k for an integer k in −1075…1024, from its bits (two factors below the normal range). */
 function pow2(k: f64): f64 {

@@ -199,7 +199,7 @@ function adamSpan(
 
 const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
-const INV_LN2 = 1.4426950408889634;
+const INV_LN2 = Math.LOG2E;
 const bits = new DataView(new ArrayBuffer(8));
 
 /** 2^k for an integer k in −1075…1024, from its bits (two factors below the normal range). */
