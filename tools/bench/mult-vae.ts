@@ -41,7 +41,8 @@ const { values } = parseArgs({
   },
 });
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
-const params: ModelParams = { epochs: 1 };
+// One epoch unless --params says otherwise; models without epochs (popularity) take none.
+const params: ModelParams = values.model.startsWith('mult-') ? { epochs: 1 } : {};
 for (const kv of values.params.split(',').filter(Boolean)) {
   const [key, v] = kv.split('=');
   params[key] = Number.isNaN(Number(v)) ? v : Number(v);
@@ -95,8 +96,11 @@ if (first && stepsDone > first.batch) {
   stepCpuSeconds = (c.user + c.system) / 1e6 / (stepsDone - first.batch);
 }
 // An epoch is `epochSteps` steps; the setup (weights, BaselineOnly fit) is reported apart.
-const epochSeconds = used < trainUsers ? stepSeconds * epochSteps : fitSeconds;
-const epochCpuSeconds = used < trainUsers ? stepCpuSeconds * epochSteps : fitCpuSeconds;
+// Measured: the fit over its epochs (setup included), per epoch.
+const epochSeconds =
+  used < trainUsers ? stepSeconds * epochSteps : fitSeconds / Math.max(1, fit.epochs.length);
+const epochCpuSeconds =
+  used < trainUsers ? stepCpuSeconds * epochSteps : fitCpuSeconds / Math.max(1, fit.epochs.length);
 log(
   `${values.model}: ${fit.epochs.length} pass(es) over ${used} users in ${fitSeconds.toFixed(1)} s on ${fit.backend}; ` +
     `one epoch over ${trainUsers} users ≈ ${epochSeconds.toFixed(0)} s (CPU ${epochCpuSeconds.toFixed(0)} s)`,
