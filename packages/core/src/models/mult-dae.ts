@@ -33,6 +33,6 @@ export class MultDaeModel extends MultAutoencoder {
   readonly name = 'mult-dae' as const;
 
   constructor(options: Record<string, ParamValue> = {}) {
-    super('mult-dae', MULT_DAE_SPEC, false, options);
+    super('mult-dae', false, options);
   }
 }

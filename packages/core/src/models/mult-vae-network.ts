@@ -1,24 +1,16 @@
-import { type CsrMatrix, decodeBundle, encodeBundle, Rng, type TrainSet } from '@autorec/data';
+import { type CsrMatrix, Rng, type TrainSet } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { availableCores } from '../engine/function-pool.ts';
 import { multModule } from '../engine/mult-kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
 import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
-import type {
-  FitOptions,
-  FitResult,
-  HyperParameterInfo,
-  ModelName,
-  ModelStore,
-  ScoreKind,
-} from '../types.ts';
-import { BiasBaseline } from './bias-baseline.ts';
+import type { FitOptions, FitResult, ModelName, ModelStore } from '../types.ts';
 import { fastBackendActive } from './dense-product.ts';
 import { NegativeSampler, sparseBatch, type TargetRows, transpose } from './mult-vae-dense.ts';
 import { MultKernelTrainer } from './mult-vae-kernels.ts';
 import { MultAdam, MultNet, type MultWeights, WEIGHT_NAMES } from './mult-vae-net.ts';
-import { describeOptions, type ParamSpec, type ParamValue, readParams, TrainingLoop } from './shared.ts';
+import { type ParamSpec, type ParamValue, TrainingLoop } from './shared.ts';
 
 export { type SparseBatch, sparseBatch } from './mult-vae-dense.ts';
 
@@ -152,33 +144,28 @@ export function annealBeta(step: number, cap: number, steps: number): number {
  */
 export abstract class MultAutoencoder extends Recommender {
   abstract override readonly name: ModelName;
-  protected override readonly options: MultOptions;
+  /** Mult-VAE ranks; its rating predictions come from the layer's bias baseline. */
+  protected override readonly ratingsFromBaseline = true;
+  declare protected readonly options: Readonly<Partial<MultOptions>>;
   private network?: MultNet;
-  private fallback?: BiasBaseline;
 
+  /** `model` names it in option errors; its class's `static params` table is read by the layer. */
   constructor(
     model: ModelName,
-    private readonly spec: Record<string, ParamSpec>,
     private readonly variational: boolean,
     options: Record<string, ParamValue>,
   ) {
-    super();
-    const read = readParams(model, options, spec) as Record<string, ParamValue>;
-    this.options = { annealCap: 0, annealSteps: 0, ...read } as unknown as MultOptions;
+    super(model, options);
   }
 
-  override get scoreKind(): ScoreKind {
-    return 'preference';
-  }
-
-  override describe(): HyperParameterInfo[] {
-    return describeOptions(this.spec, this.options as unknown as Record<string, ParamValue>);
+  /** Every setting, with Mult-DAE's absent annealing as 0 (no KL term). */
+  private get settings(): MultOptions {
+    return { annealCap: 0, annealSteps: 0, ...this.options } as MultOptions;
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
-    const o = this.options;
+    const o = this.settings;
     const m = data.ratings;
-    this.fallback = BiasBaseline.fit(m);
     const network = new MultNet(m.cols, o.hidden, o.latent, this.variational, o.seed);
     this.network = network;
     const rng = new Rng(o.seed + 1);
@@ -239,7 +226,7 @@ export abstract class MultAutoencoder extends Recommender {
     m: CsrMatrix,
     users: number,
   ): Promise<MultKernelTrainer | undefined> {
-    const o = this.options;
+    const o = this.settings;
     if (o.kernels === 'js') return undefined;
     const simd = (await multModule(false)) !== null;
     if (!simd || o.hidden % 8 !== 0) {
@@ -276,19 +263,6 @@ export abstract class MultAutoencoder extends Recommender {
   private get net(): MultNet {
     if (!this.network) throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
     return this.network;
-  }
-
-  private get ratingFallback(): BiasBaseline {
-    if (!this.fallback) throw new Error(`${this.name}: the model is not trained; call fit() or load() first`);
-    return this.fallback;
-  }
-
-  override predictIndices(users: Int32Array, items: Int32Array): Float32Array {
-    return this.ratingFallback.predict(users, items, (x) => this.clip(x), this.name);
-  }
-
-  override predictFoldIn(items: Uint32Array, ratings: Float32Array, targets: Uint32Array): Float32Array {
-    return this.ratingFallback.predictFoldIn(items, ratings, targets, (x) => this.clip(x));
   }
 
   scoreUsers(users: Uint32Array): Float32Array {
@@ -330,21 +304,13 @@ export abstract class MultAutoencoder extends Recommender {
   }
 
   protected async saveState(store: ModelStore): Promise<void> {
-    const fallback = this.ratingFallback;
-    await store.write(
-      STATE_FILE,
-      encodeBundle(
-        'mult-ae-state',
-        1,
-        { ...savedWeights(this.net), bu: fallback.bu, bi: fallback.bi },
-        { mu: fallback.mu },
-      ),
-    );
+    // The layer adds the rating fallback's b_u, b_i and μ (the file's layout since version 1).
+    await this.writeState(store, STATE_FILE, 'mult-ae-state', savedWeights(this.net));
   }
 
   protected async loadState(store: ModelStore, _manifest: ModelManifest): Promise<void> {
-    const { arrays, meta } = decodeBundle(await store.read(STATE_FILE), 'mult-ae-state', 1, STATE_FILE);
-    const o = this.options;
+    const { arrays } = await this.readState(store, STATE_FILE, 'mult-ae-state');
+    const o = this.settings;
     const init: Record<string, Float32Array> = {};
     for (const n of WEIGHT_NAMES) {
       const a = arrays[n];
@@ -369,16 +335,7 @@ export abstract class MultAutoencoder extends Recommender {
         },
       );
     }
-    const fallback = BiasBaseline.restore(
-      STATE_FILE,
-      (meta as { mu?: unknown }).mu,
-      arrays.bu,
-      arrays.bi,
-      this.users.size,
-      this.items.size,
-    );
     this.network = network;
-    this.fallback = fallback;
   }
 }
 

@@ -67,6 +67,6 @@ export class MultVaeModel extends MultAutoencoder {
   readonly name = 'mult-vae' as const;
 
   constructor(options: Record<string, ParamValue> = {}) {
-    super('mult-vae', MULT_VAE_SPEC, true, options);
+    super('mult-vae', true, options);
   }
 }
