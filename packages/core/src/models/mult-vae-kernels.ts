@@ -53,7 +53,7 @@ const EPSILON = 1e-8;
  * Hidden sizes must be multiples of 8 (the per-play rows' SIMD width).
  */
 export class MultKernelTrainer {
-  private readonly blocks = new Map<string, ArenaBlock>();
+  /** Adam steps taken (the bias correction's t). */
   private t = 0;
 
   private constructor(
@@ -61,10 +61,8 @@ export class MultKernelTrainer {
     private readonly layout: MultKernelLayout,
     private readonly arena: Arena,
     private readonly kernels: MultKernels,
-    blocks: Map<string, ArenaBlock>,
-  ) {
-    this.blocks = blocks;
-  }
+    private readonly blocks: Map<string, ArenaBlock>,
+  ) {}
 
   /** Which kernels run the steps, and on how many threads. */
   get engine(): { kind: KernelKind; threads: number } {
