@@ -1,6 +1,7 @@
 import { IALS_WASM_PLAIN, IALS_WASM_SHARED } from './ials-wasm.ts';
 import { type KernelCall, type KernelPool, startModulePool } from './kernel-pool.ts';
 import type { Arena } from './kernels.ts';
+import { moduleLoader } from './wasm-modules.ts';
 
 /**
  * Implicit ALS's row kernels in WebAssembly SIMD (float32), written in AssemblyScript in
@@ -34,26 +35,8 @@ export interface IalsKernels {
   close(): void;
 }
 
-const modules = new Map<boolean, Promise<WebAssembly.Module | null>>();
-
 /** The compiled module (for a shared memory with `shared`), or null where WebAssembly SIMD is missing. */
-export function ialsModule(shared: boolean): Promise<WebAssembly.Module | null> {
-  let module = modules.get(shared);
-  if (!module) {
-    module = compile(shared ? IALS_WASM_SHARED : IALS_WASM_PLAIN);
-    modules.set(shared, module);
-  }
-  return module;
-}
-
-async function compile(base64: string): Promise<WebAssembly.Module | null> {
-  if (typeof WebAssembly === 'undefined') return null;
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let j = 0; j < binary.length; j++) bytes[j] = binary.charCodeAt(j);
-  if (!WebAssembly.validate(bytes)) return null;
-  return WebAssembly.compile(bytes);
-}
+export const ialsModule = moduleLoader(IALS_WASM_PLAIN, IALS_WASM_SHARED);
 
 /**
  * The kernels over `arena`'s memory, on `threads` threads where the memory is shared and this

@@ -1,5 +1,6 @@
 import { OptionError } from '../errors.ts';
 import { KERNELS_WASM_PLAIN, KERNELS_WASM_SHARED } from './kernels-wasm.ts';
+import { fromBase64 } from './wasm-modules.ts';
 
 /**
  * Sparse kernels behind AutoRec training and scoring. A loss on observed entries only needs
@@ -257,14 +258,6 @@ export function kernelModule(shared = false): WebAssembly.Module | null {
 /** The kernels' WebAssembly binary (importing a shared memory with `shared`). */
 export function kernelModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   return fromBase64(shared ? KERNELS_WASM_SHARED : KERNELS_WASM_PLAIN);
-}
-
-/** Decodes base64 with `atob`, which pages, workers and Node all have. */
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let j = 0; j < binary.length; j++) bytes[j] = binary.charCodeAt(j);
-  return bytes;
 }
 
 /** Whether the WebAssembly SIMD kernels can run here. */

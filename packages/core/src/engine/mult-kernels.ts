@@ -1,6 +1,7 @@
 import { type KernelCall, type KernelPool, startModulePool } from './kernel-pool.ts';
 import type { Arena, KernelKind, KernelPreference } from './kernels.ts';
 import { MULT_WASM_PLAIN, MULT_WASM_SHARED } from './mult-wasm.ts';
+import { moduleLoader } from './wasm-modules.ts';
 
 /**
  * Mult-VAE / Mult-DAE's training kernels (`models/mult-vae-kernels.ts` runs a training step on
@@ -71,26 +72,8 @@ export interface MultKernels {
   close(): void;
 }
 
-const modules = new Map<boolean, Promise<WebAssembly.Module | null>>();
-
 /** The compiled module (for a shared memory with `shared`), or null where WebAssembly SIMD is missing. */
-export function multModule(shared: boolean): Promise<WebAssembly.Module | null> {
-  let module = modules.get(shared);
-  if (!module) {
-    module = compile(shared ? MULT_WASM_SHARED : MULT_WASM_PLAIN);
-    modules.set(shared, module);
-  }
-  return module;
-}
-
-async function compile(base64: string): Promise<WebAssembly.Module | null> {
-  if (typeof WebAssembly === 'undefined') return null;
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let j = 0; j < binary.length; j++) bytes[j] = binary.charCodeAt(j);
-  if (!WebAssembly.validate(bytes)) return null;
-  return WebAssembly.compile(bytes);
-}
+export const multModule = moduleLoader(MULT_WASM_PLAIN, MULT_WASM_SHARED);
 
 /**
  * The kernels over `arena`'s memory: WebAssembly SIMD when available (`'auto'`) or required
