@@ -256,6 +256,40 @@ export interface SparseBatch {
 }
 
 /**
+ * The VAE's gradient with respect to its code [μ, log σ²] (B × 2L, row-major), written into
+ * `dcode`: ∂z flows back through z = μ + exp(½ log σ²) ⊙ ε (ε the batch's `noise`; none: z = μ),
+ * plus β/B times the gradient of KL(N(μ, σ²) ‖ N(0, I)) — μ and ½(σ² − 1). Returns Σ KL over the
+ * batch. One home for the typed-array network and the kernel trainer.
+ *
+ * @example
+ * const klSum = variationalCodeGradient(code, dz, noise, beta, B, L, dcode); loss += (beta * klSum) / B;
+ */
+export function variationalCodeGradient(
+  code: Float32Array,
+  dz: Float32Array,
+  noise: Float32Array | undefined,
+  beta: number,
+  B: number,
+  L: number,
+  dcode: Float32Array,
+): number {
+  const C = 2 * L;
+  let kl = 0;
+  for (let b = 0; b < B; b++)
+    for (let k = 0; k < L; k++) {
+      const m = code[b * C + k];
+      const lv = code[b * C + L + k];
+      const variance = Math.exp(lv);
+      kl += 0.5 * (variance + m * m - 1 - lv);
+      const d = dz[b * L + k];
+      dcode[b * C + k] = d + (beta * m) / B;
+      dcode[b * C + L + k] =
+        (noise ? d * noise[b * L + k] * 0.5 * Math.sqrt(variance) : 0) + (beta * 0.5 * (variance - 1)) / B;
+    }
+  return kl;
+}
+
+/**
  * The rows `users` of `m` as 1 per play, each row scaled to unit L2 norm (the paper's input
  * normalisation), then — when `keep` < 1 — each entry kept with probability `keep` and scaled
  * by 1/keep (inverted dropout, as tf.nn.dropout after the normalisation in the paper's code).

@@ -12,6 +12,7 @@ import {
   type SparseBatch,
   sampledSoftmaxLoss,
   type TargetRows,
+  variationalCodeGradient,
 } from './mult-vae-dense.ts';
 import { type GradientOptions, type MultNet, WEIGHT_NAMES, type WeightName } from './mult-vae-net.ts';
 
@@ -302,23 +303,9 @@ export class MultKernelTrainer {
     this.gemm('dh2', 'w3T', 'dz', B, H, L);
     const dz = this.f32('dz', B * L);
     const dcode = this.f32('dcode', B * C);
-    if (net.variational) {
-      const beta = options.beta;
-      let kl = 0;
-      for (let b = 0; b < B; b++)
-        for (let k = 0; k < L; k++) {
-          const m = code[b * C + k];
-          const lv = code[b * C + L + k];
-          const variance = Math.exp(lv);
-          kl += 0.5 * (variance + m * m - 1 - lv);
-          const d = dz[b * L + k];
-          dcode[b * C + k] = d + (beta * m) / B;
-          dcode[b * C + L + k] =
-            (noise ? d * noise[b * L + k] * 0.5 * Math.sqrt(variance) : 0) +
-            (beta * 0.5 * (variance - 1)) / B;
-        }
-      loss += (beta * kl) / B;
-    } else dcode.set(dz);
+    if (net.variational)
+      loss += (options.beta * variationalCodeGradient(code, dz, noise, options.beta, B, L, dcode)) / B;
+    else dcode.set(dz);
     // The encoder: W₂, b₂, ∂a₁ = (∂code W₂ᵀ) ⊙ (1 − h₁²), b₁ and W₁'s rows of the input items.
     this.gemm('h1', 'dcode', 'g.w2', H, B, C, true);
     addColumnSums(g('b2'), dcode, B, C);

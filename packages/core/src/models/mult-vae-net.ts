@@ -7,6 +7,7 @@ import {
   sampledSoftmaxLoss,
   type TargetRows,
   transpose,
+  variationalCodeGradient,
 } from './mult-vae-dense.ts';
 
 /**
@@ -232,22 +233,8 @@ export class MultNet {
     const dz = gemm(dh2, transpose(w.w3, L, H), B, H, L);
     let dcode = dz;
     if (this.variational) {
-      const beta = options.beta;
       dcode = new Float32Array(B * C);
-      let kl = 0;
-      for (let b = 0; b < B; b++)
-        for (let k = 0; k < L; k++) {
-          const m = mu[b * L + k];
-          const lv = code[b * C + L + k];
-          const variance = Math.exp(lv);
-          kl += 0.5 * (variance + m * m - 1 - lv);
-          const d = dz[b * L + k];
-          dcode[b * C + k] = d + (beta * m) / B;
-          dcode[b * C + L + k] =
-            (noise ? d * noise[b * L + k] * 0.5 * Math.sqrt(variance) : 0) +
-            (beta * 0.5 * (variance - 1)) / B;
-        }
-      loss += (beta * kl) / B;
+      loss += (options.beta * variationalCodeGradient(code, dz, noise, options.beta, B, L, dcode)) / B;
     }
     addInto(g.w2, gemm(transpose(h1, B, H), dcode, H, B, C));
     addColumnSums(g.b2, dcode, B, C);
