@@ -3,10 +3,12 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createModel } from '@autorec/core';
+import { prepareDataset, syntheticDataset } from '@autorec/data';
 import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@autorec/test-utils/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, readConfig, readWorkerConfig } from '../src/config.ts';
-import { modelFilesFromConfig } from '../src/storage/model-files.ts';
+import { modelFilesFromConfig, versionFileReader, versionStore } from '../src/storage/model-files.ts';
 import { startTestService } from './helpers.ts';
 
 const S3_ENV = {
@@ -81,5 +83,46 @@ describe('model versions on S3', () => {
       modelFilesFromConfig('s3://models/x', dir, { ...S3_ENV, AUTOREC_S3_ENDPOINT: 'minio:9000' }),
     ).toThrow(/AUTOREC_S3_ENDPOINT must be an http\(s\):\/\/host\[:port\] URL/);
     expect(modelFilesFromConfig(undefined, dir, {})).toEqual({ kind: 'folder', dataDir: dir });
+  });
+
+  it("the artifact reader keeps a committed version's index (bounded), so files.json is not fetched for every file", async () => {
+    const files = modelFilesFromConfig('s3://models/cache', dir, {
+      ...S3_ENV,
+      AUTOREC_S3_ENDPOINT: server.endpoint,
+    });
+    const prepared = prepareDataset(syntheticDataset('tiny'), {
+      split: { method: 'per-user', test: 0.1, validation: 0.05 },
+      seed: 1,
+    });
+    const model = createModel('svd', { epochs: 1, factors: 4 });
+    const fit = await model.fit(prepared.trainSet);
+    for (const v of ['v1', 'v2']) await model.save(versionStore(files, `models/svd/${v}`), {}, fit);
+    model.dispose();
+    const hideIndex = async (path: string) => {
+      // A save's first write removes the prefix's files.json; discarding it leaves no index.
+      const store = versionStore(files, path);
+      await store.write('scratch.json', '{}');
+      await store.discard();
+    };
+
+    const reader = versionFileReader(files, 1);
+    const index = await reader.read('models/svd/v1', 'files.json', true);
+    expect(JSON.parse(new TextDecoder().decode(index)).format).toBe('autorec-model');
+    const manifest = await reader.read('models/svd/v1', 'manifest.json', true);
+    await hideIndex('models/svd/v1');
+    // Kept: the index as first read, and the files checked against it.
+    expect(await reader.read('models/svd/v1', 'files.json', true)).toEqual(index);
+    expect(await reader.read('models/svd/v1', 'manifest.json', true)).toEqual(manifest);
+    // A version not yet committed is read afresh every time.
+    await expect(reader.read('models/svd/v1', 'manifest.json', false)).rejects.toThrow(/no files\.json/);
+    // One version kept: reading v2 drops v1, which is then read afresh (and its index is gone).
+    expect((await reader.read('models/svd/v2', 'manifest.json', true)).length).toBeGreaterThan(0);
+    await expect(reader.read('models/svd/v1', 'manifest.json', true)).rejects.toThrow(/no files\.json/);
+    // A failed read is not kept: a save that commits the version again is seen at once.
+    await expect(reader.read('models/svd/v1', 'files.json', true)).rejects.toThrow(/HTTP 404/);
+    const again = createModel('svd', { epochs: 1, factors: 4 });
+    await again.save(versionStore(files, 'models/svd/v1'), {}, await again.fit(prepared.trainSet));
+    again.dispose();
+    expect((await reader.read('models/svd/v1', 'manifest.json', true)).length).toBeGreaterThan(0);
   });
 });

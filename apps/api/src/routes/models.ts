@@ -5,7 +5,7 @@ import type { ApiApp, AppDeps } from '../context.ts';
 import { badRequest, conflict, notFound } from '../problem.ts';
 import { Version } from '../schemas.ts';
 import { VersionUnusableError } from '../serving.ts';
-import { readVersionFile } from '../storage/model-files.ts';
+import { type VersionFileReader, versionFileReader } from '../storage/model-files.ts';
 import type { ModelVersion } from '../storage/repository.ts';
 import { errors, json, security } from './shared.ts';
 
@@ -18,6 +18,7 @@ const LABEL = /^[a-z][a-z0-9-]{0,63}$/;
 
 export function registerModels(app: ApiApp, deps: AppDeps): void {
   const { repo } = deps;
+  const files = versionFileReader(deps.models);
   const withLabels = async (versions: ModelVersion[]) => {
     const labels = await repo.labels();
     return versions.map((v) => {
@@ -162,10 +163,9 @@ export function registerModels(app: ApiApp, deps: AppDeps): void {
     async (c) => {
       const { name, version } = c.req.valid('param');
       const v = await find(name, version);
-      const index = JSON.parse(new TextDecoder().decode(await readArtifact(deps, v, 'files.json'))) as Record<
-        string,
-        unknown
-      >;
+      const index = JSON.parse(
+        new TextDecoder().decode(await readArtifact(files, v, 'files.json')),
+      ) as Record<string, unknown>;
       return c.json(index, 200);
     },
   );
@@ -174,15 +174,19 @@ export function registerModels(app: ApiApp, deps: AppDeps): void {
     const v = await find(c.req.param('name'), Number(c.req.param('version')));
     const file = c.req.param('file');
     const type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-    return c.body(await readArtifact(deps, v, file), 200, { 'Content-Type': type });
+    return c.body(await readArtifact(files, v, file), 200, { 'Content-Type': type });
   });
 }
 
-async function readArtifact(deps: AppDeps, v: ModelVersion, file: string): Promise<Uint8Array<ArrayBuffer>> {
+async function readArtifact(
+  files: VersionFileReader,
+  v: ModelVersion,
+  file: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   if (file.includes('/') || file.includes('\\') || normalize(file) !== file || file.startsWith('.'))
     throw notFound('file', file);
   try {
-    return new Uint8Array(await readVersionFile(deps.models, v.path, file));
+    return new Uint8Array(await files.read(v.path, file, v.status === 'ready'));
   } catch {
     throw notFound('file', file, `not in ${v.model} v${v.version}`);
   }

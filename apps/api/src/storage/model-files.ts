@@ -62,14 +62,58 @@ export function versionStore(
   });
 }
 
+/** Versions whose stores (and index) the artifact endpoint keeps, per replica. */
+const ARTIFACT_VERSIONS = 64;
+
+export interface VersionFileReader {
+  /**
+   * A version file as stored, `files.json` included (the artifact endpoint lists and serves
+   * them); read through the version's store, so a damaged file is refused, except the folder's
+   * index. `committed`: the version is registered ready, so its files no longer change.
+   */
+  read(path: string, file: string, committed: boolean): Promise<Uint8Array>;
+}
+
 /**
- * A version file as stored, `files.json` included (the artifact endpoint lists and serves them);
- * read through the version's store, so a damaged file is refused, except the folder's index.
+ * Reads version files for the artifact endpoint. On S3 every read through a fresh store would
+ * first fetch `files.json` (the index it checks sizes and SHA-256 against), so a client loading
+ * a model file by file costs two round trips a file; a committed version never changes (its
+ * number is never reused, a retried job re-saves only before it registers), so the replica
+ * keeps the store, and the index as stored, of the last `capacity` versions read — least
+ * recently used first out. A read that fails drops the version, so a later read starts afresh.
+ * A folder needs no cache: the index is a local file.
+ *
+ * @example
+ * const files = versionFileReader(models);
+ * const index = await files.read('models/ials/v3', 'files.json', true);
  */
-export async function readVersionFile(files: ModelFiles, path: string, file: string): Promise<Uint8Array> {
-  if (files.kind === 'folder' && file === FOLDER_INDEX)
-    return new Uint8Array(await readFile(join(files.dataDir, path, file)));
-  return versionStore(files, path).read(file);
+export function versionFileReader(files: ModelFiles, capacity = ARTIFACT_VERSIONS): VersionFileReader {
+  if (files.kind === 'folder')
+    return {
+      async read(path, file) {
+        if (file === FOLDER_INDEX) return new Uint8Array(await readFile(join(files.dataDir, path, file)));
+        return versionStore(files, path).read(file);
+      },
+    };
+  const kept = new Map<string, { store: VersionStore; index?: Promise<Uint8Array> }>();
+  return {
+    async read(path, file, committed) {
+      if (!committed) return versionStore(files, path).read(file);
+      let entry = kept.get(path);
+      if (entry) kept.delete(path); // re-inserted below: the most recently used is last
+      entry ??= { store: versionStore(files, path) };
+      kept.set(path, entry);
+      while (kept.size > capacity) kept.delete(kept.keys().next().value as string);
+      try {
+        if (file !== FOLDER_INDEX) return await entry.store.read(file);
+        entry.index ??= entry.store.read(file);
+        return await entry.index;
+      } catch (error) {
+        if (kept.get(path) === entry) kept.delete(path);
+        throw error;
+      }
+    },
+  };
 }
 
 /** Says where the versions are, for start-up lines. */
