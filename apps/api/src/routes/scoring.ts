@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
-import { scoringFile } from '../training/scoring.ts';
+import { openScoringFile } from '../training/scoring.ts';
 import { errors, json, security } from './shared.ts';
 
 /** Default users per range: a range is a few seconds of one worker's time on msd-sized models. */
@@ -128,6 +125,8 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
       path: '/v1/scoring-jobs/{id}/file',
       tags: ['training'],
       summary: "A finished scoring job's file (TSV: user, rank, song, score)",
+      description:
+        'From the data folder, or — with versions on S3 — streamed from the part objects under `<prefix>/scores/{id}/` in order (one header line), each checked against the manifest as it goes: a damaged part ends the download short of its Content-Length.',
       security,
       request: { params: z.object({ id: ScoringId }) },
       responses: {
@@ -143,10 +142,17 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
       const job = await queue().scoringStatus(id);
       if (!job) throw notFound('scoring job', id);
       if (job.status !== 'succeeded') throw conflict(`scoring job ${id} is ${job.status}`);
-      const stream = createReadStream(join(deps.dataDir, scoringFile({ id, k: job.k })));
-      return c.body(Readable.toWeb(stream) as ReadableStream, 200, {
+      // From the data folder or, with versions on S3, streamed from the part objects.
+      const file = await openScoringFile(deps.dataDir, deps.models, { id, k: job.k });
+      if (!file)
+        throw notFound(
+          'scoring-file',
+          id,
+          `its file is no longer where the job wrote it (${job.result?.file})`,
+        );
+      return c.body(file.body, 200, {
         'Content-Type': 'text/tab-separated-values; charset=utf-8',
-        'Content-Length': String(job.result!.bytes),
+        'Content-Length': String(file.bytes),
       });
     },
   );

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelStore } from '@autorec/core';
 import { directoryStore, FOLDER_INDEX } from '@autorec/core/node';
-import { parseS3Url, s3Store } from '@autorec/core/s3';
+import { parseS3Url, type S3Objects, s3Objects, s3Store } from '@autorec/core/s3';
 
 /**
  * Where model versions are kept: `models/<model>/v<N>` under the data folder (a shared file
@@ -56,6 +56,26 @@ export function versionStore(
   if (files.kind === 'folder') return directoryStore(join(files.dataDir, path));
   return s3Store({
     url: `${files.url}/${path.replace(/^models\//, '')}`,
+    endpoint: files.endpoint,
+    region: files.region,
+    credentials: credentials(env),
+  });
+}
+
+/**
+ * Plain objects beside the versions on S3, under `<url>/<prefix>/` (a batch scoring job's files
+ * under `scores/<id>`: model names are never `scores`, so the two cannot meet).
+ *
+ * @example
+ * const out = storeObjects(files, 'scores/0f8f…'); // s3://bucket/prod/scores/0f8f…/
+ */
+export function storeObjects(
+  files: Extract<ModelFiles, { kind: 's3' }>,
+  prefix: string,
+  env: NodeJS.ProcessEnv = process.env,
+): S3Objects {
+  return s3Objects({
+    url: `${files.url}/${prefix}`,
     endpoint: files.endpoint,
     region: files.region,
     credentials: credentials(env),

@@ -26,7 +26,10 @@ import { gatherParts, releaseScoringModel, scoreRange } from './scoring.ts';
 export interface QueueWorkerOptions {
   redisUrl: string;
   repo: Repository;
-  /** The shared data folder (the API replicas' one, or one they all mount): batch scoring files. */
+  /**
+   * The data folder: batch scoring files when versions are in the folder (then shared by the
+   * API replicas and workers), only their temporary files when versions are on S3.
+   */
   dataDir: string;
   /** Where model versions are kept: the data folder's models/, or S3. */
   models: ModelFiles;
@@ -191,7 +194,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   async function gather(job: Job<ScoreGatherPayload>) {
     const { spec } = job.data;
-    const result = await gatherParts(options.dataDir, spec, partResults(await job.getChildrenValues()));
+    const parts = partResults(await job.getChildrenValues());
+    const result = await gatherParts(options.dataDir, spec, parts, options.models);
     log({ scoring: spec.id, status: 'succeeded', ...result, worker: id });
     return result;
   }

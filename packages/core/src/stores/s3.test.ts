@@ -12,7 +12,7 @@ import { ModelFormatError } from '../errors.ts';
 import { loadModel } from '../models/registry.ts';
 import { SvdModel } from '../models/svd.ts';
 import { directoryStore } from '../node/store.ts';
-import { parseS3Url, s3Store } from './s3.ts';
+import { parseS3Url, s3Objects, s3Store } from './s3.ts';
 
 const credentials = S3_EMULATOR_CREDENTIALS;
 const dir = mkdtempSync(join(tmpdir(), 'autorec-s3-'));
@@ -128,5 +128,50 @@ describe('s3Store', () => {
     );
     expect(() => parseS3Url('s3://Models/x')).toThrow(/not an s3:\/\/bucket/);
     await expect(store('x').write('../escape', '1')).rejects.toThrow(/invalid file name/);
+  });
+});
+
+describe('s3Objects', () => {
+  const objects = () => s3Objects({ url: 's3://models/plain/job-1', endpoint, credentials });
+
+  it('puts bytes and streams with metadata; head and get answer size, metadata and the bytes', async () => {
+    const out = objects();
+    expect(await out.head('parts/part-00000.tsv')).toBeUndefined();
+    const text = new TextEncoder().encode('a\t1\n'.repeat(50_000));
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= text.length) return controller.close();
+        controller.enqueue(text.subarray(at, at + 65_536));
+        at += 65_536;
+      },
+    });
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', text));
+    const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    await out.put('parts/part-00000.tsv', { body, bytes: text.length, sha256 }, { lines: '50000', sha256 });
+    await out.put('manifest.json', new TextEncoder().encode('{}'));
+    expect(await out.head('parts/part-00000.tsv')).toEqual({
+      bytes: text.length,
+      metadata: { lines: '50000', sha256 },
+    });
+    const got = await out.get('parts/part-00000.tsv');
+    expect(got.bytes).toBe(text.length);
+    expect(new Uint8Array(await new Response(got.body).arrayBuffer())).toEqual(text);
+    // The objects sit under the prefix, as `aws s3 cp --recursive` would list them.
+    expect((await object('plain/job-1/parts/part-00000.tsv')).status).toBe(200);
+    expect(out.urlOf('manifest.json')).toBe('s3://models/plain/job-1/manifest.json');
+    await out.remove('manifest.json');
+    await out.remove('manifest.json'); // twice: no error
+    await expect(out.get('manifest.json')).rejects.toThrow(
+      /object store 's3:\/\/models\/plain\/job-1': GET of 'manifest\.json' answered HTTP 404 NoSuchKey/,
+    );
+  });
+
+  it('refuses names that leave the prefix and metadata keys S3 would mangle', async () => {
+    await expect(objects().head('../x')).rejects.toThrow(/invalid object name '\.\.\/x'/);
+    await expect(objects().head('a//b')).rejects.toThrow(/invalid object name/);
+    await expect(objects().put('x', new Uint8Array(1), { Lines: '1' })).rejects.toThrow(
+      /invalid metadata key 'Lines'/,
+    );
   });
 });

@@ -63,39 +63,13 @@ export interface S3Store extends ModelStore {
  * const again = await loadModel(s3Store({ url: 's3://models/ials/v7', credentials }));
  */
 export function s3Store(options: S3StoreOptions): S3Store {
-  const { bucket, prefix } = parseS3Url(options.url);
-  const region = options.region ?? 'us-east-1';
-  const aws = new AwsClient({ ...options.credentials, service: 's3', region });
-  const base = options.endpoint
-    ? `${options.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}`
-    : `https://${bucket}.s3.${region}.amazonaws.com`;
-  const doFetch = options.fetch ?? globalThis.fetch;
   const where = `model store '${options.url}'`;
-  const keyOf = (name: string) => (prefix ? `${prefix}/${name}` : name);
-  const urlOf = (name: string) => `${base}/${keyOf(name).split('/').map(encodeURIComponent).join('/')}`;
-
-  const request = async (method: 'GET' | 'PUT' | 'DELETE', name: string, body?: Uint8Array) => {
-    const signed = await aws.sign(urlOf(name), { method, body: body as Uint8Array<ArrayBuffer> | undefined });
-    try {
-      return await doFetch(signed);
-    } catch (error) {
-      throw new ModelFormatError(
-        `${where}: ${method} of '${name}' failed: ${(error as Error).message}` +
-          ` (${(error as { cause?: Error }).cause?.message ?? 'is the endpoint reachable?'})`,
-        { file: name, cause: error },
-      );
-    }
-  };
-  const failure = async (response: Response, method: string, name: string) => {
-    const text = await response.text().catch(() => '');
-    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    return new ModelFormatError(
-      `${where}: ${method} of '${name}' answered HTTP ${response.status}` +
-        (code ? ` ${code}${message ? `: ${message}` : ''}` : ''),
-      { file: name },
-    );
-  };
+  const { request: send, failure } = s3Requests(
+    options,
+    (message, name, cause) => new ModelFormatError(message, { file: name, cause }),
+  );
+  const request = (method: 'GET' | 'PUT' | 'DELETE', name: string, body?: Uint8Array) =>
+    send(method, name, { body });
 
   let index: Promise<FolderIndex['files']> | undefined;
   const readIndex = async (): Promise<FolderIndex['files']> => {
@@ -204,6 +178,163 @@ export function s3Store(options: S3StoreOptions): S3Store {
       written.clear();
       started = undefined;
       await Promise.all(names.map((n) => remove(n).catch(() => undefined)));
+    },
+  };
+}
+
+/** Signed requests to the objects under an `s3://bucket/prefix`, with errors that name the object. */
+function s3Requests(
+  options: S3StoreOptions,
+  error: (message: string, name: string, cause?: unknown) => Error,
+  what = 'model store',
+) {
+  const { bucket, prefix } = parseS3Url(options.url);
+  const region = options.region ?? 'us-east-1';
+  const aws = new AwsClient({ ...options.credentials, service: 's3', region });
+  const base = options.endpoint
+    ? `${options.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(bucket)}`
+    : `https://${bucket}.s3.${region}.amazonaws.com`;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const where = `${what} '${options.url}'`;
+  const keyOf = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const urlOf = (name: string) => `${base}/${keyOf(name).split('/').map(encodeURIComponent).join('/')}`;
+
+  const request = async (
+    method: 'GET' | 'HEAD' | 'PUT' | 'DELETE',
+    name: string,
+    init: { body?: Uint8Array | ReadableStream<Uint8Array>; headers?: Record<string, string> } = {},
+  ) => {
+    try {
+      if (init.body instanceof ReadableStream) {
+        // Signed without the body (its SHA-256 is in the headers), then sent as a stream.
+        const signed = await aws.sign(urlOf(name), { method, headers: init.headers });
+        return await doFetch(signed.url, {
+          method,
+          headers: signed.headers,
+          body: init.body,
+          duplex: 'half',
+        } as RequestInit);
+      }
+      const signed = await aws.sign(urlOf(name), {
+        method,
+        headers: init.headers,
+        body: init.body as Uint8Array<ArrayBuffer> | undefined,
+      });
+      return await doFetch(signed);
+    } catch (cause) {
+      throw error(
+        `${where}: ${method} of '${name}' failed: ${(cause as Error).message}` +
+          ` (${(cause as { cause?: Error }).cause?.message ?? 'is the endpoint reachable?'})`,
+        name,
+        cause,
+      );
+    }
+  };
+  const failure = async (response: Response, method: string, name: string) => {
+    const text = await response.text().catch(() => '');
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    return error(
+      `${where}: ${method} of '${name}' answered HTTP ${response.status}` +
+        (code ? ` ${code}${message ? `: ${message}` : ''}` : ''),
+      name,
+    );
+  };
+  return { request, failure, where, objectUrl: (name: string) => `s3://${bucket}/${keyOf(name)}` };
+}
+
+/** An object's size and its user metadata (`x-amz-meta-*`, without the prefix). */
+export interface S3ObjectInfo {
+  bytes: number;
+  metadata: Record<string, string>;
+}
+
+/** A body too large to hold in memory: its bytes come from `body`, its size and SHA-256 known. */
+export interface S3StreamUpload {
+  body: ReadableStream<Uint8Array>;
+  bytes: number;
+  /** Hex SHA-256 of the body: signed, so S3 refuses an upload whose bytes differ from it. */
+  sha256: string;
+}
+
+export interface S3Objects {
+  /** `s3://bucket/prefix` */
+  readonly url: string;
+  /** `s3://bucket/prefix/<name>`, for messages and for people who fetch it with other tools. */
+  urlOf(name: string): string;
+  /** Size and metadata, or undefined when there is no such object. */
+  head(name: string): Promise<S3ObjectInfo | undefined>;
+  /** The object's bytes as a stream, with its size and metadata; throws naming a missing one. */
+  get(name: string): Promise<S3ObjectInfo & { body: ReadableStream<Uint8Array> }>;
+  /** One PUT: the object appears whole, with its metadata, or not at all. */
+  put(name: string, body: Uint8Array | S3StreamUpload, metadata?: Record<string, string>): Promise<void>;
+  /** Removes an object; no error if there is none. */
+  remove(name: string): Promise<void>;
+}
+
+/**
+ * Plain objects under an `s3://bucket/prefix` (names may have `/`), for files that are not a
+ * model — e.g. the parts and manifest of a batch scoring job — with the same signing,
+ * endpoints and error messages as `s3Store`. A stream upload needs its size and SHA-256 up
+ * front (S3 takes no chunked body without them), so large files are written locally first.
+ *
+ * @example
+ * const out = s3Objects({ url: 's3://models/prod/scores/job-1', endpoint, credentials });
+ * await out.put('manifest.json', new TextEncoder().encode('{}'), { parts: '3' });
+ * const { body, bytes } = await out.get('part-00000.tsv');
+ */
+export function s3Objects(options: S3StoreOptions): S3Objects {
+  const { request, failure, objectUrl } = s3Requests(
+    options,
+    (message) => new Error(message),
+    'object store',
+  );
+  const where = `object store '${options.url}'`;
+  const check = (name: string) => {
+    if (!name || name.split('/').some((s) => !s || s === '.' || s === '..'))
+      throw new Error(`${where}: invalid object name '${name}'`);
+  };
+  const info = (response: Response): S3ObjectInfo => {
+    const metadata: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      if (key.startsWith('x-amz-meta-')) metadata[key.slice('x-amz-meta-'.length)] = value;
+    });
+    return { bytes: Number(response.headers.get('content-length') ?? Number.NaN), metadata };
+  };
+  return {
+    url: options.url,
+    urlOf: (name) => objectUrl(name),
+    async head(name) {
+      check(name);
+      const response = await request('HEAD', name);
+      if (response.status === 404) return undefined;
+      if (!response.ok) throw await failure(response, 'HEAD', name);
+      return info(response);
+    },
+    async get(name) {
+      check(name);
+      const response = await request('GET', name);
+      if (!response.ok || !response.body) throw await failure(response, 'GET', name);
+      return { ...info(response), body: response.body };
+    },
+    async put(name, body, metadata = {}) {
+      check(name);
+      const headers: Record<string, string> = {};
+      for (const [key, value] of Object.entries(metadata)) {
+        if (!/^[a-z0-9-]+$/.test(key)) throw new Error(`${where}: invalid metadata key '${key}'`);
+        headers[`x-amz-meta-${key}`] = value;
+      }
+      const upload =
+        body instanceof Uint8Array ? { body, bytes: body.length, sha256: await sha256Hex(body) } : body;
+      headers['content-length'] = String(upload.bytes);
+      headers['x-amz-content-sha256'] = upload.sha256;
+      const response = await request('PUT', name, { body: upload.body, headers });
+      if (!response.ok) throw await failure(response, 'PUT', name);
+    },
+    async remove(name) {
+      check(name);
+      const response = await request('DELETE', name);
+      if (!response.ok && response.status !== 404) throw await failure(response, 'DELETE', name);
     },
   };
 }
