@@ -44,13 +44,20 @@ export async function runWorker(
     models = modelFilesFromConfig(config.modelsUrl, dataDir, env);
     // The compute context of this thread, where batch scoring runs (training threads set up their own).
     ({ backend } = await setupCompute());
-    // The API made the folder (and, on SQLite, the database in it): a worker never starts an empty one.
-    const mark = database.engine === 'sqlite' ? database.path : join(dataDir, 'models');
-    if (!existsSync(mark))
+    // The API made the folder (and, on SQLite, the database in it): a worker never starts an empty
+    // one. With PostgreSQL and versions on S3 nothing shared is in it (a worker on another
+    // machine keeps only batch scoring's temporary files there), so any folder will do.
+    const mark =
+      database.engine === 'sqlite'
+        ? database.path
+        : models.kind === 'folder'
+          ? join(dataDir, 'models')
+          : undefined;
+    if (mark !== undefined && !existsSync(mark))
       throw new Error(
         `${dataDir} is not an API data folder (no ${database.engine === 'sqlite' ? 'autorec.db' : 'models/'}): give the folder of \`autorec serve\` with --data-dir${database.engine === 'sqlite' ? ', or its PostgreSQL database with --db' : ''}`,
       );
-    mkdirSync(join(dataDir, 'models'), { recursive: true, mode: 0o700 });
+    mkdirSync(models.kind === 'folder' ? join(dataDir, 'models') : dataDir, { recursive: true, mode: 0o700 });
     repo = await openRepository(database);
     worker = await startQueueWorker({
       redisUrl: config.redisUrl,

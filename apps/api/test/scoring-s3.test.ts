@@ -1,11 +1,12 @@
 // Batch scoring files with versions on S3 (an s3rver emulator on loopback): ranges scored from
 // separate data folders — as workers on separate machines — gathered from a third, read back
 // from the objects alone; a part retried after its upload is not scored again; a damaged or
-// missing part is refused naming its object.
+// missing part is refused naming its object. Then the whole path: an API on PostgreSQL, Redis
+// and S3, and two `autorec worker` processes, each with its own empty data folder.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createModel, recommendExcludingKnown } from '@autorec/core';
+import { createModel, loadModel, recommendExcludingKnown } from '@autorec/core';
 import { prepareDataset, syntheticDataset, TOP_LISTS_HEADER } from '@autorec/data';
 import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@autorec/test-utils/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,11 @@ import {
   scoreRange,
   userRanges,
 } from '../src/training/scoring.ts';
+import { engineMissing, engineTitle, postgresServer } from './engines.ts';
+import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import { createDatabase } from './postgres-server.ts';
+import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
+import { startWorker, type WorkerProcess } from './worker-process.ts';
 
 const S3_ENV = {
   AWS_ACCESS_KEY_ID: S3_EMULATOR_CREDENTIALS.accessKeyId,
@@ -195,3 +201,121 @@ describe('batch scoring files on S3', () => {
     expect(existsSync(join(machineA, 'scores', 'job-beyond'))).toBe(false);
   });
 });
+
+const noCluster = redisSkip() ?? (engineMissing('postgres') ? engineTitle('postgres') : undefined);
+
+describe.skipIf(noCluster)(
+  `a scoring job on two workers that share only PostgreSQL, Redis and S3${noCluster ? ` (skipped: ${noCluster})` : ''}`,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'autorec-scoring-cluster-'));
+    const saved = { ...process.env };
+    let server: S3Emulator;
+    let redis: RedisServer;
+    let database: { url: string; drop(): Promise<void> };
+    let api: TestService;
+    const workers: WorkerProcess[] = [];
+    const sayings: string[] = [];
+    const workerDirs = [join(dir, 'worker-a'), join(dir, 'worker-b')];
+
+    beforeAll(async () => {
+      server = await startS3Emulator(dir, ['models']);
+      // The API here, and the workers it spawns, read the credentials from the environment.
+      Object.assign(process.env, S3_ENV, { AUTOREC_S3_ENDPOINT: server.endpoint });
+      redis = await startRedis(findRedisServer()!);
+      database = await createDatabase(postgresServer().url!);
+      const shared = { databaseUrl: database.url, redisUrl: redis.url, modelsUrl: 's3://models/prod' };
+      // The API's first start queues the first training, which a worker runs.
+      const starting = startTestService(
+        { ...shared, say: (line) => sayings.push(line), replica: { pollMs: 200 } },
+        join(dir, 'api'),
+        'postgres',
+      );
+      await waitFor(
+        () => sayings.some((l) => l.startsWith('training jobs go to the queue')) || undefined,
+        30_000,
+      );
+      for (const folder of workerDirs)
+        workers.push(
+          startWorker(folder, redis.url, [
+            '--db',
+            database.url,
+            '--models',
+            shared.modelsUrl,
+            '--lock-ms',
+            '1500',
+          ]),
+        );
+      await Promise.all(workers.map((w) => w.ready));
+      api = await starting;
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const w of workers)
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      await Promise.all(workers.map((w) => w.exited));
+      await api?.dispose();
+      await redis?.stop();
+      await database?.drop();
+      await server?.close();
+      for (const key of [...Object.keys(S3_ENV), 'AUTOREC_S3_ENDPOINT']) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('the file downloads through the API from the objects, each listener once; no disk holds it', async () => {
+      const res = await api.call(
+        'POST',
+        '/v1/scoring-jobs',
+        { model: 'ials', version: 1, k: 5, parts: 4 },
+        WRITER,
+      );
+      expect(res.status).toBe(202);
+      const { id } = await res.json();
+      const done = await waitFor(async () => {
+        const job = await (await api.call('GET', `/v1/scoring-jobs/${id}`)).json();
+        return job.status === 'running' ? undefined : job;
+      }, 60_000);
+      expect(done).toMatchObject({
+        status: 'succeeded',
+        parts: { total: 4, done: 4 },
+        result: { file: `s3://models/prod/scores/${id}/`, parts: 4 },
+      });
+      const download = await api.call('GET', `/v1/scoring-jobs/${id}/file`);
+      expect(download.status).toBe(200);
+      const file = await download.text();
+      expect(Number(download.headers.get('content-length'))).toBe(Buffer.byteLength(file));
+      expect(Buffer.byteLength(file)).toBe(done.result.bytes);
+      const [header, ...lines] = file.trimEnd().split('\n');
+      expect(`${header}\n`).toBe(TOP_LISTS_HEADER);
+      expect(lines).toHaveLength(done.result.lines);
+      // Each listener of the version (read from S3) once, in the model's order, five lines each.
+      const model = await loadModel(versionStore(api.deps.models, 'models/ials/v1'));
+      const users = model.users.toArray();
+      model.dispose();
+      const order: string[] = [];
+      const count = new Map<string, number>();
+      for (const line of lines) {
+        const user = line.split('\t')[0];
+        if (!count.has(user)) order.push(user);
+        count.set(user, (count.get(user) ?? 0) + 1);
+      }
+      expect(order).toEqual(users);
+      expect([...count.values()].every((n) => n === 5)).toBe(true);
+      // The ranges were scored by the workers, and neither the API's folder nor theirs keeps a
+      // part or the file: they are only in the bucket.
+      const scored = workers.flatMap((w) =>
+        w.records.filter((r) => r.scoring === id && r.part !== undefined),
+      );
+      expect(scored.map((r) => r.part).sort()).toEqual([0, 1, 2, 3]);
+      for (const folder of [...workerDirs, join(dir, 'api')])
+        expect(existsSync(join(folder, 'scores', id))).toBe(false);
+      expect(
+        readdirSync(join(server.directory, 'models', 'prod', 'scores', id)).filter((f) =>
+          f.endsWith('_object'),
+        ),
+      ).toHaveLength(5);
+    }, 90_000);
+  },
+);

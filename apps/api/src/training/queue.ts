@@ -272,16 +272,18 @@ export class JobQueue {
     const job = await this.queue.getJob(id);
     if (job?.name !== 'search-gather') return undefined;
     const { spec } = job.data as SearchGatherPayload;
-    const { state, total, done, finishedAt } = await flowProgress(job);
+    const progress = await flowProgress(job, () => this.queue.getJob(id));
+    const { state, total, done, finishedAt } = progress;
     const base = { ...describeSearch(spec), tasks: { total, done } };
     if (state === 'completed')
       return {
         ...base,
         status: 'succeeded',
         finishedAt,
-        result: job.returnvalue as unknown as SearchSummary,
+        result: progress.job.returnvalue as unknown as SearchSummary,
       };
-    if (state === 'failed') return { ...base, status: 'failed', finishedAt, error: job.failedReason };
+    if (state === 'failed')
+      return { ...base, status: 'failed', finishedAt, error: progress.job.failedReason };
     return { ...base, status: 'running' };
   }
 
@@ -290,16 +292,18 @@ export class JobQueue {
     const job = await this.queue.getJob(id);
     if (job?.name !== 'score-gather') return undefined;
     const { spec, users, createdAt } = job.data as ScoreGatherPayload;
-    const { state, total, done, finishedAt } = await flowProgress(job);
+    const progress = await flowProgress(job, () => this.queue.getJob(id));
+    const { state, total, done, finishedAt } = progress;
     const base = { ...describe(spec, users, createdAt), parts: { total, done } };
     if (state === 'completed')
       return {
         ...base,
         status: 'succeeded',
         finishedAt,
-        result: job.returnvalue as unknown as ScoringResult,
+        result: progress.job.returnvalue as unknown as ScoringResult,
       };
-    if (state === 'failed') return { ...base, status: 'failed', finishedAt, error: job.failedReason };
+    if (state === 'failed')
+      return { ...base, status: 'failed', finishedAt, error: progress.job.failedReason };
     return { ...base, status: 'running' };
   }
 
@@ -308,16 +312,25 @@ export class JobQueue {
   }
 }
 
-/** A flow parent's state and how many of its children are done. */
-async function flowProgress(job: NonNullable<Awaited<ReturnType<Queue['getJob']>>>) {
+/**
+ * A flow parent's state and how many of its children are done, with the job as of that state:
+ * `job` was read before its state, so one that settled in between is read again for its return
+ * value, failure and finish time.
+ */
+async function flowProgress(
+  job: NonNullable<Awaited<ReturnType<Queue['getJob']>>>,
+  reread: () => ReturnType<Queue['getJob']>,
+) {
   const state = await job.getState();
   const counts = await job.getDependenciesCount();
   const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  const settled = state === 'completed' || state === 'failed' ? ((await reread()) ?? job) : job;
   return {
+    job: settled,
     state,
     total,
     done: state === 'completed' ? total : (counts.processed ?? 0),
-    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+    finishedAt: settled.finishedOn ? new Date(settled.finishedOn).toISOString() : undefined,
   };
 }
 
