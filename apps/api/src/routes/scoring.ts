@@ -46,7 +46,10 @@ const ScoringJob = z
         parts: z.number(),
       })
       .optional()
-      .openapi({ description: '`file` is relative to the data folder; GET …/file downloads it' }),
+      .openapi({
+        description:
+          '`file` is relative to the data folder, or with versions on S3 the s3:// prefix of the parts and manifest.json; GET …/file downloads it',
+      }),
     error: z.string().optional(),
   })
   .openapi('ScoringJob');

@@ -28,10 +28,10 @@ import { type ModelFiles, storeObjects, versionStore } from '../storage/model-fi
  *   range order, into one file `scores/<id>/top-<k>.tsv` (atomically again) and removes them.
  * - Versions on S3 (`--models s3://bucket/prefix`): the parts go to `<prefix>/scores/<id>/` as
  *   objects `part-00000.tsv`, … Object stores have neither append nor rename, and a part is
- *   tens of megabytes (36K listeners × 10 lines ≈ 1.5 MB here; 10,000 users × k = 1,000 lines
- *   ≈ 400 MB), so a worker writes its part to a temporary file in its own data folder, then
+ *   k lines for each of its users (10,000 users by default, k up to 1,000: too much to hold in
+ *   memory), so a worker writes its part to a temporary file in its own data folder, then
  *   uploads it in one streamed PUT: the object appears whole or not at all, and its size,
- *   SHA-256 (signed, so S3 refuses bytes that differ from it) and line and user counts travel
+ *   SHA-256 (signed: AWS S3 refuses bytes that differ from it) and line and user counts travel
  *   as its metadata. Every part starts with the header line, so the prefix is a data set by
  *   itself (Spark's and DuckDB's CSV readers with `header` read a folder of such files). The
  *   result is that prefix, not one object: the gather reads each part once, checks it against

@@ -253,7 +253,11 @@ export interface S3ObjectInfo {
 export interface S3StreamUpload {
   body: ReadableStream<Uint8Array>;
   bytes: number;
-  /** Hex SHA-256 of the body: signed, so S3 refuses an upload whose bytes differ from it. */
+  /**
+   * Hex SHA-256 of the body, sent and signed as `x-amz-content-sha256`: AWS S3 refuses an upload
+   * whose bytes differ from it (XAmzContentSHA256Mismatch). s3rver, the tests' emulator, does
+   * not check it, so that refusal is not tested here.
+   */
   sha256: string;
 }
 
