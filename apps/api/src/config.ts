@@ -33,11 +33,12 @@ env AUTOREC_API_KEY sets an admin key; with no key at all the first start writes
 export const WORKER_USAGE = `usage: autorec worker --redis URL [options]
 
 Takes jobs (training, batch scoring) from the Redis queue of \`autorec serve --redis URL\` and runs them; start any
-number, on any machine that sees the API's database and model folder.
+number, on any machine that sees the API's database and model store.
   --redis URL          the queue's Redis (redis://host:port; env AUTOREC_REDIS_URL)
   --db URL             the API's PostgreSQL database (env AUTOREC_DATABASE_URL); without it, the SQLite
                        database in --data-dir (a worker on the API's machine)
-  --data-dir DIR       the model store: the API's data folder, or one mounted at the same contents
+  --data-dir DIR       the model store: the API's data folder, or one mounted at the same contents; with
+                       --db and --models, any folder (it holds only the batch scoring part being scored)
                        (env AUTOREC_DATA_DIR; default data)
   --models URL         the API's model store when it is on S3 (s3://bucket/prefix; env AUTOREC_MODELS and the
                        S3 variables of \`autorec serve --help\`)
