@@ -5,15 +5,18 @@ import type { ModelServer } from './serving.ts';
 import type { ModelFiles } from './storage/model-files.ts';
 import type { Repository } from './storage/repository.ts';
 import type { JobRunner } from './training/jobs.ts';
-import type { JobQueue } from './training/queue.ts';
+import type { BatchJobs } from './training/queue.ts';
 
 /** What the routes work with; built once by `createApp`'s caller. */
 export interface AppDeps {
   repo: Repository;
   server: ModelServer;
   jobs: JobRunner;
-  /** The Redis queue of `autorec worker`s (`--redis`), when there is one: batch scoring runs there. */
-  queue?: JobQueue;
+  /**
+   * Where batch scoring jobs and searches run: the Redis queue of `autorec worker`s (`--redis`),
+   * or this process's own threads (`LocalBatchJobs`) without one.
+   */
+  batch: BatchJobs;
   keys: KeyRing;
   metrics: ApiMetrics;
   /** Promotes a version to a label (`production` swaps the served model). */

@@ -12,6 +12,7 @@ import { modelFilesFromConfig } from './storage/model-files.ts';
 import { type DatabaseLocation, databaseLocation, openRepository } from './storage/open.ts';
 import type { ModelVersion, Repository } from './storage/repository.ts';
 import { JobRunner } from './training/jobs.ts';
+import { LocalBatchJobs } from './training/local-jobs.ts';
 import { JobQueue, redactRedisUrl } from './training/queue.ts';
 import { describeImport, type ImportSource, importDataset, readSource } from './training/sources.ts';
 
@@ -166,11 +167,24 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     },
   });
 
+  // Without a queue, batch scoring and searches run here too, in threads, beside the training
+  // jobs (training/local-jobs.ts); their status is kept in the database.
+  const local = queue
+    ? undefined
+    : new LocalBatchJobs({
+        repo,
+        dataDir,
+        models,
+        database,
+        owner: replicaId,
+        leaseMs: database.engine === 'postgres' ? replica.leaseMs : 0,
+        log,
+      });
   const deps: AppDeps = {
     repo,
     server,
     jobs,
-    queue,
+    batch: queue ?? local!,
     keys,
     metrics,
     promote,
@@ -234,6 +248,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
       // A failed first start (e.g. an unreadable source) leaves no listener or timer behind.
       await replica.close();
       await jobs.close();
+      await local?.close();
       await queue?.close();
       await repo.close();
       throw error;
@@ -263,6 +278,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
       closed = true;
       await replica.close();
       await jobs.close();
+      await local?.close();
       await queue?.close();
       server.close();
       await repo.close();

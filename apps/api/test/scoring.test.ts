@@ -1,5 +1,5 @@
-// Batch scoring's files without a queue: ranges, part files written once, the gather step and
-// its retries; and the endpoint's answer when the API has no queue.
+// Batch scoring's files, called directly: ranges, part files written once, the gather step and
+// its retries. (The endpoint: test/queue.test.ts with workers, test/local-jobs.test.ts without.)
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,6 @@ import {
   scoringFile,
   userRanges,
 } from '../src/training/scoring.ts';
-import { startTestService, WRITER } from './helpers.ts';
 
 describe('userRanges', () => {
   it('cuts users into contiguous, near-equal, non-empty ranges that cover each user once', () => {
@@ -106,21 +105,5 @@ describe('scoring ranges into part files and gathering them', () => {
     await expect(
       scoreRange(dir, files, { ...other, part: 1, from: second.from, to: users.length + 5 }),
     ).rejects.toThrow(/beyond the model's/);
-  });
-});
-
-describe('the scoring endpoint without a queue', () => {
-  it('answers 409 saying batch scoring needs --redis and workers', async () => {
-    const s = await startTestService();
-    try {
-      const res = await s.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1 }, WRITER);
-      expect(res.status).toBe(409);
-      expect((await res.json()).detail).toMatch(/start the API with --redis URL/);
-      expect((await s.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1 }, null)).status).toBe(
-        401,
-      );
-    } finally {
-      await s.dispose();
-    }
   });
 });

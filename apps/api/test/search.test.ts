@@ -1,5 +1,6 @@
 // Hyper-parameter searches on the Redis queue: one task per (candidate, fold) taken by
 // `autorec worker` processes (real ones, on a real redis-server), gathered into a ranking.
+// (Without Redis the API runs them itself: test/local-jobs.test.ts.)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,23 +96,5 @@ describe.skipIf(skip)(`hyper-parameter searches on the queue${skip ? ` (skipped:
     expect((await many.json()).detail).toMatch(/1212 tasks .* more than 1000/);
     expect((await post({ model: 'nope', grid: { factors: [2] } })).status).toBe(400);
     expect((await api.call('GET', '/v1/search-jobs/0f8fad5b-d9cb-469f-a165-70867728950e')).status).toBe(404);
-  });
-});
-
-describe('a search without the queue', () => {
-  it('answers 409 saying to start the API with --redis', async () => {
-    const api = await startTestService();
-    try {
-      const res = await api.call(
-        'POST',
-        '/v1/search-jobs',
-        { model: 'svd', grid: { factors: [2, 4] } },
-        WRITER,
-      );
-      expect(res.status).toBe(409);
-      expect((await res.json()).detail).toMatch(/start the API with --redis/);
-    } finally {
-      await api.dispose();
-    }
   });
 });

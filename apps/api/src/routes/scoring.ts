@@ -20,7 +20,7 @@ const ScoringBody = z
       .max(10_000)
       .optional()
       .openapi({
-        description: `user ranges, one queued job each (default: one per ${USERS_PER_PART.toLocaleString('en')} users)`,
+        description: `user ranges, one queued job each on Redis, scored in turn without it (default: one per ${USERS_PER_PART.toLocaleString('en')} users)`,
       }),
   })
   .strict()
@@ -58,26 +58,23 @@ const ScoringId = z.string().uuid().openapi({ example: '0f8fad5b-d9cb-469f-a165-
 
 /**
  * Batch scoring (`/v1/scoring-jobs`): the top-k of every training listener of a version, cut
- * into user ranges that `autorec worker`s score (training/scoring.ts); needs the Redis queue.
+ * into user ranges (training/scoring.ts) that `autorec worker`s score when the API has a Redis
+ * queue, or that this process scores in turn in a worker thread when it has none
+ * (training/local-jobs.ts) — the same file and statuses either way.
  */
 export function registerScoring(app: ApiApp, deps: AppDeps): void {
   const { repo } = deps;
-  const queue = () => {
-    if (!deps.queue)
-      throw conflict(
-        'batch scoring runs on `autorec worker` processes: start the API with --redis URL (AUTOREC_REDIS_URL) and at least one worker',
-      );
-    return deps.queue;
-  };
+  /** Where the jobs run: the Redis queue or this process (`BatchJobs`). */
+  const queue = () => deps.batch;
 
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/scoring-jobs',
       tags: ['training'],
-      summary: "Score every training listener of a version (a file of each one's top-k), on the workers",
+      summary: "Score every training listener of a version (a file of each one's top-k)",
       description:
-        'Answers 202 at once. The users are cut into `parts` ranges, one queued job each, which the workers score in any order, each into its own part file; a last step joins them into one TSV file (user, rank, song, score), each listener once. Needs the API started with --redis (409 otherwise).',
+        'Answers 202 at once. The users are cut into `parts` ranges, each scored into its own part file; a last step joins them into one TSV file (user, rank, song, score), each listener once. With --redis each range is a queued job that any `autorec worker` takes; without it the API scores the ranges in turn in a background thread (one batch job at a time, beside training jobs). 409 when the version is not ready.',
       security,
       request: { body: { content: { 'application/json': { schema: ScoringBody } }, required: true } },
       responses: { 202: json(ScoringJob, 'queued'), ...errors(404, 409) },
@@ -109,10 +106,11 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
       path: '/v1/scoring-jobs/{id}',
       tags: ['training'],
       summary: 'A scoring job: status, parts done, the file it wrote',
-      description: 'Read from the queue, which keeps finished jobs a day.',
+      description:
+        'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a job whose server stopped while it ran reads `failed`).',
       security,
       request: { params: z.object({ id: ScoringId }) },
-      responses: { 200: json(ScoringJob, 'the job'), ...errors(404, 409) },
+      responses: { 200: json(ScoringJob, 'the job'), ...errors(404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

@@ -12,7 +12,7 @@ import {
 import { SYNTHETIC_PRESET_NAMES } from '@autorec/data';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
-import { badRequest, conflict, notFound } from '../problem.ts';
+import { badRequest, notFound } from '../problem.ts';
 import { errors, json, security } from './shared.ts';
 
 /** More tasks than this is a mistake more often than a plan (each trains a model). */
@@ -84,19 +84,15 @@ const SearchJob = z
 const SearchId = z.string().uuid().openapi({ example: '0f8fad5b-d9cb-469f-a165-70867728950e' });
 
 /**
- * Hyper-parameter searches (`/v1/search-jobs`): every (candidate, fold) is a queued task that any
- * `autorec worker` takes; a last step ranks the candidates by their mean over the folds. The
- * folds are cut from the training part of the data as training jobs split it (its validation and
- * test plays are never seen). Needs the Redis queue.
+ * Hyper-parameter searches (`/v1/search-jobs`): every (candidate, fold) is a task — a queued job
+ * that any `autorec worker` takes when the API has a Redis queue, or run in turn in this
+ * process's training threads when it has none (training/local-jobs.ts); a last step ranks the
+ * candidates by their mean over the folds. The folds are cut from the training part of the data
+ * as training jobs split it (its validation and test plays are never seen).
  */
 export function registerSearch(app: ApiApp, deps: AppDeps): void {
-  const queue = () => {
-    if (!deps.queue)
-      throw conflict(
-        'searches run on `autorec worker` processes: start the API with --redis URL (AUTOREC_REDIS_URL) and at least one worker',
-      );
-    return deps.queue;
-  };
+  /** Where the tasks run: the Redis queue or this process (`BatchJobs`). */
+  const queue = () => deps.batch;
   const paramError = (field: string, message: string) =>
     badRequest(`${field}: ${message}`, [{ field, rule: 'model-option', message }]);
 
@@ -105,12 +101,12 @@ export function registerSearch(app: ApiApp, deps: AppDeps): void {
       method: 'post',
       path: '/v1/search-jobs',
       tags: ['training'],
-      summary: 'Search hyper-parameters by k-fold cross-validation, one queued task per candidate and fold',
+      summary: 'Search hyper-parameters by k-fold cross-validation, one task per candidate and fold',
       description:
-        'Answers 202 at once. Give `grid` (every combination) or `candidates`. Each task trains one candidate on one fold of the training part and scores it on that fold’s held-out plays with `metric`; the result ranks the candidates by their mean over the folds (with sd and each fold’s value). Needs the API started with --redis (409 otherwise).',
+        'Answers 202 at once. Give `grid` (every combination) or `candidates`. Each task trains one candidate on one fold of the training part and scores it on that fold’s held-out plays with `metric`; the result ranks the candidates by their mean over the folds (with sd and each fold’s value). With --redis every task is a queued job that any `autorec worker` takes; without it the API runs the tasks in turn in a background thread (one batch job at a time, beside training jobs).',
       security,
       request: { body: { content: { 'application/json': { schema: SearchBody } }, required: true } },
-      responses: { 202: json(SearchJob, 'queued'), ...errors(409, 413) },
+      responses: { 202: json(SearchJob, 'queued'), ...errors(413) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -171,10 +167,11 @@ export function registerSearch(app: ApiApp, deps: AppDeps): void {
       path: '/v1/search-jobs/{id}',
       tags: ['training'],
       summary: 'A search: status, tasks done, the candidates ranked',
-      description: 'Read from the queue, which keeps finished jobs a day.',
+      description:
+        'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a search whose server stopped while it ran reads `failed`).',
       security,
       request: { params: z.object({ id: SearchId }) },
-      responses: { 200: json(SearchJob, 'the search'), ...errors(404, 409) },
+      responses: { 200: json(SearchJob, 'the search'), ...errors(404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');

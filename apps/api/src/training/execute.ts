@@ -5,7 +5,8 @@ import type { SplitOptions } from '@autorec/data';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
-import type { FromWorker, SearchWorkerJob, WorkerJob } from './protocol.ts';
+import type { FromWorker, ScoredPart, ScoringWorkerJob, SearchWorkerJob, WorkerJob } from './protocol.ts';
+import type { ScoringResult } from './scoring.ts';
 
 export interface JobRequest {
   model: ModelName;
@@ -144,7 +145,7 @@ interface Thread {
 
 /** Starts the training thread on `spec`; progress messages go to `onProgress`. */
 function startThread(
-  spec: WorkerJob | SearchWorkerJob,
+  spec: WorkerJob | SearchWorkerJob | ScoringWorkerJob,
   onProgress: (p: Record<string, unknown>) => void,
 ): Thread {
   let cancelled = false;
@@ -196,13 +197,40 @@ function startThread(
 export function runSearchThread(
   spec: SearchWorkerJob,
   onProgress: (p: Record<string, unknown>) => void,
-): { result: Promise<SearchTaskResult>; cancel(): void } {
+): ThreadRun<SearchTaskResult> {
   const thread = startThread(spec, onProgress);
   const result = thread.message.then((m) => {
     if (m.type === 'searched') return m.result;
     throw new Error(m.type === 'failed' ? m.message : `the search task was ${m.type}`);
   });
-  return { result, cancel: () => thread.cancel() };
+  return { result, cancel: () => thread.cancel(), terminate: () => thread.terminate() };
+}
+
+/** A search task's or a scoring job's thread: its result, and how to stop it. */
+export interface ThreadRun<T> {
+  /** Rejects when the thread fails, is cancelled or terminated (the message says which). */
+  readonly result: Promise<T>;
+  /** Stops at the next batch (of training, or of users scored). */
+  cancel(): void;
+  /** Ends the thread at once (the server stops). */
+  terminate(): Promise<void>;
+}
+
+/**
+ * Runs a whole batch scoring job in a training thread — every range into its part file, then the
+ * joined file — so the process that answers requests only forwards messages: the in-process path
+ * of the API without Redis (`LocalBatchJobs`). `onPart` hears of each range once it is written.
+ */
+export function runScoringThread(
+  spec: ScoringWorkerJob,
+  onPart: (part: ScoredPart) => void,
+): ThreadRun<ScoringResult> {
+  const thread = startThread(spec, (p) => onPart(p as unknown as ScoredPart));
+  const result = thread.message.then((m) => {
+    if (m.type === 'scored') return m.result;
+    throw new Error(m.type === 'failed' ? m.message : `the scoring job was ${m.type}`);
+  });
+  return { result, cancel: () => thread.cancel(), terminate: () => thread.terminate() };
 }
 
 /**

@@ -131,6 +131,23 @@ export const JOB_OPTIONS: JobsOptions = {
   attempts: 1,
 };
 
+/**
+ * Where batch scoring jobs and hyper-parameter searches run, as the routes see them: the Redis
+ * queue of `autorec worker`s (`JobQueue`) or, without `--redis`, this process's own threads
+ * (`LocalBatchJobs`, training/local-jobs.ts). Both take the same specs and answer the same
+ * statuses, so a client cannot tell them apart except by speed.
+ */
+export interface BatchJobs {
+  /** Starts scoring `users` listeners of a version in `parts` user ranges; answers at once. */
+  addScoring(spec: ScoringSpec, users: number, parts: number): Promise<ScoringStatus>;
+  /** A scoring job's state; undefined when unknown (or forgotten). */
+  scoringStatus(id: string): Promise<ScoringStatus | undefined>;
+  /** Starts a search, one task per (candidate, fold); answers at once. */
+  addSearch(spec: SearchSpec, tasks: readonly SearchTask[]): Promise<SearchStatus>;
+  /** A search's state; undefined when unknown (or forgotten). */
+  searchStatus(id: string): Promise<SearchStatus | undefined>;
+}
+
 export interface JobQueueHooks {
   /** A worker reported progress on job `id`. */
   onProgress: (id: string, progress: Record<string, unknown>) => void;
@@ -146,7 +163,7 @@ export interface JobQueueHooks {
  * const queue = await JobQueue.open('redis://127.0.0.1:6379', { onProgress, onEnded });
  * await queue.addTraining(job.id, { model: 'ials', params: {}, data: 'events' });
  */
-export class JobQueue {
+export class JobQueue implements BatchJobs {
   private constructor(
     readonly queue: Queue<QueuedJob>,
     private readonly events: QueueEvents,
@@ -220,7 +237,7 @@ export class JobQueue {
       })),
     );
     return {
-      ...describe(spec, users, createdAt),
+      ...describeScoring(spec, users, createdAt),
       status: 'running',
       parts: { total: ranges.length, done: 0 },
     };
@@ -294,7 +311,7 @@ export class JobQueue {
     const { spec, users, createdAt } = job.data as ScoreGatherPayload;
     const progress = await flowProgress(job, () => this.queue.getJob(id));
     const { state, total, done, finishedAt } = progress;
-    const base = { ...describe(spec, users, createdAt), parts: { total, done } };
+    const base = { ...describeScoring(spec, users, createdAt), parts: { total, done } };
     if (state === 'completed')
       return {
         ...base,
@@ -334,7 +351,8 @@ async function flowProgress(
   };
 }
 
-function describeSearch(spec: SearchSpec) {
+/** A search's fields that do not change while it runs. */
+export function describeSearch(spec: SearchSpec) {
   return {
     id: spec.id,
     model: spec.model,
@@ -350,7 +368,8 @@ export function searchResults(values: Record<string, unknown>): SearchTaskResult
   return Object.values(values) as SearchTaskResult[];
 }
 
-function describe(spec: ScoringSpec, users: number, createdAt: string) {
+/** A scoring job's fields that do not change while it runs. */
+export function describeScoring(spec: ScoringSpec, users: number, createdAt: string) {
   return { id: spec.id, model: spec.model, version: spec.version, k: spec.k, users, createdAt };
 }
 

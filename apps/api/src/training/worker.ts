@@ -1,10 +1,11 @@
 // The training job's thread: reads the training data, fits the model, evaluates it on a
 // holdout of that data and saves it to the version's folder — or, for a search task, trains one
-// candidate on one fold of the training part and reports its score. Everything about models is
+// candidate on one fold of the training part and reports its score; or, for a batch scoring job
+// run in-process (no Redis), scores its user ranges and joins them into the job's file. Everything about models is
 // @autorec/core's and everything about data @autorec/data's; this file only wires them to
 // the parent thread's messages (progress out, cancel in).
 import { getPriority, setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   createModel,
   evaluateSplit,
@@ -16,10 +17,18 @@ import {
 import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
 import { versionStore } from '../storage/model-files.ts';
 import { openRepository } from '../storage/open.ts';
-import type { FromWorker, SearchWorkerJob, ToWorker, WorkerJob } from './protocol.ts';
+import type {
+  FromWorker,
+  ScoredPart,
+  ScoringWorkerJob,
+  SearchWorkerJob,
+  ToWorker,
+  WorkerJob,
+} from './protocol.ts';
+import { gatherParts, type PartResult, scoreRange } from './scoring.ts';
 import { datasetFromEvents } from './sources.ts';
 
-const job = workerData as WorkerJob | SearchWorkerJob;
+const job = workerData as WorkerJob | SearchWorkerJob | ScoringWorkerJob;
 /**
  * How much nicer than the server this thread runs (Linux only). There the nice value belongs to
  * the thread (NPTL), and threads the training starts (the kernel pool's workers) inherit it, so on
@@ -45,6 +54,7 @@ port.on('message', (message: ToWorker) => {
 });
 
 async function run(): Promise<void> {
+  if ('scoring' in job) return score(job.scoring);
   const repo = await openRepository(job.database, { readonly: true });
   let dataset: Awaited<ReturnType<typeof datasetFromEvents>>;
   try {
@@ -147,6 +157,33 @@ async function search(spec: SearchWorkerJob, train: Parameters<typeof runSearchT
     if (!abort.signal.aborted) throw error;
     send({ type: 'cancelled', epochs: 0 });
   }
+}
+
+/**
+ * A batch scoring job's ranges in turn, each into its part file, then the one file. The same
+ * calls as the queue's range and gather jobs, so the file is the same; a part written already
+ * (by an earlier run of this job id) is kept, as a retried range keeps it.
+ */
+async function score({ dataDir, models, spec, ranges }: ScoringWorkerJob['scoring']): Promise<void> {
+  await setupCompute(); // recommendExcludingKnown runs on this thread's backend
+  const parts: PartResult[] = [];
+  for (const range of ranges) {
+    const started = performance.now();
+    try {
+      parts.push(await scoreRange(dataDir, models, range, abort.signal));
+    } catch (error) {
+      if (!abort.signal.aborted) throw error;
+      send({ type: 'cancelled', epochs: 0 });
+      return;
+    }
+    const scored: ScoredPart = {
+      ...parts[parts.length - 1],
+      seconds: (performance.now() - started) / 1000,
+      thread: threadId,
+    };
+    send({ type: 'progress', progress: { ...scored } });
+  }
+  send({ type: 'scored', result: await gatherParts(dataDir, spec, parts) });
 }
 
 run().then(

@@ -1,0 +1,231 @@
+// Batch scoring and hyper-parameter searches without Redis: the API runs them itself, in worker
+// threads (training/local-jobs.ts), with the queue's request and response contract — the same
+// file, the same ranking — and statuses that outlive the process that ran them.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
+import {
+  createModel,
+  gatherSearch,
+  loadKnownPlays,
+  loadModel,
+  type ModelParams,
+  recommendExcludingKnown,
+  runSearchTask,
+  type SearchTaskResult,
+  searchPlan,
+  searchTasks,
+} from '@autorec/core';
+import { directoryStore } from '@autorec/core/node';
+import { prepareDataset, syntheticDataset } from '@autorec/data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRAINING_SPLIT } from '../src/training/execute.ts';
+import { ADMIN, startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import { killProcess, startJsonProcess } from './json-process.ts';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const UNKNOWN = '0f8fad5b-d9cb-469f-a165-70867728950e';
+
+describe('batch scoring and searches without Redis, in the API process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autorec-local-jobs-'));
+  const records: Record<string, unknown>[] = [];
+  let api: TestService;
+  const start = () => startTestService({ log: (r) => records.push(r) }, dir);
+
+  beforeAll(async () => {
+    api = await start();
+  }, 120_000);
+  afterAll(async () => {
+    await api?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** GETs `path` until the job is no longer running. */
+  const finished = (path: string, timeoutMs = 60_000) =>
+    waitFor(async () => {
+      const job = await (await api.call('GET', path)).json();
+      return job.status === 'running' ? undefined : job;
+    }, timeoutMs);
+
+  it('a scoring job: the ranges scored in a worker thread into one file, each listener once, as recommend lists them', async () => {
+    const res = await api.call(
+      'POST',
+      '/v1/scoring-jobs',
+      { model: 'ials', version: 1, k: 5, parts: 3 },
+      WRITER,
+    );
+    expect(res.status).toBe(202);
+    const queued = await res.json();
+    expect(res.headers.get('location')).toBe(`/v1/scoring-jobs/${queued.id}`);
+    expect(queued).toMatchObject({
+      model: 'ials',
+      version: 1,
+      k: 5,
+      status: 'running',
+      parts: { total: 3, done: 0 },
+    });
+    const done = await finished(`/v1/scoring-jobs/${queued.id}`);
+    expect(done, JSON.stringify(done)).toMatchObject({ status: 'succeeded', parts: { total: 3, done: 3 } });
+    expect(done.result).toMatchObject({ file: join('scores', queued.id, 'top-5.tsv'), parts: 3 });
+
+    const file = await (await api.call('GET', `/v1/scoring-jobs/${queued.id}/file`)).text();
+    const [header, ...lines] = file.trimEnd().split('\n');
+    expect(header).toBe('user\trank\tsong\tscore');
+    expect(lines).toHaveLength(done.result.lines);
+    expect(Buffer.byteLength(file)).toBe(done.result.bytes);
+    const byUser = new Map<string, string[][]>();
+    for (const line of lines) {
+      const fields = line.split('\t');
+      byUser.set(fields[0], [...(byUser.get(fields[0]) ?? []), fields]);
+    }
+    // Every training listener once, in the model's user order, with the list recommend gives
+    // leaving out every play the listener is known for: scores to the file's four decimals
+    // (the thread scores on its own backend), the order up to near-ties.
+    const store = directoryStore(join(dir, 'models/ials/v1'));
+    const model = await loadModel(store);
+    try {
+      const users = model.users.toArray();
+      expect([...byUser.keys()]).toEqual(users);
+      expect(done.result.users).toBe(users.length);
+      const expected = recommendExcludingKnown(model, users, 5, await loadKnownPlays(store));
+      users.forEach((user, u) => {
+        const got = byUser.get(user)!;
+        const list = expected[u];
+        expect(got.map((f) => f[1])).toEqual(list.map((_, rank) => String(rank + 1)));
+        expect(got.map((f) => Number(f[3]))).toEqual(list.map((r) => expect.closeTo(r.score, 3)));
+        const listed = new Set(list.map((r) => r.item));
+        for (const [, , item, score] of got)
+          if (!listed.has(item)) expect(Math.abs(Number(score) - list.at(-1)!.score)).toBeLessThan(1e-3);
+      });
+    } finally {
+      model.dispose();
+    }
+    expect(existsSync(join(dir, 'scores', queued.id, 'parts'))).toBe(false);
+    // The ranges were scored off the thread that answers requests (this test's thread).
+    const parts = records.filter((r) => r.scoring === queued.id && r.part !== undefined);
+    expect(parts.map((r) => r.part)).toEqual([0, 1, 2]);
+    for (const r of parts) {
+      expect(r.thread).toEqual(expect.any(Number));
+      expect(r.thread).not.toBe(threadId);
+    }
+  }, 90_000);
+
+  it('a search: the same ranking as core’s runSearchTask and gatherSearch on the same data and seeds', async () => {
+    const body = {
+      model: 'svd',
+      params: { epochs: 10 },
+      grid: { regularization: [0.02, 50] },
+      folds: 3,
+      metric: 'rmse',
+      seed: 7,
+      data: 'tiny',
+    };
+    const res = await api.call('POST', '/v1/search-jobs', body, WRITER);
+    expect(res.status).toBe(202);
+    const queued = await res.json();
+    expect(res.headers.get('location')).toBe(`/v1/search-jobs/${queued.id}`);
+    expect(queued).toMatchObject({
+      status: 'running',
+      candidates: 2,
+      folds: 3,
+      tasks: { total: 6, done: 0 },
+    });
+    const done = await finished(`/v1/search-jobs/${queued.id}`, 180_000);
+    expect(done.status, JSON.stringify(done)).toBe('succeeded');
+    expect(done.tasks).toEqual({ total: 6, done: 6 });
+
+    // The same search called directly: the training part of the tiny preset as a training job
+    // splits it (seed 1, the runner's), folds from the request's seed.
+    const train = prepareDataset(syntheticDataset('tiny'), { split: TRAINING_SPLIT, seed: 1 }).trainSet;
+    const plan = searchPlan(body.grid, body.folds, body.seed, 'rmse');
+    const results: SearchTaskResult[] = [];
+    for (const task of searchTasks(plan))
+      results.push(
+        await runSearchTask(task, plan, train, (c) =>
+          createModel('svd', { ...body.params, ...c } as ModelParams),
+        ),
+      );
+    const direct = gatherSearch(plan, results);
+    expect(done.result.candidates.map((c: { index: number }) => c.index)).toEqual(
+      direct.candidates.map((c) => c.index),
+    );
+    expect(done.result.best.params).toEqual({ regularization: 0.02 });
+    done.result.candidates.forEach((c: { score: { values: number[]; mean: number } }, i: number) => {
+      expect(c.score.values).toEqual(direct.candidates[i].score.values.map((v) => expect.closeTo(v, 6)));
+      expect(c.score.mean).toBeCloseTo(direct.candidates[i].score.mean, 6);
+    });
+    const ran = records.filter((r) => r.search === queued.id && 'fold' in r);
+    expect(ran.map((r) => `${r.candidate}/${r.fold}`)).toEqual(['0/0', '0/1', '0/2', '1/0', '1/1', '1/2']);
+  }, 240_000);
+
+  it('refuses what cannot run as before, and answers 404 for a job it does not know', async () => {
+    const post = (body: unknown) => api.call('POST', '/v1/search-jobs', body, WRITER);
+    const both = await post({ model: 'svd', grid: { factors: [2] }, candidates: [{ factors: 2 }] });
+    expect(both.status).toBe(400);
+    expect((await both.json()).detail).toMatch(/either body\.grid or body\.candidates/);
+    const bad = await post({ model: 'svd', candidates: [{ factors: 2 }, { nope: 1 }] });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).detail).toMatch(/candidate 1: .*nope/);
+    expect((await post({ model: 'nope', grid: { factors: [2] } })).status).toBe(400);
+    expect(
+      (await api.call('POST', '/v1/search-jobs', { model: 'svd', grid: { factors: [2] } }, null)).status,
+    ).toBe(401);
+    expect((await api.call('GET', `/v1/search-jobs/${UNKNOWN}`)).status).toBe(404);
+    expect((await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 99 }, WRITER)).status).toBe(
+      404,
+    );
+    expect(
+      (await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1, k: 0 }, WRITER)).status,
+    ).toBe(400);
+    expect((await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1 }, null)).status).toBe(
+      401,
+    );
+    expect((await api.call('GET', `/v1/scoring-jobs/${UNKNOWN}`)).status).toBe(404);
+  });
+
+  it('a job running when its server stops — killed, or closed — reads failed after a restart, not running', async () => {
+    const scoring = { model: 'ials', version: 1, k: 5, parts: 40 };
+    await api.close();
+    // A crash: an API process on the same folder answers 202 and is SIGKILLed at once (its
+    // thread has not even loaded the model yet).
+    const child = startJsonProcess('api', MAIN, ['--port', '0', '--data-dir', dir, '--rate-limit', '0'], {
+      env: { ...process.env, AUTOREC_API_KEY: ADMIN },
+    });
+    let killedId: string;
+    try {
+      const { listening } = await child.next((r) => typeof r.listening === 'number');
+      const res = await fetch(`http://127.0.0.1:${listening}/v1/scoring-jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(scoring),
+      });
+      expect(res.status).toBe(202);
+      killedId = (await res.json()).id;
+    } finally {
+      await killProcess(child);
+    }
+    api = await start();
+    const killed = await (await api.call('GET', `/v1/scoring-jobs/${killedId}`)).json();
+    expect(killed).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/server stopped while the job ran/),
+    });
+    expect(killed.finishedAt).toEqual(expect.any(String));
+
+    // A graceful stop: the running job's thread ends and its status says so.
+    const res = await api.call('POST', '/v1/scoring-jobs', scoring, WRITER);
+    expect(res.status).toBe(202);
+    const { id } = await res.json();
+    await api.close();
+    api = await start();
+    expect(await (await api.call('GET', `/v1/scoring-jobs/${id}`)).json()).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/server stopped while the job ran/),
+    });
+    // A job started afresh on the same version runs to the end.
+    const again = await (await api.call('POST', '/v1/scoring-jobs', scoring, WRITER)).json();
+    expect((await finished(`/v1/scoring-jobs/${again.id}`)).status).toBe('succeeded');
+  }, 180_000);
+});
