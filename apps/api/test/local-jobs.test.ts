@@ -1,7 +1,7 @@
 // Batch scoring and hyper-parameter searches without Redis: the API runs them itself, in worker
 // threads (training/local-jobs.ts), with the queue's request and response contract — the same
 // file, the same ranking — and statuses that outlive the process that ran them.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import {
 } from '@autorec/core';
 import { directoryStore } from '@autorec/core/node';
 import { prepareDataset, syntheticDataset } from '@autorec/data';
+import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@autorec/test-utils/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_SPLIT } from '../src/training/execute.ts';
 import { ADMIN, startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
@@ -228,4 +229,60 @@ describe('batch scoring and searches without Redis, in the API process', () => {
     const again = await (await api.call('POST', '/v1/scoring-jobs', scoring, WRITER)).json();
     expect((await finished(`/v1/scoring-jobs/${again.id}`)).status).toBe('succeeded');
   }, 180_000);
+});
+
+describe('an in-process scoring job with versions on S3', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'autorec-local-jobs-s3-'));
+  const env = {
+    AWS_ACCESS_KEY_ID: S3_EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_EMULATOR_CREDENTIALS.secretAccessKey,
+    AUTOREC_S3_ENDPOINT: '',
+  };
+  const saved = { ...process.env };
+  let server: S3Emulator;
+
+  beforeAll(async () => {
+    server = await startS3Emulator(dir, ['models']);
+    // The job threads read the credentials from the environment they inherit.
+    Object.assign(process.env, env, { AUTOREC_S3_ENDPOINT: server.endpoint });
+  });
+  afterAll(async () => {
+    for (const key of Object.keys(env)) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes its parts and file beside the versions in the bucket, as the workers do', async () => {
+    const folder = join(dir, 'data');
+    const api = await startTestService({ modelsUrl: 's3://models/prod' }, folder);
+    try {
+      const res = await api.call(
+        'POST',
+        '/v1/scoring-jobs',
+        { model: 'ials', version: 1, k: 3, parts: 2 },
+        WRITER,
+      );
+      expect(res.status).toBe(202);
+      const { id } = await res.json();
+      const done = await waitFor(async () => {
+        const job = await (await api.call('GET', `/v1/scoring-jobs/${id}`)).json();
+        return job.status === 'running' ? undefined : job;
+      });
+      expect(done.status, JSON.stringify(done)).toBe('succeeded');
+      const file = await (await api.call('GET', `/v1/scoring-jobs/${id}/file`)).text();
+      const users = api.deps.server.current!.model.users.toArray();
+      const lines = file.trimEnd().split('\n').slice(1);
+      expect(lines).toHaveLength(users.length * 3);
+      expect([...new Set(lines.map((l) => l.split('\t')[0]))]).toEqual(users);
+      expect(existsSync(join(folder, 'scores', id))).toBe(false); // nothing of it in the folder
+      expect(readdirSync(join(server.directory, 'models', 'prod', 'scores', id))).toContain(
+        'manifest.json._S3rver_object',
+      );
+    } finally {
+      await api.dispose();
+    }
+  }, 120_000);
 });

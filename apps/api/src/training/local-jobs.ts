@@ -15,7 +15,10 @@ import { type ScoringResult, type ScoringSpec, userRanges } from './scoring.ts';
 
 export interface LocalBatchJobsOptions {
   repo: Repository;
-  /** The data folder: scoring files go to `scores/<id>/` in it, as the workers write them. */
+  /**
+   * The data folder: a scoring job's parts and file go to `scores/<id>/` in it — or, with versions
+   * on S3, beside them in the bucket (`scoreRange`/`gatherParts` decide, as for the workers).
+   */
   dataDir: string;
   /** Where model versions are kept (the scoring thread loads the version from there). */
   models: ModelFiles;

@@ -183,7 +183,7 @@ async function score({ dataDir, models, spec, ranges }: ScoringWorkerJob['scorin
     };
     send({ type: 'progress', progress: { ...scored } });
   }
-  send({ type: 'scored', result: await gatherParts(dataDir, spec, parts) });
+  send({ type: 'scored', result: await gatherParts(dataDir, spec, parts, models) });
 }
 
 run().then(
