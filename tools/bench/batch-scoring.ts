@@ -22,6 +22,14 @@
  * the same scenario, the S3 path's cost. After every run the file is downloaded
  * (`GET /v1/scoring-jobs/{id}/file`, timed); this process's CPU (s3rver's, with `--store s3`) is
  * reported beside the workers'.
+ *
+ * `0xP` in `--order` is the same job without Redis: the API (restarted on the same folder and
+ * store without --redis) scores the P ranges itself in a background thread
+ * (training/local-jobs.ts); the CPU column is then the API process's (its status answers
+ * included), e.g. `--order 1xP,0xP,0xP,1xP` against the queue with one worker. `--probe` sends
+ * recommend requests to the API one at a time, for 5 s before each job and then while it runs:
+ * the latency a client sees while the machine scores (the in-process thread runs at nice +10;
+ * a worker process at the priority it was started with).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -38,6 +46,7 @@ const { values } = parseArgs({
     parts: { type: 'string', default: '8' },
     order: { type: 'string', default: '1x1,1xP,2xP,2xP,1xP,1x1' },
     store: { type: 'string', default: 'folder' },
+    probe: { type: 'boolean', default: false },
   },
 });
 if (values.store !== 'folder' && values.store !== 's3')
@@ -51,6 +60,31 @@ const runs = values.order.split(',').map((r) => {
 const redisBin = findRedisServer();
 if (!redisBin)
   throw new Error('the batch scoring benchmark needs redis-server (apt-get install redis-server)');
+
+/**
+ * Recommend requests for known listeners, one at a time, until `until` settles: their latency
+ * (ms: p50, p99, max) and how many were answered.
+ */
+async function probe(base: string, users: readonly string[], until: Promise<unknown>) {
+  let done = false;
+  void until.finally(() => {
+    done = true;
+  });
+  const ms: number[] = [];
+  for (let i = 0; !done; i++) {
+    const user = users[(i * 7919) % users.length];
+    const t = performance.now();
+    const res = await fetch(`${base}/v1/users/${encodeURIComponent(user)}/recommendations?k=10`, {
+      headers: benchHeaders,
+    });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`recommend ${user}: ${res.status}`);
+    ms.push(performance.now() - t);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] * 10) / 10;
+  return { requests: ms.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
 
 /** CPU seconds (user + system, all threads) a process has used so far (Linux /proc). */
 function cpuSeconds(pid: number): number {
@@ -80,29 +114,28 @@ console.error(
 );
 try {
   const t0 = performance.now();
-  const starting = startServer([
-    '--data-dir',
-    dir,
-    '--redis',
-    redis.url,
-    '--preset',
-    'msd',
-    '--preset-users',
-    values.users,
-    ...storeArgs,
-  ]);
+  const serverArgs = ['--data-dir', dir, '--preset', 'msd', '--preset-users', values.users, ...storeArgs];
+  const starting = startServer([...serverArgs, '--redis', redis.url]);
   // The first training goes to the queue: a worker takes it once the API has made its folder.
   while (!existsSync(join(dir, 'autorec.db'))) await new Promise((r) => setTimeout(r, 100));
   workers.push(startWorker(dir, redis.url, storeArgs));
   await workers[0].ready;
   server = await starting;
-  const base = `http://127.0.0.1:${server.port}`;
+  let queued = true;
+  let base = `http://127.0.0.1:${server.port}`;
   console.error(
     `API ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (import + first training on a worker)`,
   );
   const version = (await api(base, '/v1/models/ials/versions/1')) as { data: { users: number } };
 
   for (const r of runs) {
+    if (queued !== r.workers > 0) {
+      // The API restarted on the same folder (its model served), with or without the queue.
+      await stopServer(server.child);
+      queued = r.workers > 0;
+      server = await startServer(queued ? [...serverArgs, '--redis', redis.url] : serverArgs);
+      base = `http://127.0.0.1:${server.port}`;
+    }
     while (workers.length < r.workers) {
       const w = startWorker(dir, redis.url, storeArgs);
       await w.ready;
@@ -113,8 +146,16 @@ try {
       w.child.kill('SIGTERM');
       await w.exited;
     }
+    const users = values.probe
+      ? ((await api(base, '/v1/models/ials/versions/1/artifact/ids.json')) as { users: string[] }).users
+      : [];
+    const idle = values.probe
+      ? await probe(base, users, new Promise((r) => setTimeout(r, 5_000)))
+      : undefined;
     const load = loadavg()[0];
-    const cpuBefore = workers.map((w) => cpuSeconds(w.child.pid!));
+    // Who scores: the workers, or (without the queue) the API process's background thread.
+    const scorerPids = queued ? workers.map((w) => w.child.pid!) : [server.child.pid!];
+    const cpuBefore = scorerPids.map(cpuSeconds);
     const ownBefore = process.cpuUsage();
     const started = performance.now();
     const res = await fetch(`${base}/v1/scoring-jobs`, {
@@ -124,15 +165,19 @@ try {
     });
     if (res.status !== 202) throw new Error(`POST /v1/scoring-jobs: ${res.status} ${await res.text()}`);
     const { id } = (await res.json()) as { id: string };
-    let job: { status: string; result?: { users: number; lines: number; bytes: number }; error?: string };
-    for (;;) {
-      job = await api(base, `/v1/scoring-jobs/${id}`);
-      if (job.status !== 'running') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    type Job = { status: string; result?: { users: number; lines: number; bytes: number }; error?: string };
+    const ended = (async () => {
+      for (;;) {
+        const job = (await api(base, `/v1/scoring-jobs/${id}`)) as Job;
+        if (job.status !== 'running') return job;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const during = values.probe ? await probe(base, users, ended) : undefined;
+    const job = await ended;
     const wall = (performance.now() - started) / 1000;
     if (job.status !== 'succeeded') throw new Error(`scoring job ${id} ${job.status}: ${job.error}`);
-    const cpu = workers.reduce((sum, w, i) => sum + cpuSeconds(w.child.pid!) - cpuBefore[i], 0);
+    const cpu = scorerPids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpuBefore[i], 0);
     const own = process.cpuUsage(ownBefore);
     // The file, as a client downloads it: from the data folder, or streamed from the bucket.
     const downloadStarted = performance.now();
@@ -151,23 +196,30 @@ try {
     const out = {
       scenario: 'all-users top-10',
       data: `msd shape, ${version.data.users} listeners × 41,140 songs`,
+      where: queued ? 'queue' : 'in-process',
       workers: r.workers,
       workersThatScored: scorers,
       parts: r.parts,
       store: values.store,
       wallSeconds: Math.round(wall * 100) / 100,
-      workerCpuSeconds: Math.round(cpu * 100) / 100,
+      /** The workers' CPU, or the API process's when it scored in-process. */
+      scorerCpuSeconds: Math.round(cpu * 100) / 100,
       benchProcessCpuSeconds: Math.round((own.user + own.system) / 1e4) / 100,
       downloadSeconds: Math.round(downloadSeconds * 100) / 100,
       users: job.result!.users,
       lines: job.result!.lines,
       bytes: job.result!.bytes,
       loadAverageAtStart: load,
+      ...(idle && during ? { recommendMs: { idle, whileScoring: during } } : {}),
     };
     console.log(JSON.stringify(out));
     console.error(
-      `${r.workers} worker(s), ${r.parts} part(s), ${values.store}: ${out.wallSeconds} s wall, ${out.workerCpuSeconds} s worker CPU, ${out.benchProcessCpuSeconds} s this process's, download ${out.downloadSeconds} s, ${out.users} users (load ${load.toFixed(1)})`,
+      `${queued ? `${r.workers} worker(s)` : 'in-process'}, ${r.parts} part(s), ${values.store}: ${out.wallSeconds} s wall, ${out.scorerCpuSeconds} s ${queued ? 'worker' : 'API'} CPU, ${out.benchProcessCpuSeconds} s this process's, download ${out.downloadSeconds} s, ${out.users} users (load ${load.toFixed(1)})`,
     );
+    if (idle && during)
+      console.error(
+        `  recommend one at a time: idle p50 ${idle.p50} / p99 ${idle.p99} ms; while scoring p50 ${during.p50} / p99 ${during.p99} / max ${during.max} ms (${during.requests} requests)`,
+      );
     rmSync(join(dir, 'scores', id), { recursive: true, force: true });
   }
 } finally {
