@@ -23,8 +23,10 @@ import { prepareDataset, syntheticDataset } from '@autorec/data';
 import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@autorec/test-utils/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_SPLIT } from '../src/training/execute.ts';
+import { engineMissing, engineTitle, postgresServer } from './engines.ts';
 import { ADMIN, startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
 import { killProcess, startJsonProcess } from './json-process.ts';
+import { createDatabase } from './postgres-server.ts';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const UNKNOWN = '0f8fad5b-d9cb-469f-a165-70867728950e';
@@ -286,3 +288,60 @@ describe('an in-process scoring job with versions on S3', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(engineMissing('postgres'))(
+  `an in-process search on one of two replicas ${engineTitle('postgres')}`,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'autorec-local-jobs-pg-'));
+    let database: { url: string; drop(): Promise<void> };
+    const replicas: TestService[] = [];
+
+    beforeAll(async () => {
+      database = await createDatabase(postgresServer().url!);
+      const start = () =>
+        startTestService(
+          { databaseUrl: database.url, replica: { pollMs: 60_000, leaseMs: 4_000 } },
+          dir,
+          'postgres',
+        );
+      replicas.push(await start());
+      replicas.push(await start());
+    }, 120_000);
+    afterAll(async () => {
+      for (const r of replicas) await r.dispose();
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('the other replica reads it running (its runner renews it), then its ranking', async () => {
+      const [a, b] = replicas;
+      const res = await a.call(
+        'POST',
+        '/v1/search-jobs',
+        {
+          model: 'svd',
+          params: { epochs: 20 },
+          grid: { factors: [4, 8] },
+          folds: 2,
+          metric: 'rmse',
+          data: 'tiny',
+        },
+        WRITER,
+      );
+      expect(res.status).toBe(202);
+      const { id } = await res.json();
+      // Asked at once (its first task's thread is still starting): running on a live replica, not
+      // a stopped run's job.
+      expect(await (await b.call('GET', `/v1/search-jobs/${id}`)).json()).toMatchObject({
+        status: 'running',
+      });
+      const done = await waitFor(async () => {
+        const job = await (await b.call('GET', `/v1/search-jobs/${id}`)).json();
+        return job.status === 'running' ? undefined : job;
+      }, 120_000);
+      expect(done.status, JSON.stringify(done)).toBe('succeeded');
+      expect(done).toEqual(await (await a.call('GET', `/v1/search-jobs/${id}`)).json());
+      expect(done.tasks).toEqual({ total: 4, done: 4 });
+    }, 150_000);
+  },
+);
