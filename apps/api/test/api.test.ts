@@ -449,6 +449,8 @@ function suite(engine: Engine): void {
         '/v1/training-jobs',
         '/v1/training-jobs/{id}',
         '/v1/training-jobs/{id}/events',
+        '/v1/scoring-jobs/{id}/events',
+        '/v1/search-jobs/{id}/events',
         '/v1/models',
         '/v1/models/{name}/versions/{version}',
         '/v1/models/{name}/versions/{version}:promote',

@@ -117,3 +117,35 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The events of a whole Server-Sent Events stream's text, data parsed as JSON (comments skipped). */
+export function sseEvents(text: string): { event: string; data: Record<string, unknown> }[] {
+  return text
+    .split('\n\n')
+    .map((block) => ({ event: /^event: (.*)$/m.exec(block)?.[1], data: /^data: (.*)$/m.exec(block)?.[1] }))
+    .filter((e): e is { event: string; data: string } => e.event !== undefined && e.data !== undefined)
+    .map((e) => ({ event: e.event, data: JSON.parse(e.data) }));
+}
+
+/**
+ * Checks a batch job's progress stream (`GET /v1/{scoring,search}-jobs/{id}/events`): `progress`
+ * events whose count of `key` (parts or tasks) done only grows and stays below the total, then
+ * one `end` with the final status; returns that status.
+ */
+export function expectProgressStream(text: string, key: 'parts' | 'tasks'): Record<string, unknown> {
+  const events = sseEvents(text);
+  const end = events.at(-1);
+  if (end?.event !== 'end') throw new Error(`the stream did not end with an end event:\n${text}`);
+  const progress = events.slice(0, -1);
+  const done = progress.map((e) => {
+    if (e.event !== 'progress' || e.data.status !== 'running')
+      throw new Error(`not a progress event: ${JSON.stringify(e)}`);
+    const count = e.data[key] as { done: number; total: number };
+    if (count.done >= count.total) throw new Error(`progress at ${count.done} of ${count.total}`);
+    return count.done;
+  });
+  done.forEach((d, i) => {
+    if (i > 0 && d <= done[i - 1]) throw new Error(`progress went from ${done[i - 1]} to ${d}`);
+  });
+  return end.data;
+}

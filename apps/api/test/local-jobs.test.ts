@@ -24,7 +24,14 @@ import { S3_EMULATOR_CREDENTIALS, type S3Emulator, startS3Emulator } from '@auto
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRAINING_SPLIT } from '../src/training/execute.ts';
 import { engineMissing, engineTitle, postgresServer } from './engines.ts';
-import { ADMIN, startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import {
+  ADMIN,
+  expectProgressStream,
+  startTestService,
+  type TestService,
+  WRITER,
+  waitFor,
+} from './helpers.ts';
 import { killProcess, startJsonProcess } from './json-process.ts';
 import { createDatabase } from './postgres-server.ts';
 
@@ -161,6 +168,48 @@ describe('batch scoring and searches without Redis, in the API process', () => {
     });
     const ran = records.filter((r) => r.search === queued.id && 'fold' in r);
     expect(ran.map((r) => `${r.candidate}/${r.fold}`)).toEqual(['0/0', '0/1', '0/2', '1/0', '1/1', '1/2']);
+  }, 240_000);
+
+  it('streams a scoring job’s and a search’s progress as Server-Sent Events until they end', async () => {
+    const scoring = await (
+      await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1, k: 3, parts: 4 }, WRITER)
+    ).json();
+    const search = await (
+      await api.call(
+        'POST',
+        '/v1/search-jobs',
+        { model: 'svd', params: { epochs: 3 }, grid: { factors: [2, 4] }, folds: 2, data: 'tiny' },
+        WRITER,
+      )
+    ).json();
+    const [scored, searched] = await Promise.all(
+      [`/v1/scoring-jobs/${scoring.id}/events`, `/v1/search-jobs/${search.id}/events`].map(async (path) => {
+        const res = await api.call('GET', path);
+        expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+        return res.text();
+      }),
+    );
+    // Each stream ends with the status GET gives once the job is over.
+    expect(expectProgressStream(scored, 'parts')).toEqual(
+      await (await api.call('GET', `/v1/scoring-jobs/${scoring.id}`)).json(),
+    );
+    expect(expectProgressStream(scored, 'parts')).toMatchObject({
+      status: 'succeeded',
+      parts: { total: 4, done: 4 },
+    });
+    expect(expectProgressStream(searched, 'tasks')).toEqual(
+      await (await api.call('GET', `/v1/search-jobs/${search.id}`)).json(),
+    );
+    expect(expectProgressStream(searched, 'tasks')).toMatchObject({
+      status: 'succeeded',
+      tasks: { total: 4, done: 4 },
+    });
+    // A job that has ended: just its end.
+    expect(await (await api.call('GET', `/v1/scoring-jobs/${scoring.id}/events`)).text()).toMatch(
+      /^event: end\ndata: \{.*"status":"succeeded".*\}\nid: 1\n\n$/,
+    );
+    expect((await api.call('GET', `/v1/scoring-jobs/${UNKNOWN}/events`)).status).toBe(404);
+    expect((await api.call('GET', `/v1/search-jobs/${UNKNOWN}/events`)).status).toBe(404);
   }, 240_000);
 
   it('refuses what cannot run as before, and answers 404 for a job it does not know', async () => {

@@ -10,7 +10,7 @@ import { directoryStore } from '@autorec/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../src/storage/repository.ts';
 import { cancelRequested } from '../src/training/cancel.ts';
-import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import { expectProgressStream, startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
 
@@ -124,11 +124,14 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     const queued = await res.json();
     expect(res.headers.get('location')).toBe(`/v1/scoring-jobs/${queued.id}`);
     expect(queued).toMatchObject({ status: 'running', parts: { total: 4, done: 0 } });
+    const streamed = api.call('GET', `/v1/scoring-jobs/${queued.id}/events`).then((r) => r.text());
     const done = await waitFor(async () => {
       const job = await (await api.call('GET', `/v1/scoring-jobs/${queued.id}`)).json();
       return job.status === 'running' ? undefined : job;
     }, 60_000);
     expect(done).toMatchObject({ status: 'succeeded', parts: { total: 4, done: 4 } });
+    // Its progress stream, read from the queue as GET reads it, ended with the same status.
+    expect(expectProgressStream(await streamed, 'parts')).toEqual(done);
     const file = await (await api.call('GET', `/v1/scoring-jobs/${queued.id}/file`)).text();
     const [header, ...lines] = file.trimEnd().split('\n');
     expect(header).toBe('user\trank\tsong\tscore');

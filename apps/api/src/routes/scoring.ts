@@ -4,6 +4,7 @@ import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
 import { openScoringFile } from '../training/scoring.ts';
 import { errors, json, security } from './shared.ts';
+import { statusStream } from './status-stream.ts';
 
 /** Default users per range: a range is a few seconds of one worker's time on msd-sized models. */
 const USERS_PER_PART = 10_000;
@@ -117,6 +118,30 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
       const job = await queue().scoringStatus(id);
       if (!job) throw notFound('scoring job', id);
       return c.json(job, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/scoring-jobs/{id}/events',
+      tags: ['training'],
+      summary: "A scoring job's progress as Server-Sent Events",
+      description:
+        '`progress` events (the status, as GET gives it) whenever `parts.done` changes, then one `end` event with the final status, and the stream closes. With or without --redis, from any replica.',
+      security,
+      request: { params: z.object({ id: ScoringId }) },
+      responses: {
+        200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errors(404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const read = () => queue().scoringStatus(id);
+      const first = await read();
+      if (!first) throw notFound('scoring job', id);
+      return statusStream(c, first, read, (s) => s.parts.done);
     },
   );
 

@@ -14,6 +14,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { badRequest, notFound } from '../problem.ts';
 import { errors, json, security } from './shared.ts';
+import { statusStream } from './status-stream.ts';
 
 /** More tasks than this is a mistake more often than a plan (each trains a model). */
 const MAX_TASKS = 1_000;
@@ -178,6 +179,30 @@ export function registerSearch(app: ApiApp, deps: AppDeps): void {
       const status = await queue().searchStatus(id);
       if (!status) throw notFound('search job', id);
       return c.json(status, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/search-jobs/{id}/events',
+      tags: ['training'],
+      summary: "A search's progress as Server-Sent Events",
+      description:
+        '`progress` events (the status, as GET gives it) whenever `tasks.done` changes, then one `end` event with the final status, and the stream closes. With or without --redis, from any replica.',
+      security,
+      request: { params: z.object({ id: SearchId }) },
+      responses: {
+        200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errors(404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const read = () => queue().searchStatus(id);
+      const first = await read();
+      if (!first) throw notFound('search job', id);
+      return statusStream(c, first, read, (s) => s.tasks.done);
     },
   );
 }
