@@ -212,6 +212,47 @@ describe('batch scoring and searches without Redis, in the API process', () => {
     expect((await api.call('GET', `/v1/search-jobs/${UNKNOWN}/events`)).status).toBe(404);
   }, 240_000);
 
+  it('cancels a search that runs and a scoring job in line behind it', async () => {
+    // 40 tasks of a few seconds each: still running when the DELETEs arrive.
+    const search = await (
+      await api.call(
+        'POST',
+        '/v1/search-jobs',
+        {
+          model: 'svd',
+          params: { epochs: 40 },
+          grid: { factors: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
+          folds: 4,
+          data: 'tiny',
+        },
+        WRITER,
+      )
+    ).json();
+    const scoring = await (
+      await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1, k: 3, parts: 2 }, WRITER)
+    ).json();
+    // One batch job at a time: the scoring job waits behind the search and leaves the line at once.
+    const dropped = await api.call('DELETE', `/v1/scoring-jobs/${scoring.id}`, undefined, WRITER);
+    expect(dropped.status).toBe(202);
+    expect(await dropped.json()).toMatchObject({ status: 'cancelled', parts: { total: 2, done: 0 } });
+    const stopping = await api.call('DELETE', `/v1/search-jobs/${search.id}`, undefined, WRITER);
+    expect(stopping.status).toBe(202);
+    const ended = await finished(`/v1/search-jobs/${search.id}`);
+    expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'cancelled', tasks: { total: 40 } });
+    expect(ended.tasks.done).toBeLessThan(40);
+    expect((await api.call('DELETE', `/v1/search-jobs/${search.id}`, undefined, WRITER)).status).toBe(409);
+    expect((await api.call('DELETE', `/v1/scoring-jobs/${UNKNOWN}`, undefined, WRITER)).status).toBe(404);
+    // The cancel requests are forgotten once the jobs ended, and the line goes on.
+    for (const id of [search.id, scoring.id])
+      await waitFor(
+        async () => (await api.deps.repo.getSetting(`cancel-requested:${id}`)) === undefined || undefined,
+      );
+    const next = await (
+      await api.call('POST', '/v1/scoring-jobs', { model: 'ials', version: 1, k: 3, parts: 1 }, WRITER)
+    ).json();
+    expect(await finished(`/v1/scoring-jobs/${next.id}`)).toMatchObject({ status: 'succeeded' });
+  }, 240_000);
+
   it('refuses what cannot run as before, and answers 404 for a job it does not know', async () => {
     const post = (body: unknown) => api.call('POST', '/v1/search-jobs', body, WRITER);
     const both = await post({ model: 'svd', grid: { factors: [2] }, candidates: [{ factors: 2 }] });

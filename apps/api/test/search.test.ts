@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobQueue } from '../src/training/queue.ts';
 import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
@@ -78,6 +79,35 @@ describe.skipIf(skip)(`hyper-parameter searches on the queue${skip ? ` (skipped:
       '1/1',
       '1/2',
     ]);
+  }, 240_000);
+
+  it('cancels a search the workers run: the task in progress stops, none other starts, it reads cancelled', async () => {
+    // 40 tasks of a few seconds each: still running when the DELETE arrives.
+    const res = await post({
+      model: 'svd',
+      params: { epochs: 40 },
+      grid: { factors: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
+      folds: 4,
+    });
+    const queued = await res.json();
+    const stopping = await api.call('DELETE', `/v1/search-jobs/${queued.id}`, undefined, WRITER);
+    expect(stopping.status).toBe(202);
+    const ended = await waitFor(async () => {
+      const s = await (await api.call('GET', `/v1/search-jobs/${queued.id}`)).json();
+      return s.status === 'running' ? undefined : s;
+    }, 120_000);
+    expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'cancelled', tasks: { total: 40 } });
+    expect(ended.tasks.done).toBeLessThan(40);
+    expect(ended.error).toBeUndefined();
+    const again = await api.call('DELETE', `/v1/search-jobs/${queued.id}`, undefined, WRITER);
+    expect(again.status).toBe(409);
+    expect((await again.json()).detail).toMatch(/already ended \(cancelled\)/);
+    // The workers take the tasks left in the queue and drop each at once: nothing waits for long.
+    await waitFor(
+      async () =>
+        (await (api.deps.batch as JobQueue).queue.getJobCounts('waiting')).waiting === 0 || undefined,
+      120_000,
+    );
   }, 240_000);
 
   it('refuses what cannot run, naming the field', async () => {

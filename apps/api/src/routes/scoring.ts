@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
+import { requestCancel } from '../training/cancel.ts';
 import { openScoringFile } from '../training/scoring.ts';
 import { errors, json, security } from './shared.ts';
 import { statusStream } from './status-stream.ts';
@@ -34,7 +35,7 @@ const ScoringJob = z
     version: z.number(),
     k: z.number(),
     users: z.number(),
-    status: z.enum(['running', 'succeeded', 'failed']),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
     parts: z.object({ total: z.number(), done: z.number() }),
     createdAt: z.string(),
     finishedAt: z.string().optional(),
@@ -118,6 +119,30 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
       const job = await queue().scoringStatus(id);
       if (!job) throw notFound('scoring job', id);
       return c.json(job, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/scoring-jobs/{id}',
+      tags: ['training'],
+      summary: 'Cancel a running scoring job',
+      description:
+        'Writes a cancel request to the database, which whoever runs it — an `autorec worker`, this API or another replica — reads within a second: the range in progress stops, none other starts, and the status becomes `cancelled`. Answers 202 with the status as it is now; 409 when it has already ended.',
+      security,
+      request: { params: z.object({ id: ScoringId }) },
+      responses: { 202: json(ScoringJob, 'cancelling'), ...errors(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const status = await queue().scoringStatus(id);
+      if (!status) throw notFound('scoring job', id);
+      if (status.status !== 'running')
+        throw conflict(`scoring job ${id} has already ended (${status.status})`);
+      await requestCancel(deps.repo, id);
+      await queue().cancel(id);
+      return c.json((await queue().scoringStatus(id)) ?? status, 202);
     },
   );
 

@@ -12,7 +12,8 @@ import {
 import { SYNTHETIC_PRESET_NAMES } from '@autorec/data';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
-import { badRequest, notFound } from '../problem.ts';
+import { badRequest, conflict, notFound } from '../problem.ts';
+import { requestCancel } from '../training/cancel.ts';
 import { errors, json, security } from './shared.ts';
 import { statusStream } from './status-stream.ts';
 
@@ -70,7 +71,7 @@ const SearchJob = z
     metric: z.string(),
     folds: z.number(),
     candidates: z.number(),
-    status: z.enum(['running', 'succeeded', 'failed']),
+    status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
     tasks: z.object({ total: z.number(), done: z.number() }),
     createdAt: z.string(),
     finishedAt: z.string().optional(),
@@ -179,6 +180,29 @@ export function registerSearch(app: ApiApp, deps: AppDeps): void {
       const status = await queue().searchStatus(id);
       if (!status) throw notFound('search job', id);
       return c.json(status, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/v1/search-jobs/{id}',
+      tags: ['training'],
+      summary: 'Cancel a running search',
+      description:
+        'Writes a cancel request to the database, which whoever runs it — an `autorec worker`, this API or another replica — reads within a second: the task in progress stops, none other starts, and the status becomes `cancelled`. Answers 202 with the status as it is now; 409 when it has already ended.',
+      security,
+      request: { params: z.object({ id: SearchId }) },
+      responses: { 202: json(SearchJob, 'cancelling'), ...errors(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const status = await queue().searchStatus(id);
+      if (!status) throw notFound('search job', id);
+      if (status.status !== 'running') throw conflict(`search ${id} has already ended (${status.status})`);
+      await requestCancel(deps.repo, id);
+      await queue().cancel(id);
+      return c.json((await queue().searchStatus(id)) ?? status, 202);
     },
   );
 

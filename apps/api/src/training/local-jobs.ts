@@ -2,9 +2,11 @@ import { gatherSearch, type SearchSummary, type SearchTask, type SearchTaskResul
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { Repository } from '../storage/repository.ts';
+import { clearCancel, watchCancel } from './cancel.ts';
 import { runScoringThread, runSearchThread, type ThreadRun, TRAINING_SPLIT } from './execute.ts';
 import {
   type BatchJobs,
+  CANCELLED_BY_REQUEST,
   describeScoring,
   describeSearch,
   type ScoringStatus,
@@ -37,9 +39,10 @@ export interface LocalBatchJobsOptions {
   log: (record: Record<string, unknown>) => void;
 }
 
-type LocalJob =
+type LocalJob = (
   | { kind: 'scoring'; status: ScoringStatus; run: (job: LocalJob) => Promise<ScoringResult> }
-  | { kind: 'search'; status: SearchStatus; run: (job: LocalJob) => Promise<SearchSummary> };
+  | { kind: 'search'; status: SearchStatus; run: (job: LocalJob) => Promise<SearchSummary> }
+) & { cancelled?: boolean };
 
 /** A job's record in the settings table: its status, who runs it and when that was last said. */
 interface StoredJob {
@@ -72,7 +75,7 @@ const seconds = (since: number) => Math.round((performance.now() - since) / 100)
  * stopped reads `failed` ("the server stopped…") — at once on SQLite, on PostgreSQL once its
  * runner has not renewed it for `leaseMs` — rather than `running` for ever. Finished records are
  * kept (a few hundred bytes each; a search's ranking more); the queue forgets them after a day.
- * There is no cancel, as on the queue.
+ * `cancel` stops a job (DELETE; a request in the database reaches the replica that runs it).
  *
  * @example
  * const batch = new LocalBatchJobs({ repo, dataDir, models, database, owner: replicaId, leaseMs: 0, log });
@@ -141,6 +144,7 @@ export class LocalBatchJobs implements BatchJobs {
         const results: SearchTaskResult[] = [];
         for (const task of tasks) {
           if (this.closed) throw new Error(STOPPED_RUNNING);
+          if (job.cancelled) throw new Error(CANCELLED_BY_REQUEST);
           const started = performance.now();
           const thread = runSearchThread(
             {
@@ -181,6 +185,29 @@ export class LocalBatchJobs implements BatchJobs {
 
   searchStatus(id: string): Promise<SearchStatus | undefined> {
     return this.status('search', id) as Promise<SearchStatus | undefined>;
+  }
+
+  /**
+   * A job of this process: one in line leaves it as `cancelled` at once; the running one's
+   * thread is told to stop (a scoring range at its next batch of listeners, a search task at
+   * its next epoch) and the job ends `cancelled`. A job another replica runs reads the cancel
+   * request the caller wrote (its runner watches for it).
+   */
+  async cancel(id: string): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.cancelled = true;
+    const waiting = this.waiting.indexOf(id);
+    if (waiting >= 0) {
+      this.waiting.splice(waiting, 1);
+      Object.assign(job.status, { status: 'cancelled', finishedAt: new Date().toISOString() });
+      this.options.log({ [job.kind]: id, status: 'cancelled' });
+      this.save(job);
+      await this.writes.get(id);
+      this.jobs.delete(id);
+      this.writes.delete(id);
+      await clearCancel(this.options.repo, id).catch(() => {});
+    } else if (this.running?.job === job) this.running.thread?.cancel();
   }
 
   /** Resolves when no job runs or waits. */
@@ -234,14 +261,22 @@ export class LocalBatchJobs implements BatchJobs {
   private async execute(job: LocalJob): Promise<void> {
     const started = performance.now();
     const { id } = job.status;
+    // A cancel request written by another replica (a DELETE there) reaches the job here.
+    const unwatch = watchCancel(this.options.repo, id, () => void this.cancel(id));
     try {
       const result = await job.run(job);
       if (job.kind === 'scoring') job.status.parts.done = job.status.parts.total;
       else job.status.tasks.done = job.status.tasks.total;
       Object.assign(job.status, { status: 'succeeded', finishedAt: new Date().toISOString(), result });
     } catch (error) {
-      const message = this.closed ? STOPPED_RUNNING : (error as Error).message;
-      Object.assign(job.status, { status: 'failed', finishedAt: new Date().toISOString(), error: message });
+      const finishedAt = new Date().toISOString();
+      if (job.cancelled && !this.closed) Object.assign(job.status, { status: 'cancelled', finishedAt });
+      else {
+        const message = this.closed ? STOPPED_RUNNING : (error as Error).message;
+        Object.assign(job.status, { status: 'failed', finishedAt, error: message });
+      }
+    } finally {
+      unwatch();
     }
     this.options.log({
       [job.kind]: id,
@@ -253,6 +288,7 @@ export class LocalBatchJobs implements BatchJobs {
     await this.writes.get(id);
     this.jobs.delete(id);
     this.writes.delete(id);
+    if (job.cancelled) await clearCancel(this.options.repo, id).catch(() => {});
   }
 
   /** Writes the job's status as it is when the write runs, after the job's earlier writes. */

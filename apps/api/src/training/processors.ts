@@ -8,6 +8,7 @@ import { cancelRequested, clearCancel, watchCancel } from './cancel.ts';
 import { registeredBy, runSearchThread, runTraining, TRAINING_SPLIT } from './execute.ts';
 import { promoteRegistered } from './promote.ts';
 import {
+  CANCELLED_BY_REQUEST,
   partResults,
   QUEUE_NAME,
   type QueuedJob,
@@ -177,18 +178,28 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return outcome.status ?? 'failed';
   }
 
-  /** One user range of a scoring job into its part file; a stop hands the range back. */
+  /**
+   * One user range of a scoring job into its part file; a stop hands the range back, a cancel
+   * request (read before it starts and while it runs) fails it, which fails the job.
+   */
   async function scoreOne(job: Job<ScoreRangePayload>, token: string | undefined) {
     const { range } = job.data;
+    if (await cancelRequested(repo, range.id)) throw new Error(CANCELLED_BY_REQUEST);
     const started = performance.now();
+    const cancel = new AbortController();
+    const unwatch = watchCancel(repo, range.id, () => cancel.abort());
     try {
-      const part = await scoreRange(options.dataDir, options.models, range, stopping.signal);
+      const signal = AbortSignal.any([stopping.signal, cancel.signal]);
+      const part = await scoreRange(options.dataDir, options.models, range, signal);
       log({ scoring: range.id, part: range.part, users: part.users, seconds: seconds(started), worker: id });
       return part;
     } catch (error) {
+      if (cancel.signal.aborted) throw new Error(CANCELLED_BY_REQUEST);
       if (!stopping.signal.aborted) throw error;
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
+    } finally {
+      unwatch();
     }
   }
 
@@ -200,9 +211,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     return result;
   }
 
-  /** One (candidate, fold) of a search, in a training thread; a stop hands the task back. */
+  /**
+   * One (candidate, fold) of a search, in a training thread; a stop hands the task back, a
+   * cancel request fails it (and so the search), as for a scoring range.
+   */
   async function searchOne(job: Job<SearchTaskPayload>, token: string | undefined) {
     const { spec, task } = job.data;
+    if (await cancelRequested(repo, spec.id)) throw new Error(CANCELLED_BY_REQUEST);
     const started = performance.now();
     let lastEvent = 0;
     const run = runSearchThread(
@@ -226,6 +241,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     );
     const onStop = () => run.cancel();
     stopping.signal.addEventListener('abort', onStop, { once: true });
+    let cancelled = false;
+    const unwatch = watchCancel(repo, spec.id, () => {
+      cancelled = true;
+      run.cancel();
+    });
     try {
       const result = await run.result;
       log({
@@ -238,10 +258,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       });
       return result;
     } catch (error) {
+      if (cancelled) throw new Error(CANCELLED_BY_REQUEST);
       if (!stopping.signal.aborted) throw error;
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     } finally {
+      unwatch();
       stopping.signal.removeEventListener('abort', onStop);
     }
   }

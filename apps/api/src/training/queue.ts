@@ -64,7 +64,7 @@ export interface SearchStatus {
   metric: string;
   folds: number;
   candidates: number;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   tasks: { total: number; done: number };
   createdAt: string;
   finishedAt?: string;
@@ -93,7 +93,7 @@ export interface ScoringStatus {
   version: number;
   k: number;
   users: number;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   parts: { total: number; done: number };
   createdAt: string;
   finishedAt?: string;
@@ -146,7 +146,17 @@ export interface BatchJobs {
   addSearch(spec: SearchSpec, tasks: readonly SearchTask[]): Promise<SearchStatus>;
   /** A search's state; undefined when unknown (or forgotten). */
   searchStatus(id: string): Promise<SearchStatus | undefined>;
+  /**
+   * Stops a running scoring job or search whose cancel request the caller has just written to
+   * the database (`requestCancel`): whoever runs its ranges or tasks — a worker, this process or
+   * another replica — reads that flag; this stops what this process itself runs or holds in line
+   * at once. The status then reads `cancelled`.
+   */
+  cancel(id: string): Promise<void>;
 }
+
+/** Why a range or task of a cancelled job failed: how a status tells cancelled from failed. */
+export const CANCELLED_BY_REQUEST = 'cancelled by request';
 
 export interface JobQueueHooks {
   /** A worker reported progress on job `id`. */
@@ -299,8 +309,7 @@ export class JobQueue implements BatchJobs {
         finishedAt,
         result: progress.job.returnvalue as unknown as SearchSummary,
       };
-    if (state === 'failed')
-      return { ...base, status: 'failed', finishedAt, error: progress.job.failedReason };
+    if (state === 'failed') return { ...base, finishedAt, ...(await this.failure(progress.job)) };
     return { ...base, status: 'running' };
   }
 
@@ -319,9 +328,25 @@ export class JobQueue implements BatchJobs {
         finishedAt,
         result: progress.job.returnvalue as unknown as ScoringResult,
       };
-    if (state === 'failed')
-      return { ...base, status: 'failed', finishedAt, error: progress.job.failedReason };
+    if (state === 'failed') return { ...base, finishedAt, ...(await this.failure(progress.job)) };
     return { ...base, status: 'running' };
+  }
+
+  /** Nothing to do here: the workers read the cancel request before and while they run a range or task. */
+  async cancel(_id: string): Promise<void> {}
+
+  /**
+   * A failed flow's state and reason: BullMQ fails the parent with "child <key> failed", so the
+   * child's own reason is read — a cancelled job's ranges fail with {@link CANCELLED_BY_REQUEST}.
+   */
+  private async failure(
+    parent: NonNullable<Awaited<ReturnType<Queue['getJob']>>>,
+  ): Promise<{ status: 'failed' | 'cancelled'; error?: string }> {
+    const child = /^child (.+) failed$/.exec(parent.failedReason ?? '')?.[1];
+    const failed = child ? await this.queue.getJob(child.slice(child.lastIndexOf(':') + 1)) : undefined;
+    const reason = failed?.failedReason ?? parent.failedReason;
+    if (reason === CANCELLED_BY_REQUEST) return { status: 'cancelled' };
+    return { status: 'failed', error: failed ? `${failed.id}: ${reason}` : reason };
   }
 
   async close(): Promise<void> {
