@@ -118,6 +118,17 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Reads a batch job (`/v1/scoring-jobs/{id}`, `/v1/search-jobs/{id}`) through `service` until it
+ * no longer runs; returns its status.
+ */
+export function untilEnded(service: Pick<TestService, 'call'>, path: string, timeoutMs = 60_000) {
+  return waitFor(async () => {
+    const job = await (await service.call('GET', path)).json();
+    return job.status === 'running' ? undefined : job;
+  }, timeoutMs);
+}
+
 /** The events of a whole Server-Sent Events stream's text, data parsed as JSON (comments skipped). */
 export function sseEvents(text: string): { event: string; data: Record<string, unknown> }[] {
   return text
@@ -129,7 +140,7 @@ export function sseEvents(text: string): { event: string; data: Record<string, u
 
 /**
  * Checks a batch job's progress stream (`GET /v1/{scoring,search}-jobs/{id}/events`): `progress`
- * events whose count of `key` (parts or tasks) done only grows and stays below the total, then
+ * events whose count of `key` (parts or tasks) done only grows, up to the total, then
  * one `end` with the final status; returns that status.
  */
 export function expectProgressStream(text: string, key: 'parts' | 'tasks'): Record<string, unknown> {
@@ -141,7 +152,8 @@ export function expectProgressStream(text: string, key: 'parts' | 'tasks'): Reco
     if (e.event !== 'progress' || e.data.status !== 'running')
       throw new Error(`not a progress event: ${JSON.stringify(e)}`);
     const count = e.data[key] as { done: number; total: number };
-    if (count.done >= count.total) throw new Error(`progress at ${count.done} of ${count.total}`);
+    // All done and still running: the gather step joins the parts (ranks the candidates).
+    if (count.done > count.total) throw new Error(`progress at ${count.done} of ${count.total}`);
     return count.done;
   });
   done.forEach((d, i) => {

@@ -29,6 +29,7 @@ import {
   expectProgressStream,
   startTestService,
   type TestService,
+  untilEnded,
   WRITER,
   waitFor,
 } from './helpers.ts';
@@ -53,11 +54,7 @@ describe('batch scoring and searches without Redis, in the API process', () => {
   });
 
   /** GETs `path` until the job is no longer running. */
-  const finished = (path: string, timeoutMs = 60_000) =>
-    waitFor(async () => {
-      const job = await (await api.call('GET', path)).json();
-      return job.status === 'running' ? undefined : job;
-    }, timeoutMs);
+  const finished = (path: string, timeoutMs = 60_000) => untilEnded(api, path, timeoutMs);
 
   it('a scoring job: the ranges scored in a worker thread into one file, each listener once, as recommend lists them', async () => {
     const res = await api.call(
@@ -359,10 +356,7 @@ describe('an in-process scoring job with versions on S3', () => {
       );
       expect(res.status).toBe(202);
       const { id } = await res.json();
-      const done = await waitFor(async () => {
-        const job = await (await api.call('GET', `/v1/scoring-jobs/${id}`)).json();
-        return job.status === 'running' ? undefined : job;
-      });
+      const done = await untilEnded(api, `/v1/scoring-jobs/${id}`);
       expect(done.status, JSON.stringify(done)).toBe('succeeded');
       const file = await (await api.call('GET', `/v1/scoring-jobs/${id}/file`)).text();
       const users = api.deps.server.current!.model.users.toArray();
@@ -425,10 +419,7 @@ describe.skipIf(engineMissing('postgres'))(
       expect(await (await b.call('GET', `/v1/search-jobs/${id}`)).json()).toMatchObject({
         status: 'running',
       });
-      const done = await waitFor(async () => {
-        const job = await (await b.call('GET', `/v1/search-jobs/${id}`)).json();
-        return job.status === 'running' ? undefined : job;
-      }, 120_000);
+      const done = await untilEnded(b, `/v1/search-jobs/${id}`, 120_000);
       expect(done.status, JSON.stringify(done)).toBe('succeeded');
       expect(done).toEqual(await (await a.call('GET', `/v1/search-jobs/${id}`)).json());
       expect(done.tasks).toEqual({ total: 4, done: 4 });

@@ -10,7 +10,14 @@ import { directoryStore } from '@autorec/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingJob } from '../src/storage/repository.ts';
 import { cancelRequested } from '../src/training/cancel.ts';
-import { expectProgressStream, startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import {
+  expectProgressStream,
+  startTestService,
+  type TestService,
+  untilEnded,
+  WRITER,
+  waitFor,
+} from './helpers.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
 
@@ -125,10 +132,7 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     expect(res.headers.get('location')).toBe(`/v1/scoring-jobs/${queued.id}`);
     expect(queued).toMatchObject({ status: 'running', parts: { total: 4, done: 0 } });
     const streamed = api.call('GET', `/v1/scoring-jobs/${queued.id}/events`).then((r) => r.text());
-    const done = await waitFor(async () => {
-      const job = await (await api.call('GET', `/v1/scoring-jobs/${queued.id}`)).json();
-      return job.status === 'running' ? undefined : job;
-    }, 60_000);
+    const done = await untilEnded(api, `/v1/scoring-jobs/${queued.id}`, 60_000);
     expect(done).toMatchObject({ status: 'succeeded', parts: { total: 4, done: 4 } });
     // Its progress stream, read from the queue as GET reads it, ended with the same status.
     expect(expectProgressStream(await streamed, 'parts')).toEqual(done);

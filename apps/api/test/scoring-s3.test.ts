@@ -22,7 +22,7 @@ import {
   userRanges,
 } from '../src/training/scoring.ts';
 import { engineMissing, engineTitle, postgresServer } from './engines.ts';
-import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import { startTestService, type TestService, untilEnded, WRITER, waitFor } from './helpers.ts';
 import { createDatabase } from './postgres-server.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
@@ -273,10 +273,7 @@ describe.skipIf(noCluster)(
       );
       expect(res.status).toBe(202);
       const { id } = await res.json();
-      const done = await waitFor(async () => {
-        const job = await (await api.call('GET', `/v1/scoring-jobs/${id}`)).json();
-        return job.status === 'running' ? undefined : job;
-      }, 60_000);
+      const done = await untilEnded(api, `/v1/scoring-jobs/${id}`, 60_000);
       expect(done).toMatchObject({
         status: 'succeeded',
         parts: { total: 4, done: 4 },

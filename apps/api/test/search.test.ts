@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../src/training/queue.ts';
-import { startTestService, type TestService, WRITER, waitFor } from './helpers.ts';
+import { startTestService, type TestService, untilEnded, WRITER, waitFor } from './helpers.ts';
 import { findRedisServer, type RedisServer, redisSkip, startRedis } from './redis-server.ts';
 import { startWorker, type WorkerProcess } from './worker-process.ts';
 
@@ -55,10 +55,7 @@ describe.skipIf(skip)(`hyper-parameter searches on the queue${skip ? ` (skipped:
       folds: 3,
       tasks: { total: 6, done: 0 },
     });
-    const done = await waitFor(async () => {
-      const s = await (await api.call('GET', `/v1/search-jobs/${queued.id}`)).json();
-      return s.status === 'running' ? undefined : s;
-    }, 180_000);
+    const done = await untilEnded(api, `/v1/search-jobs/${queued.id}`, 180_000);
     expect(done.status, JSON.stringify(done)).toBe('succeeded');
     expect(done.tasks).toEqual({ total: 6, done: 6 });
     const { candidates, best } = done.result;
@@ -92,10 +89,7 @@ describe.skipIf(skip)(`hyper-parameter searches on the queue${skip ? ` (skipped:
     const queued = await res.json();
     const stopping = await api.call('DELETE', `/v1/search-jobs/${queued.id}`, undefined, WRITER);
     expect(stopping.status).toBe(202);
-    const ended = await waitFor(async () => {
-      const s = await (await api.call('GET', `/v1/search-jobs/${queued.id}`)).json();
-      return s.status === 'running' ? undefined : s;
-    }, 120_000);
+    const ended = await untilEnded(api, `/v1/search-jobs/${queued.id}`, 120_000);
     expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'cancelled', tasks: { total: 40 } });
     expect(ended.tasks.done).toBeLessThan(40);
     expect(ended.error).toBeUndefined();
