@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
-import { requestCancel } from '../training/cancel.ts';
 import { openScoringFile } from '../training/scoring.ts';
+import { registerBatchJobRoutes } from './batch-job-routes.ts';
 import { errors, json, security } from './shared.ts';
-import { statusStream } from './status-stream.ts';
 
 /** Default users per range: a range is a few seconds of one worker's time on msd-sized models. */
 const USERS_PER_PART = 10_000;
@@ -102,73 +101,19 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/scoring-jobs/{id}',
-      tags: ['training'],
-      summary: 'A scoring job: status, parts done, the file it wrote',
-      description:
-        'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a job whose server stopped while it ran reads `failed`).',
-      security,
-      request: { params: z.object({ id: ScoringId }) },
-      responses: { 200: json(ScoringJob, 'the job'), ...errors(404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const job = await queue().scoringStatus(id);
-      if (!job) throw notFound('scoring job', id);
-      return c.json(job, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/v1/scoring-jobs/{id}',
-      tags: ['training'],
-      summary: 'Cancel a running scoring job',
-      description:
-        'Writes a cancel request to the database, which whoever runs it — an `autorec worker`, this API or another replica — reads within a second: the range in progress stops, none other starts, and the status becomes `cancelled`. Answers 202 with the status as it is now; 409 when it has already ended.',
-      security,
-      request: { params: z.object({ id: ScoringId }) },
-      responses: { 202: json(ScoringJob, 'cancelling'), ...errors(404, 409) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const status = await queue().scoringStatus(id);
-      if (!status) throw notFound('scoring job', id);
-      if (status.status !== 'running')
-        throw conflict(`scoring job ${id} has already ended (${status.status})`);
-      await requestCancel(deps.repo, id);
-      await queue().cancel(id);
-      return c.json((await queue().scoringStatus(id)) ?? status, 202);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/scoring-jobs/{id}/events',
-      tags: ['training'],
-      summary: "A scoring job's progress as Server-Sent Events",
-      description:
-        '`progress` events (the status, as GET gives it) whenever `parts.done` changes, then one `end` event with the final status, and the stream closes. With or without --redis, from any replica.',
-      security,
-      request: { params: z.object({ id: ScoringId }) },
-      responses: {
-        200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
-        ...errors(404),
-      },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const read = () => queue().scoringStatus(id);
-      const first = await read();
-      if (!first) throw notFound('scoring job', id);
-      return statusStream(c, first, read, (s) => s.parts.done);
-    },
-  );
+  registerBatchJobRoutes(app, deps, {
+    path: '/v1/scoring-jobs',
+    noun: 'scoring job',
+    schema: ScoringJob,
+    id: ScoringId,
+    summary: 'A scoring job: status, parts done, the file it wrote',
+    description:
+      'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a job whose server stopped while it ran reads `failed`).',
+    read: (d, id) => d.batch.scoringStatus(id),
+    step: (s) => s.parts.done,
+    stepName: 'parts.done',
+    unit: 'range',
+  });
 
   app.openapi(
     createRoute({

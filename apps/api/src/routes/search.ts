@@ -12,10 +12,9 @@ import {
 import { SYNTHETIC_PRESET_NAMES } from '@autorec/data';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
-import { badRequest, conflict, notFound } from '../problem.ts';
-import { requestCancel } from '../training/cancel.ts';
+import { badRequest } from '../problem.ts';
+import { registerBatchJobRoutes } from './batch-job-routes.ts';
 import { errors, json, security } from './shared.ts';
-import { statusStream } from './status-stream.ts';
 
 /** More tasks than this is a mistake more often than a plan (each trains a model). */
 const MAX_TASKS = 1_000;
@@ -163,70 +162,17 @@ export function registerSearch(app: ApiApp, deps: AppDeps): void {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/search-jobs/{id}',
-      tags: ['training'],
-      summary: 'A search: status, tasks done, the candidates ranked',
-      description:
-        'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a search whose server stopped while it ran reads `failed`).',
-      security,
-      request: { params: z.object({ id: SearchId }) },
-      responses: { 200: json(SearchJob, 'the search'), ...errors(404) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const status = await queue().searchStatus(id);
-      if (!status) throw notFound('search job', id);
-      return c.json(status, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'delete',
-      path: '/v1/search-jobs/{id}',
-      tags: ['training'],
-      summary: 'Cancel a running search',
-      description:
-        'Writes a cancel request to the database, which whoever runs it — an `autorec worker`, this API or another replica — reads within a second: the task in progress stops, none other starts, and the status becomes `cancelled`. Answers 202 with the status as it is now; 409 when it has already ended.',
-      security,
-      request: { params: z.object({ id: SearchId }) },
-      responses: { 202: json(SearchJob, 'cancelling'), ...errors(404, 409) },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const status = await queue().searchStatus(id);
-      if (!status) throw notFound('search job', id);
-      if (status.status !== 'running') throw conflict(`search ${id} has already ended (${status.status})`);
-      await requestCancel(deps.repo, id);
-      await queue().cancel(id);
-      return c.json((await queue().searchStatus(id)) ?? status, 202);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/search-jobs/{id}/events',
-      tags: ['training'],
-      summary: "A search's progress as Server-Sent Events",
-      description:
-        '`progress` events (the status, as GET gives it) whenever `tasks.done` changes, then one `end` event with the final status, and the stream closes. With or without --redis, from any replica.',
-      security,
-      request: { params: z.object({ id: SearchId }) },
-      responses: {
-        200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
-        ...errors(404),
-      },
-    }),
-    async (c) => {
-      const { id } = c.req.valid('param');
-      const read = () => queue().searchStatus(id);
-      const first = await read();
-      if (!first) throw notFound('search job', id);
-      return statusStream(c, first, read, (s) => s.tasks.done);
-    },
-  );
+  registerBatchJobRoutes(app, deps, {
+    path: '/v1/search-jobs',
+    noun: 'search job',
+    schema: SearchJob,
+    id: SearchId,
+    summary: 'A search: status, tasks done, the candidates ranked',
+    description:
+      'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a search whose server stopped while it ran reads `failed`).',
+    read: (d, id) => d.batch.searchStatus(id),
+    step: (s) => s.tasks.done,
+    stepName: 'tasks.done',
+    unit: 'task',
+  });
 }

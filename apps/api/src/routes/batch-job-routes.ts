@@ -1,0 +1,106 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ApiApp, AppDeps } from '../context.ts';
+import { conflict, notFound } from '../problem.ts';
+import { requestCancel } from '../training/cancel.ts';
+import { errors, json, security } from './shared.ts';
+import { statusStream } from './status-stream.ts';
+
+/** What a batch job's status has in common (scoring jobs and searches). */
+interface BatchStatus {
+  status: string;
+}
+
+/** A kind of batch job, for {@link registerBatchJobRoutes}. */
+export interface BatchJobKind<T extends BatchStatus> {
+  /** `/v1/scoring-jobs` or `/v1/search-jobs`. */
+  path: string;
+  /** How problems and summaries name one: `scoring job`, `search`. */
+  noun: string;
+  /** The status's OpenAPI schema and the id's. */
+  schema: z.ZodType;
+  id: z.ZodType<string>;
+  /** GET's summary and description. */
+  summary: string;
+  description: string;
+  /** The status, from the queue or this process (`deps.batch`). */
+  read: (deps: AppDeps, id: string) => Promise<T | undefined>;
+  /** What the progress stream follows, and how its description names it (`parts.done`). */
+  step: (status: T) => number;
+  stepName: string;
+  /** What stops when it is cancelled: `range`, `task`. */
+  unit: string;
+}
+
+/**
+ * The routes every batch job kind has beside its POST: `GET {path}/{id}` (the status),
+ * `DELETE {path}/{id}` (cancel) and `GET {path}/{id}/events` (progress as Server-Sent Events),
+ * the same for scoring jobs and searches, on the Redis queue or in this process.
+ */
+export function registerBatchJobRoutes<T extends BatchStatus>(
+  app: ApiApp,
+  deps: AppDeps,
+  kind: BatchJobKind<T>,
+): void {
+  const params = z.object({ id: kind.id });
+  const read = async (id: string) => {
+    const status = await kind.read(deps, id);
+    if (!status) throw notFound(kind.noun, id);
+    return status;
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: `${kind.path}/{id}`,
+      tags: ['training'],
+      summary: kind.summary,
+      description: kind.description,
+      security,
+      request: { params },
+      responses: { 200: json(kind.schema, `the ${kind.noun}`), ...errors(404) },
+    }),
+    async (c) => c.json(await read(c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: `${kind.path}/{id}`,
+      tags: ['training'],
+      summary: `Cancel a running ${kind.noun}`,
+      description: `Writes a cancel request to the database, which whoever runs it — an \`autorec worker\`, this API or another replica — reads within a second: the ${kind.unit} in progress stops, none other starts, and the status becomes \`cancelled\`. Answers 202 with the status as it is now; 409 when it has already ended.`,
+      security,
+      request: { params },
+      responses: { 202: json(kind.schema, 'cancelling'), ...errors(404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const status = await read(id);
+      if (status.status !== 'running')
+        throw conflict(`${kind.noun} ${id} has already ended (${status.status})`);
+      await requestCancel(deps.repo, id);
+      await deps.batch.cancel(id);
+      return c.json((await kind.read(deps, id)) ?? status, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: `${kind.path}/{id}/events`,
+      tags: ['training'],
+      summary: `A ${kind.noun}'s progress as Server-Sent Events`,
+      description: `\`progress\` events (the status, as GET gives it) whenever \`${kind.stepName}\` changes, then one \`end\` event with the final status, and the stream closes. With or without --redis, from any replica.`,
+      security,
+      request: { params },
+      responses: {
+        200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } },
+        ...errors(404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      return statusStream(c, await read(id), () => kind.read(deps, id), kind.step);
+    },
+  );
+}
