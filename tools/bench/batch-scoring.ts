@@ -29,7 +29,8 @@
  * included), e.g. `--order 1xP,0xP,0xP,1xP` against the queue with one worker. `--probe` sends
  * recommend requests to the API one at a time, for 5 s before each job and then while it runs:
  * the latency a client sees while the machine scores (the in-process thread runs at nice +10;
- * a worker process at the priority it was started with).
+ * a worker process at its `--nice`, 10 by default; `WxP@N` in `--order` starts the run's workers
+ * at nice N instead, e.g. `--order 1xP@0,1xP,1xP@0,1xP --probe` for what the default buys).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -52,10 +53,21 @@ const { values } = parseArgs({
 if (values.store !== 'folder' && values.store !== 's3')
   throw new Error(`--store takes folder or s3, got '${values.store}'`);
 const parts = Number(values.parts);
+/** What `autorec worker` runs at without --nice. */
+const DEFAULT_WORKER_NICE = 10;
 const runs = values.order.split(',').map((r) => {
-  const [w, p] = r.split('x');
-  return { workers: Number(w), parts: p === 'P' ? parts : Number(p) };
+  const match = /^(\d+)x(P|\d+)(?:@(\d+))?$/.exec(r);
+  if (!match) throw new Error(`--order takes WxP or WxP@NICE runs, got '${r}'`);
+  const [, w, p, nice] = match;
+  return {
+    workers: Number(w),
+    parts: p === 'P' ? parts : Number(p),
+    nice: nice === undefined ? DEFAULT_WORKER_NICE : Number(nice),
+  };
 });
+/** A worker at nice `nice` (from the environment, so `storeArgs` stay its only flags). */
+const worker = (nice: number) =>
+  startWorker(dir, redis.url, storeArgs, { ...process.env, AUTOREC_WORKER_NICE: String(nice) });
 
 const redisBin = findRedisServer();
 if (!redisBin)
@@ -118,7 +130,8 @@ try {
   const starting = startServer([...serverArgs, '--redis', redis.url]);
   // The first training goes to the queue: a worker takes it once the API has made its folder.
   while (!existsSync(join(dir, 'autorec.db'))) await new Promise((r) => setTimeout(r, 100));
-  workers.push(startWorker(dir, redis.url, storeArgs));
+  let workersNice = DEFAULT_WORKER_NICE;
+  workers.push(worker(workersNice));
   await workers[0].ready;
   server = await starting;
   let queued = true;
@@ -136,16 +149,21 @@ try {
       server = await startServer(queued ? [...serverArgs, '--redis', redis.url] : serverArgs);
       base = `http://127.0.0.1:${server.port}`;
     }
-    while (workers.length < r.workers) {
-      const w = startWorker(dir, redis.url, storeArgs);
-      await w.ready;
-      workers.push(w);
-    }
-    while (workers.length > r.workers) {
+    const stopWorker = async () => {
       const w = workers.pop()!;
       w.child.kill('SIGTERM');
       await w.exited;
+    };
+    if (r.workers > 0 && r.nice !== workersNice) {
+      while (workers.length > 0) await stopWorker();
+      workersNice = r.nice;
     }
+    while (workers.length < r.workers) {
+      const w = worker(workersNice);
+      await w.ready;
+      workers.push(w);
+    }
+    while (workers.length > r.workers) await stopWorker();
     const users = values.probe
       ? ((await api(base, '/v1/models/ials/versions/1/artifact/ids.json')) as { users: string[] }).users
       : [];
@@ -198,6 +216,7 @@ try {
       data: `msd shape, ${version.data.users} listeners × 41,140 songs`,
       where: queued ? 'queue' : 'in-process',
       workers: r.workers,
+      ...(queued ? { workerNice: workersNice } : {}),
       workersThatScored: scorers,
       parts: r.parts,
       store: values.store,
@@ -214,7 +233,7 @@ try {
     };
     console.log(JSON.stringify(out));
     console.error(
-      `${queued ? `${r.workers} worker(s)` : 'in-process'}, ${r.parts} part(s), ${values.store}: ${out.wallSeconds} s wall, ${out.scorerCpuSeconds} s ${queued ? 'worker' : 'API'} CPU, ${out.benchProcessCpuSeconds} s this process's, download ${out.downloadSeconds} s, ${out.users} users (load ${load.toFixed(1)})`,
+      `${queued ? `${r.workers} worker(s) at nice ${workersNice}` : 'in-process'}, ${r.parts} part(s), ${values.store}: ${out.wallSeconds} s wall, ${out.scorerCpuSeconds} s ${queued ? 'worker' : 'API'} CPU, ${out.benchProcessCpuSeconds} s this process's, download ${out.downloadSeconds} s, ${out.users} users (load ${load.toFixed(1)})`,
     );
     if (idle && during)
       console.error(

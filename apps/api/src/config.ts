@@ -44,6 +44,9 @@ number, on any machine that sees the API's database and model store.
                        S3 variables of \`autorec serve --help\`)
   --lock-ms N          a job's lock without renewal before another worker takes it over (env
                        AUTOREC_WORKER_LOCK_MS; default 30000)
+  --nice N             how much nicer than it was started the worker runs, 0-19 (Linux; env
+                       AUTOREC_WORKER_NICE; default 10): beside an API replica, its jobs take the idle cores and
+                       recommendations keep their latency; alone on a machine it runs as fast
 Prints {"worker":ID,"ready":true} when it takes jobs. The first Ctrl-C (or SIGTERM) stops it
 gracefully: a job in progress stops at its next batch and goes back to the queue; exit 0.`;
 
@@ -54,6 +57,8 @@ export interface WorkerConfig {
   /** `s3://bucket/prefix` of the model versions; absent: `dataDir/models`. */
   modelsUrl?: string;
   lockMs: number;
+  /** How much the worker lowers its priority at start (Linux: the nice value added; 0 = unchanged). */
+  nice: number;
 }
 
 /** The flags of \`autorec worker\`, then the environment, then the defaults. */
@@ -68,6 +73,7 @@ export function readWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): Worker
         'data-dir': { type: 'string' },
         models: { type: 'string' },
         'lock-ms': { type: 'string' },
+        nice: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -88,6 +94,7 @@ export function readWorkerConfig(argv: string[], env: NodeJS.ProcessEnv): Worker
     dataDir: str('data-dir') ?? env.AUTOREC_DATA_DIR ?? 'data',
     modelsUrl: modelsOption(str('models') ?? (env.AUTOREC_MODELS || undefined)),
     lockMs: int('--lock-ms', str('lock-ms') ?? env.AUTOREC_WORKER_LOCK_MS, 30_000, 1_000, 3_600_000),
+    nice: int('--nice', str('nice') ?? env.AUTOREC_WORKER_NICE, 10, 0, 19),
   };
 }
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setupCompute } from '@autorec/core';
 import { configOrExitCode, readWorkerConfig } from './config.ts';
+import { lowerThreadPriority } from './priority.ts';
 import { describeModelFiles, type ModelFiles, modelFilesFromConfig } from './storage/model-files.ts';
 import { databaseLocation, describeDatabase, openRepository } from './storage/open.ts';
 import type { Repository } from './storage/repository.ts';
@@ -40,6 +41,9 @@ export async function runWorker(
   let worker: Awaited<ReturnType<typeof startQueueWorker>>;
   let backend: Awaited<ReturnType<typeof setupCompute>>['backend'];
   let models: ModelFiles;
+  // Before any thread starts, so that they all inherit it: batch scoring runs on this thread, and
+  // training and search threads lower theirs by 10 more.
+  const nice = config.nice > 0 ? lowerThreadPriority(config.nice) : undefined;
   try {
     models = modelFilesFromConfig(config.modelsUrl, dataDir, env);
     // The compute context of this thread, where batch scoring runs (training threads set up their own).
@@ -75,7 +79,7 @@ export async function runWorker(
     return 1;
   }
   say(
-    `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${describeModelFiles(models)}; compute backend ${backend.name}`,
+    `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${describeModelFiles(models)}; compute backend ${backend.name}${nice === undefined ? '' : `; at nice ${nice}`}`,
   );
   process.stdout.write(`${JSON.stringify({ worker: worker.id, ready: true })}\n`);
 

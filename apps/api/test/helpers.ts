@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openService, type Service, type ServiceConfig } from '../src/service.ts';
@@ -160,4 +160,17 @@ export function expectProgressStream(text: string, key: 'parts' | 'tasks'): Reco
     if (i > 0 && d <= done[i - 1]) throw new Error(`progress went from ${done[i - 1]} to ${d}`);
   });
   return end.data;
+}
+
+/**
+ * The nice value of each thread of a process (Linux: field 19 of /proc/PID/task/TID/stat), its
+ * main thread first.
+ */
+export function threadNices(pid: number | 'self'): number[] {
+  return readdirSync(`/proc/${pid}/task`)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
 }

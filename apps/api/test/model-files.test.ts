@@ -73,6 +73,11 @@ describe('model versions on S3', () => {
     expect(readWorkerConfig(['--redis', 'redis://h:1', '--models', 's3://m/p'], {}).modelsUrl).toBe(
       's3://m/p',
     );
+    // A worker's niceness: 10 by default, from the flag or the environment, 0–19.
+    expect(readWorkerConfig(['--redis', 'redis://h:1'], {}).nice).toBe(10);
+    expect(readWorkerConfig(['--redis', 'redis://h:1', '--nice', '0'], {}).nice).toBe(0);
+    expect(readWorkerConfig(['--redis', 'redis://h:1'], { AUTOREC_WORKER_NICE: '5' }).nice).toBe(5);
+    expect(() => readWorkerConfig(['--redis', 'redis://h:1', '--nice', '20'], {})).toThrow(/--nice/);
     expect(() => modelFilesFromConfig('s3://models/x', dir, {})).toThrow(
       /need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
     );

@@ -14,6 +14,7 @@ import {
   expectProgressStream,
   startTestService,
   type TestService,
+  threadNices,
   untilEnded,
   WRITER,
   waitFor,
@@ -83,6 +84,22 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     expect(takenBy(first.id)).toBeGreaterThanOrEqual(0);
     expect(api.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });
     expect(api.deps.jobs.runningJob).toBeUndefined(); // nothing trains in the API's process
+    // A worker runs 10 nicer than it was started (--nice's default; the test's workers run at 0),
+    // so beside a replica its batch scoring (on the main thread) and training yield the cores.
+    if (process.platform === 'linux') {
+      const started = threadNices('self')[0];
+      const nice = Math.min(19, started + 10);
+      const defaults = startWorker(dir, redis.url, [], { ...process.env, AUTOREC_WORKER_NICE: '' });
+      try {
+        await defaults.ready;
+        expect(threadNices(defaults.child.pid!)[0]).toBe(nice);
+        expect(defaults.stderr()).toContain(`; at nice ${nice}`);
+        expect(threadNices(workers[0].child.pid!)[0]).toBe(started);
+      } finally {
+        defaults.child.kill('SIGTERM');
+        expect(await defaults.exited).toBe(0);
+      }
+    }
   });
 
   it("a job's progress reaches the SSE stream from the queue's events; its promoted version serves", async () => {

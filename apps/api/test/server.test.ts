@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseLocation, openRepository } from '../src/storage/open.ts';
 import { ENGINES, engineMissing, engineTitle, postgresServer } from './engines.ts';
-import { ADMIN, startTestService, type TestService, waitFor } from './helpers.ts';
+import { ADMIN, startTestService, type TestService, threadNices, waitFor } from './helpers.ts';
 import { createDatabase } from './postgres-server.ts';
 
 let s: TestService;
@@ -63,14 +63,6 @@ async function readEvents(
   }
 }
 
-/** The nice value of each thread of this process (Linux: field 19 of /proc/self/task/TID/stat). */
-function threadNices(): number[] {
-  return readdirSync('/proc/self/task').map((tid) => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-  });
-}
-
 const post = (path: string, body: unknown) =>
   fetch(base + path, {
     method: 'POST',
@@ -90,7 +82,7 @@ describe('a real server on a loopback port', () => {
     const events = await readEvents(stream, (event, data) => {
       if (event === 'progress' && (data as { epoch: number }).epoch >= 2 && !cancelled) {
         cancelled = true;
-        if (process.platform === 'linux') nicesWhileTraining = threadNices();
+        if (process.platform === 'linux') nicesWhileTraining = threadNices('self');
         void fetch(`${base}/v1/training-jobs/${created.id}`, { method: 'DELETE', headers: auth });
       }
       return event === 'end';
@@ -105,7 +97,7 @@ describe('a real server on a loopback port', () => {
     expect(job).toMatchObject({ id: created.id, status: 'cancelled' });
     // The training thread runs 10 nicer than the serving (main) thread, whatever that one's is.
     if (process.platform === 'linux') {
-      const server = threadNices()[0];
+      const server = threadNices('self')[0];
       expect(nicesWhileTraining).toContain(Math.min(19, server + 10));
     }
     // A finished job's stream sends its end at once.

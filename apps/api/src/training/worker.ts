@@ -4,7 +4,6 @@
 // run in-process (no Redis), scores its user ranges and joins them into the job's file. Everything about models is
 // @autorec/core's and everything about data @autorec/data's; this file only wires them to
 // the parent thread's messages (progress out, cancel in).
-import { getPriority, setPriority } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   createModel,
@@ -15,6 +14,7 @@ import {
   summarizeEvaluation,
 } from '@autorec/core';
 import { nnz, prepareDataset, type SyntheticPreset, syntheticDataset } from '@autorec/data';
+import { lowerThreadPriority } from '../priority.ts';
 import { versionStore } from '../storage/model-files.ts';
 import { openRepository } from '../storage/open.ts';
 import type {
@@ -29,21 +29,9 @@ import { gatherParts, type PartResult, scoreRange } from './scoring.ts';
 import { datasetFromEvents } from './sources.ts';
 
 const job = workerData as WorkerJob | SearchWorkerJob | ScoringWorkerJob;
-/**
- * How much nicer than the server this thread runs (Linux only). There the nice value belongs to
- * the thread (NPTL), and threads the training starts (the kernel pool's workers) inherit it, so on
- * a machine whose cores are all busy the scheduler gives the serving thread ≈ 10× the training's
- * share of a contested core: recommendations keep their latency while a job trains, and the job
- * takes whatever is idle. (Elsewhere the nice value is the process's: lowering it would slow
- * serving too.)
- */
+/** How much nicer than the server (or the queue worker) this thread runs; see lowerThreadPriority. */
 const TRAINING_NICENESS = 10;
-if (process.platform === 'linux')
-  try {
-    setPriority(Math.min(19, getPriority() + TRAINING_NICENESS));
-  } catch {
-    // Not permitted (some containers): the job trains at the server's priority.
-  }
+lowerThreadPriority(TRAINING_NICENESS); // not permitted (some containers): the job runs at the server's priority
 /** Listeners whose held-out plays rank the new version (a seeded sample beyond this). */
 const EVALUATED_USERS = 10_000;
 const port = parentPort!;
