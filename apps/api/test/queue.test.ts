@@ -110,16 +110,16 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     expect(end).toMatchObject({ status: 'succeeded', result: { model: 'svd', version: 1 } });
     expect((await api.deps.repo.version('svd', 1))?.jobId).toBe(job.id);
     // The worker moved the label; the API follows it (its poll).
-    await waitFor(() => api.deps.server.current?.version.model === 'svd' || undefined, 10_000);
+    await waitFor(() => api.deps.server.current?.version.model === 'svd' || undefined);
     const res = await api.call('GET', '/v1/training-jobs/' + job.id);
     expect((await res.json()).progress).toMatchObject({ phase: expect.any(String) });
-  });
+  }, 120_000);
 
   it('DELETE cancels a job a worker runs (at its next batch) and one no worker has taken yet (at once)', async () => {
     const params = { epochs: 1_000_000, factors: 8 };
     const [a, b] = [await submit({ model: 'svd', params }), await submit({ model: 'svd', params })];
     // Both workers busy, then a third job waits in the queue.
-    await waitFor(async () => (await api.deps.repo.job(b.id))?.status === 'running' || undefined, 30_000);
+    await waitFor(async () => (await api.deps.repo.job(b.id))?.status === 'running' || undefined);
     const waiting = await submit({ model: 'svd', params });
     const cancelWaiting = await api.call('DELETE', `/v1/training-jobs/${waiting.id}`, undefined, WRITER);
     expect(cancelWaiting.status).toBe(202);
@@ -127,7 +127,7 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     for (const job of [a, b])
       expect((await api.call('DELETE', `/v1/training-jobs/${job.id}`)).status).toBe(202);
     for (const job of [a, b]) {
-      const done = await waitFor(async () => finished(await api.deps.repo.job(job.id)), 20_000);
+      const done = await waitFor(async () => finished(await api.deps.repo.job(job.id)));
       expect(done.status).toBe('cancelled');
       // The worker forgets the cancel request once the job has ended.
       await waitFor(async () => !(await cancelRequested(api.deps.repo, job.id)) || undefined);
@@ -135,7 +135,7 @@ describe.skipIf(skip)(`training jobs on a Redis queue${skip ? ` (skipped: ${skip
     expect((await api.call('DELETE', `/v1/training-jobs/${a.id}`)).status).toBe(409);
     // Cancelled jobs register nothing.
     expect((await api.deps.repo.versions('svd')).map((v) => v.jobId)).toHaveLength(1);
-  });
+  }, 240_000);
 
   it('a scoring job: user ranges scored by both workers, joined into one file with each listener once', async () => {
     const res = await api.call(

@@ -93,7 +93,7 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
     expect(sse).toMatch(/event: end\ndata: .*"status":"succeeded"/);
 
     // a promoted its version when its job finished; b hears of it by notification.
-    await waitFor(() => b.deps.server.current?.version.model === 'svd' || undefined, 10_000);
+    await waitFor(() => b.deps.server.current?.version.model === 'svd' || undefined);
     expect(b.deps.server.current?.version.version).toBe(promoted);
     const listed = await (await b.call('GET', '/readyz')).json();
     expect(listed.model).toEqual({ model: 'svd', version: promoted });
@@ -103,9 +103,9 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
       200,
     );
     expect(b.deps.server.current?.version).toMatchObject({ model: 'ials', version: 1 });
-    await waitFor(() => a.deps.server.current?.version.model === 'ials' || undefined, 10_000);
+    await waitFor(() => a.deps.server.current?.version.model === 'ials' || undefined);
     expect(a.deps.server.current?.version.version).toBe(1);
-  });
+  }, 180_000);
 
   it("a starting replica leaves a live replica's running job alone; a lapsed lease is interrupted", async () => {
     const job = (id: string): Parameters<typeof a.deps.repo.addJob>[0] => ({
@@ -152,14 +152,14 @@ describe.skipIf(engineMissing('postgres'))(`two API replicas ${engineTitle('post
     const done = await waitFor(async () => {
       const j = await b.deps.repo.job(id);
       return j && j.status !== 'running' ? j : undefined;
-    }, 20_000);
+    });
     expect(done.status).toBe('cancelled');
     expect(done.error).toMatch(/cancelled/);
     // The runner forgets the cancel request once the job has ended (no flags left behind).
     await waitFor(async () => !(await cancelRequested(b.deps.repo, id)) || undefined);
     // A finished job is a conflict, on either replica.
     expect((await b.call('DELETE', `/v1/training-jobs/${id}`)).status).toBe(409);
-  });
+  }, 180_000);
 });
 
 describe('a replica without notifications (the poll)', () => {
@@ -192,7 +192,7 @@ describe('a replica without notifications (the poll)', () => {
       };
       await repo.addVersion(version);
       await repo.setLabel('production', 'ials', 1);
-      await waitFor(() => swaps.length > 0 || undefined, 10_000);
+      await waitFor(() => swaps.length > 0 || undefined);
       await replica.sync();
       await replica.sync();
       expect(swaps.map((v) => `${v.model}/${v.version}`)).toEqual(['ials/1']);
