@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { TIMEOUTS } from '../../tools/vitest-timeouts.ts';
 
 export default defineConfig({
   resolve: { conditions: ['@autorec/source'] },
   ssr: { resolve: { conditions: ['@autorec/source'] } },
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, pool: 'forks' },
+  test: { include: ['src/**/*.test.ts'], ...TIMEOUTS, pool: 'forks' },
 });
