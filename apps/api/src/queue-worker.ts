@@ -81,9 +81,7 @@ export async function runWorker(
   say(
     `worker ${worker.id}: jobs from ${redactRedisUrl(config.redisUrl)}; database ${describeDatabase(database)}; models in ${describeModelFiles(models)}; compute backend ${backend.name}${nice === undefined ? '' : `; at nice ${nice}`}`,
   );
-  process.stdout.write(`${JSON.stringify({ worker: worker.id, ready: true })}\n`);
-
-  return new Promise<number>((finished) => {
+  const stopped = new Promise<number>((finished) => {
     let stopping = false;
     const stop = (reason: string) => {
       if (stopping) return;
@@ -112,4 +110,8 @@ export async function runWorker(
       process.once('SIGINT', onSignal);
     }
   });
+  // Only now: whoever reads this line may signal at once, and a signal that came before the
+  // handlers above would have killed the process (seen: a SIGTERM right after it, exit by signal).
+  process.stdout.write(`${JSON.stringify({ worker: worker.id, ready: true })}\n`);
+  return stopped;
 }
