@@ -75,7 +75,9 @@ export function startJsonProcess(
   child.stderr?.on('data', (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // On 'close', not 'exit': then every line it wrote is in `records` (its pipes can still hold
+  // some when it exits).
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     name,
     child,
