@@ -167,6 +167,30 @@ describe('s3Objects', () => {
     );
   });
 
+  it('lists the objects under a name prefix, or its sub-prefixes, never a sibling prefix', async () => {
+    const put = (url: string, name: string) =>
+      s3Objects({ url, endpoint, credentials }).put(name, new TextEncoder().encode(name));
+    await put('s3://models/listed', 'scores/a/part-00000.tsv');
+    await put('s3://models/listed', 'scores/a/manifest.json');
+    await put('s3://models/listed', 'scores/b & c/part-00000.tsv');
+    await put('s3://models/listed', 'scores/notes.txt');
+    await put('s3://models/listed', 'ials/v1/files.json');
+    await put('s3://models/listed2', 'scores/z/manifest.json');
+    const listed = s3Objects({ url: 's3://models/listed', endpoint, credentials });
+    const top = await listed.list('scores/', { folders: true });
+    expect(top.folders).toEqual(['scores/a/', 'scores/b & c/']);
+    expect(top.objects.map((o) => o.name)).toEqual(['scores/notes.txt']);
+    const all = await listed.list('scores/a/');
+    expect(all.folders).toEqual([]);
+    expect(all.objects.map((o) => [o.name, o.bytes])).toEqual([
+      ['scores/a/manifest.json', 'scores/a/manifest.json'.length],
+      ['scores/a/part-00000.tsv', 'scores/a/part-00000.tsv'.length],
+    ]);
+    for (const o of all.objects) expect(Math.abs(o.lastModified.getTime() - Date.now())).toBeLessThan(3_600_000);
+    expect((await listed.list()).objects).toHaveLength(5);
+    expect(await listed.list('nothing/')).toEqual({ objects: [], folders: [] });
+  });
+
   it('refuses names that leave the prefix and metadata keys S3 would mangle', async () => {
     await expect(objects().head('../x')).rejects.toThrow(/invalid object name '\.\.\/x'/);
     await expect(objects().head('a//b')).rejects.toThrow(/invalid object name/);

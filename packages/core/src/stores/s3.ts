@@ -240,8 +240,37 @@ function s3Requests(
       name,
     );
   };
-  return { request, failure, where, objectUrl: (name: string) => `s3://${bucket}/${keyOf(name)}` };
+  /** One page of ListObjectsV2 under `keyOf(under)` (the bucket's URL with a query, signed as any request). */
+  const listPage = async (under: string, delimiter: boolean, token: string | undefined) => {
+    const query = new URLSearchParams({ 'list-type': '2', prefix: keyOf(under) });
+    if (delimiter) query.set('delimiter', '/');
+    if (token) query.set('continuation-token', token);
+    const url = `${base}/?${query.toString().replace(/\+/g, '%20')}`;
+    try {
+      return await doFetch(await aws.sign(url, { method: 'GET' }));
+    } catch (cause) {
+      throw error(`${where}: listing '${under}' failed: ${(cause as Error).message}`, under, cause);
+    }
+  };
+  return {
+    request,
+    failure,
+    where,
+    listPage,
+    keyOf,
+    objectUrl: (name: string) => `s3://${bucket}/${keyOf(name)}`,
+  };
 }
+
+/** The five entities of XML text, decoded (object keys in a listing are escaped). */
+const xmlText = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&amp;/g, '&');
 
 /** An object's size and its user metadata (`x-amz-meta-*`, without the prefix). */
 export interface S3ObjectInfo {
@@ -274,6 +303,18 @@ export interface S3Objects {
   put(name: string, body: Uint8Array | S3StreamUpload, metadata?: Record<string, string>): Promise<void>;
   /** Removes an object; no error if there is none. */
   remove(name: string): Promise<void>;
+  /**
+   * The objects whose names start with `under` (names relative to this prefix, e.g. `scores/`),
+   * every page of the listing. With `folders`, names are cut at the next `/` after `under`:
+   * `objects` holds the ones directly under it, `folders` the sub-prefixes (`scores/<id>/`).
+   */
+  list(under?: string, options?: { folders?: boolean }): Promise<S3Listing>;
+}
+
+/** What `S3Objects.list` found: names relative to the `S3Objects` prefix. */
+export interface S3Listing {
+  objects: { name: string; bytes: number; lastModified: Date }[];
+  folders: string[];
 }
 
 /**
@@ -288,7 +329,7 @@ export interface S3Objects {
  * const { body, bytes } = await out.get('part-00000.tsv');
  */
 export function s3Objects(options: S3StoreOptions): S3Objects {
-  const { request, failure, objectUrl } = s3Requests(
+  const { request, failure, objectUrl, listPage, keyOf } = s3Requests(
     options,
     (message) => new Error(message),
     'object store',
@@ -339,6 +380,32 @@ export function s3Objects(options: S3StoreOptions): S3Objects {
       check(name);
       const response = await request('DELETE', name);
       if (!response.ok && response.status !== 404) throw await failure(response, 'DELETE', name);
+    },
+    async list(under = '', { folders = false } = {}) {
+      // keyOf('') ends with '/', so the listing never reaches a sibling prefix (`prod2/` for `prod`).
+      const root = keyOf('');
+      const relative = (key: string) => key.slice(root.length);
+      const listing: S3Listing = { objects: [], folders: [] };
+      let token: string | undefined;
+      do {
+        const response = await listPage(under, folders, token);
+        if (!response.ok) throw await failure(response, 'LIST', under);
+        const xml = await response.text();
+        for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+          const field = (tag: string) => xmlText(new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(entry)?.[1] ?? '');
+          listing.objects.push({
+            name: relative(field('Key')),
+            bytes: Number(field('Size')),
+            lastModified: new Date(field('LastModified')),
+          });
+        }
+        for (const [, prefix] of xml.matchAll(/<CommonPrefixes>\s*<Prefix>([^<]*)<\/Prefix>/g))
+          listing.folders.push(relative(xmlText(prefix)));
+        token = /<IsTruncated>true<\/IsTruncated>/.test(xml)
+          ? xmlText(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '')
+          : undefined;
+      } while (token);
+      return listing;
     },
   };
 }
