@@ -318,6 +318,19 @@ for (const engine of ENGINES) {
       await repo.deleteSetting('cancel-requested:j1');
       expect(await repo.getSetting('cancel-requested:j1')).toBeUndefined();
       await repo.deleteSetting('no-such-setting');
+      // Listed by prefix, exactly (a '%' or '_' in it is no wildcard), in key order.
+      await repo.setSetting('scoring-job:b', '2');
+      await repo.setSetting('scoring-job:a', '1');
+      await repo.setSetting('scoring-jobs', 'x');
+      await repo.setSetting('search-job:a', '3');
+      await repo.setSetting('a%b', 'p');
+      await repo.setSetting('aXb', 'q');
+      expect(await repo.settingsWithPrefix('scoring-job:')).toEqual([
+        { key: 'scoring-job:a', value: '1' },
+        { key: 'scoring-job:b', value: '2' },
+      ]);
+      expect(await repo.settingsWithPrefix('a%')).toEqual([{ key: 'a%b', value: 'p' }]);
+      expect(await repo.settingsWithPrefix('nothing:')).toEqual([]);
       expect(await repo.ping()).toBe(true);
       const reader = await reopen({ readonly: true });
       expect(await reader.getSetting('format')).toBe('movielens');

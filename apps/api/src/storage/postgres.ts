@@ -606,6 +606,13 @@ class PostgresRepository implements Repository {
     await this.pool.query('DELETE FROM settings WHERE key = $1', [key]);
   }
 
+  async settingsWithPrefix(prefix: string): Promise<{ key: string; value: string }[]> {
+    return this.rows<{ key: string; value: string }>(
+      'SELECT key, value FROM settings WHERE left(key, char_length($1)) = $1 ORDER BY key COLLATE "C"',
+      [prefix],
+    );
+  }
+
   async ping(): Promise<boolean> {
     try {
       await this.pool.query(

@@ -158,6 +158,8 @@ export interface Repository {
   setSetting(key: string, value: string): Promise<void>;
   /** Removes a setting (nothing when there is none). */
   deleteSetting(key: string): Promise<void>;
+  /** Every setting whose key starts with `prefix` (e.g. `scoring-job:`), in key order. */
+  settingsWithPrefix(prefix: string): Promise<{ key: string; value: string }[]>;
   /** Writes and reads back a row: true when the database is writable. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

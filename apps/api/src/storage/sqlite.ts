@@ -477,6 +477,12 @@ class SqliteRepository implements Repository {
     this.db.prepare('DELETE FROM settings WHERE key = ?').run(key);
   }
 
+  async settingsWithPrefix(prefix: string): Promise<{ key: string; value: string }[]> {
+    return this.db
+      .prepare('SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ? ORDER BY key')
+      .all(prefix, prefix) as { key: string; value: string }[];
+  }
+
   async ping(): Promise<boolean> {
     try {
       this.db
