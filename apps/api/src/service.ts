@@ -14,6 +14,7 @@ import type { ModelVersion, Repository } from './storage/repository.ts';
 import { JobRunner } from './training/jobs.ts';
 import { LocalBatchJobs } from './training/local-jobs.ts';
 import { JobQueue, redactRedisUrl } from './training/queue.ts';
+import { removeStaleTemporaries } from './training/scoring.ts';
 import { describeImport, type ImportSource, importDataset, readSource } from './training/sources.ts';
 
 export interface ServiceConfig extends AppOptions {
@@ -180,6 +181,10 @@ export async function openService(config: ServiceConfig): Promise<Service> {
         leaseMs: database.engine === 'postgres' ? replica.leaseMs : 0,
         log,
       });
+  // What a batch thread of a killed API on this host left in the data folder (its pid is gone).
+  if (local)
+    for (const path of await removeStaleTemporaries(dataDir))
+      log({ removed: path, message: 'a temporary file of a stopped process' });
   const deps: AppDeps = {
     repo,
     server,

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
-import { requestCancel } from '../training/cancel.ts';
+import { clearCancel, requestCancel } from '../training/cancel.ts';
 import { errors, json, security } from './shared.ts';
 import { statusStream } from './status-stream.ts';
 
@@ -80,7 +80,11 @@ export function registerBatchJobRoutes<T extends BatchStatus>(
         throw conflict(`${kind.noun} ${id} has already ended (${status.status})`);
       await requestCancel(deps.repo, id);
       await deps.batch.cancel(id);
-      return c.json((await kind.read(deps, id)) ?? status, 202);
+      const now = (await kind.read(deps, id)) ?? status;
+      // It ended between the first read and the request: whoever ran it may have looked for a
+      // request for the last time before it was written, so nobody else would forget it.
+      if (now.status !== 'running') await clearCancel(deps.repo, id);
+      return c.json(now, 202);
     },
   );
 

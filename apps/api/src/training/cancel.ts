@@ -29,17 +29,26 @@ export async function cancelRequested(repo: Repository, id: string): Promise<boo
 
 /** Calls `onCancel` once when job `id` gets a cancel request; returns the function that stops watching. */
 export function watchCancel(repo: Repository, id: string, onCancel: () => void): () => void {
+  return watchUntil(() => cancelRequested(repo, id), onCancel);
+}
+
+/**
+ * Asks `check` every {@link CANCEL_POLL_MS} and calls `onTrue` once when it answers true;
+ * returns the function that stops watching. A check that throws (the database or Redis
+ * unreachable for a moment) is asked again at the next tick.
+ */
+export function watchUntil(check: () => Promise<boolean>, onTrue: () => void): () => void {
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;
     busy = true;
     try {
-      if (await cancelRequested(repo, id)) {
+      if (await check()) {
         clearInterval(timer);
-        onCancel();
+        onTrue();
       }
     } catch {
-      // The database is unreachable for a moment: the next tick asks again.
+      // unreachable for a moment: the next tick asks again
     } finally {
       busy = false;
     }

@@ -288,7 +288,8 @@ export class LocalBatchJobs implements BatchJobs {
     await this.writes.get(id);
     this.jobs.delete(id);
     this.writes.delete(id);
-    if (job.cancelled) await clearCancel(this.options.repo, id).catch(() => {});
+    // Ended: a cancel request (one this run read, or one written after its last look) is forgotten.
+    await clearCancel(this.options.repo, id).catch(() => {});
   }
 
   /** Writes the job's status as it is when the write runs, after the job's earlier writes. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { gatherSearch } from '@autorec/core';
-import { DelayedError, type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { ModelFiles } from '../storage/model-files.ts';
 import type { DatabaseLocation } from '../storage/open.ts';
 import type { ModelVersion, Repository, TrainingJob } from '../storage/repository.ts';
-import { cancelRequested, clearCancel, watchCancel } from './cancel.ts';
+import { cancelRequested, clearCancel, watchCancel, watchUntil } from './cancel.ts';
 import { registeredBy, runSearchThread, runTraining, TRAINING_SPLIT } from './execute.ts';
 import { promoteRegistered } from './promote.ts';
 import {
@@ -22,7 +22,7 @@ import {
   type TrainPayload,
   withTimeout,
 } from './queue.ts';
-import { gatherParts, releaseScoringModel, scoreRange } from './scoring.ts';
+import { gatherParts, releaseScoringModel, removeStaleTemporaries, scoreRange } from './scoring.ts';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -92,6 +92,24 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   };
   const promote = (version: ModelVersion, label: string | undefined) =>
     promoteRegistered(repo, options.models, version, label);
+
+  /** For reading a batch job's flow parent (its id is the job's). */
+  const lookups = new Queue<QueuedJob>(QUEUE_NAME, { connection: redisConnection(options.redisUrl) });
+  lookups.on('error', () => {});
+
+  /**
+   * Why a range or task of batch job `id` must not start, or must stop: a cancel request, or
+   * the job has ended already — a sibling step failed or was cancelled, which failed the job
+   * at once (its cancel request may be forgotten by then), or the job is gone. Undefined: go on.
+   */
+  async function stopReason(id: string): Promise<string | undefined> {
+    if (await cancelRequested(repo, id)) return CANCELLED_BY_REQUEST;
+    const parent = await lookups.getJob(id);
+    const state = parent ? await parent.getState() : 'unknown';
+    if (state === 'failed' || state === 'completed' || state === 'unknown')
+      return `its job has already ended (${state === 'unknown' ? 'gone' : state})`;
+    return undefined;
+  }
 
   async function train(job: Job<TrainPayload>, token: string | undefined): Promise<string> {
     const { jobId, request } = job.data;
@@ -184,17 +202,22 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
    */
   async function scoreOne(job: Job<ScoreRangePayload>, token: string | undefined) {
     const { range } = job.data;
-    if (await cancelRequested(repo, range.id)) throw new Error(CANCELLED_BY_REQUEST);
+    const before = await stopReason(range.id);
+    if (before) throw new Error(before);
     const started = performance.now();
     const cancel = new AbortController();
-    const unwatch = watchCancel(repo, range.id, () => cancel.abort());
+    let reason: string | undefined;
+    const unwatch = watchUntil(
+      async () => (reason = await stopReason(range.id)) !== undefined,
+      () => cancel.abort(),
+    );
     try {
       const signal = AbortSignal.any([stopping.signal, cancel.signal]);
       const part = await scoreRange(options.dataDir, options.models, range, signal);
       log({ scoring: range.id, part: range.part, users: part.users, seconds: seconds(started), worker: id });
       return part;
     } catch (error) {
-      if (cancel.signal.aborted) throw new Error(CANCELLED_BY_REQUEST);
+      if (cancel.signal.aborted) throw new Error(reason);
       if (!stopping.signal.aborted) throw error;
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
@@ -217,7 +240,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
    */
   async function searchOne(job: Job<SearchTaskPayload>, token: string | undefined) {
     const { spec, task } = job.data;
-    if (await cancelRequested(repo, spec.id)) throw new Error(CANCELLED_BY_REQUEST);
+    const before = await stopReason(spec.id);
+    if (before) throw new Error(before);
     const started = performance.now();
     let lastEvent = 0;
     const run = runSearchThread(
@@ -241,11 +265,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     );
     const onStop = () => run.cancel();
     stopping.signal.addEventListener('abort', onStop, { once: true });
-    let cancelled = false;
-    const unwatch = watchCancel(repo, spec.id, () => {
-      cancelled = true;
-      run.cancel();
-    });
+    let reason: string | undefined;
+    const unwatch = watchUntil(
+      async () => (reason = await stopReason(spec.id)) !== undefined,
+      () => run.cancel(),
+    );
     try {
       const result = await run.result;
       log({
@@ -258,7 +282,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       });
       return result;
     } catch (error) {
-      if (cancelled) throw new Error(CANCELLED_BY_REQUEST);
+      if (reason) throw new Error(reason);
       if (!stopping.signal.aborted) throw error;
       await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
@@ -302,6 +326,23 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   );
   worker.on('error', (error) => log({ level: 'error', worker: id, message: `queue: ${error.message}` }));
+  // A batch job has ended once its gather step completed, or as soon as any of its steps failed
+  // (a failed range or task fails the job at once, in the same Redis script): nobody reads its
+  // cancel request any more — steps still in the queue see the ended job — so it is forgotten.
+  // Every worker that sees an end deletes it; deleting twice is harmless.
+  const forget = (job: Job<QueuedJob> | undefined) => {
+    const data = job?.data;
+    const batch =
+      data?.kind === 'score-range' ? data.range.id : data?.kind === 'train' ? undefined : data?.spec.id;
+    if (batch !== undefined)
+      void clearCancel(repo, batch).catch((error: Error) =>
+        log({ level: 'warn', worker: id, job: batch, message: `forgetting its cancel request: ${error.message}` }),
+      );
+  };
+  worker.on('completed', (job) => {
+    if (job.data.kind === 'score-gather' || job.data.kind === 'search-gather') forget(job);
+  });
+  worker.on('failed', (job) => forget(job));
   worker.on('stalled', (jobId) =>
     log({
       level: 'warn',
@@ -319,14 +360,19 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     );
   } catch (error) {
     await worker.close(true).catch(() => {});
+    await lookups.close().catch(() => {});
     throw error;
   }
+  // What a worker killed on this host mid-range left in the data folder (its pid is gone).
+  for (const path of await removeStaleTemporaries(options.dataDir))
+    log({ worker: id, removed: path, message: 'a temporary file of a stopped process' });
   void worker.run().catch((error: Error) => log({ level: 'error', worker: id, message: error.message }));
   return {
     id,
     async close() {
       stopping.abort();
       await worker.close();
+      await lookups.close().catch(() => {});
       releaseScoringModel();
     },
   };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -89,6 +90,59 @@ export function scoringFile(spec: Pick<ScoringSpec, 'id' | 'k'>): string {
 const partName = (part: number) => `part-${String(part).padStart(5, '0')}.tsv`;
 const partFile = (id: string, part: number) => join(scoringFolder(id), 'parts', partName(part));
 
+/** A scoring job's id as the routes make it (a UUID): the only folders under `scores/` that are ours. */
+export const SCORING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** This host's name as it goes into temporary file names (letters, digits and dashes). */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '-') || 'host';
+
+/**
+ * The temporary name a part or file is written under before its rename: `<target>.<host>.<pid>.tmp`.
+ * The host is in it because the data folder may be shared by several machines (NFS), where a
+ * pid means nothing to another host: only the writer's own host can tell that it is gone.
+ */
+export function temporaryName(target: string): string {
+  return `${target}.${HOST}.${process.pid}.tmp`;
+}
+
+/** A temporary file of ours: a part's or a job's file, the host and pid that wrote it. */
+const TEMPORARY = /^(?:part-\d{5}|top-\d+)\.tsv\.([A-Za-z0-9-]+)\.(\d+)\.tmp$/;
+
+/** Whether process `pid` lives on this host (EPERM: it does, but is another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files a killed worker or API left under `<dataDir>/scores/` (a range or
+ * gather stopped between writing and renaming): only names of ours ({@link temporaryName}) in
+ * job folders of ours (`scores/<uuid>/`, `scores/<uuid>/parts/`), written on this host by a
+ * process that is no longer alive. Anything else — other hosts' files, other names, folders —
+ * is left as it is. Returns the paths removed. Called when a worker or the API's batch runner
+ * starts.
+ */
+export async function removeStaleTemporaries(dataDir: string): Promise<string[]> {
+  const root = join(dataDir, 'scores');
+  const removed: string[] = [];
+  const entries = (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const job of await entries(root)) {
+    if (!job.isDirectory() || !SCORING_ID.test(job.name)) continue;
+    for (const dir of [join(root, job.name), join(root, job.name, 'parts')])
+      for (const file of await entries(dir)) {
+        const match = file.isFile() ? TEMPORARY.exec(file.name) : null;
+        if (!match || match[1] !== HOST || alive(Number(match[2]))) continue;
+        await rm(join(dir, file.name), { force: true });
+        removed.push(join(dir, file.name));
+      }
+  }
+  return removed;
+}
+
 /** The manifest of a scoring job's parts on S3, written last by the gather. */
 export const SCORING_MANIFEST = 'manifest.json';
 
@@ -169,7 +223,7 @@ export async function scoreRange(
     // not written yet
   }
   await mkdir(join(dataDir, scoringFolder(range.id), 'parts'), { recursive: true });
-  const temporary = `${target}.${process.pid}.tmp`;
+  const temporary = temporaryName(target);
   const file = await open(temporary, 'w');
   let lines: number;
   try {
@@ -222,7 +276,7 @@ async function scoreRangeToObject(
   }
   const folder = join(dataDir, scoringFolder(range.id), 'parts');
   await mkdir(folder, { recursive: true });
-  const temporary = join(dataDir, partFile(range.id, range.part)) + `.${process.pid}.tmp`;
+  const temporary = temporaryName(join(dataDir, partFile(range.id, range.part)));
   try {
     const file = await open(temporary, 'w');
     let counts: { lines: number; bytes: number; sha256: string };
@@ -310,7 +364,7 @@ export async function gatherParts(
   } catch {
     // not written yet
   }
-  const temporary = `${target}.${process.pid}.tmp`;
+  const temporary = temporaryName(target);
   const out = await open(temporary, 'w');
   try {
     await out.write(TOP_LISTS_HEADER);
