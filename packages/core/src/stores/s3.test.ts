@@ -186,7 +186,8 @@ describe('s3Objects', () => {
       ['scores/a/manifest.json', 'scores/a/manifest.json'.length],
       ['scores/a/part-00000.tsv', 'scores/a/part-00000.tsv'.length],
     ]);
-    for (const o of all.objects) expect(Math.abs(o.lastModified.getTime() - Date.now())).toBeLessThan(3_600_000);
+    for (const o of all.objects)
+      expect(Math.abs(o.lastModified.getTime() - Date.now())).toBeLessThan(3_600_000);
     expect((await listed.list()).objects).toHaveLength(5);
     expect(await listed.list('nothing/')).toEqual({ objects: [], folders: [] });
   });

@@ -392,7 +392,8 @@ export function s3Objects(options: S3StoreOptions): S3Objects {
         if (!response.ok) throw await failure(response, 'LIST', under);
         const xml = await response.text();
         for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-          const field = (tag: string) => xmlText(new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(entry)?.[1] ?? '');
+          const field = (tag: string) =>
+            xmlText(new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(entry)?.[1] ?? '');
           listing.objects.push({
             name: relative(field('Key')),
             bytes: Number(field('Size')),
