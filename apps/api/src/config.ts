@@ -4,6 +4,7 @@ import { type FormatName, SYNTHETIC_PRESET_NAMES, type SyntheticPreset } from '@
 import type { ServiceConfig } from './service.ts';
 import { isPostgresUrl } from './storage/open.ts';
 import { isRedisUrl } from './training/queue.ts';
+import { DAY_MS, DEFAULT_KEEP_DAYS } from './training/retention.ts';
 import type { ImportSource } from './training/sources.ts';
 
 export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [options])
@@ -28,6 +29,9 @@ export const USAGE = `usage: npm run serve -- [options]   (or: autorec serve [op
   --cors-origins LIST  comma-separated origins allowed by CORS (env AUTOREC_API_CORS_ORIGINS)
   --rate-limit N       requests per minute per key, 0 = off (env AUTOREC_API_RATE_LIMIT; default 60000)
   --body-limit BYTES   largest request body (default 8388608)
+  --keep-batch-results DAYS   keep a finished scoring job's file and a scoring job's or search's status
+                       this many days, then remove them (env AUTOREC_KEEP_BATCH_RESULTS; default ${DEFAULT_KEEP_DAYS};
+                       0 = keep them for ever)
 env AUTOREC_API_KEY sets an admin key; with no key at all the first start writes one to DIR/admin.key.`;
 
 export const WORKER_USAGE = `usage: autorec worker --redis URL [options]
@@ -180,6 +184,7 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
         'cors-origins': { type: 'string' },
         'rate-limit': { type: 'string' },
         'body-limit': { type: 'string' },
+        'keep-batch-results': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -228,5 +233,15 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): StartConfig 
       .filter(Boolean),
     rateLimit: int('--rate-limit', str('rate-limit') ?? env.AUTOREC_API_RATE_LIMIT, 60_000, 0, 1e9),
     bodyLimit: int('--body-limit', str('body-limit'), 8 * 1024 * 1024, 1024, 1 << 30),
+    batchRetention: {
+      keepMs:
+        int(
+          '--keep-batch-results',
+          str('keep-batch-results') ?? env.AUTOREC_KEEP_BATCH_RESULTS,
+          DEFAULT_KEEP_DAYS,
+          0,
+          36_500,
+        ) * DAY_MS,
+    },
   };
 }

@@ -27,6 +27,11 @@ export interface AppDeps {
   /** Where model versions are kept (the data folder's models/, or S3). */
   models: ModelFiles;
   log: (record: Record<string, unknown>) => void;
+  /**
+   * How long finished batch jobs are kept (ms; 0: for ever) and the clock that ages them: one
+   * finished longer ago reads as unknown (training/retention.ts).
+   */
+  retention: { keepMs: number; now: () => number };
 }
 
 export interface AppOptions {

@@ -14,6 +14,13 @@ import type { ModelVersion, Repository } from './storage/repository.ts';
 import { JobRunner } from './training/jobs.ts';
 import { LocalBatchJobs } from './training/local-jobs.ts';
 import { JobQueue, redactRedisUrl } from './training/queue.ts';
+import {
+  type BatchRetention,
+  type BatchSweeper,
+  DAY_MS,
+  DEFAULT_KEEP_DAYS,
+  startBatchSweeps,
+} from './training/retention.ts';
 import { removeStaleTemporaries } from './training/scoring.ts';
 import { describeImport, type ImportSource, importDataset, readSource } from './training/sources.ts';
 
@@ -41,6 +48,11 @@ export interface ServiceConfig extends AppOptions {
   say?: (line: string) => void;
   /** Label polling and job leases of replicas on PostgreSQL (defaults: 5 s, 30 s). */
   replica?: ReplicaTiming;
+  /**
+   * How long finished batch jobs' files and statuses are kept, and how often they are swept
+   * (default: 7 days, hourly; `keepMs` 0 keeps them for ever). training/retention.ts.
+   */
+  batchRetention?: BatchRetention;
 }
 
 export interface Service {
@@ -53,6 +65,8 @@ export interface Service {
   database: DatabaseLocation;
   /** This replica's id, which its jobs carry (their lease). */
   replicaId: string;
+  /** The retention sweeps of finished batch jobs (`sweep()` runs one now). */
+  sweeper: BatchSweeper;
   close(): Promise<void>;
 }
 
@@ -113,6 +127,11 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     ...config.replica,
   });
   const shared = database.engine === 'postgres' || queued;
+  const retention: Required<Pick<BatchRetention, 'keepMs' | 'now'>> & BatchRetention = {
+    keepMs: DEFAULT_KEEP_DAYS * DAY_MS,
+    now: Date.now,
+    ...config.batchRetention,
+  };
   if (!queued) {
     const interrupted = await repo.interruptUnfinishedJobs(
       database.engine === 'postgres' ? replica.leaseMs : undefined,
@@ -122,13 +141,18 @@ export async function openService(config: ServiceConfig): Promise<Service> {
   let queue: JobQueue | undefined;
   if (config.redisUrl !== undefined) {
     try {
-      queue = await JobQueue.open(config.redisUrl, {
-        onProgress: (id, progress) => jobs.onQueueProgress(id, progress),
-        onEnded: (id, failedReason) =>
-          void jobs
-            .onQueueEnded(id, failedReason)
-            .catch((error: Error) => log({ level: 'error', job: id, message: error.message })),
-      });
+      queue = await JobQueue.open(
+        config.redisUrl,
+        {
+          onProgress: (id, progress) => jobs.onQueueProgress(id, progress),
+          onEnded: (id, failedReason) =>
+            void jobs
+              .onQueueEnded(id, failedReason)
+              .catch((error: Error) => log({ level: 'error', job: id, message: error.message })),
+        },
+        undefined,
+        retention.keepMs,
+      );
     } catch (error) {
       await repo.close();
       throw error;
@@ -197,8 +221,11 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     dataDir,
     models,
     log,
+    retention: { keepMs: retention.keepMs, now: retention.now },
   };
   const app = createApp(deps);
+  // Finished batch jobs' files and statuses go after the retention period: now, then hourly.
+  const sweeper = startBatchSweeps({ repo, batch: deps.batch, dataDir, models, log }, retention);
 
   let closed = false;
   try {
@@ -251,6 +278,7 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     })
     .catch(async (error: unknown) => {
       // A failed first start (e.g. an unreadable source) leaves no listener or timer behind.
+      await sweeper.close();
       await replica.close();
       await jobs.close();
       await local?.close();
@@ -279,8 +307,10 @@ export async function openService(config: ServiceConfig): Promise<Service> {
     adminKeyPath,
     database,
     replicaId,
+    sweeper,
     async close() {
       closed = true;
+      await sweeper.close();
       await replica.close();
       await jobs.close();
       await local?.close();

@@ -2,12 +2,37 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
 import { clearCancel, requestCancel } from '../training/cancel.ts';
+import { describeKeep, expired } from '../training/retention.ts';
 import { errors, json, security } from './shared.ts';
 import { statusStream } from './status-stream.ts';
 
 /** What a batch job's status has in common (scoring jobs and searches). */
 interface BatchStatus {
   status: string;
+  finishedAt?: string;
+}
+
+/**
+ * A batch job's status as clients may see it, or a 404: unknown, or finished longer ago than
+ * the retention (`--keep-batch-results`) — from then on it is gone for every route, whether or
+ * not a sweep has removed its files and status yet (training/retention.ts).
+ */
+export async function readBatchJob<T extends BatchStatus>(
+  deps: AppDeps,
+  noun: string,
+  id: string,
+  read: () => Promise<T | undefined>,
+): Promise<T> {
+  const status = await read();
+  if (!status) throw notFound(noun, id);
+  const { keepMs, now } = deps.retention;
+  if (expired(status, keepMs, now()))
+    throw notFound(
+      noun,
+      id,
+      `it finished at ${status.finishedAt}, and finished batch jobs are kept ${describeKeep(keepMs)} (--keep-batch-results): its status and results are removed`,
+    );
+  return status;
 }
 
 /** A kind of batch job, for {@link registerBatchJobRoutes}. */
@@ -42,11 +67,7 @@ export function registerBatchJobRoutes<T extends BatchStatus>(
   kind: BatchJobKind<T>,
 ): void {
   const params = z.object({ id: kind.id });
-  const read = async (id: string) => {
-    const status = await kind.read(deps, id);
-    if (!status) throw notFound(kind.noun, id);
-    return status;
-  };
+  const read = (id: string) => readBatchJob(deps, kind.noun, id, () => kind.read(deps, id));
 
   app.openapi(
     createRoute({

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { ApiApp, AppDeps } from '../context.ts';
 import { conflict, notFound } from '../problem.ts';
 import { openScoringFile } from '../training/scoring.ts';
-import { registerBatchJobRoutes } from './batch-job-routes.ts';
+import { readBatchJob, registerBatchJobRoutes } from './batch-job-routes.ts';
 import { errors, json, security } from './shared.ts';
 
 /** Default users per range: a range is a few seconds of one worker's time on msd-sized models. */
@@ -108,7 +108,7 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
     id: ScoringId,
     summary: 'A scoring job: status, parts done, the file it wrote',
     description:
-      'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a job whose server stopped while it ran reads `failed`).',
+      'Read from the queue with --redis, from the database without it (a job whose server stopped while it ran reads `failed`). A finished job, its status and its file are kept for --keep-batch-results days (7 by default), then removed: 404 from then on.',
     read: (d, id) => d.batch.scoringStatus(id),
     step: (s) => s.parts.done,
     stepName: 'parts.done',
@@ -135,8 +135,7 @@ export function registerScoring(app: ApiApp, deps: AppDeps): void {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const job = await queue().scoringStatus(id);
-      if (!job) throw notFound('scoring job', id);
+      const job = await readBatchJob(deps, 'scoring job', id, () => queue().scoringStatus(id));
       if (job.status !== 'succeeded') throw conflict(`scoring job ${id} is ${job.status}`);
       // From the data folder or, with versions on S3, streamed from the part objects.
       const file = await openScoringFile(deps.dataDir, deps.models, { id, k: job.k });

@@ -169,7 +169,7 @@ export function registerSearch(app: ApiApp, deps: AppDeps): void {
     id: SearchId,
     summary: 'A search: status, tasks done, the candidates ranked',
     description:
-      'Read from the queue with --redis (it keeps finished jobs a day), from the database without it (a search whose server stopped while it ran reads `failed`).',
+      'Read from the queue with --redis, from the database without it (a search whose server stopped while it ran reads `failed`). A finished search is kept for --keep-batch-results days (7 by default), then removed: 404 from then on.',
     read: (d, id) => d.batch.searchStatus(id),
     step: (s) => s.tasks.done,
     stepName: 'tasks.done',

@@ -45,13 +45,15 @@ type LocalJob = (
 ) & { cancelled?: boolean };
 
 /** A job's record in the settings table: its status, who runs it and when that was last said. */
-interface StoredJob {
+export interface StoredJob {
   owner: string;
   renewedAt: number;
   status: ScoringStatus | SearchStatus;
 }
 
-const key = (kind: LocalJob['kind'], id: string) => `${kind}-job:${id}`;
+/** The settings keys of in-process batch jobs' records: `scoring-job:<id>`, `search-job:<id>`. */
+export const localJobKey = (kind: 'scoring' | 'search', id: string) => `${kind}-job:${id}`;
+const key = localJobKey;
 const STOPPED_RUNNING = 'the server stopped while the job ran; start it again';
 const STOPPED_WAITING = 'the server stopped before the job started; start it again';
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;

@@ -336,7 +336,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       data?.kind === 'score-range' ? data.range.id : data?.kind === 'train' ? undefined : data?.spec.id;
     if (batch !== undefined)
       void clearCancel(repo, batch).catch((error: Error) =>
-        log({ level: 'warn', worker: id, job: batch, message: `forgetting its cancel request: ${error.message}` }),
+        log({
+          level: 'warn',
+          worker: id,
+          job: batch,
+          message: `forgetting its cancel request: ${error.message}`,
+        }),
       );
   };
   worker.on('completed', (job) => {

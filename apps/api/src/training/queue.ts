@@ -132,6 +132,17 @@ export const JOB_OPTIONS: JobsOptions = {
 };
 
 /**
+ * A batch job's steps (the flow's parent, whose state GET reads, and its children, whose
+ * reasons it reads) stay in Redis as long as its results are kept (`keepMs`, the API's
+ * `--keep-batch-results`; 0: for ever) and no longer — by age only: a count would let a few
+ * large jobs push an earlier job's status out while its file is still kept.
+ */
+export function batchJobOptions(keepMs: number): JobsOptions {
+  const keep = keepMs > 0 ? { age: Math.max(1, Math.ceil(keepMs / 1000)) } : false;
+  return { removeOnComplete: keep, removeOnFail: keep, attempts: 1 };
+}
+
+/**
  * Where batch scoring jobs and hyper-parameter searches run, as the routes see them: the Redis
  * queue of `autorec worker`s (`JobQueue`) or, without `--redis`, this process's own threads
  * (`LocalBatchJobs`, training/local-jobs.ts). Both take the same specs and answer the same
@@ -178,10 +189,19 @@ export class JobQueue implements BatchJobs {
     readonly queue: Queue<QueuedJob>,
     private readonly events: QueueEvents,
     private readonly flows: FlowProducer,
+    private readonly batchOptions: JobsOptions,
   ) {}
 
-  /** Connects to Redis (fails when it does not answer within `timeoutMs`). */
-  static async open(url: string, hooks: JobQueueHooks, timeoutMs = 10_000): Promise<JobQueue> {
+  /**
+   * Connects to Redis (fails when it does not answer within `timeoutMs`). Batch jobs' steps are
+   * kept `batchKeepMs` once finished (default: a day, as training jobs; 0: for ever).
+   */
+  static async open(
+    url: string,
+    hooks: JobQueueHooks,
+    timeoutMs = 10_000,
+    batchKeepMs = 24 * 3600 * 1000,
+  ): Promise<JobQueue> {
     const connection = redisConnection(url);
     const queue = new Queue<QueuedJob>(QUEUE_NAME, { connection });
     const events = new QueueEvents(QUEUE_NAME, { connection });
@@ -205,7 +225,7 @@ export class JobQueue implements BatchJobs {
     });
     events.on('completed', ({ jobId }) => hooks.onEnded(jobId));
     events.on('failed', ({ jobId, failedReason }) => hooks.onEnded(jobId, failedReason));
-    return new JobQueue(queue, events, flows);
+    return new JobQueue(queue, events, flows, batchJobOptions(batchKeepMs));
   }
 
   async addTraining(id: string, request: JobRequest): Promise<void> {
@@ -284,12 +304,12 @@ export class JobQueue implements BatchJobs {
       name: parent.kind,
       queueName: QUEUE_NAME,
       data: parent,
-      opts: { ...JOB_OPTIONS, jobId: id },
+      opts: { ...this.batchOptions, jobId: id },
       children: children.map((c) => ({
         name: c.data.kind,
         queueName: QUEUE_NAME,
         data: c.data,
-        opts: { ...JOB_OPTIONS, jobId: c.id, failParentOnFailure: true },
+        opts: { ...this.batchOptions, jobId: c.id, failParentOnFailure: true },
       })),
     });
   }
