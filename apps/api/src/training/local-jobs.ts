@@ -76,7 +76,8 @@ const seconds = (since: number) => Math.round((performance.now() - since) / 100)
  * and on any replica of a shared PostgreSQL. A job that was running or waiting when its process
  * stopped reads `failed` ("the server stopped…") — at once on SQLite, on PostgreSQL once its
  * runner has not renewed it for `leaseMs` — rather than `running` for ever. Finished records are
- * kept (a few hundred bytes each; a search's ranking more); the queue forgets them after a day.
+ * kept as long as the batch results (`--keep-batch-results`, training/retention.ts), as the
+ * queue keeps its own.
  * `cancel` stops a job (DELETE; a request in the database reaches the replica that runs it).
  *
  * @example
