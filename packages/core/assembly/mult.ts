@@ -575,3 +575,126 @@ export function sampledSoftmaxCols(
   }
   return loss;
 }
+
+// ---------------------------------------------------------------------------------------
+// Ranking: the decoder's logits listener-major, straight from the item-major W₄.
+
+/** Listeners whose rows stay in L2 while a thread's items pass over them (128 × 600 floats = 300 KB). */
+const SCORE_LISTENERS: u32 = 128;
+
+/** f32x4 accumulator of x[j] · y[j] over one row, four floats a step (lane l: j ≡ l mod 4). */
+function dotLanes(x: usize, y: usize, rowBytes: usize): v128 {
+  let acc = f32x4.splat(0);
+  let j: usize = 0;
+  do {
+    acc = f32x4.add(acc, f32x4.mul(v128.load(x + j), v128.load(y + j)));
+    j += 16;
+  } while (j < rowBytes);
+  return acc;
+}
+
+/** ((lane 0 + lane 1) + lane 2) + lane 3 + bias: one logit from its accumulator. */
+function logit(acc: v128, bias: f32): f32 {
+  return (
+    f32x4.extract_lane(acc, 0) +
+    f32x4.extract_lane(acc, 1) +
+    f32x4.extract_lane(acc, 2) +
+    f32x4.extract_lane(acc, 3) +
+    bias
+  );
+}
+
+/**
+ * out[b·n + i] = h[b] · w[i] + bias[i] for items i in i0..i1−1 and listeners b in 0..nb−1:
+ * the logits of nb listeners (rows of h) over the catalogue (rows of w, n of them), written
+ * listener-major — h · Wᵀ with both operands row-major, so the item-major W₄ needs no
+ * transpose. Each logit is one f32x4 accumulator over its row (lane l takes j ≡ l mod 4), its
+ * lanes summed in order, then the bias: the same bits whatever the tiling or the item ranges.
+ * Tiles of 4 items × 2 listeners (eight accumulators; each loaded vector used twice or four
+ * times), listeners in blocks of SCORE_LISTENERS so their rows stay in L2.
+ */
+export function scoreItems(
+  i0: u32,
+  i1: u32,
+  nb: u32,
+  h: usize,
+  w: usize,
+  bias: usize,
+  out: usize,
+  n: u32,
+  rowBytes: usize,
+): void {
+  const outRow = (<usize>n) << 2;
+  for (let b0: u32 = 0; b0 < nb; b0 += SCORE_LISTENERS) {
+    const b1 = min(nb, b0 + SCORE_LISTENERS);
+    let i = i0;
+    for (; i + 4 <= i1; i += 4) {
+      const w0 = w + <usize>i * rowBytes;
+      const w1 = w0 + rowBytes;
+      const w2 = w1 + rowBytes;
+      const w3 = w2 + rowBytes;
+      const bi0 = valueAt(bias, i);
+      const bi1 = valueAt(bias, i + 1);
+      const bi2 = valueAt(bias, i + 2);
+      const bi3 = valueAt(bias, i + 3);
+      let b = b0;
+      for (; b + 2 <= b1; b += 2) {
+        const x = h + <usize>b * rowBytes;
+        const y = x + rowBytes;
+        let a00 = f32x4.splat(0);
+        let a01 = f32x4.splat(0);
+        let a02 = f32x4.splat(0);
+        let a03 = f32x4.splat(0);
+        let a10 = f32x4.splat(0);
+        let a11 = f32x4.splat(0);
+        let a12 = f32x4.splat(0);
+        let a13 = f32x4.splat(0);
+        let j: usize = 0;
+        do {
+          const hx = v128.load(x + j);
+          const hy = v128.load(y + j);
+          const v0 = v128.load(w0 + j);
+          a00 = f32x4.add(a00, f32x4.mul(hx, v0));
+          a10 = f32x4.add(a10, f32x4.mul(hy, v0));
+          const v1 = v128.load(w1 + j);
+          a01 = f32x4.add(a01, f32x4.mul(hx, v1));
+          a11 = f32x4.add(a11, f32x4.mul(hy, v1));
+          const v2 = v128.load(w2 + j);
+          a02 = f32x4.add(a02, f32x4.mul(hx, v2));
+          a12 = f32x4.add(a12, f32x4.mul(hy, v2));
+          const v3 = v128.load(w3 + j);
+          a03 = f32x4.add(a03, f32x4.mul(hx, v3));
+          a13 = f32x4.add(a13, f32x4.mul(hy, v3));
+          j += 16;
+        } while (j < rowBytes);
+        const ox = out + <usize>b * outRow + ((<usize>i) << 2);
+        store<f32>(ox, logit(a00, bi0));
+        store<f32>(ox, logit(a01, bi1), 4);
+        store<f32>(ox, logit(a02, bi2), 8);
+        store<f32>(ox, logit(a03, bi3), 12);
+        const oy = ox + outRow;
+        store<f32>(oy, logit(a10, bi0));
+        store<f32>(oy, logit(a11, bi1), 4);
+        store<f32>(oy, logit(a12, bi2), 8);
+        store<f32>(oy, logit(a13, bi3), 12);
+      }
+      for (; b < b1; b++) {
+        const x = h + <usize>b * rowBytes;
+        const o = out + <usize>b * outRow + ((<usize>i) << 2);
+        store<f32>(o, logit(dotLanes(x, w0, rowBytes), bi0));
+        store<f32>(o, logit(dotLanes(x, w1, rowBytes), bi1), 4);
+        store<f32>(o, logit(dotLanes(x, w2, rowBytes), bi2), 8);
+        store<f32>(o, logit(dotLanes(x, w3, rowBytes), bi3), 12);
+      }
+    }
+    for (; i < i1; i++) {
+      const wi = w + <usize>i * rowBytes;
+      const bi = valueAt(bias, i);
+      for (let b = b0; b < b1; b++)
+        store<f32>(
+          out + <usize>b * outRow + ((<usize>i) << 2),
+          logit(dotLanes(h + <usize>b * rowBytes, wi, rowBytes), bi),
+        );
+    }
+  }
+}

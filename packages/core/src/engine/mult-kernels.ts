@@ -27,6 +27,7 @@ import { moduleLoader } from './wasm-modules.ts';
  * | `adamRows`    | t0, t1, list, width, p, g, m, v, coef, lr, …     | the same on rows list[t] of `width` floats            |
  * | `tanhRows`    | r0, r1, x, bias, cols                            | x[r][j] = tanh(x[r][j] + bias[j]) (float64 in between) |
  * | `sampledSoftmaxCols` | b0, b1, S, B, negT, corr, start, pos, scratch | `sampledSoftmaxLoss`'s gradient for listeners b0..b1−1; their max logit and Σ e^{f − max} to scratch; returns −Σ f over their plays |
+ * | `scoreItems`  | i0, i1, nb, h, w, bias, out, n, rowBytes         | out[b·n + i] = h[b]·w[i] + bias[i] for items i0..i1−1, listeners b < nb (ranking logits, listener-major) |
  *
  * Rows r of a batch are CSR (entries p in indptr[r]..indptr[r+1]); B is k × n and C m × n
  * row-major; A is row-major (ars = 4k, acs = 4) or stored transposed (ars = 4, acs = 4m); `pack`
@@ -58,6 +59,7 @@ export const MULT_KERNEL_NAMES = [
   'adamRows',
   'tanhRows',
   'sampledSoftmaxCols',
+  'scoreItems',
 ] as const;
 export type MultKernel = (typeof MULT_KERNEL_NAMES)[number];
 
@@ -328,6 +330,20 @@ export const MULT_TWINS: Record<MultKernel, (f: Float32Array, i: Int32Array, ...
     for (let b = b0; b < b1; b++)
       for (let p = i[st + b]; p < i[st + b + 1]; p++) f[ps + p] = f[ps + p] * scale[b - b0] - 1 / B;
     return loss;
+  },
+  scoreItems(f, _i, i0, i1, nb, h, w, bias, out, n, rowBytes) {
+    const k = rowBytes >> 2;
+    for (let b = 0; b < nb; b++)
+      for (let item = i0; item < i1; item++) {
+        const x = (h >> 2) + b * k;
+        const y = (w >> 2) + item * k;
+        const acc = [0, 0, 0, 0];
+        for (let j = 0; j < k; j += 4)
+          for (let l = 0; l < 4; l++) acc[l] = fr(acc[l] + fr(f[x + j + l] * f[y + j + l]));
+        const sum = fr(fr(fr(acc[0] + acc[1]) + acc[2]) + acc[3]);
+        f[(out >> 2) + b * n + item] = fr(sum + f[(bias >> 2) + item]);
+      }
+    return 0;
   },
   adamRows(f, i, t0, t1, list, width, p, g, m, v, ...hyper) {
     const [coef, lr, b1, b1c, b2, b2c, eps] = hyper;

@@ -94,6 +94,7 @@ async function runKernels(c: KernelCase, make: (a: Arena) => Promise<MultKernels
     m1: c.items * W,
     v1: c.items * W,
     rowsOut: c.items * W,
+    scores: c.rows * c.items,
     pack0: GEMM_PACK_FLOATS,
     pack1: GEMM_PACK_FLOATS,
   };
@@ -139,6 +140,15 @@ async function runKernels(c: KernelCase, make: (a: Arena) => Promise<MultKernels
   each(c.rows, (r0, r1) =>
     call('dotRows', [r0, r1, o('ptr'), o('idx'), o('h'), o('src'), o('bias'), o('out'), rb]),
   );
+  each(c.items, (i0, i1) =>
+    call('scoreItems', [i0, i1, c.rows, o('h'), o('src'), o('bias'), o('scores'), c.items, rb]),
+  );
+  const scored = {
+    h: f('h').slice(),
+    w: f('src').slice(),
+    bias: f('bias').slice(),
+    out: f('scores').slice(),
+  };
   each(c.items, (lo, hi) =>
     call('scatterRows', [lo, hi, c.rows, o('ptr'), o('idx'), o('val'), o('h'), o('dst'), rb]),
   );
@@ -153,7 +163,15 @@ async function runKernels(c: KernelCase, make: (a: Arena) => Promise<MultKernels
   // Everything but the gemm's scratch (the last blocks), which only the WebAssembly kernel writes.
   const bytes = new Uint8Array(arena.f32(blocks.a).buffer, 0, blocks.pack0.offset).slice();
   const sum = results.reduce((s, r) => s + r, 0);
-  return { bytes, sum, c: f('c').slice(), ct: f('ct').slice(), a: f('a').slice(), b: f('b').slice() };
+  return {
+    bytes,
+    sum,
+    c: f('c').slice(),
+    ct: f('ct').slice(),
+    a: f('a').slice(),
+    b: f('b').slice(),
+    scored,
+  };
 }
 
 describe('Mult-VAE kernels', () => {
@@ -170,6 +188,14 @@ describe('Mult-VAE kernels', () => {
         }
         expect(r.c[i * c.n + j]).toBeCloseTo(s, 4);
         expect(r.ct[i * c.n + j]).toBeCloseTo(st, 4);
+      }
+    // scoreItems: listener-major logits h[b] · w[i] + bias[i].
+    const { h, w, bias, out } = r.scored;
+    for (let b = 0; b < c.rows; b++)
+      for (let i = 0; i < c.items; i++) {
+        let s = bias[i];
+        for (let j = 0; j < c.width; j++) s += h[b * c.width + j] * w[i * c.width + j];
+        expect(out[b * c.items + i]).toBeCloseTo(s, 4);
       }
   });
 
