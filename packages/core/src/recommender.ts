@@ -6,6 +6,7 @@ import {
   type ItemInfo,
   type RatingScale,
   rowIndices,
+  rowValues,
   type StoredArray,
   type TrainSet,
   type TransformSpec,
@@ -234,6 +235,23 @@ export abstract class Recommender {
 
   /** Ranking scores over all items for a listener not in training, from item indices and ratings. */
   abstract scoreFoldIn(items: Uint32Array, ratings: Float32Array): Float32Array;
+
+  /**
+   * Ranking scores for many listeners not in training: row `rows[b]` of `plays` (its item
+   * indices and ratings, as {@link scoreFoldIn} takes them) gives row b of a rows.length × items
+   * row-major block, equal to `scoreFoldIn` of that row. The default calls `scoreFoldIn` per
+   * row; a model with a batched forward pass overrides it (Mult-VAE). Callers keep `rows`
+   * short (the held-out protocol passes 256) so no dense users × items matrix is held.
+   */
+  scoreFoldInRows(plays: CsrMatrix, rows: ArrayLike<number>): Float32Array {
+    const n = this.items.size;
+    if (plays.cols !== n)
+      throw new RangeError(`${this.name}: fold-in plays have ${plays.cols} columns, the model ${n} items`);
+    const out = new Float32Array(rows.length * n);
+    for (let b = 0; b < rows.length; b++)
+      out.set(this.scoreFoldIn(rowIndices(plays, rows[b]), rowValues(plays, rows[b])), b * n);
+    return out;
+  }
 
   /**
    * Rating predictions (clipped) at `targets` for a listener not in training, from their plays

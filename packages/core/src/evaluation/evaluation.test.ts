@@ -61,7 +61,7 @@ class IndexModel extends Recommender {
     for (let b = 0; b < users.length; b++) for (let i = 0; i < n; i++) out[b * n + i] = i;
     return out;
   }
-  scoreFoldIn(): Float32Array {
+  scoreFoldIn(_items?: Uint32Array, _ratings?: Float32Array): Float32Array {
     return Float32Array.from({ length: this.items.size }, (_, i) => i);
   }
   itemSimilarities(): Float32Array {
@@ -197,6 +197,47 @@ describe('evaluateHeldOutUsers', () => {
     expect(r.atK[0].precision).toBeCloseTo(0.5, 12);
     expect(r.atK[0].recall).toBeCloseTo(0.5, 12);
     expect(r.atK[0].ndcg).toBeCloseTo(1 / (1 + 1 / Math.log2(3)), 12);
+  });
+
+  it('folds users in 256 at a time through scoreFoldInRows, each as scoreFoldIn alone would', async () => {
+    // Scores that depend on the fold-in plays: item i scores (i · (1 + Σ plays)) mod 13.
+    class PlaysModel extends IndexModel {
+      readonly calls: number[][] = [];
+      override scoreFoldIn(items: Uint32Array): Float32Array {
+        const sum = items.reduce((a, b) => a + b, 0);
+        return Float32Array.from({ length: this.items.size }, (_, i) => (i * (1 + sum)) % 13);
+      }
+      override scoreFoldInRows(plays: CsrMatrix, rows: ArrayLike<number>): Float32Array {
+        this.calls.push(Array.from(rows));
+        return super.scoreFoldInRows(plays, rows);
+      }
+    }
+    const users = 600;
+    const fold: [number, number, number][] = [];
+    const test: [number, number, number][] = [];
+    for (let u = 0; u < users; u++) {
+      fold.push([u, u % 12, 3], [u, (u * 5 + 1) % 12, 2]);
+      test.push([u, (u * 7 + 3) % 12, 4]);
+    }
+    const train = matrix(
+      users,
+      12,
+      Array.from({ length: 12 }, (_, i) => [i, i, 3] as [number, number, number]),
+    );
+    const model = new PlaysModel();
+    await model.fit(trainSet(train));
+    const split = { foldIn: matrix(users, 12, fold), test: matrix(users, 12, test) };
+    const progress: number[] = [];
+    const r = await evaluateHeldOutUsers(model, split, { k: 3, onProgress: (done) => progress.push(done) });
+    expect(model.calls.map((c) => c.length)).toEqual([256, 256, 88]);
+    expect(model.calls.flat()).toEqual(Array.from(r.perUser.users));
+    expect(progress).toEqual([256, 512, 600]);
+    // Users at and around the batch boundaries, and others: the same NDCG as evaluated alone.
+    for (const u of [0, 1, 255, 256, 257, 511, 512, 599, 100, 400]) {
+      const alone = await evaluateHeldOutUsers(model, { ...split, testUsers: [u] }, { k: 3 });
+      const j = Array.from(r.perUser.users).indexOf(u);
+      expect(r.perUser.ndcg[j]).toBe(alone.perUser.ndcg[0]);
+    }
   });
 });
 

@@ -11,6 +11,9 @@ import {
 } from './ranking.ts';
 import { checkShape, type RatingEvaluation, RatingTally } from './rating.ts';
 
+/** Held-out users folded in per `scoreFoldInRows` call: memory is batch × items × 4 bytes. */
+const FOLD_IN_BATCH = 256;
+
 /** A held-out-users split as the data package's `heldOutUsersSplit` returns it. */
 export interface HeldOutUsers {
   /** Plays given to the model for each held-out user (ratings, same shape as training). */
@@ -47,14 +50,19 @@ export async function evaluateHeldOutUsers(
   const { foldIn } = split;
   const topOf = topKExcluding(model, acc.maxK, options.includeColdItems);
   const step = progressStep(options);
-  for (let j = 0; j < users.length; j++) {
+  const n = train.cols;
+  for (let from = 0; from < users.length; from += FOLD_IN_BATCH) {
     options.signal?.throwIfAborted();
-    const u = users[j];
-    const items = rowIndices(foldIn, u);
-    const scores = model.scoreFoldIn(items, rowValues(foldIn, u));
-    acc.add(u, topOf(scores, 0, items), relevantItems(split.test, u, options.minRelevantRating));
-    // Progress (and a turn of the event loop) every 256 users, as evaluateRanking's batches.
-    if ((j + 1) % 256 === 0 || j === users.length - 1) await step(j + 1, users.length);
+    const batch = users.slice(from, from + FOLD_IN_BATCH);
+    // One call per batch: a model with a batched forward pass (Mult-VAE) folds them in at once.
+    const scores = model.scoreFoldInRows(foldIn, batch);
+    for (let b = 0; b < batch.length; b++) {
+      const u = batch[b];
+      const top = topOf(scores, b * n, rowIndices(foldIn, u));
+      acc.add(u, top, relevantItems(split.test, u, options.minRelevantRating));
+    }
+    // Progress (and a turn of the event loop) every batch, as evaluateRanking's.
+    await step(from + batch.length, users.length);
   }
   options.signal?.throwIfAborted();
   return acc.result();

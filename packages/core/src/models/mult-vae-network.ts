@@ -1,4 +1,4 @@
-import { type CsrMatrix, Rng, type TrainSet } from '@autorec/data';
+import { type CsrMatrix, Rng, rowIndices, type TrainSet } from '@autorec/data';
 import * as tf from '@tensorflow/tfjs';
 import { availableCores } from '../engine/function-pool.ts';
 import { multModule } from '../engine/mult-kernels.ts';
@@ -7,9 +7,16 @@ import { checkItemIndex, checkUserIndices } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, ModelName, ModelStore } from '../types.ts';
 import { fastBackendActive } from './dense-product.ts';
-import { NegativeSampler, sparseBatch, type TargetRows, transpose } from './mult-vae-dense.ts';
+import {
+  NegativeSampler,
+  type SparseBatch,
+  sparseBatch,
+  type TargetRows,
+  transpose,
+} from './mult-vae-dense.ts';
 import { MultKernelTrainer } from './mult-vae-kernels.ts';
 import { MultAdam, MultNet, type MultWeights, WEIGHT_NAMES } from './mult-vae-net.ts';
+import { MultKernelScorer, SCORER_BATCH } from './mult-vae-scorer.ts';
 import { type ParamSpec, type ParamValue, TrainingLoop } from './shared.ts';
 
 export { type SparseBatch, sparseBatch } from './mult-vae-dense.ts';
@@ -55,14 +62,14 @@ export const MULT_COMMON_SPEC = {
     default: 'auto',
     values: ['auto', 'wasm-simd', 'js'] as const,
     description:
-      'Training step: WebAssembly SIMD kernels on worker threads (float32; hidden a multiple of 8), or the typed-array network with its products on the tfjs backend (js); auto: the kernels where they can run',
+      'Training step and ranking: WebAssembly SIMD kernels on worker threads (float32; hidden a multiple of 8), or the typed-array network with its products on the tfjs backend (js); auto: the kernels where they can run',
   },
   threads: {
     kind: 'int',
     default: 0,
     min: 0,
     description:
-      'Threads of the WebAssembly kernels (worker threads on shared memory); 0 = auto: the cores (up to 8) for large data, else 1',
+      'Threads of the WebAssembly kernels, training and ranking (worker threads on shared memory); 0 = auto: the cores (up to 8) for large data, else 1',
   },
 } satisfies Record<string, ParamSpec>;
 
@@ -92,7 +99,7 @@ const STATE_FILE = 'mult-ae.bin';
 /** Multiply-adds an epoch of the output layer above which `threads: 0` uses more than one thread. */
 const THREADS_AUTO_MIN_WORK = 1e9;
 /** Listeners scored per forward pass when ranking: bounds memory to batch × items floats. */
-const SCORE_BATCH = 256;
+const SCORE_BATCH = SCORER_BATCH;
 
 /**
  * Multinomial negative log-likelihood of one listener's play vector x under logits f, and its
@@ -148,6 +155,8 @@ export abstract class MultAutoencoder extends Recommender {
   protected override readonly ratingsFromBaseline = true;
   declare protected readonly options: Readonly<Partial<MultOptions>>;
   private network?: MultNet;
+  /** Ranking on the WebAssembly kernels (started after fit and load when `kernels` allows). */
+  private scorer?: MultKernelScorer;
 
   /** `model` names it in option errors; its class's `static params` table is read by the layer. */
   constructor(
@@ -164,10 +173,19 @@ export abstract class MultAutoencoder extends Recommender {
   }
 
   protected async fitIndexed(data: TrainSet, options: FitOptions): Promise<FitResult> {
+    this.closeScorer();
+    const o = this.settings;
+    const network = new MultNet(data.ratings.cols, o.hidden, o.latent, this.variational, o.seed);
+    this.network = network;
+    const result = await this.train(network, data, options);
+    await this.startScorer(network);
+    return result;
+  }
+
+  /** The training loop (on the kernel trainer or the typed-array network). */
+  private async train(network: MultNet, data: TrainSet, options: FitOptions): Promise<FitResult> {
     const o = this.settings;
     const m = data.ratings;
-    const network = new MultNet(m.cols, o.hidden, o.latent, this.variational, o.seed);
-    this.network = network;
     const rng = new Rng(o.seed + 1);
     const sampler =
       o.sampledSoftmax > 0 ? new NegativeSampler(m.cols, columnCounts(m), o.samplePower) : undefined;
@@ -255,9 +273,48 @@ export abstract class MultAutoencoder extends Recommender {
     );
   }
 
-  /** Drops the network; the model must be fitted or loaded again to be used. */
+  /**
+   * The ranking engine for a trained network: the kernels' forward pass when `kernels` allows
+   * and they can run here (as for training), on `threads` threads (0 = auto: the cores, up to
+   * 8, when a pass of {@link SCORE_BATCH} listeners is ≥ 10⁹ multiply-adds, else 1); else none —
+   * the typed-array network ranks.
+   */
+  private async startScorer(network: MultNet): Promise<void> {
+    const o = this.settings;
+    if (o.kernels === 'js' || o.hidden % 8 !== 0 || (await multModule(false)) === null) return;
+    const work = SCORE_BATCH * network.items * o.hidden;
+    const threads =
+      o.threads > 0 ? o.threads : work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
+    this.scorer = await MultKernelScorer.create(network, threads, this.name);
+  }
+
+  private closeScorer(): void {
+    this.scorer?.close();
+    this.scorer = undefined;
+  }
+
+  /**
+   * What ranks: the kernels and their threads (`'wasm-simd×2'`), or `'js'` for the typed-array
+   * network (its products on the tfjs backend). Undefined before fit or load.
+   */
+  get rankingEngine(): string | undefined {
+    if (!this.network) return undefined;
+    return this.scorer ? `${this.scorer.engine.kind}×${this.scorer.engine.threads}` : 'js';
+  }
+
+  /** Drops the network and stops the ranking threads; the model must be fitted or loaded again to be used. */
   override dispose(): void {
+    this.closeScorer();
     this.network = undefined;
+  }
+
+  /** The logits of a batch of listeners (rows × items), into `out` at `offset` when given. */
+  private forward(batch: SparseBatch, out?: Float32Array, offset = 0): Float32Array {
+    if (this.scorer) return this.scorer.scores(batch, out, offset);
+    const scores = this.net.scores(batch);
+    if (!out) return scores;
+    out.set(scores, offset);
+    return out;
   }
 
   private get net(): MultNet {
@@ -268,12 +325,11 @@ export abstract class MultAutoencoder extends Recommender {
   scoreUsers(users: Uint32Array): Float32Array {
     const m = this.trainSet.ratings;
     const nItems = this.items.size;
-    const net = this.net;
     const out = new Float32Array(users.length * nItems);
     checkUserIndices(this.name, users, m.rows);
     for (let start = 0; start < users.length; start += SCORE_BATCH) {
       const chunk = users.subarray(start, start + SCORE_BATCH);
-      out.set(net.scores(sparseBatch(m, chunk)), start * nItems);
+      this.forward(sparseBatch(m, chunk), out, start * nItems);
     }
     return out;
   }
@@ -288,12 +344,50 @@ export abstract class MultAutoencoder extends Recommender {
       if (i >= nItems) throw new RangeError(`${this.name}: item index ${i} outside 0..${nItems - 1}`);
     if (distinct.length === 0) return new Float32Array(nItems);
     const scale = 1 / Math.sqrt(distinct.length);
-    return this.net.scores({
+    return this.forward({
       rows: 1,
       segment: new Int32Array(distinct.length),
       item: Int32Array.from(distinct),
       value: new Float32Array(distinct.length).fill(scale),
     });
+  }
+
+  /**
+   * New listeners in one forward pass per {@link SCORE_BATCH}: row `rows[b]` of `plays` folded
+   * in as {@link scoreFoldIn} folds in one listener (1/√n per distinct item played; a row
+   * without plays scores 0 everywhere).
+   */
+  override scoreFoldInRows(plays: CsrMatrix, rows: ArrayLike<number>): Float32Array {
+    const nItems = this.items.size;
+    if (plays.cols !== nItems)
+      throw new RangeError(
+        `${this.name}: fold-in plays have ${plays.cols} columns, the model ${nItems} items`,
+      );
+    for (let b = 0; b < rows.length; b++)
+      if (!(Number.isInteger(rows[b]) && rows[b] >= 0 && rows[b] < plays.rows))
+        throw new RangeError(`${this.name}: fold-in row ${rows[b]} outside 0..${plays.rows - 1}`);
+    const out = new Float32Array(rows.length * nItems);
+    for (let start = 0; start < rows.length; start += SCORE_BATCH) {
+      const end = Math.min(rows.length, start + SCORE_BATCH);
+      // Listeners without plays keep their zeros (as scoreFoldIn): only the others are scored.
+      const lists: Int32Array[] = [];
+      const scored: number[] = [];
+      for (let b = start; b < end; b++) {
+        const items = Int32Array.from(new Set(rowIndices(plays, rows[b]))).sort();
+        if (items.length > 0) {
+          lists.push(items);
+          scored.push(b);
+        }
+      }
+      if (scored.length === 0) continue;
+      const logits = this.forward(playLists(lists));
+      if (scored.length === end - start) out.set(logits, start * nItems);
+      else
+        scored.forEach((b, j) => {
+          out.set(logits.subarray(j * nItems, (j + 1) * nItems), b * nItems);
+        });
+    }
+    return out;
   }
 
   /** Similar items: the decoded scores of a listener who played only `item`. */
@@ -335,13 +429,32 @@ export abstract class MultAutoencoder extends Recommender {
         },
       );
     }
+    this.closeScorer();
     this.network = network;
+    await this.startScorer(network);
   }
 }
 
 /** The file keeps W₄ as hidden × items (its layout since version 1); the network holds it item-major. */
 function savedWeights(net: MultNet): Record<string, Float32Array> {
   return { ...net.w, w4: transpose(net.w.w4, net.items, net.hidden) };
+}
+
+/** Listeners' distinct played items as a batch, 1/√n each (the fold-in input). */
+function playLists(lists: Int32Array[]): SparseBatch {
+  let total = 0;
+  for (const l of lists) total += l.length;
+  const segment = new Int32Array(total);
+  const item = new Int32Array(total);
+  const value = new Float32Array(total);
+  let p = 0;
+  lists.forEach((l, b) => {
+    segment.fill(b, p, p + l.length);
+    item.set(l, p);
+    value.fill(1 / Math.sqrt(l.length), p, p + l.length);
+    p += l.length;
+  });
+  return { rows: lists.length, segment, item, value };
 }
 
 /** The batch's play lists (every training play, binary): the multinomial targets. */

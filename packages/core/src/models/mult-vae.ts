@@ -52,9 +52,10 @@ const MULT_VAE_SPEC = {
  * negatives shared by the batch, drawn ∝ (listeners + 1)^samplePower with the log(k/(S q))
  * correction (`sampledSoftmaxLoss` in `mult-vae-dense.ts`) — and steps W₁, W₄ and b₄ lazily
  * (only the rows the batch touched): an approximation of the paper's objective, ≈ items / S
- * times cheaper in the output layer. Ranking always scores the exact logits. Training runs on
- * WebAssembly SIMD kernels on worker threads by default (`kernels`, `threads`;
- * `mult-vae-kernels.ts`; epoch times on the Taste Profile's shape in docs/benchmarks.md).
+ * times cheaper in the output layer. Ranking always scores the exact logits. Training and
+ * ranking run on WebAssembly SIMD kernels on worker threads by default (`kernels`, `threads`;
+ * `mult-vae-kernels.ts`, `mult-vae-scorer.ts`; times on the Taste Profile's shape in
+ * docs/benchmarks.md).
  *
  * @example
  * const vae = new MultVaeModel({ epochs: 100 });
