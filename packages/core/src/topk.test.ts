@@ -44,6 +44,24 @@ describe('topKExcept', () => {
   });
 });
 
+describe('topK', () => {
+  it('skips NaN scores and keeps the k best of the rest, while filling the heap and once it is full', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat({ max: 39 }), { maxLength: 10 }),
+        fc.nat({ max: 12 }),
+        (values, nanAt, k) => {
+          const row = values.map((v, i) => (nanAt.includes(i) ? Number.NaN : v));
+          const got = topK(Float64Array.from(row), k);
+          expect(got.indices).toEqual(bySorting(row, k, new Set()));
+          expect(got.scores).toEqual(got.indices.map((i) => row[i]));
+        },
+      ),
+    );
+  });
+});
+
 describe('eventLoopTurns', () => {
   it('lets other tasks run only when someone listens and the interval has passed', async () => {
     let ran = false;

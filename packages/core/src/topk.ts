@@ -16,26 +16,31 @@ export function topK(
   const heapIdx = new Int32Array(Math.max(k, 0));
   const heapVal = new Float64Array(Math.max(k, 0));
   let size = 0;
-  for (let i = 0; i < length; i++) {
+  let i = 0;
+  // Filling the heap: every score but NaN and the skipped goes in (sift up).
+  for (; i < length && size < k; i++) {
     const v = scores[offset + i];
-    // Compare before asking `skip`: once the heap is full almost every score loses to its root,
-    // so the predicate (Set lookups, masks) runs for a few hundred items, not the catalogue.
-    if (size === k ? !(v > heapVal[0]) : Number.isNaN(v)) continue;
-    if (skip?.(i)) continue;
-    if (size < k) {
-      // sift up
-      let c = size++;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (heapVal[p] <= v) break;
-        heapVal[c] = heapVal[p];
-        heapIdx[c] = heapIdx[p];
-        c = p;
-      }
-      heapVal[c] = v;
-      heapIdx[c] = i;
-    } else if (k > 0 && v > heapVal[0]) {
-      // replace root, sift down
+    if (Number.isNaN(v) || skip?.(i)) continue;
+    let c = size++;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (heapVal[p] <= v) break;
+      heapVal[c] = heapVal[p];
+      heapIdx[c] = heapIdx[p];
+      c = p;
+    }
+    heapVal[c] = v;
+    heapIdx[c] = i;
+  }
+  // Full: only a score above the root (the k-th best so far, kept in a local) can enter. Compare
+  // before asking `skip`: almost every score loses to the root, so the predicate (Set lookups,
+  // masks) runs for a few hundred items, not the catalogue — the loop is a load and a compare.
+  if (size === k && k > 0) {
+    let root = heapVal[0];
+    for (; i < length; i++) {
+      const v = scores[offset + i];
+      if (!(v > root) || skip?.(i)) continue;
+      // Replace the root, sift down.
       let c = 0;
       for (;;) {
         const l = 2 * c + 1;
@@ -49,6 +54,7 @@ export function topK(
       }
       heapVal[c] = v;
       heapIdx[c] = i;
+      root = heapVal[0];
     }
   }
   const order = Array.from({ length: size }, (_, j) => j).sort(
