@@ -379,13 +379,13 @@ export abstract class MultAutoencoder extends Recommender {
           scored.push(b);
         }
       }
-      if (scored.length === 0) continue;
-      const logits = this.forward(playLists(lists));
-      if (scored.length === end - start) out.set(logits, start * nItems);
-      else
+      if (scored.length === end - start) this.forward(playLists(lists), out, start * nItems);
+      else if (scored.length > 0) {
+        const logits = this.forward(playLists(lists));
         scored.forEach((b, j) => {
           out.set(logits.subarray(j * nItems, (j + 1) * nItems), b * nItems);
         });
+      }
     }
     return out;
   }
