@@ -275,9 +275,10 @@ export abstract class MultAutoencoder extends Recommender {
 
   /**
    * The ranking engine for a trained network: the kernels' forward pass when `kernels` allows
-   * and they can run here (as for training), on `threads` threads (0 = auto: the cores, up to
-   * 8, when a pass of {@link SCORE_BATCH} listeners is ≥ 10⁹ multiply-adds, else 1); else none —
-   * the typed-array network ranks.
+   * and they can run here (as for training; with `auto`, also not when their arena cannot be
+   * allocated), on `threads` threads (0 = auto: the cores, up to 8, when a pass of
+   * {@link SCORE_BATCH} listeners is ≥ 10⁹ multiply-adds, else 1); else none — the typed-array
+   * network ranks.
    */
   private async startScorer(network: MultNet): Promise<void> {
     const o = this.settings;
@@ -285,7 +286,13 @@ export abstract class MultAutoencoder extends Recommender {
     const work = SCORE_BATCH * network.items * o.hidden;
     const threads =
       o.threads > 0 ? o.threads : work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
-    this.scorer = await MultKernelScorer.create(network, threads, this.name);
+    try {
+      this.scorer = await MultKernelScorer.create(network, threads, this.name);
+    } catch (error) {
+      // 'auto': the kernels where they can run (a catalogue too large for one WebAssembly
+      // memory ranks on the typed-array network); 'wasm-simd' asked for them.
+      if (o.kernels === 'wasm-simd') throw error;
+    }
   }
 
   private closeScorer(): void {

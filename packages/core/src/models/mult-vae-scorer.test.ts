@@ -1,5 +1,5 @@
 import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { multModule } from '../engine/mult-kernels.ts';
 import { evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
 import { type MemoryStore, memoryStore } from '../stores/memory.ts';
@@ -194,6 +194,27 @@ describe('Mult-VAE / Mult-DAE models rank on the kernels as on the typed-array n
       },
     );
   }
+
+  it.runIf(simd)(
+    'ranks on the typed-array network when the scorer cannot start (auto), else fails (wasm-simd)',
+    async () => {
+      const data = groups(40, 2);
+      const spy = vi
+        .spyOn(MultKernelScorer, 'create')
+        .mockRejectedValue(new RangeError('test: no memory for the scorer'));
+      try {
+        const auto = new MultVaeModel({ ...options, epochs: 1 });
+        await auto.fit(data);
+        expect(auto.rankingEngine).toBe('js');
+        expect(auto.recommend('u0', 3)).toHaveLength(3);
+        auto.dispose();
+        const strict = new MultVaeModel({ ...options, epochs: 1, kernels: 'wasm-simd' });
+        await expect(strict.fit(data)).rejects.toThrow(/no memory for the scorer/);
+      } finally {
+        spy.mockRestore();
+      }
+    },
+  );
 
   it.runIf(simd)('folds in rows without plays as zeros, in a batch with others', async () => {
     const data = groups(60, 8);
