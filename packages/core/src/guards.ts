@@ -1,4 +1,4 @@
-import { countProblem } from '@autorec/data';
+import { type CsrMatrix, countProblem } from '@autorec/data';
 import { OptionError } from './errors.ts';
 import type { Play } from './types.ts';
 
@@ -86,4 +86,25 @@ export function checkItemIndex(model: string, item: number, nItems: number): voi
 export function checkUserIndices(model: string, users: Uint32Array, nUsers: number): void {
   for (const u of users)
     if (u >= nUsers) throw new RangeError(`${model}: user index ${u} outside 0..${nUsers - 1}`);
+}
+
+/**
+ * The block a `scoreFoldInRows` call writes: `out` (checked to hold rows × n floats) or a fresh
+ * array, after checking `plays` has n columns and every row is one of its rows.
+ */
+export function foldInBlock(
+  model: string,
+  plays: CsrMatrix,
+  rows: ArrayLike<number>,
+  n: number,
+  out?: Float32Array,
+): Float32Array {
+  if (plays.cols !== n)
+    throw new RangeError(`${model}: fold-in plays have ${plays.cols} columns, the model ${n} items`);
+  for (let b = 0; b < rows.length; b++)
+    if (!(Number.isInteger(rows[b]) && rows[b] >= 0 && rows[b] < plays.rows))
+      throw new RangeError(`${model}: fold-in row ${rows[b]} outside 0..${plays.rows - 1}`);
+  if (out && out.length < rows.length * n)
+    throw new RangeError(`${model}: ${out.length} floats for ${rows.length} fold-in rows × ${n} items`);
+  return out ?? new Float32Array(rows.length * n);
 }

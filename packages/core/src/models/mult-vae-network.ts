@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { availableCores } from '../engine/function-pool.ts';
 import { multModule } from '../engine/mult-kernels.ts';
 import { ModelFormatError, OptionError } from '../errors.ts';
-import { checkItemIndex, checkUserIndices } from '../guards.ts';
+import { checkItemIndex, checkUserIndices, foldInBlock } from '../guards.ts';
 import { type ModelManifest, Recommender } from '../recommender.ts';
 import type { FitOptions, FitResult, ModelName, ModelStore } from '../types.ts';
 import { fastBackendActive } from './dense-product.ts';
@@ -364,19 +364,12 @@ export abstract class MultAutoencoder extends Recommender {
    * in as {@link scoreFoldIn} folds in one listener (1/√n per distinct item played; a row
    * without plays scores 0 everywhere).
    */
-  override scoreFoldInRows(plays: CsrMatrix, rows: ArrayLike<number>): Float32Array {
+  override scoreFoldInRows(plays: CsrMatrix, rows: ArrayLike<number>, target?: Float32Array): Float32Array {
     const nItems = this.items.size;
-    if (plays.cols !== nItems)
-      throw new RangeError(
-        `${this.name}: fold-in plays have ${plays.cols} columns, the model ${nItems} items`,
-      );
-    for (let b = 0; b < rows.length; b++)
-      if (!(Number.isInteger(rows[b]) && rows[b] >= 0 && rows[b] < plays.rows))
-        throw new RangeError(`${this.name}: fold-in row ${rows[b]} outside 0..${plays.rows - 1}`);
-    const out = new Float32Array(rows.length * nItems);
+    const out = foldInBlock(this.name, plays, rows, nItems, target);
     for (let start = 0; start < rows.length; start += SCORE_BATCH) {
       const end = Math.min(rows.length, start + SCORE_BATCH);
-      // Listeners without plays keep their zeros (as scoreFoldIn): only the others are scored.
+      // Listeners without plays score 0 everywhere (as scoreFoldIn): only the others are scored.
       const lists: Int32Array[] = [];
       const scored: number[] = [];
       for (let b = start; b < end; b++) {
@@ -384,7 +377,7 @@ export abstract class MultAutoencoder extends Recommender {
         if (items.length > 0) {
           lists.push(items);
           scored.push(b);
-        }
+        } else out.fill(0, b * nItems, (b + 1) * nItems);
       }
       if (scored.length === end - start) this.forward(playLists(lists), out, start * nItems);
       else if (scored.length > 0) {

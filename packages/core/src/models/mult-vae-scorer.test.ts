@@ -242,6 +242,14 @@ describe('Mult-VAE / Mult-DAE models rank on the kernels as on the typed-array n
       expect(block.subarray(80, 120)).toEqual(
         model.scoreFoldIn(indices.subarray(indptr[3], indptr[4]), values.subarray(indptr[3], indptr[4])),
       );
+      // Into a reused block (stale values in it): every row overwritten, the empty one with zeros.
+      const reused = new Float32Array(3 * 40 + 5).fill(7);
+      expect(model.scoreFoldInRows(plays, [1, 2, 3], reused)).toBe(reused);
+      expect(reused.subarray(0, 120)).toEqual(block);
+      expect(Array.from(reused.subarray(120))).toEqual([7, 7, 7, 7, 7]);
+      expect(() => model.scoreFoldInRows(plays, [1, 2], new Float32Array(79))).toThrow(
+        /79 floats for 2 fold-in rows × 40 items/,
+      );
       expect(() => model.scoreFoldInRows(plays, [60])).toThrow(/fold-in row 60 outside 0\.\.59/);
       expect(() => model.scoreFoldInRows({ ...plays, cols: 41 }, [0])).toThrow(/41 columns/);
     } finally {
