@@ -7,12 +7,18 @@
  * peak RSS ≤ 8 GB.
  *
  *   node --conditions=@autorec/source --import tsx tools/bench/mult-vae.ts [--model mult-vae]
- *     [--train-users N] [--eval-users N] [--params KEY=VALUE,…]
+ *     [--train-users N] [--eval-users N|all] [--ranking model|both|all] [--params KEY=VALUE,…]
  *
  * `--train-users N` trains on a seeded sample of N training users (one pass over them: N / 500
  * Adam steps) and extrapolates the epoch time to all training users from the steps after the
  * first (the setup — weights, BaselineOnly — apart) — said so in the output;
- * `--eval-users` ranks a seeded sample of the test users. Everything else is the paper's defaults;
+ * `--eval-users` ranks a seeded sample of the test users (`all`: every one of them).
+ * `--ranking both` ranks them again in the same run on the typed-array network (`kernels: 'js'`,
+ * tfjs products; the same weights, saved and loaded in memory) after the model's own path (the
+ * WebAssembly kernels where they run), 256 listeners a forward pass as well; `--ranking all`
+ * also one listener at a time (`scoreFoldIn` per listener: the protocol before 2026-12-06).
+ * Each path's time and metrics are reported.
+ * Everything else is the paper's defaults;
  * `--params sampledSoftmax=2048` (the bar's setting), `kernels=js` (the typed-array network),
  * `threads=N` are the model's options.
  * Progress goes to stderr; one JSON line of results to stdout.
@@ -23,8 +29,11 @@ import { parseArgs } from 'node:util';
 import {
   createModel,
   evaluateHeldOutUsers,
+  loadModel,
   type ModelName,
   type ModelParams,
+  memoryStore,
+  Recommender,
   setupCompute,
 } from '@autorec/core';
 import { type CsrMatrix, nnz, prepareDataset, Rng, syntheticDataset } from '@autorec/data';
@@ -37,6 +46,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'mult-vae' },
     'train-users': { type: 'string' },
     'eval-users': { type: 'string', default: '5000' },
+    ranking: { type: 'string', default: 'model' },
     params: { type: 'string', default: '' },
   },
 });
@@ -106,14 +116,56 @@ log(
     `one epoch over ${trainUsers} users ≈ ${epochSeconds.toFixed(0)} s (CPU ${epochCpuSeconds.toFixed(0)} s)`,
 );
 
-const evalStart = performance.now();
-const ranking = await evaluateHeldOutUsers(
-  model,
-  { foldIn: prepared.ratings.foldIn!, test: prepared.ratings.test, testUsers: prepared.split.testUsers },
-  { k: [20, 50, 100], maxUsers: Number(values['eval-users']), seed: 1 },
-);
-const evalSeconds = (performance.now() - evalStart) / 1000;
-const [at20, at50, at100] = ranking.atK;
+if (!['model', 'both', 'all'].includes(values.ranking))
+  throw new RangeError(`--ranking: 'model', 'both' or 'all', got '${values.ranking}'`);
+const evalUsers = values['eval-users'] === 'all' ? undefined : Number(values['eval-users']);
+/** The held-out protocol on `m`: its metrics and its wall time. */
+async function rank(m: Recommender) {
+  const start = performance.now();
+  const r = await evaluateHeldOutUsers(
+    m,
+    { foldIn: prepared.ratings.foldIn!, test: prepared.ratings.test, testUsers: prepared.split.testUsers },
+    { k: [20, 50, 100], maxUsers: evalUsers, seed: 1 },
+  );
+  const seconds = (performance.now() - start) / 1000;
+  const [at20, at50, at100] = r.atK;
+  return {
+    users: r.users,
+    seconds,
+    ndcg100: Number(at100.ndcg.toFixed(4)),
+    recall20: Number(at20.truncatedRecall.toFixed(4)),
+    recall50: Number(at50.truncatedRecall.toFixed(4)),
+  };
+}
+/** What ranks: the kernels and their threads, or 'js' (Mult-VAE / Mult-DAE only). */
+const rankingEngine = (m: Recommender) => (m as { rankingEngine?: string }).rankingEngine;
+log(`ranking on ${rankingEngine(model) ?? 'the model'}…`);
+const ranking = await rank(model);
+log(`  ${ranking.users} users in ${ranking.seconds.toFixed(1)} s, NDCG@100 ${ranking.ndcg100}`);
+let typedArray: (Awaited<ReturnType<typeof rank>> & { engine?: string }) | undefined;
+let perListener: Awaited<ReturnType<typeof rank>> | undefined;
+if (values.ranking !== 'model') {
+  // The same weights on the typed-array network: saved in memory, loaded with kernels 'js'.
+  const store = memoryStore();
+  await model.save(store);
+  const manifest = JSON.parse(await store.readText('manifest.json'));
+  manifest.hyperParameters.kernels = 'js';
+  const files = Object.fromEntries(store.files().map((f) => [f, store.peek(f) as Uint8Array]));
+  const js = await loadModel(memoryStore({ ...files, 'manifest.json': JSON.stringify(manifest) }));
+  log(`ranking on ${rankingEngine(js)}…`);
+  typedArray = { ...(await rank(js)), engine: rankingEngine(js) };
+  log(`  ${typedArray.users} users in ${typedArray.seconds.toFixed(1)} s, NDCG@100 ${typedArray.ndcg100}`);
+  if (values.ranking === 'all') {
+    // The base class's scoreFoldInRows: scoreFoldIn once per listener, as the protocol ran before.
+    Object.assign(js, { scoreFoldInRows: Recommender.prototype.scoreFoldInRows });
+    log('ranking on js, one listener at a time…');
+    perListener = await rank(js);
+    log(
+      `  ${perListener.users} users in ${perListener.seconds.toFixed(1)} s, NDCG@100 ${perListener.ndcg100}`,
+    );
+  }
+  js.dispose();
+}
 console.log(
   JSON.stringify({
     bench: 'mult-vae',
@@ -132,11 +184,21 @@ console.log(
     epochSeconds: Math.round(epochSeconds),
     fitCpuSeconds: Number(fitCpuSeconds.toFixed(1)),
     epochCpuSeconds: Math.round(epochCpuSeconds),
+    rankingEngine: rankingEngine(model),
     evalUsers: ranking.users,
-    evalSeconds: Number(evalSeconds.toFixed(1)),
-    ndcg100: Number(at100.ndcg.toFixed(4)),
-    recall20: Number(at20.truncatedRecall.toFixed(4)),
-    recall50: Number(at50.truncatedRecall.toFixed(4)),
+    evalSeconds: Number(ranking.seconds.toFixed(1)),
+    ndcg100: ranking.ndcg100,
+    recall20: ranking.recall20,
+    recall50: ranking.recall50,
+    // --ranking both: the same users on the typed-array network, and how much faster the model's path was.
+    ...(typedArray && {
+      typedArray: { ...typedArray, seconds: Number(typedArray.seconds.toFixed(1)) },
+      rankingSpeedup: Number((typedArray.seconds / ranking.seconds).toFixed(1)),
+    }),
+    ...(perListener && {
+      perListener: { ...perListener, seconds: Number(perListener.seconds.toFixed(1)) },
+      speedupOverPerListener: Number((perListener.seconds / ranking.seconds).toFixed(1)),
+    }),
     peakRssGB: Number((process.resourceUsage().maxRSS / 2 ** 20).toFixed(2)),
     loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
   }),
