@@ -1,4 +1,4 @@
-import { csrFromTriplets, type TrainSet } from '@autorec/data';
+import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
 import { plantedRatings } from './planted.ts';
 
 /**
@@ -20,4 +20,46 @@ export function contractTrainSet(): TrainSet {
     }
   const { duplicates: _, ...ratings } = csrFromTriplets(m.rows, m.cols, rows, cols, vals);
   return { ...train, ratings };
+}
+
+/**
+ * Two taste groups over `2 × groupItems` items: each listener plays `picks` random items of their
+ * group (play counts 1–5). Group of listener u: the first half of the listeners against the
+ * second (`split: 'halves'`), or even against odd (`'alternate'`).
+ *
+ * @example
+ * const train = tasteGroups({ users: 40, groupItems: 10, picks: 5, seed: 1 });
+ */
+export function tasteGroups(options: {
+  users: number;
+  groupItems: number;
+  picks: number;
+  seed: number;
+  split?: 'halves' | 'alternate';
+}): TrainSet {
+  const { users, groupItems, picks, seed, split = 'halves' } = options;
+  const items = 2 * groupItems;
+  const rng = new Rng(seed);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  const vals: number[] = [];
+  for (let u = 0; u < users; u++) {
+    const second = split === 'halves' ? u >= users / 2 : u % 2 === 1;
+    const base = second ? groupItems : 0;
+    const picked = new Set<number>();
+    while (picked.size < picks) picked.add(base + rng.int(groupItems));
+    for (const i of picked) {
+      rows.push(u);
+      cols.push(i);
+      vals.push(1 + rng.int(5));
+    }
+  }
+  const { duplicates: _, ...ratings } = csrFromTriplets(users, items, rows, cols, vals);
+  return {
+    ratings,
+    users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
+    items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
+    scale: { min: 1, max: 5 },
+    transform: { name: 'none', scale: { min: 1, max: 5 } },
+  };
 }

@@ -1,4 +1,5 @@
-import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import { csrFromTriplets, Rng, type TrainSet } from '@autorec/data';
+import { tasteGroups } from '@autorec/test-utils';
 import { describe, expect, it, vi } from 'vitest';
 import { multModule } from '../engine/mult-kernels.ts';
 import { evaluateHeldOutUsers } from '../evaluation/held-out-users.ts';
@@ -112,28 +113,7 @@ describe.runIf(simd)('Mult-VAE ranking on the kernels', () => {
 
 /** Two taste groups of listeners over 40 items (each listener 6 of their group's 20). */
 function groups(users: number, seed: number): TrainSet {
-  const rng = new Rng(seed);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let u = 0; u < users; u++) {
-    const base = u % 2 === 0 ? 0 : 20;
-    const picked = new Set<number>();
-    while (picked.size < 6) picked.add(base + rng.int(20));
-    for (const i of picked) {
-      rows.push(u);
-      cols.push(i);
-      vals.push(1 + rng.int(5));
-    }
-  }
-  const { duplicates: _, ...ratings } = csrFromTriplets(users, 40, rows, cols, vals);
-  return {
-    ratings,
-    users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
-    items: new IdIndex(Array.from({ length: 40 }, (_, i) => `i${i}`)),
-    scale: { min: 1, max: 5 },
-    transform: { name: 'none', scale: { min: 1, max: 5 } },
-  };
+  return tasteGroups({ users, groupItems: 20, picks: 6, seed, split: 'alternate' });
 }
 
 describe('Mult-VAE / Mult-DAE models rank on the kernels as on the typed-array network', () => {

@@ -1,4 +1,5 @@
-import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import { Rng, type TrainSet } from '@autorec/data';
+import { tasteGroups } from '@autorec/test-utils';
 import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
@@ -15,28 +16,7 @@ runRecommenderContract('mult-vae', () => new MultVaeModel({ ...small, annealStep
  * (each listener 5 random items of their group).
  */
 function groups(users: number, seed: number): TrainSet {
-  const rng = new Rng(seed);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (let u = 0; u < users; u++) {
-    const base = u < users / 2 ? 0 : 10;
-    const picked = new Set<number>();
-    while (picked.size < 5) picked.add(base + rng.int(10));
-    for (const i of picked) {
-      rows.push(u);
-      cols.push(i);
-      vals.push(1 + rng.int(5));
-    }
-  }
-  const { duplicates: _, ...ratings } = csrFromTriplets(users, 20, rows, cols, vals);
-  return {
-    ratings,
-    users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
-    items: new IdIndex(Array.from({ length: 20 }, (_, i) => `i${i}`)),
-    scale: { min: 1, max: 5 },
-    transform: { name: 'none', scale: { min: 1, max: 5 } },
-  };
+  return tasteGroups({ users, groupItems: 10, picks: 5, seed });
 }
 
 describe('Mult-VAE maths', () => {
