@@ -54,12 +54,30 @@ export function tasteGroups(options: {
       vals.push(1 + rng.int(5));
     }
   }
-  const { duplicates: _, ...ratings } = csrFromTriplets(users, items, rows, cols, vals);
+  return trainSetFromTriplets(users, items, rows, cols, vals);
+}
+
+/**
+ * A training set of `users × items` from (row, col, value) triplets, ids `u0…`, `i0…`, values on
+ * `scale` untransformed — what tests that generate their own plays build.
+ *
+ * @example
+ * const train = trainSetFromTriplets(2, 3, [0, 1], [2, 0], [4, 1]);
+ */
+export function trainSetFromTriplets(
+  users: number,
+  items: number,
+  rows: readonly number[],
+  cols: readonly number[],
+  vals: readonly number[],
+  scale = { min: 1, max: 5 },
+): TrainSet {
+  const { duplicates: _, ...ratings } = csrFromTriplets(users, items, [...rows], [...cols], [...vals]);
   return {
     ratings,
     users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
     items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
-    scale: { min: 1, max: 5 },
-    transform: { name: 'none', scale: { min: 1, max: 5 } },
+    scale,
+    transform: { name: 'none', scale },
   };
 }

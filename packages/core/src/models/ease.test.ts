@@ -1,4 +1,5 @@
-import { csrFromTriplets, IdIndex, Rng, type TrainSet } from '@autorec/data';
+import { Rng, type TrainSet } from '@autorec/data';
+import { trainSetFromTriplets } from '@autorec/test-utils';
 import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describe, expect, it } from 'vitest';
 import { OptionError } from '../errors.ts';
@@ -21,14 +22,7 @@ function plays(users: number, items: number, seed: number): TrainSet {
         cols.push(i);
         vals.push(1 + Math.floor(rng.next() * 5));
       }
-  const { duplicates: _, ...ratings } = csrFromTriplets(users, items, rows, cols, vals);
-  return {
-    ratings,
-    users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
-    items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
-    scale: { min: 1, max: 5 },
-    transform: { name: 'none', scale: { min: 1, max: 5 } },
-  };
+  return trainSetFromTriplets(users, items, rows, cols, vals);
 }
 
 describe('EaseModel', () => {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { csrFromTriplets, IdIndex, prepareDataset, Rng, type TrainSet } from '@autorec/data';
+import { prepareDataset, Rng, type TrainSet } from '@autorec/data';
 import { readInteractionsFile } from '@autorec/data/node';
+import { trainSetFromTriplets } from '@autorec/test-utils';
 import { runRecommenderContract } from '@autorec/test-utils/contract';
 import { describeRealData } from '@autorec/test-utils/real-data';
 import { describe, expect, it } from 'vitest';
@@ -24,14 +25,7 @@ function randomRatings(users: number, items: number, density: number, seed: numb
         cols.push(i);
         values.push(1 + rng.int(5));
       }
-  const { duplicates: _, ...ratings } = csrFromTriplets(users, items, rows, cols, values);
-  return {
-    ratings,
-    users: new IdIndex(Array.from({ length: users }, (_, u) => `u${u}`)),
-    items: new IdIndex(Array.from({ length: items }, (_, i) => `i${i}`)),
-    scale: { min: 1, max: 5 },
-    transform: { name: 'none', scale: { min: 1, max: 5 } },
-  };
+  return trainSetFromTriplets(users, items, rows, cols, values);
 }
 
 /**
