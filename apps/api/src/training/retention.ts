@@ -6,7 +6,7 @@ import type { Repository } from '../storage/repository.ts';
 import { clearCancel } from './cancel.ts';
 import { localJobKey, type StoredJob } from './local-jobs.ts';
 import type { BatchJobs } from './queue.ts';
-import { SCORING_ID, SCORING_MANIFEST, scoringFolder } from './scoring.ts';
+import { JOB_FILE, PART_FILE, SCORING_ID, SCORING_MANIFEST, scoringFolder } from './scoring.ts';
 
 /**
  * Retention of finished batch jobs (scoring jobs and searches). A nightly all-listeners top-N
@@ -179,10 +179,6 @@ interface ResultFolder {
   /** Removes our files (not the others); returns how many it removed. */
   remove(): Promise<number>;
 }
-
-/** Our file names in `scores/<id>/` and in `scores/<id>/parts/` (with their temporaries). */
-const JOB_FILE = /^top-\d+\.tsv(?:\.[A-Za-z0-9-]+\.\d+\.tmp)?$/;
-const PART_FILE = /^part-\d{5}\.tsv(?:\.[A-Za-z0-9-]+\.\d+\.tmp)?$/;
 
 async function diskFolders(dataDir: string): Promise<ResultFolder[]> {
   const root = join(dataDir, 'scores');

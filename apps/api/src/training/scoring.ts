@@ -12,6 +12,7 @@ import {
   type Recommender,
   recommendExcludingKnown,
 } from '@autorec/core';
+import { processAlive } from '@autorec/core/node';
 import type { S3Objects } from '@autorec/core/s3';
 import { TOP_LISTS_HEADER, topListLines } from '@autorec/data';
 import { type ModelFiles, storeObjects, versionStore } from '../storage/model-files.ts';
@@ -105,18 +106,12 @@ export function temporaryName(target: string): string {
   return `${target}.${HOST}.${process.pid}.tmp`;
 }
 
-/** A temporary file of ours: a part's or a job's file, the host and pid that wrote it. */
-const TEMPORARY = /^(?:part-\d{5}|top-\d+)\.tsv\.([A-Za-z0-9-]+)\.(\d+)\.tmp$/;
-
-/** Whether process `pid` lives on this host (EPERM: it does, but is another user's). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A temporary name's suffix ({@link temporaryName}): the host and the pid that wrote it. */
+const TEMPORARY_SUFFIX = String.raw`\.([A-Za-z0-9-]+)\.(\d+)\.tmp`;
+/** Names of ours in `scores/<id>/`: the job's file, or its temporary. */
+export const JOB_FILE = new RegExp(`^top-\\d+\\.tsv(?:${TEMPORARY_SUFFIX})?$`);
+/** Names of ours in `scores/<id>/parts/` (and of the parts on S3): a part, or its temporary. */
+export const PART_FILE = new RegExp(`^part-\\d{5}\\.tsv(?:${TEMPORARY_SUFFIX})?$`);
 
 /**
  * Removes the temporary files a killed worker or API left under `<dataDir>/scores/` (a range or
@@ -134,8 +129,9 @@ export async function removeStaleTemporaries(dataDir: string): Promise<string[]>
     if (!job.isDirectory() || !SCORING_ID.test(job.name)) continue;
     for (const dir of [join(root, job.name), join(root, job.name, 'parts')])
       for (const file of await entries(dir)) {
-        const match = file.isFile() ? TEMPORARY.exec(file.name) : null;
-        if (!match || match[1] !== HOST || alive(Number(match[2]))) continue;
+        const match = file.isFile() ? (JOB_FILE.exec(file.name) ?? PART_FILE.exec(file.name)) : null;
+        // match[1] undefined: a finished file, not a temporary.
+        if (!match?.[1] || match[1] !== HOST || processAlive(Number(match[2]))) continue;
         await rm(join(dir, file.name), { force: true });
         removed.push(join(dir, file.name));
       }

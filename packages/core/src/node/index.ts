@@ -10,6 +10,7 @@ export {
   openAtomicFolder,
   outputFileMode,
   outputsSettled,
+  processAlive,
   removeUnfinishedOutputsSync,
   writeFileAtomically,
 } from './output-folder.ts';

@@ -112,7 +112,8 @@ function temporaryPattern(name: string): RegExp {
   return new RegExp(`^(?:\\.${n}\\.(partial|tmp|old)-(\\d+)-[0-9a-f]+|${n}\\.(\\d+)-[0-9a-f]+\\.tmp)$`);
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` lives on this host (EPERM: it does, but is another user's). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -147,7 +148,7 @@ export async function cleanStaleOutputs(target: string): Promise<string[]> {
     const m = pattern.exec(name);
     if (!m) continue;
     const pid = Number(m[2] ?? m[3]);
-    if (alive(pid)) continue;
+    if (processAlive(pid)) continue;
     const path = join(parent, name);
     try {
       if (m[1] === 'old' && !targetExists) {
@@ -479,7 +480,7 @@ async function lockDestination(dir: string): Promise<() => void> {
         });
     }
     const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
-    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
       await rm(lock, { force: true });
       continue;
     }
