@@ -256,9 +256,9 @@ export abstract class MultAutoencoder extends Recommender {
         { model: this.name, option: 'kernels' },
       );
     }
-    const work = users * 3 * o.hidden * (o.sampledSoftmax > 0 ? o.sampledSoftmax : m.cols);
-    const threads =
-      o.threads > 0 ? o.threads : work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
+    const threads = await this.kernelThreads(
+      users * 3 * o.hidden * (o.sampledSoftmax > 0 ? o.sampledSoftmax : m.cols),
+    );
     return MultKernelTrainer.create(
       network,
       {
@@ -283,9 +283,7 @@ export abstract class MultAutoencoder extends Recommender {
   private async startScorer(network: MultNet): Promise<void> {
     const o = this.settings;
     if (o.kernels === 'js' || o.hidden % 8 !== 0 || (await multModule(false)) === null) return;
-    const work = SCORE_BATCH * network.items * o.hidden;
-    const threads =
-      o.threads > 0 ? o.threads : work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
+    const threads = await this.kernelThreads(SCORE_BATCH * network.items * o.hidden);
     try {
       this.scorer = await MultKernelScorer.create(network, threads, this.name);
     } catch (error) {
@@ -293,6 +291,16 @@ export abstract class MultAutoencoder extends Recommender {
       // memory ranks on the typed-array network); 'wasm-simd' asked for them.
       if (o.kernels === 'wasm-simd') throw error;
     }
+  }
+
+  /**
+   * The kernels' threads for a task of `work` multiply-adds: `threads`, or with 0 (auto) the
+   * cores, up to 8, when the work is at least {@link THREADS_AUTO_MIN_WORK}, else 1.
+   */
+  private async kernelThreads(work: number): Promise<number> {
+    const o = this.settings;
+    if (o.threads > 0) return o.threads;
+    return work < THREADS_AUTO_MIN_WORK ? 1 : Math.min(8, await availableCores());
   }
 
   private closeScorer(): void {
