@@ -63,6 +63,26 @@ export const MULT_KERNEL_NAMES = [
 ] as const;
 export type MultKernel = (typeof MULT_KERNEL_NAMES)[number];
 
+/**
+ * One kernel call per thread over [0, n): `threads` near-equal ranges, cut at multiples of 4
+ * where possible (the kernels' tiles); `call` gets the range and the call's index (the thread's
+ * packing buffer). Empty ranges get no call.
+ */
+export function splitRange(
+  n: number,
+  threads: number,
+  call: (from: number, to: number, thread: number) => KernelCall<MultKernel>,
+): KernelCall<MultKernel>[] {
+  const calls: KernelCall<MultKernel>[] = [];
+  let from = 0;
+  for (let t = 1; t <= threads; t++) {
+    const to = t === threads ? n : Math.min(n, Math.ceil((n * t) / threads / 4) * 4);
+    if (to > from) calls.push(call(from, to, calls.length));
+    from = Math.max(from, to);
+  }
+  return calls;
+}
+
 /** Floats of a `gemm` call's scratch: one 128 × 256 block of B (assembly/mult.ts, KC × NC). */
 export const GEMM_PACK_FLOATS = 128 * 256;
 

@@ -4,6 +4,7 @@ import {
   GEMM_PACK_FLOATS,
   type MultKernel,
   type MultKernels,
+  splitRange,
   startMultKernels,
 } from '../engine/mult-kernels.ts';
 import {
@@ -153,18 +154,9 @@ export class MultKernelTrainer {
     n: number,
     call: (from: number, to: number, thread: number) => KernelCall<MultKernel>,
   ): number[] {
-    const T = this.kernels.threads;
-    const calls: KernelCall<MultKernel>[] = [];
-    let from = 0;
-    for (let t = 1; t <= T; t++) {
-      const to = t === T ? n : Math.min(n, Math.ceil((n * t) / T / 4) * 4);
-      if (to > from) calls.push(call(from, to, calls.length));
-      from = Math.max(from, to);
-    }
-    return this.run(calls);
+    return this.run(splitRange(n, this.kernels.threads, call));
   }
 
-  /** The same over rows 0..rows−1 of a CSR pointer, cut so each thread gets about as many entries. */
   private splitRows(
     ptr: Int32Array,
     rows: number,

@@ -4,6 +4,7 @@ import {
   GEMM_PACK_FLOATS,
   type MultKernel,
   type MultKernels,
+  splitRange,
   startMultKernels,
 } from '../engine/mult-kernels.ts';
 import type { SparseBatch } from './mult-vae-dense.ts';
@@ -84,15 +85,7 @@ export class MultKernelScorer {
 
   /** One call per thread over [0, n), cut into near-equal ranges (multiples of 4 where possible). */
   private split(n: number, call: (from: number, to: number, thread: number) => KernelCall<MultKernel>): void {
-    const T = this.kernels.threads;
-    const calls: KernelCall<MultKernel>[] = [];
-    let from = 0;
-    for (let t = 1; t <= T; t++) {
-      const to = t === T ? n : Math.min(n, Math.ceil((n * t) / T / 4) * 4);
-      if (to > from) calls.push(call(from, to, calls.length));
-      from = Math.max(from, to);
-    }
-    this.kernels.run(calls);
+    this.kernels.run(splitRange(n, this.kernels.threads, call));
   }
 
   /** C (m × n) = A · B by rows of C; A's rows `ars` bytes apart (its first k columns are read). */
