@@ -169,8 +169,13 @@ export function expectProgressStream(text: string, key: 'parts' | 'tasks'): Reco
 export function threadNices(pid: number | 'self'): number[] {
   return readdirSync(`/proc/${pid}/task`)
     .sort((a, b) => Number(a) - Number(b))
-    .map((tid) => {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    .flatMap((tid) => {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      } catch {
+        return []; // the thread ended between the listing and the read
+      }
+      return [Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
     });
 }
